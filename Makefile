@@ -1,0 +1,46 @@
+# Clew: `make run` serves the API on :8000, `make test` runs the whole suite.
+# Both set up everything they need: the virtual environment, the GraphiQL assets and, unless
+# NEO4J_URI points at a server, a local Neo4j 5.26 from Maven Central.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test neo4j-start neo4j-stop schema lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch web/node_modules/.installed
+
+install: $(STAMP) web/node_modules/.installed
+
+neo4j-start: install
+	$(BIN)/clew neo4j start
+
+neo4j-stop:
+	$(BIN)/clew neo4j stop
+
+run: install neo4j-start
+	$(BIN)/clew migrate
+	$(BIN)/clew serve --host $${CLEW_HOST:-127.0.0.1} --port $${CLEW_PORT:-8000}
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: install
+	$(BIN)/clew export-schema
+
+lint: install
+	$(BIN)/ruff check graph_api tests
+	$(BIN)/ruff format --check graph_api tests
+
+clean:
+	-$(BIN)/clew neo4j stop
+	rm -rf $(VENV) web/node_modules .clew

@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (f:Field {id: id})
+RETURN f {.*} AS field

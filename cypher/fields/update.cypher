@@ -1,0 +1,4 @@
+MATCH (f:Field {id: $id})
+WITH f, f {.*} AS before
+SET f += $props, f.updated_at = datetime()
+RETURN before, f {.*} AS field

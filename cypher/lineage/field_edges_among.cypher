@@ -1,0 +1,7 @@
+// Field edges whose two fields both belong to the given tables (for graphs with fields).
+MATCH (a:Table)-[:HAS_FIELD]->(f:Field)-[r:FLOWS_TO]->(g:Field)<-[:HAS_FIELD]-(b:Table)
+WHERE a.id IN $table_ids AND b.id IN $table_ids
+  AND ($include_rejected OR r.review_state <> 'REJECTED')
+  AND r.confidence >= $min_confidence
+  AND ($provenance IS NULL OR r.lineage_source IN $provenance)
+RETURN r {.*, upstream_id: f.id, downstream_id: g.id} AS edge

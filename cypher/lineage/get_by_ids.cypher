@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (a)-[r:FLOWS_TO {id: id}]->(b)
+RETURN r {.*, upstream_id: a.id, downstream_id: b.id} AS edge

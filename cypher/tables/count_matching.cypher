@@ -1,0 +1,7 @@
+CALL db.index.fulltext.queryNodes('catalog_text', $text) YIELD node AS t
+WITH t
+WHERE t:Table
+  AND ($source_key IS NULL OR t.source_key = $source_key)
+  AND ($kind IS NULL OR t.kind = $kind)
+  AND all(tag IN $tags WHERE tag IN t.tags)
+RETURN count(t) AS total

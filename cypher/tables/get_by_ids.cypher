@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (t:Table {id: id})
+RETURN t {.*} AS table

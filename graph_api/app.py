@@ -1,0 +1,181 @@
+"""The Starlette application: routes, the Neo4j driver's lifetime, request ids and logs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from graph_api import graphiql
+from graph_api.context import Context
+from graph_api.events import Broker
+from graph_api.logs import configure_logging, request_id_var
+from graph_api.schema import schema
+from graph_api.settings import Settings
+from graph_api.store.client import Store, create_driver
+from graph_api.store.cypher import CypherRegistry
+from graph_api.store.migrations import apply_migrations, pending_migrations
+
+log = logging.getLogger("graph_api")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_ACTOR = re.compile(r"^[\w.@+-]{1,128}$", re.UNICODE)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a sane incoming X-Request-ID), returns it in the
+    response headers, and logs one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope.get("method", "WS"),
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id_var.reset(token)
+
+
+class ClewGraphQL(GraphQL[Context, None]):
+    def __init__(self, *, store: Store, settings: Settings, broker: Broker) -> None:
+        super().__init__(schema, multipart_uploads_enabled=True, keep_alive=True)
+        self._store = store
+        self._settings = settings
+        self._broker = broker
+        self._ide_html: str | None = None
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        actor = request.headers.get("x-clew-user", "").strip()
+        return Context(
+            settings=self._settings,
+            store=self._store,
+            broker=self._broker,
+            actor=actor if _SAFE_ACTOR.match(actor) else "anonymous",
+            request_id=request_id_var.get() or uuid.uuid4().hex,
+            request=request,
+            response=response,
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self._ide_html is None:
+            self._ide_html = graphiql.render_graphiql_page(self.graphql_ide_html)
+        return Response(self._ide_html, media_type="text/html")
+
+
+async def _migrate_until_ready(app: Starlette) -> None:
+    """Apply migrations, retrying while Neo4j is unreachable, so the API can start before
+    the database and /readyz tells when it is usable."""
+    store: Store = app.state.store
+    delay = 1.0
+    while True:
+        try:
+            applied = await apply_migrations(store)
+            app.state.migrated = True
+            log.info("database ready", extra={"migrations_applied": applied})
+            return
+        except (ServiceUnavailable, OSError, Neo4jError) as exc:
+            log.warning("Neo4j not ready yet: %s", exc, extra={"retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    cypher = CypherRegistry.load(settings.cypher_dir)
+    store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
+    broker = Broker()
+    graphql_app = ClewGraphQL(store=store, settings=settings, broker=broker)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.migrated = False
+        migrate = asyncio.create_task(_migrate_until_ready(app))
+        try:
+            yield
+        finally:
+            migrate.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await migrate
+            await store.close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await store.driver.verify_connectivity()
+            pending = await pending_migrations(store)
+        except (ServiceUnavailable, OSError, Neo4jError) as exc:
+            return JSONResponse(
+                {"status": "unavailable", "neo4j": f"unreachable: {type(exc).__name__}"},
+                status_code=503,
+            )
+        if pending:
+            return JSONResponse(
+                {"status": "migrating", "neo4j": "ok", "pendingMigrations": pending},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "neo4j": "ok", "migrations": "applied"})
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    routes = [
+        Route("/", home),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+    ]
+    assets = graphiql.find_node_modules()
+    if assets is not None:
+        routes.append(Mount("/graphiql-assets", graphiql.graphiql_assets_app(assets)))
+    else:
+        log.warning("GraphiQL assets not installed; run `make install` (npm ci --prefix web)")
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[])
+    app.state.store = store
+    app.state.broker = broker
+    app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,36 @@
+"""The typed per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from graph_api.events import Broker
+from graph_api.loaders import Loaders
+from graph_api.services.catalog import CatalogService
+from graph_api.settings import Settings
+from graph_api.store.client import Store
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    # Who is acting, for the audit trail. Until authentication lands this is the
+    # X-Clew-User header, or "anonymous".
+    actor: str
+    request_id: str
+    broker: Broker
+    loaders: Loaders = field(init=False)
+    catalog: CatalogService = field(init=False)
+    request: Any = None
+    response: Any = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders.create(self.store)
+        self.catalog = CatalogService(self.store, actor=self.actor, broker=self.broker)
+
+
+Info = StrawberryInfo[Context, None]

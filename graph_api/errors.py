@@ -1,0 +1,37 @@
+"""Domain errors: the failures a user can cause, each with a code and a message saying what to do.
+
+Services raise these; the GraphQL layer turns them into typed error results (mutations) or
+errors with ``extensions.code`` (queries). Anything else is a bug and gets masked.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+
+
+class ClewError(Exception):
+    code: ErrorCode = ErrorCode.VALIDATION
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # The input path the error is about, e.g. "input.name" or "fields[2].name".
+        self.field = field
+
+
+class ValidationError(ClewError):
+    code = ErrorCode.VALIDATION
+
+
+class NotFoundError(ClewError):
+    code = ErrorCode.NOT_FOUND
+
+
+class ConflictError(ClewError):
+    code = ErrorCode.CONFLICT

@@ -1,0 +1,75 @@
+"""Per-request DataLoaders over the repositories' batch reads.
+
+Each loader turns all the keys a query asks for in one tick into one Cypher statement, so a
+query over N tables and their fields costs a constant number of statements. Loaders cache
+for one request only: a new set is made for every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from aiodataloader import DataLoader
+
+from graph_api.models import Field, Source, Table
+from graph_api.store.client import Store
+from graph_api.store.fields import FieldRepository
+from graph_api.store.sources import SourceRepository
+from graph_api.store.tables import TableRepository
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# Source.tables shows at most this many tables; the paginated `tables(sourceId:)` has the rest.
+SOURCE_TABLES_LIMIT = 1000
+
+
+def _loader(
+    fetch: Callable[[list[K]], Awaitable[dict[K, V]]], *, missing: V | None = None
+) -> DataLoader:
+    async def batch(keys: list[K]) -> list[V | None]:
+        found = await fetch(list(dict.fromkeys(keys)))
+        return [found.get(key, missing) for key in keys]
+
+    # max_batch_size bounds the size of one UNWIND list.
+    return DataLoader(batch, max_batch_size=5000)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    source: DataLoader  # id -> Source | None
+    table: DataLoader  # id -> Table | None
+    field: DataLoader  # id -> Field | None
+    fields_of_table: DataLoader  # table id -> list[Field]
+    tables_of_source: DataLoader  # source id -> list[Table]
+
+    @classmethod
+    def create(cls, store: Store) -> Loaders:
+        sources = SourceRepository(store)
+        tables = TableRepository(store)
+        fields = FieldRepository(store)
+
+        async def tables_of(ids: list[str]) -> dict[str, list[Table]]:
+            return await tables.by_sources(ids, limit=SOURCE_TABLES_LIMIT)
+
+        return cls(
+            source=_loader(sources.get_many),
+            table=_loader(tables.get_many),
+            field=_loader(fields.get_many),
+            fields_of_table=_loader(fields.by_tables, missing=[]),
+            tables_of_source=_loader(tables_of, missing=[]),
+        )
+
+    def prime_tables(self, tables: list[Table]) -> None:
+        for table in tables:
+            self.table.prime(table.id, table)
+
+    def prime_fields(self, fields: list[Field]) -> None:
+        for f in fields:
+            self.field.prime(f.id, f)
+
+    def prime_sources(self, sources: list[Source]) -> None:
+        for source in sources:
+            self.source.prime(source.id, source)

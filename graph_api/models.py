@@ -1,0 +1,260 @@
+"""Domain objects as the store returns them: no driver types and no GraphQL types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+# Tables with no source share this key, so that qualified names are unique among manual tables.
+MANUAL_SOURCE_KEY = "manual"
+
+
+class TableKind(Enum):
+    TABLE = "TABLE"
+    VIEW = "VIEW"
+    COLLECTION = "COLLECTION"
+    INDEX = "INDEX"
+    FILE = "FILE"
+    OTHER = "OTHER"
+
+
+class SourceType(Enum):
+    ORACLE = "ORACLE"
+    MONGODB = "MONGODB"
+    ELASTICSEARCH = "ELASTICSEARCH"
+    POSTGRESQL = "POSTGRESQL"
+    MYSQL = "MYSQL"
+
+
+def qualified_name(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+def _native(value: Any) -> Any:
+    # neo4j.time.DateTime -> datetime.datetime; everything else passes through.
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    id: str
+    name: str
+    type: SourceType
+    description: str | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Source:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            type=SourceType(row["type"]),
+            description=row.get("description"),
+            active=bool(row.get("active", True)),
+            created_at=_native(row["created_at"]),
+            updated_at=_native(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    id: str
+    name: str
+    schema: str | None
+    kind: TableKind
+    description: str | None
+    tags: list[str] = field(default_factory=list)
+    source_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def qualified_name(self) -> str:
+        return qualified_name(self.schema, self.name)
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Table:
+        source_key = row.get("source_key")
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            schema=row.get("schema"),
+            kind=TableKind(row["kind"]),
+            description=row.get("description"),
+            tags=list(row.get("tags") or []),
+            source_id=None if source_key in (None, MANUAL_SOURCE_KEY) else source_key,
+            created_at=_native(row["created_at"]),
+            updated_at=_native(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    id: str
+    table_id: str
+    name: str
+    data_type: str | None
+    nullable: bool
+    primary_key: bool
+    ordinal_position: int | None
+    description: str | None
+    tags: list[str] = field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Field:
+        return cls(
+            id=row["id"],
+            table_id=row["table_id"],
+            name=row["name"],
+            data_type=row.get("data_type"),
+            nullable=bool(row.get("nullable", True)),
+            primary_key=bool(row.get("primary_key", False)),
+            ordinal_position=row.get("ordinal_position"),
+            description=row.get("description"),
+            tags=list(row.get("tags") or []),
+            created_at=_native(row["created_at"]),
+            updated_at=_native(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_next: bool
+    total_count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchHit:
+    kind: str  # "TABLE" or "FIELD"
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    id: str
+    entity_id: str
+    entity_type: str
+    action: str
+    actor: str
+    at: datetime
+    before: str | None
+    after: str | None
+    comment: str | None
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Change:
+        return cls(
+            id=row["id"],
+            entity_id=row["entity_id"],
+            entity_type=row["entity_type"],
+            action=row["action"],
+            actor=row["actor"],
+            at=_native(row["at"]),
+            before=row.get("before"),
+            after=row.get("after"),
+            comment=row.get("comment"),
+        )
+
+
+class LineageLevel(Enum):
+    """The node label lineage runs between; also fills the __NODE__ slot of Cypher."""
+
+    TABLE = "Table"
+    FIELD = "Field"
+
+
+class LineageSource(Enum):
+    INFERRED = "INFERRED"
+    MANUAL = "MANUAL"
+    APPROVED = "APPROVED"
+
+
+# Higher wins when an implied table edge summarises the field edges beneath it.
+PROVENANCE_RANK = {LineageSource.INFERRED: 1, LineageSource.MANUAL: 2, LineageSource.APPROVED: 3}
+DEFAULT_CONFIDENCE = {
+    LineageSource.INFERRED: 0.5,
+    LineageSource.MANUAL: 0.9,
+    LineageSource.APPROVED: 1.0,
+}
+
+
+class ReviewState(Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    NOT_REQUIRED = "NOT_REQUIRED"
+
+
+class TransformationType(Enum):
+    DIRECT = "DIRECT"
+    COPY = "COPY"
+    ETL = "ETL"
+    VIEW = "VIEW"
+    AGGREGATION = "AGGREGATION"
+    FILTER = "FILTER"
+    JOIN = "JOIN"
+    SPLIT = "SPLIT"
+    CUSTOM = "CUSTOM"
+
+
+class Direction(Enum):
+    UPSTREAM = "UPSTREAM"
+    DOWNSTREAM = "DOWNSTREAM"
+    BOTH = "BOTH"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineageEdge:
+    id: str
+    level: LineageLevel
+    upstream_id: str
+    downstream_id: str
+    lineage_source: LineageSource
+    confidence: float
+    transformation_type: TransformationType | None
+    transformation_logic: str | None
+    description: str | None
+    review_state: ReviewState
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str | None
+    # False for a table edge that exists only because field edges run between the tables.
+    explicit: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> LineageEdge:
+        transformation = row.get("transformation_type")
+        reviewed_at = row.get("reviewed_at")
+        return cls(
+            id=row["id"],
+            level=LineageLevel[row["level"]],
+            upstream_id=row["upstream_id"],
+            downstream_id=row["downstream_id"],
+            lineage_source=LineageSource(row["lineage_source"]),
+            confidence=float(row["confidence"]),
+            transformation_type=TransformationType(transformation) if transformation else None,
+            transformation_logic=row.get("transformation_logic"),
+            description=row.get("description"),
+            review_state=ReviewState(row["review_state"]),
+            reviewed_by=row.get("reviewed_by"),
+            reviewed_at=_native(reviewed_at) if reviewed_at is not None else None,
+            review_comment=row.get("review_comment"),
+            explicit=bool(row.get("explicit", True)),
+            created_by=row.get("created_by") or "unknown",
+            created_at=_native(row["created_at"]),
+            updated_at=_native(row["updated_at"]),
+        )

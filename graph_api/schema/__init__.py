@@ -1,0 +1,42 @@
+"""The GraphQL schema: the per-domain Query, Mutation and Subscription pieces merged."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from graph_api.schema.catalog import CatalogMutation, CatalogQuery
+from graph_api.schema.errors import ShapeErrors
+from graph_api.schema.events import CatalogSubscription
+
+Query = merge_types("Query", (CatalogQuery,))
+Mutation = merge_types("Mutation", (CatalogMutation,))
+Subscription = merge_types("Subscription", (CatalogSubscription,))
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(),
+        extensions=[
+            ShapeErrors,
+            lambda: QueryDepthLimiter(max_depth=15),
+            lambda: MaxAliasesLimiter(max_alias_count=50),
+            lambda: MaxTokensLimiter(max_token_count=20_000),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )
+
+
+schema = build_schema()

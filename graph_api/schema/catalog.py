@@ -1,0 +1,461 @@
+"""Queries and mutations for sources, tables and fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from graph_api import models
+from graph_api.context import Info
+from graph_api.errors import ClewError, ValidationError
+from graph_api.schema.common import (
+    ConflictErrorType,
+    Connection,
+    Edge,
+    NotFoundErrorType,
+    PageInfo,
+    ValidationErrorType,
+    page_size,
+    user_error,
+)
+from graph_api.schema.types import Change, FieldNode, SourceNode, SourceType, TableKind, TableNode
+from graph_api.services.catalog import FieldDraft, TableDraft
+from graph_api.store.audit import AuditRepository
+from graph_api.store.pagination import encode_cursor
+from graph_api.store.search import SearchRepository
+from graph_api.store.sources import SourceRepository
+from graph_api.store.tables import TableRepository
+
+# Inputs
+
+
+@strawberry.input(description="A field (column) to create.")
+class FieldInput:
+    name: str
+    data_type: str | None = None
+    nullable: bool = True
+    primary_key: bool = False
+    ordinal_position: int | None = strawberry.field(
+        default=None, description="1-based; omitted, the field goes after the last one."
+    )
+    description: str | None = None
+    tags: list[str] = strawberry.field(default_factory=list)
+
+    def to_draft(self) -> FieldDraft:
+        return FieldDraft(
+            name=self.name,
+            data_type=self.data_type,
+            nullable=self.nullable,
+            primary_key=self.primary_key,
+            ordinal_position=self.ordinal_position,
+            description=self.description,
+            tags=list(self.tags),
+        )
+
+
+@strawberry.input(description="A table to document; leave sourceId out for a manual table.")
+class CreateTableInput:
+    name: str
+    schema_name: str | None = strawberry.field(default=None, name="schema")
+    kind: TableKind = models.TableKind.TABLE
+    description: str | None = None
+    tags: list[str] = strawberry.field(default_factory=list)
+    source_id: strawberry.ID | None = None
+    fields: list[FieldInput] = strawberry.field(
+        default_factory=list, description="Fields created with the table, in one transaction."
+    )
+
+
+@strawberry.input(description="Only the fields given are changed; null clears a value.")
+class UpdateTableInput:
+    name: str | None = strawberry.UNSET
+    schema_name: str | None = strawberry.field(default=strawberry.UNSET, name="schema")
+    kind: TableKind | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields given are changed; null clears a value.")
+class UpdateFieldInput:
+    name: str | None = strawberry.UNSET
+    data_type: str | None = strawberry.UNSET
+    nullable: bool | None = strawberry.UNSET
+    primary_key: bool | None = strawberry.UNSET
+    ordinal_position: int | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input(description="A data source to register.")
+class CreateSourceInput:
+    name: str
+    type: SourceType
+    description: str | None = None
+
+
+def _given(obj: Any, renames: dict[str, str] | None = None) -> dict[str, Any]:
+    renames = renames or {}
+    return {
+        renames.get(name, name): value
+        for name, value in vars(obj).items()
+        if value is not strawberry.UNSET
+    }
+
+
+def _required(changes: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if name in changes and changes[name] is None:
+            raise ValidationError(
+                f"'{name}' cannot be null; leave it out to keep the current value.",
+                field=f"input.{name}",
+            )
+
+
+# Results
+
+
+@strawberry.type
+class CreateTableSuccess:
+    table: TableNode
+    fields: list[FieldNode] = strawberry.field(description="The fields created with the table.")
+
+
+@strawberry.type
+class TableSuccess:
+    table: TableNode
+
+
+@strawberry.type(description="What a deletion removed.")
+class DeleteTableSuccess:
+    deleted_table_id: strawberry.ID
+    qualified_name: str
+    deleted_field_ids: list[strawberry.ID]
+    deleted_lineage_ids: list[strawberry.ID]
+
+    @strawberry.field
+    def deleted_field_count(self) -> int:
+        return len(self.deleted_field_ids)
+
+    @strawberry.field
+    def deleted_lineage_count(self) -> int:
+        return len(self.deleted_lineage_ids)
+
+
+@strawberry.type
+class CreateFieldsSuccess:
+    fields: list[FieldNode]
+
+
+@strawberry.type
+class FieldSuccess:
+    field: FieldNode
+
+
+@strawberry.type
+class DeleteFieldSuccess:
+    deleted_field_id: strawberry.ID
+    deleted_lineage_ids: list[strawberry.ID]
+
+
+@strawberry.type
+class SourceSuccess:
+    source: SourceNode
+
+
+@strawberry.type
+class DeleteSourceSuccess:
+    deleted_source_id: strawberry.ID
+    unbound_table_ids: list[strawberry.ID] = strawberry.field(
+        description="Tables that stay in the catalog as manually documented tables."
+    )
+
+
+Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
+CreateTableResult = Annotated[CreateTableSuccess | Errors, strawberry.union("CreateTableResult")]
+TableResult = Annotated[TableSuccess | Errors, strawberry.union("TableResult")]
+DeleteTableResult = Annotated[DeleteTableSuccess | Errors, strawberry.union("DeleteTableResult")]
+CreateFieldsResult = Annotated[CreateFieldsSuccess | Errors, strawberry.union("CreateFieldsResult")]
+FieldResult = Annotated[FieldSuccess | Errors, strawberry.union("FieldResult")]
+DeleteFieldResult = Annotated[DeleteFieldSuccess | Errors, strawberry.union("DeleteFieldResult")]
+SourceResult = Annotated[SourceSuccess | Errors, strawberry.union("SourceResult")]
+DeleteSourceResult = Annotated[DeleteSourceSuccess | Errors, strawberry.union("DeleteSourceResult")]
+
+CatalogNode = Annotated[TableNode | FieldNode, strawberry.union("CatalogNode")]
+
+
+@strawberry.type(description="A search result with its relevance score.")
+class SearchHit:
+    score: float
+    node: CatalogNode
+
+
+def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
+    edges = [
+        Edge(cursor=encode_cursor(t.qualified_name, t.id), node=TableNode.from_model(t))
+        for t in page.items
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total_count,
+    )
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="A source by id; null when there is none.")
+    async def source(self, info: Info, id: strawberry.ID) -> SourceNode | None:
+        source = await info.context.loaders.source.load(str(id))
+        return SourceNode.from_model(source) if source else None
+
+    @strawberry.field(description="Sources by name, a page at a time.")
+    async def sources(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        type: SourceType | None = None,
+        active: bool | None = None,
+    ) -> Connection[SourceNode]:
+        settings = info.context.settings
+        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        page = await SourceRepository(info.context.store).list(
+            first=size, after=after, type=type, active=active
+        )
+        info.context.loaders.prime_sources(page.items)
+        edges = [
+            Edge(cursor=encode_cursor(s.name, s.id), node=SourceNode.from_model(s))
+            for s in page.items
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(description="A table by id; null when there is none.")
+    async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
+        table = await info.context.loaders.table.load(str(id))
+        return TableNode.from_model(table) if table else None
+
+    @strawberry.field(
+        description="Tables ordered by qualified name, filtered, a page at a time. `text` "
+        "matches words (or word prefixes) of names and descriptions."
+    )
+    async def tables(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        source_id: strawberry.ID | None = None,
+        manual_only: bool = False,
+        kind: TableKind | None = None,
+        tags: list[str] | None = None,
+        text: str | None = None,
+    ) -> Connection[TableNode]:
+        settings = info.context.settings
+        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        if manual_only and source_id is not None:
+            raise ValidationError(
+                "Use either sourceId or manualOnly: a manual table has no source.",
+                field="manualOnly",
+            )
+        page = await TableRepository(info.context.store).list(
+            first=size,
+            after=after,
+            source_id=str(source_id) if source_id is not None else None,
+            manual_only=manual_only,
+            kind=kind,
+            tags=list(tags or []),
+            text=text,
+        )
+        info.context.loaders.prime_tables(page.items)
+        return _table_connection(page)
+
+    @strawberry.field(description="A field by id; null when there is none.")
+    async def field(self, info: Info, id: strawberry.ID) -> FieldNode | None:
+        f = await info.context.loaders.field.load(str(id))
+        return FieldNode.from_model(f) if f else None
+
+    @strawberry.field(
+        description="Tables and fields whose names or descriptions match, most relevant first."
+    )
+    async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:
+        maximum = info.context.settings.search_limit
+        size = page_size(limit, default=maximum, maximum=maximum)
+        hits = await SearchRepository(info.context.store).search(query, limit=size)
+        loaders = info.context.loaders
+        results: list[SearchHit] = []
+        tables = await loaders.table.load_many([h.id for h in hits if h.kind == "TABLE"])
+        fields = await loaders.field.load_many([h.id for h in hits if h.kind == "FIELD"])
+        by_id: dict[str, Any] = {t.id: TableNode.from_model(t) for t in tables if t}
+        by_id.update({f.id: FieldNode.from_model(f) for f in fields if f})
+        for hit in hits:
+            if hit.id in by_id:
+                results.append(SearchHit(score=hit.score, node=by_id[hit.id]))
+        return results
+
+    @strawberry.field(description="Recorded changes to one entity, newest first.")
+    async def history(
+        self, info: Info, entity_id: strawberry.ID, first: int | None = None, after: str | None = None
+    ) -> Connection[Change]:
+        settings = info.context.settings
+        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        page = await AuditRepository(info.context.store).history(
+            entity_id=str(entity_id), first=size, after=after
+        )
+        edges = [
+            Edge(cursor=encode_cursor(c.at.isoformat(), c.id), node=Change.from_model(c))
+            for c in page.items
+        ]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total_count,
+        )
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="Document a table, optionally with its fields, in one step.")
+    async def create_table(self, info: Info, input: CreateTableInput) -> CreateTableResult:
+        try:
+            table, fields = await info.context.catalog.create_table(
+                TableDraft(
+                    name=input.name,
+                    schema=input.schema_name,
+                    kind=input.kind,
+                    description=input.description,
+                    tags=list(input.tags),
+                    source_id=str(input.source_id) if input.source_id is not None else None,
+                    fields=[f.to_draft() for f in input.fields],
+                )
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return CreateTableSuccess(
+            table=TableNode.from_model(table), fields=[FieldNode.from_model(f) for f in fields]
+        )
+
+    @strawberry.mutation(description="Change a table's name, schema, kind, description or tags.")
+    async def update_table(
+        self, info: Info, id: strawberry.ID, input: UpdateTableInput
+    ) -> TableResult:
+        try:
+            changes = _given(input, {"schema_name": "schema"})
+            _required(changes, "name", "kind")
+            table = await info.context.catalog.update_table(str(id), changes)
+        except ClewError as exc:
+            return user_error(exc)
+        return TableSuccess(table=TableNode.from_model(table))
+
+    @strawberry.mutation(
+        description="Delete a table with its fields and every lineage edge touching them."
+    )
+    async def delete_table(self, info: Info, id: strawberry.ID) -> DeleteTableResult:
+        try:
+            deleted = await info.context.catalog.delete_table(str(id))
+        except ClewError as exc:
+            return user_error(exc)
+        return DeleteTableSuccess(
+            deleted_table_id=strawberry.ID(deleted.table.id),
+            qualified_name=deleted.table.qualified_name,
+            deleted_field_ids=[strawberry.ID(i) for i in deleted.field_ids],
+            deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],
+        )
+
+    @strawberry.mutation(description="Attach a table to a source (moving it from another).")
+    async def bind_table_to_source(
+        self, info: Info, table_id: strawberry.ID, source_id: strawberry.ID
+    ) -> TableResult:
+        try:
+            table = await info.context.catalog.bind_table(str(table_id), str(source_id))
+        except ClewError as exc:
+            return user_error(exc)
+        return TableSuccess(table=TableNode.from_model(table))
+
+    @strawberry.mutation(description="Detach a table from its source; it becomes a manual table.")
+    async def unbind_table_from_source(self, info: Info, table_id: strawberry.ID) -> TableResult:
+        try:
+            table = await info.context.catalog.unbind_table(str(table_id))
+        except ClewError as exc:
+            return user_error(exc)
+        return TableSuccess(table=TableNode.from_model(table))
+
+    @strawberry.mutation(
+        description="Add fields to a table, all or none: one bad field creates nothing."
+    )
+    async def create_fields(
+        self, info: Info, table_id: strawberry.ID, fields: list[FieldInput]
+    ) -> CreateFieldsResult:
+        try:
+            created = await info.context.catalog.create_fields(
+                str(table_id), [f.to_draft() for f in fields]
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return CreateFieldsSuccess(fields=[FieldNode.from_model(f) for f in created])
+
+    @strawberry.mutation(description="Add one field to a table.")
+    async def create_field(
+        self, info: Info, table_id: strawberry.ID, input: FieldInput
+    ) -> FieldResult:
+        try:
+            created = await info.context.catalog.create_fields(str(table_id), [input.to_draft()])
+        except ClewError as exc:
+            return user_error(exc)
+        return FieldSuccess(field=FieldNode.from_model(created[0]))
+
+    @strawberry.mutation(description="Change a field.")
+    async def update_field(
+        self, info: Info, id: strawberry.ID, input: UpdateFieldInput
+    ) -> FieldResult:
+        try:
+            changes = _given(input)
+            _required(changes, "name", "nullable", "primary_key")
+            updated = await info.context.catalog.update_field(str(id), changes)
+        except ClewError as exc:
+            return user_error(exc)
+        return FieldSuccess(field=FieldNode.from_model(updated))
+
+    @strawberry.mutation(description="Delete a field and the lineage edges touching it.")
+    async def delete_field(self, info: Info, id: strawberry.ID) -> DeleteFieldResult:
+        try:
+            deleted = await info.context.catalog.delete_field(str(id))
+        except ClewError as exc:
+            return user_error(exc)
+        return DeleteFieldSuccess(
+            deleted_field_id=strawberry.ID(deleted.field.id),
+            deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],
+        )
+
+    @strawberry.mutation(description="Register a data source.")
+    async def create_source(self, info: Info, input: CreateSourceInput) -> SourceResult:
+        try:
+            source = await info.context.catalog.create_source(
+                name=input.name, type=input.type, description=input.description
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return SourceSuccess(source=SourceNode.from_model(source))
+
+    @strawberry.mutation(
+        description="Delete a source; its tables stay in the catalog as manual tables."
+    )
+    async def delete_source(self, info: Info, id: strawberry.ID) -> DeleteSourceResult:
+        try:
+            source, table_ids = await info.context.catalog.delete_source(str(id))
+        except ClewError as exc:
+            return user_error(exc)
+        return DeleteSourceSuccess(
+            deleted_source_id=strawberry.ID(source.id),
+            unbound_table_ids=[strawberry.ID(i) for i in table_ids],
+        )
+

@@ -1,0 +1,86 @@
+"""Shared GraphQL pieces: pagination, typed user errors."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import strawberry
+
+from graph_api import errors
+from graph_api.store.pagination import check_page_size
+
+T = TypeVar("T")
+
+ErrorCode = strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
+
+
+@strawberry.type(description="Where a page ends and whether another follows.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` to get the next page."
+    )
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="One page of results, with the total across all pages.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="How many match, across all pages.")
+
+    @strawberry.field(description="The nodes of `edges`, for clients that need no cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.interface(
+    description="A problem the caller can fix: a code, a message saying what to do, and the "
+    "input it is about."
+)
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = strawberry.field(
+        description="Path of the offending input, e.g. `input.name` or `fields[2].name`."
+    )
+
+
+@strawberry.type(name="ValidationError", description="The input is malformed or out of range.")
+class ValidationErrorType(UserError):
+    pass
+
+
+@strawberry.type(name="NotFoundError", description="Something the input refers to does not exist.")
+class NotFoundErrorType(UserError):
+    pass
+
+
+@strawberry.type(
+    name="ConflictError", description="The change clashes with what is already in the catalog."
+)
+class ConflictErrorType(UserError):
+    pass
+
+
+AnyUserError = ValidationErrorType | NotFoundErrorType | ConflictErrorType
+
+_BY_CODE: dict[errors.ErrorCode, type[UserError]] = {
+    errors.ErrorCode.VALIDATION: ValidationErrorType,
+    errors.ErrorCode.NOT_FOUND: NotFoundErrorType,
+    errors.ErrorCode.CONFLICT: ConflictErrorType,
+}
+
+
+def user_error(exc: errors.ClewError) -> AnyUserError:
+    cls = _BY_CODE[exc.code]
+    return cls(code=exc.code, message=exc.message, field=exc.field)  # type: ignore[return-value]
+
+
+def page_size(first: int | None, *, default: int, maximum: int) -> int:
+    return check_page_size(default if first is None else first, maximum=maximum)

@@ -1,0 +1,38 @@
+"""Subscriptions to catalog changes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from graph_api.context import Info
+from graph_api.services.catalog import CATALOG_TOPIC, CatalogEvent
+
+
+@strawberry.type(description="A committed change to the catalog.")
+class CatalogChange:
+    entity_type: str = strawberry.field(description="TABLE, FIELD, SOURCE or LINEAGE.")
+    entity_id: strawberry.ID
+    action: str = strawberry.field(description="CREATE, UPDATE, DELETE, BIND_SOURCE, ...")
+    actor: str
+
+
+@strawberry.type
+class CatalogSubscription:
+    @strawberry.subscription(
+        description="Every committed change to tables, fields and sources, as it happens."
+    )
+    async def catalog_changes(
+        self, info: Info, entity_types: list[str] | None = None
+    ) -> AsyncGenerator[CatalogChange, None]:
+        wanted = {t.upper() for t in entity_types} if entity_types else None
+        event: CatalogEvent
+        async for event in info.context.broker.subscribe(CATALOG_TOPIC):
+            if wanted is None or event.entity_type in wanted:
+                yield CatalogChange(
+                    entity_type=event.entity_type,
+                    entity_id=strawberry.ID(event.entity_id),
+                    action=event.action,
+                    actor=event.actor,
+                )

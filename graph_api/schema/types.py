@@ -1,0 +1,162 @@
+"""The catalog's node types: Source, Table, Field. Related objects resolve through the
+request's DataLoaders, never one query per node."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import strawberry
+
+from graph_api import models
+from graph_api.context import Info
+
+TableKind = strawberry.enum(models.TableKind, description="What a table-like object is.")
+SourceType = strawberry.enum(models.SourceType, description="The kind of database a source is.")
+
+
+@strawberry.type(name="Source", description="A database that tables live in.")
+class SourceNode:
+    id: strawberry.ID
+    name: str
+    type: SourceType
+    description: str | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, source: models.Source) -> SourceNode:
+        return cls(
+            id=strawberry.ID(source.id),
+            name=source.name,
+            type=source.type,
+            description=source.description,
+            active=source.active,
+            created_at=source.created_at,
+            updated_at=source.updated_at,
+        )
+
+    @strawberry.field(
+        description="The source's tables by qualified name (the first 1000; use "
+        "`tables(sourceId:)` to page through more)."
+    )
+    async def tables(self, info: Info) -> list[TableNode]:
+        tables = await info.context.loaders.tables_of_source.load(str(self.id))
+        info.context.loaders.prime_tables(tables)
+        return [TableNode.from_model(t) for t in tables]
+
+
+@strawberry.type(name="Table", description="A table, view, collection, index or file.")
+class TableNode:
+    id: strawberry.ID
+    name: str
+    schema_name: str | None = strawberry.field(
+        name="schema", description="Schema or namespace the table lives in, if any."
+    )
+    qualified_name: str = strawberry.field(
+        description="`schema.name`, or `name` when there is no schema; unique within its source."
+    )
+    kind: TableKind
+    description: str | None
+    tags: list[str]
+    source_id: strawberry.ID | None = strawberry.field(
+        description="Null for a manually documented table."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, table: models.Table) -> TableNode:
+        return cls(
+            id=strawberry.ID(table.id),
+            name=table.name,
+            schema_name=table.schema,
+            qualified_name=table.qualified_name,
+            kind=table.kind,
+            description=table.description,
+            tags=table.tags,
+            source_id=strawberry.ID(table.source_id) if table.source_id else None,
+            created_at=table.created_at,
+            updated_at=table.updated_at,
+        )
+
+    @strawberry.field(description="True when the table is documented by hand, with no source.")
+    def is_manual(self) -> bool:
+        return self.source_id is None
+
+    @strawberry.field(description="The source the table belongs to; null for a manual table.")
+    async def source(self, info: Info) -> SourceNode | None:
+        if self.source_id is None:
+            return None
+        source = await info.context.loaders.source.load(str(self.source_id))
+        return SourceNode.from_model(source) if source else None
+
+    @strawberry.field(description="The table's fields in ordinal order.")
+    async def fields(self, info: Info) -> list[FieldNode]:
+        fields = await info.context.loaders.fields_of_table.load(str(self.id))
+        info.context.loaders.prime_fields(fields)
+        return [FieldNode.from_model(f) for f in fields]
+
+
+@strawberry.type(name="Field", description="A column of a table, or a field of a document.")
+class FieldNode:
+    id: strawberry.ID
+    table_id: strawberry.ID
+    name: str
+    data_type: str | None
+    nullable: bool
+    primary_key: bool
+    ordinal_position: int | None
+    description: str | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, f: models.Field) -> FieldNode:
+        return cls(
+            id=strawberry.ID(f.id),
+            table_id=strawberry.ID(f.table_id),
+            name=f.name,
+            data_type=f.data_type,
+            nullable=f.nullable,
+            primary_key=f.primary_key,
+            ordinal_position=f.ordinal_position,
+            description=f.description,
+            tags=f.tags,
+            created_at=f.created_at,
+            updated_at=f.updated_at,
+        )
+
+    @strawberry.field(description="The table this field belongs to.")
+    async def table(self, info: Info) -> TableNode:
+        table = await info.context.loaders.table.load(str(self.table_id))
+        return TableNode.from_model(table)
+
+
+@strawberry.type(description="One recorded change to a table, field, source or lineage edge.")
+class Change:
+    id: strawberry.ID
+    entity_id: strawberry.ID
+    entity_type: str
+    action: str
+    actor: str
+    at: datetime
+    before: strawberry.scalars.JSON | None
+    after: strawberry.scalars.JSON | None
+    comment: str | None
+
+    @classmethod
+    def from_model(cls, change: models.Change) -> Change:
+        return cls(
+            id=strawberry.ID(change.id),
+            entity_id=strawberry.ID(change.entity_id),
+            entity_type=change.entity_type,
+            action=change.action,
+            actor=change.actor,
+            at=change.at,
+            before=json.loads(change.before) if change.before else None,
+            after=json.loads(change.after) if change.after else None,
+            comment=change.comment,
+        )

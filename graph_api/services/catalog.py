@@ -1,0 +1,402 @@
+"""Documenting tables and fields: validation, one transaction per change, and an audit record
+for every create, update and delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_api.errors import ConflictError, NotFoundError, ValidationError
+from graph_api.events import Broker
+from graph_api.models import Field, Source, SourceType, Table, TableKind, qualified_name
+from graph_api.services import validation as check
+from graph_api.store.audit import AuditRepository, ChangeDraft
+from graph_api.store.client import Store, Tx
+from graph_api.store.fields import FieldRepository
+from graph_api.store.sources import SourceRepository
+from graph_api.store.tables import TableRepository
+
+MAX_FIELDS_PER_CALL = 2000
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldDraft:
+    name: str
+    data_type: str | None = None
+    nullable: bool = True
+    primary_key: bool = False
+    ordinal_position: int | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableDraft:
+    name: str
+    schema: str | None = None
+    kind: TableKind = TableKind.TABLE
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    source_id: str | None = None
+    fields: list[FieldDraft] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeletedTable:
+    table: Table
+    field_ids: list[str]
+    lineage_ids: list[str]
+
+
+@dataclass(frozen=True)
+class DeletedField:
+    field: Field
+    lineage_ids: list[str]
+
+
+def _not_found(what: str, entity_id: str, field: str) -> NotFoundError:
+    return NotFoundError(
+        f"No {what} with id '{entity_id}' exists; check the id (it may have been deleted).",
+        field=field,
+    )
+
+
+def _field_props(draft: FieldDraft, *, path: str) -> dict[str, Any]:
+    return {
+        "name": check.name(draft.name, field=f"{path}.name", what="field name"),
+        "data_type": check.data_type(draft.data_type, field=f"{path}.dataType"),
+        "nullable": draft.nullable,
+        "primary_key": draft.primary_key,
+        "ordinal_position": check.ordinal(draft.ordinal_position, field=f"{path}.ordinalPosition"),
+        "description": check.description(draft.description, field=f"{path}.description"),
+        "tags": check.tags(draft.tags, field=f"{path}.tags"),
+    }
+
+
+def _number_fields(
+    drafts: list[FieldDraft], *, taken: set[str], last_ordinal: int, path: str
+) -> list[dict[str, Any]]:
+    if not drafts:
+        raise ValidationError("Give at least one field.", field=path)
+    if len(drafts) > MAX_FIELDS_PER_CALL:
+        raise ValidationError(
+            f"{len(drafts)} fields in one call; send at most {MAX_FIELDS_PER_CALL} at a time "
+            "or use bulk import.",
+            field=path,
+        )
+    props = []
+    seen: dict[str, int] = {}
+    for index, draft in enumerate(drafts):
+        item = _field_props(draft, path=f"{path}[{index}]")
+        if item["name"] in seen:
+            raise ValidationError(
+                f"The field name '{item['name']}' appears twice (items {seen[item['name']] + 1} "
+                f"and {index + 1}); field names must be unique within a table.",
+                field=f"{path}[{index}].name",
+            )
+        if item["name"] in taken:
+            raise ConflictError(
+                f"The table already has a field named '{item['name']}'; rename the new field "
+                "or update the existing one.",
+                field=f"{path}[{index}].name",
+            )
+        seen[item["name"]] = index
+        if item["ordinal_position"] is None:
+            last_ordinal += 1
+            item["ordinal_position"] = last_ordinal
+        else:
+            last_ordinal = max(last_ordinal, item["ordinal_position"])
+        props.append(item)
+    return props
+
+
+CATALOG_TOPIC = "catalog"
+
+
+@dataclass(frozen=True)
+class CatalogEvent:
+    entity_type: str
+    entity_id: str
+    action: str
+    actor: str
+
+
+class CatalogService:
+    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+        self._store = store
+        self._actor = actor
+        self._broker = broker
+        self.tables = TableRepository(store)
+        self.fields = FieldRepository(store)
+        self.sources = SourceRepository(store)
+        self.audit = AuditRepository(store)
+
+    async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
+        await self.audit.record(tx, actor=self._actor, changes=list(changes))
+        broker = self._broker
+        if broker is not None:
+            events = [
+                CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes
+            ]
+
+            def publish() -> None:
+                for event in events:
+                    broker.publish(CATALOG_TOPIC, event)
+
+            tx.after_commit.append(publish)
+
+    # Tables
+
+    async def create_table(self, draft: TableDraft) -> tuple[Table, list[Field]]:
+        name = check.name(draft.name, field="input.name", what="table name")
+        schema = check.optional_name(draft.schema, field="input.schema", what="schema name")
+        props = {
+            "name": name,
+            "schema": schema,
+            "qualified_name": qualified_name(schema, name),
+            "kind": draft.kind.value,
+            "description": check.description(draft.description, field="input.description"),
+            "tags": check.tags(draft.tags, field="input.tags"),
+        }
+        field_props = (
+            _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
+            if draft.fields
+            else []
+        )
+
+        async def work(tx: Tx) -> tuple[Table, list[Field]]:
+            table = await self.tables.create(tx, props=props, source_id=draft.source_id)
+            if table is None:
+                raise _not_found("source", draft.source_id or "", "input.sourceId")
+            fields = (
+                await self.fields.create_many(tx, table_id=table.id, fields=field_props)
+                if field_props
+                else []
+            )
+            await self._audit(
+                tx,
+                ChangeDraft(table.id, "TABLE", "CREATE", after=_table_state(table)),
+                *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields),
+            )
+            return table, fields
+
+        return await self._store.transaction(work)
+
+    async def update_table(self, table_id: str, changes: dict[str, Any]) -> Table:
+        props: dict[str, Any] = {}
+        if "name" in changes:
+            props["name"] = check.name(changes["name"], field="input.name", what="table name")
+        if "schema" in changes:
+            props["schema"] = check.optional_name(
+                changes["schema"], field="input.schema", what="schema name"
+            )
+        if "kind" in changes:
+            props["kind"] = changes["kind"].value
+        if "description" in changes:
+            props["description"] = check.description(
+                changes["description"], field="input.description"
+            )
+        if "tags" in changes:
+            props["tags"] = check.tags(changes["tags"], field="input.tags")
+
+        async def work(tx: Tx) -> Table:
+            current = await _load_table(tx, table_id)
+            if "name" in props or "schema" in props:
+                props["qualified_name"] = qualified_name(
+                    props.get("schema", current.schema), props.get("name", current.name)
+                )
+            table = await self.tables.update(tx, table_id=table_id, props=props)
+            assert table is not None  # loaded above in the same transaction
+            await self._audit(
+                tx,
+                ChangeDraft(
+                    table.id, "TABLE", "UPDATE", before=_table_state(current),
+                    after=_table_state(table),
+                ),
+            )
+            return table
+
+        return await self._store.transaction(work)
+
+    async def delete_table(self, table_id: str) -> DeletedTable:
+        async def work(tx: Tx) -> DeletedTable:
+            row = await self.tables.delete(tx, table_id=table_id)
+            if row is None:
+                raise _not_found("table", table_id, "id")
+            table = Table.from_record(row["table"])
+            await self._audit(
+                tx,
+                ChangeDraft(table.id, "TABLE", "DELETE", before=_table_state(table)),
+                *(ChangeDraft(fid, "FIELD", "DELETE") for fid in row["field_ids"]),
+                *(ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]),
+            )
+            return DeletedTable(table, row["field_ids"], row["lineage_ids"])
+
+        return await self._store.transaction(work)
+
+    async def bind_table(self, table_id: str, source_id: str) -> Table:
+        async def work(tx: Tx) -> Table:
+            current = await _load_table(tx, table_id)
+            table = await self.tables.bind(
+                tx, table_id=table_id, source_id=source_id, name=current.qualified_name
+            )
+            if table is None:
+                raise _not_found("source", source_id, "sourceId")
+            await self._audit(
+                tx,
+                ChangeDraft(
+                    table.id, "TABLE", "BIND_SOURCE", before=_table_state(current),
+                    after=_table_state(table),
+                ),
+            )
+            return table
+
+        return await self._store.transaction(work)
+
+    async def unbind_table(self, table_id: str) -> Table:
+        async def work(tx: Tx) -> Table:
+            current = await _load_table(tx, table_id)
+            table = await self.tables.unbind(tx, table_id=table_id, name=current.qualified_name)
+            assert table is not None
+            await self._audit(
+                tx,
+                ChangeDraft(
+                    table.id, "TABLE", "UNBIND_SOURCE", before=_table_state(current),
+                    after=_table_state(table),
+                ),
+            )
+            return table
+
+        return await self._store.transaction(work)
+
+    # Fields
+
+    async def create_fields(self, table_id: str, drafts: list[FieldDraft]) -> list[Field]:
+        for index, draft in enumerate(drafts[:MAX_FIELDS_PER_CALL]):
+            _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
+
+        async def work(tx: Tx) -> list[Field]:
+            await _load_table(tx, table_id, field="tableId")
+            last_ordinal, taken = await self.fields.existing(tx, table_id=table_id)
+            props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
+            fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
+            await self._audit(
+                tx, *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields)
+            )
+            return fields
+
+        return await self._store.transaction(work)
+
+    async def update_field(self, field_id: str, changes: dict[str, Any]) -> Field:
+        props: dict[str, Any] = {}
+        if "name" in changes:
+            props["name"] = check.name(changes["name"], field="input.name", what="field name")
+        if "data_type" in changes:
+            props["data_type"] = check.data_type(changes["data_type"], field="input.dataType")
+        for flag in ("nullable", "primary_key"):
+            if flag in changes:
+                props[flag] = bool(changes[flag])
+        if "ordinal_position" in changes:
+            props["ordinal_position"] = check.ordinal(
+                changes["ordinal_position"], field="input.ordinalPosition"
+            )
+        if "description" in changes:
+            props["description"] = check.description(
+                changes["description"], field="input.description"
+            )
+        if "tags" in changes:
+            props["tags"] = check.tags(changes["tags"], field="input.tags")
+
+        async def work(tx: Tx) -> Field:
+            rows = await tx.run("fields/get_by_ids", ids=[field_id])
+            if not rows:
+                raise _not_found("field", field_id, "id")
+            current = Field.from_record(rows[0]["field"])
+            updated = await self.fields.update(tx, field_id=field_id, props=props)
+            assert updated is not None
+            await self._audit(
+                tx,
+                ChangeDraft(
+                    field_id, "FIELD", "UPDATE", before=_field_state(current),
+                    after=_field_state(updated),
+                ),
+            )
+            return updated
+
+        return await self._store.transaction(work)
+
+    async def delete_field(self, field_id: str) -> DeletedField:
+        async def work(tx: Tx) -> DeletedField:
+            row = await self.fields.delete(tx, field_id=field_id)
+            if row is None:
+                raise _not_found("field", field_id, "id")
+            deleted = Field.from_record(row["field"])
+            await self._audit(
+                tx,
+                ChangeDraft(deleted.id, "FIELD", "DELETE", before=_field_state(deleted)),
+                *(ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]),
+            )
+            return DeletedField(deleted, row["lineage_ids"])
+
+        return await self._store.transaction(work)
+
+    # Sources (connection settings and secrets come with the connectors)
+
+    async def create_source(
+        self, *, name: str, type: SourceType, description: str | None
+    ) -> Source:
+        props = {
+            "name": check.name(name, field="input.name", what="source name"),
+            "type": type.value,
+            "description": check.description(description, field="input.description"),
+            "active": True,
+        }
+
+        async def work(tx: Tx) -> Source:
+            source = await self.sources.create(tx, props=props)
+            await self._audit(tx, ChangeDraft(source.id, "SOURCE", "CREATE", after=props))
+            return source
+
+        return await self._store.transaction(work)
+
+    async def delete_source(self, source_id: str) -> tuple[Source, list[str]]:
+        async def work(tx: Tx) -> tuple[Source, list[str]]:
+            row = await self.sources.delete(tx, source_id=source_id)
+            if row is None:
+                raise _not_found("source", source_id, "id")
+            source = Source.from_record(row["source"])
+            await self._audit(tx, ChangeDraft(source.id, "SOURCE", "DELETE"))
+            return source, row["table_ids"]
+
+        return await self._store.transaction(work)
+
+
+async def _load_table(tx: Tx, table_id: str, *, field: str = "id") -> Table:
+    rows = await tx.run("tables/get_by_ids", ids=[table_id])
+    if not rows:
+        raise _not_found("table", table_id, field)
+    return Table.from_record(rows[0]["table"])
+
+
+def _table_state(table: Table) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "schema": table.schema,
+        "kind": table.kind.value,
+        "description": table.description,
+        "tags": table.tags,
+        "source_id": table.source_id,
+    }
+
+
+def _field_state(f: Field) -> dict[str, Any]:
+    return {
+        "table_id": f.table_id,
+        "name": f.name,
+        "data_type": f.data_type,
+        "nullable": f.nullable,
+        "primary_key": f.primary_key,
+        "ordinal_position": f.ordinal_position,
+        "description": f.description,
+        "tags": f.tags,
+    }

@@ -1,0 +1,487 @@
+"""Declaring, editing, reviewing and deleting lineage, with the rules that protect people's
+work:
+
+- both ends exist, are of the edge's level, and differ;
+- a duplicate is a conflict unless the caller asks to update or skip;
+- INFERRED lineage never overwrites or downgrades a MANUAL or APPROVED edge: the suggestion
+  is recorded in that edge's history instead, and the caller is told;
+- editing the substance of an APPROVED edge makes it MANUAL and pending again;
+- a field edge between two tables implies a table edge between them, kept in step as field
+  edges come, go, are approved or rejected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graph_api.errors import ConflictError, NotFoundError, ValidationError
+from graph_api.events import Broker
+from graph_api.models import (
+    DEFAULT_CONFIDENCE,
+    LineageEdge,
+    LineageLevel,
+    LineageSource,
+    ReviewState,
+    TransformationType,
+)
+from graph_api.services.catalog import CATALOG_TOPIC, CatalogEvent
+from graph_api.services import validation as check
+from graph_api.store.audit import AuditRepository, ChangeDraft
+from graph_api.store.client import Store, Tx
+from graph_api.store.lineage import Endpoint, LineageRepository
+
+MAX_EDGES_PER_CALL = 10_000
+MAX_LOGIC = 100_000
+
+
+class OnDuplicate(Enum):
+    ERROR = "ERROR"
+    UPDATE = "UPDATE"
+    SKIP = "SKIP"
+
+
+class Outcome(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    # An INFERRED edge met a MANUAL or APPROVED one: the existing edge is kept as it is and the
+    # inferred one is recorded as a suggestion in its history.
+    KEPT_EXISTING = "KEPT_EXISTING"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EdgeDraft:
+    upstream_id: str
+    downstream_id: str
+    lineage_source: LineageSource = LineageSource.MANUAL
+    confidence: float | None = None
+    transformation_type: TransformationType | None = None
+    transformation_logic: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class EdgeResult:
+    outcome: Outcome
+    edge: LineageEdge
+    message: str | None = None
+
+
+@dataclass
+class LineageChanges:
+    results: list[EdgeResult] = field(default_factory=list)
+    implied_created: list[str] = field(default_factory=list)
+    implied_removed: list[str] = field(default_factory=list)
+
+
+def _edge_state(edge: LineageEdge) -> dict[str, Any]:
+    return {
+        "level": edge.level.name,
+        "upstream_id": edge.upstream_id,
+        "downstream_id": edge.downstream_id,
+        "lineage_source": edge.lineage_source.value,
+        "confidence": edge.confidence,
+        "transformation_type": edge.transformation_type.value if edge.transformation_type else None,
+        "transformation_logic": edge.transformation_logic,
+        "description": edge.description,
+        "review_state": edge.review_state.value,
+        "reviewed_by": edge.reviewed_by,
+        "explicit": edge.explicit,
+    }
+
+
+def _review_state_for(source: LineageSource) -> ReviewState:
+    return {
+        LineageSource.INFERRED: ReviewState.PENDING,
+        LineageSource.MANUAL: ReviewState.NOT_REQUIRED,
+        LineageSource.APPROVED: ReviewState.APPROVED,
+    }[source]
+
+
+def _confidence(value: float | None, source: LineageSource, *, path: str) -> float:
+    if value is None:
+        return DEFAULT_CONFIDENCE[source]
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError(
+            f"Confidence must be between 0 and 1 (for example 0.8), got {value}.",
+            field=f"{path}.confidence",
+        )
+    return float(value)
+
+
+def _logic(value: str | None, *, path: str) -> str | None:
+    if value is not None and len(value) > MAX_LOGIC:
+        raise ValidationError(
+            f"The transformation logic is longer than {MAX_LOGIC} characters; link to it instead.",
+            field=f"{path}.transformationLogic",
+        )
+    return value or None
+
+
+class LineageService:
+    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+        self._store = store
+        self._actor = actor
+        self._broker = broker
+        self.repo = LineageRepository(store)
+        self.audit = AuditRepository(store)
+
+    async def _audit(self, tx: Tx, changes: list[ChangeDraft]) -> None:
+        await self.audit.record(tx, actor=self._actor, changes=changes)
+        broker = self._broker
+        if broker is not None and changes:
+            events = [CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes]
+
+            def publish() -> None:
+                for event in events:
+                    broker.publish(CATALOG_TOPIC, event)
+
+            tx.after_commit.append(publish)
+
+    # Creating
+
+    async def create(
+        self, level: LineageLevel, drafts: list[EdgeDraft], *, on_duplicate: OnDuplicate
+    ) -> LineageChanges:
+        if not drafts:
+            raise ValidationError("Give at least one lineage edge.", field="edges")
+        if len(drafts) > MAX_EDGES_PER_CALL:
+            raise ValidationError(
+                f"{len(drafts)} edges in one call; send at most {MAX_EDGES_PER_CALL} at a time or "
+                "use bulk import.",
+                field="edges",
+            )
+        seen: dict[tuple[str, str], int] = {}
+        props_by_index: list[dict[str, Any]] = []
+        for index, draft in enumerate(drafts):
+            path = f"edges[{index}]"
+            pair = (draft.upstream_id, draft.downstream_id)
+            if draft.upstream_id == draft.downstream_id:
+                raise ValidationError(
+                    "An edge cannot run from a node to itself; pick a different upstream or "
+                    "downstream.",
+                    field=f"{path}.downstreamId",
+                )
+            if pair in seen:
+                raise ValidationError(
+                    f"Edges {seen[pair] + 1} and {index + 1} connect the same two nodes; "
+                    "keep one of them.",
+                    field=path,
+                )
+            seen[pair] = index
+            source = draft.lineage_source
+            props_by_index.append(
+                {
+                    "level": level.name,
+                    "lineage_source": source.value,
+                    "confidence": _confidence(draft.confidence, source, path=path),
+                    "transformation_type": (
+                        draft.transformation_type.value if draft.transformation_type else None
+                    ),
+                    "transformation_logic": _logic(draft.transformation_logic, path=path),
+                    "description": check.description(draft.description, field=f"{path}.description"),
+                    "review_state": _review_state_for(source).value,
+                    "explicit": True,
+                    "created_by": self._actor,
+                }
+            )
+            if source is LineageSource.APPROVED:
+                props_by_index[-1].update(reviewed_by=self._actor)
+
+        async def work(tx: Tx) -> LineageChanges:
+            ids = sorted({i for d in drafts for i in (d.upstream_id, d.downstream_id)})
+            ends = await self.repo.endpoints(tx, ids)
+            for index, draft in enumerate(drafts):
+                self._check_ends(level, ends, draft, index)
+            existing = await self.repo.between(tx, level, list(seen))
+            changes = LineageChanges()
+            to_create: list[dict[str, Any]] = []
+            to_update: list[dict[str, Any]] = []
+            audit: list[ChangeDraft] = []
+            for index, draft in enumerate(drafts):
+                pair = (draft.upstream_id, draft.downstream_id)
+                props = props_by_index[index]
+                current = existing.get(pair)
+                if current is None:
+                    to_create.append({**pair_dict(pair), "props": {**props, "id": str(uuid.uuid4())}})
+                    continue
+                result = self._merge(level, current, draft, props, on_duplicate, index, ends)
+                if result[0] is Outcome.UPDATED:
+                    to_update.append({"id": current.id, "props": result[1]})
+                elif result[0] is Outcome.KEPT_EXISTING:
+                    changes.results.append(EdgeResult(Outcome.KEPT_EXISTING, current, result[2]))
+                    audit.append(
+                        ChangeDraft(
+                            current.id, "LINEAGE", "SUGGESTION", after=props,
+                            comment="Inferred lineage kept as a suggestion; the "
+                            f"{current.lineage_source.value.lower()} edge was not changed.",
+                        )
+                    )
+                else:
+                    changes.results.append(EdgeResult(Outcome.UNCHANGED, current, result[2]))
+            created = await self.repo.create(tx, level, to_create) if to_create else []
+            for edge in created:
+                changes.results.append(EdgeResult(Outcome.CREATED, edge))
+                audit.append(ChangeDraft(edge.id, "LINEAGE", "CREATE", after=_edge_state(edge)))
+            updated = await self.repo.update(tx, to_update) if to_update else []
+            for edge in updated:
+                before = existing[(edge.upstream_id, edge.downstream_id)]
+                changes.results.append(EdgeResult(Outcome.UPDATED, edge))
+                audit.append(
+                    ChangeDraft(
+                        edge.id, "LINEAGE", "UPDATE", before=_edge_state(before),
+                        after=_edge_state(edge),
+                    )
+                )
+            if level is LineageLevel.FIELD:
+                await self._refresh_implied(
+                    tx, [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
+                         for e in created + updated], changes, audit,
+                )
+            await self._audit(tx, audit)
+            order = {pair: i for i, pair in enumerate(seen)}
+            changes.results.sort(
+                key=lambda r: order.get((r.edge.upstream_id, r.edge.downstream_id), 0)
+            )
+            return changes
+
+        return await self._store.transaction(work)
+
+    def _check_ends(
+        self, level: LineageLevel, ends: dict[str, Endpoint], draft: EdgeDraft, index: int
+    ) -> None:
+        want = level.name
+        for role, node_id in (("upstream", draft.upstream_id), ("downstream", draft.downstream_id)):
+            end = ends.get(node_id)
+            path = f"edges[{index}].{role}Id"
+            if end is None or end.kind is None:
+                raise NotFoundError(
+                    f"Edge {index + 1}: the {role} {want.lower()} '{node_id}' does not exist; "
+                    "check the id.",
+                    field=path,
+                )
+            if end.kind != want:
+                other = "table" if want == "FIELD" else "field"
+                raise ValidationError(
+                    f"Edge {index + 1}: the {role} end '{end.name}' is a {other}, but this is "
+                    f"{want.lower()}-level lineage; use {other}-level lineage for it.",
+                    field=path,
+                )
+
+    def _merge(
+        self,
+        level: LineageLevel,
+        current: LineageEdge,
+        draft: EdgeDraft,
+        props: dict[str, Any],
+        on_duplicate: OnDuplicate,
+        index: int,
+        ends: dict[str, Endpoint],
+    ) -> tuple[Outcome, dict[str, Any], str | None]:
+        protected = current.lineage_source in (LineageSource.MANUAL, LineageSource.APPROVED)
+        if draft.lineage_source is LineageSource.INFERRED and protected:
+            return (
+                Outcome.KEPT_EXISTING,
+                {},
+                f"A {current.lineage_source.value.lower()} edge already connects these nodes; "
+                "it was kept and the inferred edge recorded as a suggestion in its history.",
+            )
+        if on_duplicate is OnDuplicate.SKIP:
+            return Outcome.UNCHANGED, {}, "An edge already connects these nodes; skipped."
+        if on_duplicate is OnDuplicate.ERROR and current.explicit:
+            up, down = ends[draft.upstream_id].name, ends[draft.downstream_id].name
+            raise ConflictError(
+                f"Edge {index + 1}: lineage from '{up}' to '{down}' already exists (id "
+                f"{current.id}); update that edge, or send onDuplicate: UPDATE.",
+                field=f"edges[{index}]",
+            )
+        update = {k: v for k, v in props.items() if k not in ("created_by",)}
+        if current.lineage_source is LineageSource.APPROVED and draft.lineage_source is not LineageSource.APPROVED:
+            # Editing approved lineage needs a fresh approval.
+            update.update(lineage_source=LineageSource.MANUAL.value, review_state=ReviewState.PENDING.value)
+        return Outcome.UPDATED, update, None
+
+    async def _refresh_implied(
+        self,
+        tx: Tx,
+        table_pairs: list[tuple[str | None, str | None]],
+        changes: LineageChanges,
+        audit: list[ChangeDraft],
+    ) -> None:
+        pairs = sorted({(u, d) for u, d in table_pairs if u and d and u != d})
+        rows = await self.repo.refresh_implied(
+            tx,
+            [{"upstream_id": u, "downstream_id": d, "new_id": str(uuid.uuid4())} for u, d in pairs],
+            actor=self._actor,
+        )
+        for row in rows:
+            if row["action"] == "CREATE":
+                changes.implied_created.append(row["id"])
+                audit.append(
+                    ChangeDraft(
+                        row["id"], "LINEAGE", "CREATE",
+                        after={"level": "TABLE", "upstream_id": row["upstream_id"],
+                               "downstream_id": row["downstream_id"], "explicit": False},
+                        comment="Implied by field lineage.",
+                    )
+                )
+            elif row["action"] == "DELETE":
+                changes.implied_removed.append(row["id"])
+                audit.append(
+                    ChangeDraft(
+                        row["id"], "LINEAGE", "DELETE", before=row["before"],
+                        comment="No field lineage left between the tables.",
+                    )
+                )
+
+    # Editing
+
+    async def update(self, edge_id: str, changes: dict[str, Any]) -> LineageEdge:
+        props: dict[str, Any] = {}
+        substance = False
+        if "confidence" in changes:
+            props["confidence"] = _confidence(changes["confidence"], LineageSource.MANUAL, path="input")
+            substance = True
+        if "transformation_type" in changes:
+            value = changes["transformation_type"]
+            props["transformation_type"] = value.value if value else None
+            substance = True
+        if "transformation_logic" in changes:
+            props["transformation_logic"] = _logic(changes["transformation_logic"], path="input")
+            substance = True
+        if "description" in changes:
+            props["description"] = check.description(changes["description"], field="input.description")
+
+        async def work(tx: Tx) -> LineageEdge:
+            found = await self.repo.get_many([edge_id], tx)
+            if edge_id not in found:
+                raise NotFoundError(
+                    f"No lineage edge with id '{edge_id}' exists; it may have been deleted.",
+                    field="id",
+                )
+            before = found[edge_id]
+            update = dict(props)
+            if substance and before.lineage_source is LineageSource.APPROVED:
+                update.update(
+                    lineage_source=LineageSource.MANUAL.value,
+                    review_state=ReviewState.PENDING.value,
+                )
+            if not before.explicit and before.level is LineageLevel.TABLE:
+                update["explicit"] = True  # edited by a person: now declared, not implied
+            [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
+            await self._audit(
+                tx,
+                [ChangeDraft(edge_id, "LINEAGE", "UPDATE", before=_edge_state(before),
+                             after=_edge_state(edge))],
+            )
+            return edge
+
+        return await self._store.transaction(work)
+
+    # Reviewing
+
+    async def review(
+        self, ids: list[str], *, approve: bool, comment: str | None
+    ) -> tuple[list[LineageEdge], LineageChanges]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise ValidationError("Give at least one edge id.", field="ids")
+        if len(unique) > MAX_EDGES_PER_CALL:
+            raise ValidationError(
+                f"{len(unique)} edges in one call; review at most {MAX_EDGES_PER_CALL} at a time.",
+                field="ids",
+            )
+        if not approve and not (comment and comment.strip()):
+            raise ValidationError(
+                "Say why the lineage is rejected, so its authors can correct it.", field="reason"
+            )
+        state = ReviewState.APPROVED if approve else ReviewState.REJECTED
+
+        async def work(tx: Tx) -> tuple[list[LineageEdge], LineageChanges]:
+            reviewed = await self.repo.review(
+                tx, unique, state=state.value, actor=self._actor, comment=comment
+            )
+            missing = set(unique) - {after.id for _, after in reviewed}
+            if missing:
+                raise NotFoundError(
+                    f"{len(missing)} of the edges do not exist (for example "
+                    f"'{sorted(missing)[0]}'); nothing was changed. Remove them and try again.",
+                    field="ids",
+                )
+            changes = LineageChanges()
+            audit = [
+                ChangeDraft(
+                    after.id, "LINEAGE", "APPROVE" if approve else "REJECT",
+                    before=_edge_state(before), after=_edge_state(after), comment=comment,
+                )
+                for before, after in reviewed
+            ]
+            field_edges = [after for _, after in reviewed if after.level is LineageLevel.FIELD]
+            if field_edges:
+                ends = await self.repo.endpoints(
+                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
+                )
+                await self._refresh_implied(
+                    tx,
+                    [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
+                    changes,
+                    audit,
+                )
+            await self._audit(tx, audit)
+            return [after for _, after in reviewed], changes
+
+        return await self._store.transaction(work)
+
+    # Deleting
+
+    async def delete(self, ids: list[str], *, cascade: bool) -> tuple[list[LineageEdge], LineageChanges]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise ValidationError("Give at least one edge id.", field="ids")
+
+        async def work(tx: Tx) -> tuple[list[LineageEdge], LineageChanges]:
+            found = await self.repo.get_many(unique, tx)
+            missing = [i for i in unique if i not in found]
+            if missing:
+                raise NotFoundError(
+                    f"No lineage edge with id '{missing[0]}' exists; nothing was deleted.",
+                    field="ids",
+                )
+            table_edges = [i for i in unique if found[i].level is LineageLevel.TABLE]
+            beneath = await self.repo.field_edges_under(tx, table_edges) if table_edges else {}
+            extra = sorted({f for fs in beneath.values() for f in fs} - set(unique))
+            if extra and not cascade:
+                raise ConflictError(
+                    f"{len(extra)} field-level edges run between the tables of these table "
+                    "edges; delete them first, or send cascade: true to delete them too.",
+                    field="ids",
+                )
+            deleted = await self.repo.delete(tx, unique + extra)
+            changes = LineageChanges()
+            audit = [
+                ChangeDraft(e.id, "LINEAGE", "DELETE", before=_edge_state(e)) for e in deleted
+            ]
+            field_edges = [e for e in deleted if e.level is LineageLevel.FIELD]
+            if field_edges:
+                ends = await self.repo.endpoints(
+                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
+                )
+                deleted_ids = {e.id for e in deleted}
+                await self._refresh_implied(
+                    tx,
+                    [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
+                    changes,
+                    audit,
+                )
+                changes.implied_removed = [i for i in changes.implied_removed if i not in deleted_ids]
+            await self._audit(tx, audit)
+            return deleted, changes
+
+        return await self._store.transaction(work)
+
+
+def pair_dict(pair: tuple[str, str]) -> dict[str, str]:
+    return {"upstream_id": pair[0], "downstream_id": pair[1]}

@@ -1,0 +1,92 @@
+"""Configuration from the environment, read and validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _int(env: dict[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}.")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str | None
+    data_dir: Path
+    local_neo4j_port: int
+    local_neo4j_heap: str
+    local_neo4j_pagecache: str
+    cypher_dir: Path
+    log_level: str
+    default_page_size: int
+    max_page_size: int
+    search_limit: int
+
+    @property
+    def uses_local_neo4j(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def local_neo4j_dir(self) -> Path:
+        return self.data_dir / "neo4j"
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_neo4j_port}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        uri = env.get("NEO4J_URI") or None
+        if uri is not None and not uri.startswith(
+            ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+        ):
+            raise SettingsError(
+                f"NEO4J_URI must start with bolt:// or neo4j:// (optionally +s or +ssc), "
+                f"got {uri!r}."
+            )
+        default_page = _int(env, "CLEW_DEFAULT_PAGE_SIZE", 50, low=1, high=10_000)
+        max_page = _int(env, "CLEW_MAX_PAGE_SIZE", 1000, low=1, high=10_000)
+        if default_page > max_page:
+            raise SettingsError("CLEW_DEFAULT_PAGE_SIZE cannot exceed CLEW_MAX_PAGE_SIZE.")
+        level = env.get("CLEW_LOG_LEVEL", "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(
+                f"CLEW_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}."
+            )
+        return cls(
+            neo4j_uri=uri,
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=env.get("NEO4J_PASSWORD", ""),
+            neo4j_database=env.get("NEO4J_DATABASE") or None,
+            data_dir=Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew"))),
+            local_neo4j_port=_int(env, "CLEW_NEO4J_PORT", 7687, low=1, high=65535),
+            local_neo4j_heap=env.get("CLEW_NEO4J_HEAP", "512m"),
+            local_neo4j_pagecache=env.get("CLEW_NEO4J_PAGECACHE", "256m"),
+            cypher_dir=Path(env.get("CLEW_CYPHER_DIR", str(REPO_ROOT / "cypher"))),
+            log_level=level,
+            default_page_size=default_page,
+            max_page_size=max_page,
+            search_limit=_int(env, "CLEW_SEARCH_LIMIT", 50, low=1, high=1000),
+        )

@@ -1,0 +1,119 @@
+"""The one place that sends Cypher to Neo4j.
+
+Every statement is named (see ``cypher.py``) and every value travels as a parameter.
+Reads and single-statement writes go through ``driver.execute_query``; multi-statement
+units of work go through a managed write transaction (``Store.transaction``), which the
+driver may retry, so the work passed to it must be safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+
+from graph_api.settings import Settings
+from graph_api.store.cypher import CypherRegistry
+
+T = TypeVar("T")
+Row = dict[str, Any]
+log = logging.getLogger(__name__)
+
+
+def create_driver(settings: Settings) -> AsyncDriver:
+    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+    return AsyncGraphDatabase.driver(
+        settings.bolt_uri,
+        auth=auth,
+        # Keep failures quick and visible: a dead database should not hang requests.
+        connection_timeout=10.0,
+        connection_acquisition_timeout=30.0,
+        max_transaction_retry_time=15.0,
+        user_agent="clew",
+        # "Label does not exist" on an empty database is noise; deprecations still log.
+        notifications_disabled_classifications=["UNRECOGNIZED"],
+    )
+
+
+class Tx:
+    """A running write transaction that runs named statements."""
+
+    def __init__(self, store: Store, tx: AsyncManagedTransaction) -> None:
+        self._store = store
+        self._tx = tx
+        # Run once the transaction has committed (e.g. publishing change events), never
+        # for an attempt that the driver rolled back and retried.
+        self.after_commit: list[Callable[[], None]] = []
+
+    async def run(
+        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+    ) -> list[Row]:
+        self._store.statements_sent += 1
+        result = await self._tx.run(self._store.cypher.render(statement, slots), params)
+        return [record.data() async for record in result]
+
+
+class Store:
+    def __init__(
+        self, driver: AsyncDriver, *, database: str | None, cypher: CypherRegistry
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self.cypher = cypher
+        # Counts statements sent; tests use it to prove that DataLoaders batch.
+        self.statements_sent = 0
+
+    async def read(
+        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+    ) -> list[Row]:
+        return await self._execute(statement, slots, params, RoutingControl.READ)
+
+    async def write(
+        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+    ) -> list[Row]:
+        return await self._execute(statement, slots, params, RoutingControl.WRITE)
+
+    async def _execute(
+        self,
+        statement: str,
+        slots: Mapping[str, Enum] | None,
+        params: dict[str, Any],
+        routing: RoutingControl,
+    ) -> list[Row]:
+        query = self.cypher.render(statement, slots)
+        self.statements_sent += 1
+        records, _, _ = await self.driver.execute_query(
+            query, params, database_=self.database, routing_=routing
+        )
+        return [record.data() for record in records]
+
+    async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        attempts: list[Tx] = []
+
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            attempts.append(Tx(self, tx))
+            return await work(attempts[-1])
+
+        # Share the bookmark manager of execute_query so reads see this transaction's writes.
+        async with self.driver.session(
+            database=self.database,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            result = await session.execute_write(unit)
+        for callback in attempts[-1].after_commit:
+            callback()
+        return result
+
+    async def run_schema(self, statement: str) -> None:
+        """Run one schema statement (migrations only): auto-commit, since schema
+        commands cannot share a transaction with writes."""
+        self.statements_sent += 1
+        async with self.driver.session(database=self.database) as session:
+            result = await session.run(statement)  # type: ignore[arg-type]
+            await result.consume()
+
+    async def close(self) -> None:
+        await self.driver.close()

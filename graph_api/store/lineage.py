@@ -1,0 +1,173 @@
+"""Lineage edges in Neo4j: (:Table)-[:FLOWS_TO]->(:Table) and (:Field)-[:FLOWS_TO]->(:Field),
+always from upstream to downstream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from graph_api.models import Direction, LineageEdge, LineageLevel, LineageSource
+from graph_api.store.client import Store, Tx
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    kind: str | None  # "TABLE", "FIELD" or None when nothing has this id
+    name: str | None
+    table_id: str | None
+
+
+@dataclass(frozen=True)
+class TraversalFilter:
+    min_confidence: float = 0.0
+    provenance: tuple[LineageSource, ...] | None = None
+    include_rejected: bool = False
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "min_confidence": self.min_confidence,
+            "provenance": [p.value for p in self.provenance] if self.provenance else None,
+            "include_rejected": self.include_rejected,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    from_id: str
+    to_id: str
+    edge: LineageEdge
+
+
+def _pairs(pairs: Iterable[Pair]) -> list[dict[str, str]]:
+    return [{"upstream_id": up, "downstream_id": down} for up, down in pairs]
+
+
+class LineageRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def endpoints(self, tx: Tx | None, ids: list[str]) -> dict[str, Endpoint]:
+        rows = (
+            await tx.run("lineage/endpoints", ids=ids)
+            if tx
+            else await self._store.read("lineage/endpoints", ids=ids)
+        )
+        return {
+            r["id"]: Endpoint(r["id"], r["kind"], r["name"], r["table_id"]) for r in rows
+        }
+
+    async def between(self, tx: Tx, level: LineageLevel, pairs: list[Pair]) -> dict[Pair, LineageEdge]:
+        rows = await tx.run("lineage/between", slots={"node": level}, pairs=_pairs(pairs))
+        edges = [LineageEdge.from_record(r["edge"]) for r in rows]
+        return {(e.upstream_id, e.downstream_id): e for e in edges}
+
+    async def create(
+        self, tx: Tx, level: LineageLevel, edges: list[dict[str, Any]]
+    ) -> list[LineageEdge]:
+        rows = await tx.run("lineage/create", slots={"node": level}, edges=edges)
+        return [LineageEdge.from_record(r["edge"]) for r in rows]
+
+    async def update(self, tx: Tx, edges: list[dict[str, Any]]) -> list[LineageEdge]:
+        rows = await tx.run("lineage/update", edges=edges)
+        return [LineageEdge.from_record(r["edge"]) for r in rows]
+
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, LineageEdge]:
+        rows = (
+            await tx.run("lineage/get_by_ids", ids=ids)
+            if tx
+            else await self._store.read("lineage/get_by_ids", ids=ids)
+        )
+        return {r["edge"]["id"]: LineageEdge.from_record(r["edge"]) for r in rows}
+
+    async def delete(self, tx: Tx, ids: list[str]) -> list[LineageEdge]:
+        rows = await tx.run("lineage/delete", ids=ids)
+        return [LineageEdge.from_record(r["edge"]) for r in rows]
+
+    async def field_edges_under(self, tx: Tx, table_edge_ids: list[str]) -> dict[str, list[str]]:
+        rows = await tx.run("lineage/field_edges_under", ids=table_edge_ids)
+        return {r["table_edge_id"]: r["field_edge_ids"] for r in rows}
+
+    async def refresh_implied(
+        self, tx: Tx, pairs: list[dict[str, str]], *, actor: str
+    ) -> list[dict[str, Any]]:
+        """Bring implied table edges in line with the field edges beneath them; returns the
+        action taken for each pair (CREATE, UPDATE, DELETE or NONE)."""
+        if not pairs:
+            return []
+        return await tx.run("lineage/refresh_implied", pairs=pairs, actor=actor)
+
+    async def review(
+        self, tx: Tx, ids: list[str], *, state: str, actor: str, comment: str | None
+    ) -> list[tuple[LineageEdge, LineageEdge]]:
+        rows = await tx.run(
+            "lineage/review", ids=ids, state=state, actor=actor, comment=comment
+        )
+        return [
+            (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"]))
+            for r in rows
+        ]
+
+    async def step(
+        self,
+        level: LineageLevel,
+        direction: Direction,
+        ids: list[str],
+        traversal: TraversalFilter,
+    ) -> list[Step]:
+        name = "lineage/step_downstream" if direction is Direction.DOWNSTREAM else "lineage/step_upstream"
+        rows = await self._store.read(name, slots={"node": level}, ids=ids, **traversal.params())
+        return [Step(r["from_id"], r["to_id"], LineageEdge.from_record(r["edge"])) for r in rows]
+
+    async def has_more(
+        self, level: LineageLevel, direction: Direction, ids: list[str], traversal: TraversalFilter
+    ) -> set[str]:
+        if not ids:
+            return set()
+        rows = await self._store.read(
+            "lineage/has_more",
+            slots={"node": level},
+            ids=ids,
+            direction=direction.value,
+            include_rejected=traversal.include_rejected,
+        )
+        return {r["id"] for r in rows}
+
+    async def field_edges_among(
+        self, table_ids: list[str], traversal: TraversalFilter
+    ) -> list[LineageEdge]:
+        rows = await self._store.read(
+            "lineage/field_edges_among", table_ids=table_ids, **traversal.params()
+        )
+        return [LineageEdge.from_record(r["edge"]) for r in rows]
+
+    async def nodes(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        rows = await self._store.read("tables/nodes_by_ids", ids=ids)
+        return {r["node"]["id"]: (r["kind"], r["node"]) for r in rows}
+
+    async def review_queue(
+        self,
+        *,
+        level: LineageLevel | None,
+        source_id: str | None,
+        table_id: str | None,
+        min_confidence: float,
+        max_confidence: float,
+        after: tuple[float, str] | None,
+        limit: int,
+    ) -> dict[str, Any]:
+        rows = await self._store.read(
+            "lineage/review_queue",
+            level=level.name if level else None,
+            source_id=source_id,
+            table_id=table_id,
+            min_confidence=min_confidence,
+            max_confidence=max_confidence,
+            after_confidence=after[0] if after else None,
+            after_id=after[1] if after else None,
+            limit=limit,
+        )
+        return rows[0]

@@ -1,0 +1,110 @@
+"""Tables in Neo4j."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j.exceptions import ConstraintError
+
+from graph_api.errors import ConflictError
+from graph_api.models import MANUAL_SOURCE_KEY, Page, Table, TableKind
+from graph_api.store.client import Store, Tx
+from graph_api.store.pagination import decode_cursor
+from graph_api.store.text_search import lucene_query
+
+
+def _duplicate(qualified_name: str, source_id: str | None) -> ConflictError:
+    where = f"source {source_id}" if source_id else "the manually documented tables"
+    return ConflictError(
+        f"A table named '{qualified_name}' already exists in {where}; choose another name "
+        "or schema, or update the existing table.",
+        field="name",
+    )
+
+
+class TableRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get_many(self, ids: list[str]) -> dict[str, Table]:
+        rows = await self._store.read("tables/get_by_ids", ids=ids)
+        return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
+
+    async def list(
+        self,
+        *,
+        first: int,
+        after: str | None,
+        source_id: str | None,
+        manual_only: bool,
+        kind: TableKind | None,
+        tags: list[str],
+        text: str | None,
+    ) -> Page[Table]:
+        after_name, after_id = decode_cursor(after)
+        source_key = MANUAL_SOURCE_KEY if manual_only else source_id
+        filters: dict[str, Any] = {
+            "source_key": source_key,
+            "kind": kind.value if kind else None,
+            "tags": tags,
+        }
+        suffix = ""
+        query = lucene_query(text) if text is not None else None
+        if query is not None:
+            filters["text"] = query
+            suffix = "_matching"
+        rows = await self._store.read(
+            f"tables/list{suffix}",
+            **filters,
+            after_name=after_name,
+            after_id=after_id,
+            limit=first + 1,
+        )
+        total = await self._store.read(f"tables/count{suffix}", **filters)
+        tables = [Table.from_record(row["table"]) for row in rows]
+        return Page(items=tables[:first], has_next=len(tables) > first, total_count=total[0]["total"])
+
+    async def by_sources(self, source_ids: list[str], *, limit: int) -> dict[str, list[Table]]:
+        rows = await self._store.read("tables/by_sources", source_ids=source_ids, limit=limit)
+        return {
+            row["source_id"]: [Table.from_record(t) for t in row["tables"]] for row in rows
+        }
+
+    async def create(
+        self, tx: Tx, *, props: dict[str, Any], source_id: str | None
+    ) -> Table | None:
+        """None when source_id names no source."""
+        try:
+            rows = await tx.run("tables/create", props=props, source_id=source_id)
+        except ConstraintError:
+            raise _duplicate(props["qualified_name"], source_id) from None
+        return Table.from_record(rows[0]["table"]) if rows else None
+
+    async def update(self, tx: Tx, *, table_id: str, props: dict[str, Any]) -> Table | None:
+        try:
+            rows = await tx.run("tables/update", id=table_id, props=props)
+        except ConstraintError:
+            raise ConflictError(
+                f"Another table in the same source is already named "
+                f"'{props.get('qualified_name')}'; choose another name or schema.",
+                field="name",
+            ) from None
+        return Table.from_record(rows[0]["table"]) if rows else None
+
+    async def delete(self, tx: Tx, *, table_id: str) -> dict[str, Any] | None:
+        rows = await tx.run("tables/delete", id=table_id)
+        return rows[0] if rows else None
+
+    async def bind(self, tx: Tx, *, table_id: str, source_id: str, name: str) -> Table | None:
+        try:
+            rows = await tx.run("tables/bind_source", table_id=table_id, source_id=source_id)
+        except ConstraintError:
+            raise _duplicate(name, source_id) from None
+        return Table.from_record(rows[0]["table"]) if rows else None
+
+    async def unbind(self, tx: Tx, *, table_id: str, name: str) -> Table | None:
+        try:
+            rows = await tx.run("tables/unbind_source", table_id=table_id)
+        except ConstraintError:
+            raise _duplicate(name, None) from None
+        return Table.from_record(rows[0]["table"]) if rows else None

@@ -1,0 +1,108 @@
+"""The test session's real Neo4j: a local 5.26 started once (or NEO4J_URI), wiped per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_api import neo4j_local
+from graph_api.context import Context
+from graph_api.events import Broker
+from graph_api.schema import schema
+from graph_api.settings import REPO_ROOT, Settings
+from graph_api.store.client import Store, create_driver
+from graph_api.store.cypher import CypherRegistry
+from graph_api.store.migrations import apply_migrations
+
+TEST_NEO4J_PORT = int(os.environ.get("CLEW_TEST_NEO4J_PORT", "7688"))
+# Tests may wipe data, so they never share the development database.
+TEST_DATA_DIR = Path(os.environ.get("CLEW_TEST_DATA_DIR", REPO_ROOT / ".clew" / "test"))
+WIPE = "MATCH (n) WHERE NOT n:ClewMigration DETACH DELETE n"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    base = Settings.from_env()
+    if base.neo4j_uri is not None:
+        yield base
+        return
+    status = neo4j_local.start(
+        data_dir=TEST_DATA_DIR / "neo4j",
+        port=TEST_NEO4J_PORT,
+        heap=base.local_neo4j_heap,
+        pagecache=base.local_neo4j_pagecache,
+    )
+    yield replace(base, neo4j_uri=status.bolt_uri, data_dir=TEST_DATA_DIR)
+    if os.environ.get("CLEW_TEST_KEEP_NEO4J") != "1":
+        neo4j_local.stop(data_dir=TEST_DATA_DIR / "neo4j")
+
+
+@pytest.fixture(scope="session")
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    store = Store(
+        create_driver(settings),
+        database=settings.neo4j_database,
+        cypher=CypherRegistry.load(settings.cypher_dir),
+    )
+    await apply_migrations(store)
+    yield store
+    await store.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    if "store" not in request.fixturenames and "gql" not in request.fixturenames:
+        yield
+        return
+    store: Store = request.getfixturevalue("store")
+    await store.driver.execute_query(WIPE, database_=store.database)
+    yield
+
+
+class GraphQLClient:
+    """Runs operations through the real schema with a fresh per-request context each time,
+    as the HTTP layer does."""
+
+    def __init__(self, store: Store, settings: Settings, broker: Broker) -> None:
+        self.store = store
+        self.settings = settings
+        self.broker = broker
+
+    def context(self, actor: str = "tester") -> Context:
+        return Context(
+            settings=self.settings,
+            store=self.store,
+            broker=self.broker,
+            actor=actor,
+            request_id="test",
+        )
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, *, actor: str = "tester"
+    ) -> dict[str, Any]:
+        result = await schema.execute(
+            query, variable_values=variables, context_value=self.context(actor)
+        )
+        assert result.errors is None, [e.formatted for e in result.errors]
+        assert result.data is not None
+        return result.data
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict]:
+        result = await schema.execute(query, variable_values=variables, context_value=self.context())
+        assert result.errors, "expected errors"
+        return [e.formatted for e in result.errors]
+
+
+@pytest.fixture
+def broker() -> Broker:
+    return Broker()
+
+
+@pytest.fixture
+def gql(store: Store, settings: Settings, broker: Broker) -> GraphQLClient:
+    return GraphQLClient(store, settings, broker)

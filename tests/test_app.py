@@ -1,0 +1,138 @@
+"""The service over HTTP and WebSocket, as the GraphiQL explorer and the front end use it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from neo4j import GraphDatabase
+from starlette.testclient import TestClient
+
+from graph_api.app import create_app
+from graph_api.settings import Settings
+from graph_api.store.client import Store
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    # `store` is requested so the autouse fixture wipes the database first.
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "neo4j": "ok", "migrations": "applied"}
+
+
+def test_readiness_fails_clearly_when_neo4j_is_unreachable(settings: Settings) -> None:
+    broken = replace(settings, neo4j_uri="bolt://127.0.0.1:9")
+    with TestClient(create_app(broken)) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+
+
+def test_post_and_get_queries_with_request_id(client: TestClient) -> None:
+    created = client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createTable(input: {name: "web_orders", fields: [{name: "id"}]}) '
+            "{ ... on CreateTableSuccess { table { id } } } }"
+        },
+        headers={"X-Request-ID": "req-123", "X-Clew-User": "ana"},
+    )
+    assert created.status_code == 200
+    assert created.headers["x-request-id"] == "req-123"
+    table_id = created.json()["data"]["createTable"]["table"]["id"]
+
+    fetched = client.get(
+        "/graphql",
+        params={
+            "query": "query ($id: ID!) { table(id: $id) { name fields { name } } }",
+            "variables": json.dumps({"id": table_id}),
+        },
+    )
+    assert fetched.status_code == 200
+    assert fetched.json()["data"]["table"] == {"name": "web_orders", "fields": [{"name": "id"}]}
+    assert len(fetched.headers["x-request-id"]) == 32
+
+    history = client.post(
+        "/graphql",
+        json={"query": f'{{ history(entityId: "{table_id}") {{ nodes {{ actor }} }} }}'},
+    )
+    assert history.json()["data"]["history"]["nodes"] == [{"actor": "ana"}]
+
+
+def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
+    client: TestClient, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A node written behind the service's back, with a kind the service does not know.
+    with GraphDatabase.driver(settings.bolt_uri) as driver:
+        driver.execute_query(
+            "CREATE (:Table {id: 'corrupt', name: 'x', qualified_name: 'x', kind: 'WEIRD', "
+            "source_key: 'manual', created_at: datetime(), updated_at: datetime()})",
+            database_=settings.neo4j_database,
+        )
+    response = client.post(
+        "/graphql",
+        json={"query": '{ table(id: "corrupt") { name kind } }'},
+        headers={"X-Request-ID": "req-corrupt"},
+    )
+    body = response.json()
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": "req-corrupt"}
+    assert "req-corrupt" in error["message"]
+    assert "WEIRD" not in response.text and "Traceback" not in response.text
+    captured = capsys.readouterr().err
+    logged = [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+    failures = [entry for entry in logged if entry.get("request_id") == "req-corrupt"]
+    assert any("WEIRD" in entry.get("exception", "") for entry in failures)
+
+
+def test_graphql_syntax_errors_are_shown_not_masked(client: TestClient) -> None:
+    response = client.post("/graphql", json={"query": "{ tables { nodez { name } } }"})
+    message = response.json()["errors"][0]["message"]
+    assert "nodez" in message
+
+
+def test_subscription_streams_catalog_changes(client: TestClient) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": "subscription { catalogChanges(entityTypes: [\"TABLE\"]) "
+                    "{ entityType action actor } }"
+                },
+            }
+        )
+        # Wait until the server has registered the subscriber before changing the catalog.
+        broker = client.app.state.broker  # type: ignore[attr-defined]
+        for _ in range(100):
+            if broker.subscriber_count("catalog"):
+                break
+            time.sleep(0.02)
+        client.post(
+            "/graphql",
+            json={"query": 'mutation { createTable(input: {name: "live", fields: [{name: "x"}]}) '
+                  "{ __typename } }"},
+            headers={"X-Clew-User": "bo"},
+        )
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["data"]["catalogChanges"] == {
+            "entityType": "TABLE",
+            "action": "CREATE",
+            "actor": "bo",
+        }
+        ws.send_json({"id": "1", "type": "complete"})
