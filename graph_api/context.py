@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 from graph_api.events import Broker
 from graph_api.loaders import Loaders
 from graph_api.services.catalog import CatalogService
+from graph_api.services.lineage import LineageService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -25,12 +26,14 @@ class Context:
     broker: Broker
     loaders: Loaders = field(init=False)
     catalog: CatalogService = field(init=False)
+    lineage: LineageService = field(init=False)
     request: Any = None
     response: Any = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.create(self.store)
         self.catalog = CatalogService(self.store, actor=self.actor, broker=self.broker)
+        self.lineage = LineageService(self.store, actor=self.actor, broker=self.broker)
 
 
 Info = StrawberryInfo[Context, None]

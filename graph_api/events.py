@@ -10,7 +10,20 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
+
+CATALOG_TOPIC = "catalog"
+
+
+@dataclass(frozen=True)
+class CatalogEvent:
+    """A committed change to a table, field, source or lineage edge."""
+
+    entity_type: str
+    entity_id: str
+    action: str
+    actor: str
 
 
 class Broker:

@@ -13,9 +13,11 @@ from typing import TypeVar
 
 from aiodataloader import DataLoader
 
-from graph_api.models import Field, Source, Table
+from graph_api.models import Direction, Field, LineageEdge, LineageLevel, Source, Table
+from graph_api.services.traversal import Traversal, traverse
 from graph_api.store.client import Store
 from graph_api.store.fields import FieldRepository
+from graph_api.store.lineage import LineageRepository, TraversalFilter
 from graph_api.store.sources import SourceRepository
 from graph_api.store.tables import TableRepository
 
@@ -38,18 +40,58 @@ def _loader(
 
 
 @dataclass(frozen=True)
+class LineageKey:
+    root_id: str
+    level: LineageLevel
+    direction: Direction
+    depth: int
+    traversal: TraversalFilter
+    max_nodes: int
+
+
+def _lineage_loader(repo: LineageRepository) -> DataLoader:
+    """Traverses every requested root with the same settings together, so a table's fields'
+    upstream lineage costs `depth` statements, not `depth` per field."""
+
+    async def batch(keys: list[LineageKey]) -> list[Traversal]:
+        groups: dict[tuple[object, ...], list[LineageKey]] = {}
+        for key in keys:
+            settings = (key.level, key.direction, key.depth, key.traversal, key.max_nodes)
+            groups.setdefault(settings, []).append(key)
+        found: dict[LineageKey, Traversal] = {}
+        for (level, direction, depth, traversal, max_nodes), group in groups.items():
+            results = await traverse(
+                repo,
+                level=level,  # type: ignore[arg-type]
+                starts={key.root_id: [key.root_id] for key in group},
+                direction=direction,  # type: ignore[arg-type]
+                depth=depth,  # type: ignore[arg-type]
+                traversal=traversal,  # type: ignore[arg-type]
+                max_nodes=max_nodes,  # type: ignore[arg-type]
+            )
+            for key in group:
+                found[key] = results[key.root_id]
+        return [found[key] for key in keys]
+
+    return DataLoader(batch, max_batch_size=5000)
+
+
+@dataclass(frozen=True)
 class Loaders:
     source: DataLoader  # id -> Source | None
     table: DataLoader  # id -> Table | None
     field: DataLoader  # id -> Field | None
     fields_of_table: DataLoader  # table id -> list[Field]
     tables_of_source: DataLoader  # source id -> list[Table]
+    lineage_edge: DataLoader  # id -> LineageEdge | None
+    lineage: DataLoader  # LineageKey -> Traversal
 
     @classmethod
     def create(cls, store: Store) -> Loaders:
         sources = SourceRepository(store)
         tables = TableRepository(store)
         fields = FieldRepository(store)
+        lineage = LineageRepository(store)
 
         async def tables_of(ids: list[str]) -> dict[str, list[Table]]:
             return await tables.by_sources(ids, limit=SOURCE_TABLES_LIMIT)
@@ -60,6 +102,8 @@ class Loaders:
             field=_loader(fields.get_many),
             fields_of_table=_loader(fields.by_tables, missing=[]),
             tables_of_source=_loader(tables_of, missing=[]),
+            lineage_edge=_loader(lineage.get_many),
+            lineage=_lineage_loader(lineage),
         )
 
     def prime_tables(self, tables: list[Table]) -> None:
@@ -69,6 +113,10 @@ class Loaders:
     def prime_fields(self, fields: list[Field]) -> None:
         for f in fields:
             self.field.prime(f.id, f)
+
+    def prime_edges(self, edges: list[LineageEdge]) -> None:
+        for edge in edges:
+            self.lineage_edge.prime(edge.id, edge)
 
     def prime_sources(self, sources: list[Source]) -> None:
         for source in sources:

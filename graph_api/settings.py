@@ -42,6 +42,8 @@ class Settings:
     default_page_size: int
     max_page_size: int
     search_limit: int
+    lineage_max_depth: int
+    lineage_max_nodes: int
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -89,4 +91,6 @@ class Settings:
             default_page_size=default_page,
             max_page_size=max_page,
             search_limit=_int(env, "CLEW_SEARCH_LIMIT", 50, low=1, high=1000),
+            lineage_max_depth=_int(env, "CLEW_LINEAGE_MAX_DEPTH", 10, low=1, high=50),
+            lineage_max_nodes=_int(env, "CLEW_LINEAGE_MAX_NODES", 5000, low=1, high=100_000),
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from neo4j.exceptions import CypherSyntaxError
 
+from graph_api.models import LineageLevel
 from graph_api.settings import REPO_ROOT
 from graph_api.store.client import Store
 from graph_api.store.cypher import CypherRegistry, CypherRegistryError
@@ -17,12 +18,17 @@ async def test_every_statement_compiles_against_neo4j(store: Store) -> None:
     assert len(store.cypher) > 10
     failures = {}
     for name in store.cypher:
-        try:
-            await store.driver.execute_query(
-                "EXPLAIN " + store.cypher[name], database_=store.database
-            )
-        except CypherSyntaxError as exc:
-            failures[name] = exc.message
+        # Statements with a label slot are checked once per label they can take.
+        variants = (
+            [{"node": level} for level in LineageLevel] if store.cypher.slots(name) else [None]
+        )
+        for slots in variants:
+            try:
+                await store.driver.execute_query(
+                    "EXPLAIN " + store.cypher.render(name, slots), database_=store.database
+                )
+            except CypherSyntaxError as exc:
+                failures[f"{name} {slots}"] = exc.message
     assert failures == {}
 
 
@@ -49,6 +55,15 @@ def test_registry_rejects_two_statements_in_one_file(tmp_path: Path) -> None:
     (tmp_path / "tables" / "bad.cypher").write_text("MATCH (n) RETURN n; MATCH (m) RETURN m")
     with pytest.raises(CypherRegistryError, match="more than one statement"):
         CypherRegistry.load(tmp_path)
+
+
+def test_slots_take_only_enum_members() -> None:
+    registry = CypherRegistry.load(REPO_ROOT / "cypher")
+    assert "Field" in registry.render("lineage/between", {"node": LineageLevel.FIELD})
+    with pytest.raises(CypherRegistryError, match="takes an Enum member"):
+        registry.render("lineage/between", {"node": "Table) DETACH DELETE (x"})  # type: ignore[dict-item]
+    with pytest.raises(CypherRegistryError, match="needs slots"):
+        registry.render("lineage/between")
 
 
 def test_no_cypher_outside_the_cypher_folder() -> None:

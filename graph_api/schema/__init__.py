@@ -16,9 +16,10 @@ from strawberry.tools import merge_types
 from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
+from graph_api.schema.lineage import LineageMutation, LineageQuery
 
-Query = merge_types("Query", (CatalogQuery,))
-Mutation = merge_types("Mutation", (CatalogMutation,))
+Query = merge_types("Query", (CatalogQuery, LineageQuery))
+Mutation = merge_types("Mutation", (CatalogMutation, LineageMutation))
 Subscription = merge_types("Subscription", (CatalogSubscription,))
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from graph_api.context import Info
-from graph_api.services.catalog import CATALOG_TOPIC, CatalogEvent
+from graph_api.events import CATALOG_TOPIC, CatalogEvent
 
 
 @strawberry.type(description="A committed change to the catalog.")

@@ -10,6 +10,38 @@ import strawberry
 
 from graph_api import models
 from graph_api.context import Info
+from graph_api.loaders import LineageKey
+from graph_api.schema.lineage_types import (
+    FieldLineage,
+    LineageFilter,
+    TableLineage,
+    field_lineage,
+    table_lineage,
+    to_filter,
+)
+from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
+
+DEFAULT_NEIGHBOURS = 100
+
+
+def _lineage_key(
+    info: Info,
+    node_id: str,
+    level: models.LineageLevel,
+    direction: models.Direction,
+    depth: int,
+    filter: LineageFilter | None,
+    max_nodes: int,
+) -> LineageKey:
+    settings = info.context.settings
+    return LineageKey(
+        root_id=node_id,
+        level=level,
+        direction=direction,
+        depth=check_depth(depth, maximum=settings.lineage_max_depth),
+        traversal=to_filter(filter),
+        max_nodes=check_max_nodes(max_nodes, maximum=settings.lineage_max_nodes),
+    )
 
 TableKind = strawberry.enum(models.TableKind, description="What a table-like object is.")
 SourceType = strawberry.enum(models.SourceType, description="The kind of database a source is.")
@@ -98,6 +130,34 @@ class TableNode:
         info.context.loaders.prime_fields(fields)
         return [FieldNode.from_model(f) for f in fields]
 
+    @strawberry.field(description="Tables this table's data comes from, nearest first.")
+    async def upstream(
+        self,
+        info: Info,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        max_nodes: int = DEFAULT_NEIGHBOURS,
+    ) -> TableLineage:
+        key = _lineage_key(
+            info, str(self.id), models.LineageLevel.TABLE, models.Direction.UPSTREAM,
+            depth, filter, max_nodes,
+        )
+        return await table_lineage(info, await info.context.loaders.lineage.load(key))
+
+    @strawberry.field(description="Tables fed by this table, nearest first.")
+    async def downstream(
+        self,
+        info: Info,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        max_nodes: int = DEFAULT_NEIGHBOURS,
+    ) -> TableLineage:
+        key = _lineage_key(
+            info, str(self.id), models.LineageLevel.TABLE, models.Direction.DOWNSTREAM,
+            depth, filter, max_nodes,
+        )
+        return await table_lineage(info, await info.context.loaders.lineage.load(key))
+
 
 @strawberry.type(name="Field", description="A column of a table, or a field of a document.")
 class FieldNode:
@@ -133,6 +193,34 @@ class FieldNode:
     async def table(self, info: Info) -> TableNode:
         table = await info.context.loaders.table.load(str(self.table_id))
         return TableNode.from_model(table)
+
+    @strawberry.field(description="Fields this field's data comes from, nearest first.")
+    async def upstream(
+        self,
+        info: Info,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        max_nodes: int = DEFAULT_NEIGHBOURS,
+    ) -> FieldLineage:
+        key = _lineage_key(
+            info, str(self.id), models.LineageLevel.FIELD, models.Direction.UPSTREAM,
+            depth, filter, max_nodes,
+        )
+        return await field_lineage(info, await info.context.loaders.lineage.load(key))
+
+    @strawberry.field(description="Fields fed by this field, nearest first.")
+    async def downstream(
+        self,
+        info: Info,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        max_nodes: int = DEFAULT_NEIGHBOURS,
+    ) -> FieldLineage:
+        key = _lineage_key(
+            info, str(self.id), models.LineageLevel.FIELD, models.Direction.DOWNSTREAM,
+            depth, filter, max_nodes,
+        )
+        return await field_lineage(info, await info.context.loaders.lineage.load(key))
 
 
 @strawberry.type(description="One recorded change to a table, field, source or lineage edge.")

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
-from graph_api.events import Broker
+from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
 from graph_api.models import Field, Source, SourceType, Table, TableKind, qualified_name
 from graph_api.services import validation as check
+from graph_api.services.lineage import LineageChanges, LineageService
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.fields import FieldRepository
@@ -108,17 +109,6 @@ def _number_fields(
             last_ordinal = max(last_ordinal, item["ordinal_position"])
         props.append(item)
     return props
-
-
-CATALOG_TOPIC = "catalog"
-
-
-@dataclass(frozen=True)
-class CatalogEvent:
-    entity_type: str
-    entity_id: str
-    action: str
-    actor: str
 
 
 class CatalogService:
@@ -331,10 +321,16 @@ class CatalogService:
             if row is None:
                 raise _not_found("field", field_id, "id")
             deleted = Field.from_record(row["field"])
+            # Table edges that only existed because of this field's lineage go with it.
+            implied: list[ChangeDraft] = []
+            await LineageService(self._store, actor=self._actor).refresh_implied(
+                tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+            )
             await self._audit(
                 tx,
                 ChangeDraft(deleted.id, "FIELD", "DELETE", before=_field_state(deleted)),
                 *(ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]),
+                *implied,
             )
             return DeletedField(deleted, row["lineage_ids"])
 

@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
-from graph_api.events import Broker
+from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
 from graph_api.models import (
     DEFAULT_CONFIDENCE,
     LineageEdge,
@@ -27,7 +27,6 @@ from graph_api.models import (
     ReviewState,
     TransformationType,
 )
-from graph_api.services.catalog import CATALOG_TOPIC, CatalogEvent
 from graph_api.services import validation as check
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
@@ -237,7 +236,7 @@ class LineageService:
                     )
                 )
             if level is LineageLevel.FIELD:
-                await self._refresh_implied(
+                await self.refresh_implied(
                     tx, [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
                          for e in created + updated], changes, audit,
                 )
@@ -304,7 +303,7 @@ class LineageService:
             update.update(lineage_source=LineageSource.MANUAL.value, review_state=ReviewState.PENDING.value)
         return Outcome.UPDATED, update, None
 
-    async def _refresh_implied(
+    async def refresh_implied(
         self,
         tx: Tx,
         table_pairs: list[tuple[str | None, str | None]],
@@ -424,7 +423,7 @@ class LineageService:
                 ends = await self.repo.endpoints(
                     tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
                 )
-                await self._refresh_implied(
+                await self.refresh_implied(
                     tx,
                     [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
                     changes,
@@ -470,7 +469,7 @@ class LineageService:
                     tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
                 )
                 deleted_ids = {e.id for e in deleted}
-                await self._refresh_implied(
+                await self.refresh_implied(
                     tx,
                     [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
                     changes,

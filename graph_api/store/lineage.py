@@ -132,7 +132,7 @@ class LineageRepository:
             slots={"node": level},
             ids=ids,
             direction=direction.value,
-            include_rejected=traversal.include_rejected,
+            **traversal.params(),
         )
         return {r["id"] for r in rows}
 
@@ -143,6 +143,10 @@ class LineageRepository:
             "lineage/field_edges_among", table_ids=table_ids, **traversal.params()
         )
         return [LineageEdge.from_record(r["edge"]) for r in rows]
+
+    async def field_ids_of_table(self, table_id: str) -> list[str]:
+        rows = await self._store.read("fields/by_tables", table_ids=[table_id])
+        return [f["id"] for row in rows for f in row["fields"]]
 
     async def nodes(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         rows = await self._store.read("tables/nodes_by_ids", ids=ids)

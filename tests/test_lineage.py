@@ -1,0 +1,248 @@
+"""Lineage as a steward and a data engineer use it, through GraphQL against the real Neo4j."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph_api.store.client import Store
+from tests.conftest import GraphQLClient
+
+EDGE_FIELDS = """
+  id level upstreamId downstreamId lineageSource confidence transformationType
+  reviewState reviewedBy implied
+"""
+
+async def make_table(gql: GraphQLClient, name: str, fields: list[str]) -> dict[str, Any]:
+    data = await gql(
+        """mutation ($input: CreateTableInput!) { createTable(input: $input) {
+             ... on CreateTableSuccess { table { id name } fields { id name } } } }""",
+        {"input": {"name": name, "fields": [{"name": f} for f in fields]}},
+    )
+    result = data["createTable"]
+    assert "id" not in fields, "the key 'id' is the table's id"
+    return {
+        "id": result["table"]["id"],
+        **{f["name"]: f["id"] for f in result["fields"]},
+    }
+
+
+async def lineage(
+    gql: GraphQLClient, level: str, edges: list[dict[str, Any]], on_duplicate: str = "ERROR",
+    actor: str = "tester",
+) -> dict[str, Any]:
+    mutation = "createTableLineage" if level == "TABLE" else "createFieldLineage"
+    data = await gql(
+        f"""mutation ($edges: [LineageEdgeInput!]!, $dup: OnDuplicate!) {{
+              result: {mutation}(edges: $edges, onDuplicate: $dup) {{
+                __typename
+                ... on LineageChangeSuccess {{
+                  results {{ outcome message edge {{ {EDGE_FIELDS} }} }}
+                  impliedTableEdgesCreated impliedTableEdgesRemoved
+                }}
+                ... on UserError {{ code message field }}
+              }}
+            }}""",
+        {"edges": edges, "dup": on_duplicate},
+        actor=actor,
+    )
+    return data["result"]
+
+
+def edge(up: str, down: str, **extra: Any) -> dict[str, Any]:
+    return {"upstreamId": up, "downstreamId": down, **extra}
+
+
+@pytest.fixture
+async def pipeline(gql: GraphQLClient) -> dict[str, dict[str, Any]]:
+    """crm.customers -> stg_customers -> dim_customer -> mart_revenue, plus orders -> mart."""
+    t = {
+        "customers": await make_table(gql, "customers", ["customer_id", "email", "name"]),
+        "stg": await make_table(gql, "stg_customers", ["customer_id", "email", "name"]),
+        "dim": await make_table(gql, "dim_customer", ["customer_key", "email"]),
+        "orders": await make_table(gql, "orders", ["order_id", "customer_id", "amount"]),
+        "mart": await make_table(gql, "mart_revenue", ["customer_key", "email", "revenue"]),
+    }
+    return t
+
+
+async def test_field_lineage_implies_table_lineage_and_follows_it(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    result = await lineage(
+        gql, "FIELD",
+        [edge(c["customer_id"], s["customer_id"], transformationType="COPY"),
+         edge(c["email"], s["email"], transformationType="COPY")],
+    )
+    assert result["__typename"] == "LineageChangeSuccess"
+    assert [r["outcome"] for r in result["results"]] == ["CREATED", "CREATED"]
+    assert len(result["impliedTableEdgesCreated"]) == 1
+    implied_id = result["impliedTableEdgesCreated"][0]
+
+    data = await gql(
+        f'query ($id: ID!) {{ lineageEdge(id: $id) {{ {EDGE_FIELDS} }} }}', {"id": implied_id}
+    )
+    implied = data["lineageEdge"]
+    assert implied["level"] == "TABLE" and implied["implied"] is True
+    assert (implied["upstreamId"], implied["downstreamId"]) == (c["id"], s["id"])
+    assert implied["lineageSource"] == "MANUAL"
+
+    # Removing one field edge keeps the table edge; removing the last removes it.
+    first, second = (r["edge"]["id"] for r in result["results"])
+    delete = """mutation ($ids: [ID!]!) { deleteLineage(ids: $ids) {
+        ... on DeleteLineageSuccess { deletedIds impliedTableEdgesRemoved } } }"""
+    one = await gql(delete, {"ids": [first]})
+    assert one["deleteLineage"]["impliedTableEdgesRemoved"] == []
+    two = await gql(delete, {"ids": [second]})
+    assert two["deleteLineage"]["impliedTableEdgesRemoved"] == [implied_id]
+
+
+async def test_rules_give_plain_errors(gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    self_edge = await lineage(gql, "TABLE", [edge(c["id"], c["id"])])
+    assert self_edge["code"] == "VALIDATION" and "to itself" in self_edge["message"]
+    wrong_level = await lineage(gql, "TABLE", [edge(c["email"], s["id"])])
+    assert wrong_level["code"] == "VALIDATION"
+    assert "'email' is a field" in wrong_level["message"]
+    missing = await lineage(gql, "FIELD", [edge(c["email"], "nope")])
+    assert missing["code"] == "NOT_FOUND" and missing["field"] == "edges[0].downstreamId"
+    bad_confidence = await lineage(gql, "TABLE", [edge(c["id"], s["id"], confidence=1.5)])
+    assert bad_confidence["field"] == "edges[0].confidence"
+
+    assert (await lineage(gql, "TABLE", [edge(c["id"], s["id"])]))["__typename"] == (
+        "LineageChangeSuccess"
+    )
+    duplicate = await lineage(gql, "TABLE", [edge(c["id"], s["id"])])
+    assert duplicate["code"] == "CONFLICT" and "already exists" in duplicate["message"]
+    updated = await lineage(
+        gql, "TABLE", [edge(c["id"], s["id"], transformationType="ETL")], on_duplicate="UPDATE"
+    )
+    assert updated["results"][0]["outcome"] == "UPDATED"
+    assert updated["results"][0]["edge"]["transformationType"] == "ETL"
+
+
+async def test_inferred_lineage_never_overwrites_manual_work(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    manual = await lineage(
+        gql, "TABLE", [edge(c["id"], s["id"], transformationType="ETL", confidence=0.95)]
+    )
+    manual_id = manual["results"][0]["edge"]["id"]
+    inferred = await lineage(
+        gql, "TABLE",
+        [edge(c["id"], s["id"], lineageSource="INFERRED", transformationType="COPY", confidence=0.4)],
+        on_duplicate="UPDATE", actor="scanner",
+    )
+    outcome = inferred["results"][0]
+    assert outcome["outcome"] == "KEPT_EXISTING"
+    assert "kept" in outcome["message"] and "suggestion" in outcome["message"]
+    assert outcome["edge"]["id"] == manual_id
+    assert outcome["edge"]["lineageSource"] == "MANUAL"
+    assert outcome["edge"]["transformationType"] == "ETL"
+    assert outcome["edge"]["confidence"] == 0.95
+
+    history = await gql(
+        "query ($id: ID!) { history(entityId: $id) { nodes { action actor comment after } } }",
+        {"id": manual_id},
+    )
+    suggestion = history["history"]["nodes"][0]
+    assert suggestion["action"] == "SUGGESTION" and suggestion["actor"] == "scanner"
+    assert suggestion["after"]["transformation_type"] == "COPY"
+
+
+async def test_steward_approves_many_at_once_and_edits_need_reapproval(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    p = pipeline
+    inferred = await lineage(
+        gql, "TABLE",
+        [edge(p["customers"]["id"], p["stg"]["id"], lineageSource="INFERRED", confidence=0.7),
+         edge(p["stg"]["id"], p["dim"]["id"], lineageSource="INFERRED", confidence=0.6),
+         edge(p["dim"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.3),
+         edge(p["orders"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.8)],
+    )
+    ids = [r["edge"]["id"] for r in inferred["results"]]
+    assert {r["edge"]["reviewState"] for r in inferred["results"]} == {"PENDING"}
+
+    queue = await gql(
+        """query { reviewQueue(maxConfidence: 0.75) {
+             totalCount tableEdgeCount edges { id confidence } } }"""
+    )
+    assert queue["reviewQueue"]["totalCount"] == 3
+    assert [e["confidence"] for e in queue["reviewQueue"]["edges"]] == [0.3, 0.6, 0.7]
+
+    approved = await gql(
+        """mutation ($ids: [ID!]!) { approveLineage(ids: $ids, comment: "checked with owners") {
+             ... on LineageChangeSuccess { results { edge { lineageSource reviewState reviewedBy } } }
+           } }""",
+        {"ids": ids[:3]},
+        actor="steward",
+    )
+    assert [r["edge"] for r in approved["approveLineage"]["results"]] == [
+        {"lineageSource": "APPROVED", "reviewState": "APPROVED", "reviewedBy": "steward"}
+    ] * 3
+    remaining = await gql("query { reviewQueue { totalCount edges { id } } }")
+    assert remaining["reviewQueue"]["edges"] == [{"id": ids[3]}]
+
+    edited = await gql(
+        """mutation ($id: ID!) { updateLineage(id: $id, input: {transformationType: JOIN}) {
+             ... on LineageEdgeSuccess { edge { lineageSource reviewState transformationType } } } }""",
+        {"id": ids[0]},
+    )
+    assert edited["updateLineage"]["edge"] == {
+        "lineageSource": "MANUAL", "reviewState": "PENDING", "transformationType": "JOIN"
+    }
+    described = await gql(
+        """mutation ($id: ID!) { updateLineage(id: $id, input: {description: "nightly"}) {
+             ... on LineageEdgeSuccess { edge { lineageSource } } } }""",
+        {"id": ids[1]},
+    )
+    assert described["updateLineage"]["edge"]["lineageSource"] == "APPROVED"
+
+    rejected = await gql(
+        """mutation ($ids: [ID!]!) { rejectLineage(ids: $ids, reason: "") {
+             __typename ... on UserError { field } } }""",
+        {"ids": [ids[3]]},
+    )
+    assert rejected["rejectLineage"] == {"__typename": "ValidationError", "field": "reason"}
+    missing = await gql(
+        """mutation ($ids: [ID!]!) { approveLineage(ids: $ids) {
+             __typename ... on UserError { message } } }""",
+        {"ids": [ids[3], "no-such-edge"]},
+    )
+    assert missing["approveLineage"]["__typename"] == "NotFoundError"
+    still = await gql("query ($id: ID!) { lineageEdge(id: $id) { reviewState } }", {"id": ids[3]})
+    assert still["lineageEdge"]["reviewState"] == "PENDING"
+
+
+async def test_history_of_an_edge_approved_then_deleted(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    p = pipeline
+    created = await lineage(
+        gql, "TABLE", [edge(p["orders"]["id"], p["mart"]["id"], lineageSource="INFERRED")]
+    )
+    edge_id = created["results"][0]["edge"]["id"]
+    await gql(
+        'mutation ($ids: [ID!]!) { approveLineage(ids: $ids, comment: "ok") { __typename } }',
+        {"ids": [edge_id]}, actor="steward",
+    )
+    await gql(
+        "mutation ($ids: [ID!]!) { deleteLineage(ids: $ids) { __typename } }",
+        {"ids": [edge_id]}, actor="engineer",
+    )
+    data = await gql(
+        "query ($id: ID!) { lineageEdge(id: $id) { id } history(entityId: $id) { totalCount "
+        "nodes { action actor comment before after } } }",
+        {"id": edge_id},
+    )
+    assert data["lineageEdge"] is None
+    nodes = data["history"]["nodes"]
+    assert [(n["action"], n["actor"]) for n in nodes] == [
+        ("DELETE", "engineer"), ("APPROVE", "steward"), ("CREATE", "tester")
+    ]
+    assert nodes[0]["before"]["lineage_source"] == "APPROVED"
+    assert nodes[1]["comment"] == "ok"
