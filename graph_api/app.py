@@ -25,6 +25,8 @@ from graph_api.context import Context
 from graph_api.events import Broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
+from graph_api.secrets import SecretBox
+from graph_api.services.sources import ConnectorPool
 from graph_api.settings import Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
@@ -76,11 +78,21 @@ class RequestIdMiddleware:
 
 
 class ClewGraphQL(GraphQL[Context, None]):
-    def __init__(self, *, store: Store, settings: Settings, broker: Broker) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        broker: Broker,
+        secret_box: SecretBox,
+        connectors: ConnectorPool,
+    ) -> None:
         super().__init__(schema, multipart_uploads_enabled=True, keep_alive=True)
         self._store = store
         self._settings = settings
         self._broker = broker
+        self._secret_box = secret_box
+        self._connectors = connectors
         self._ide_html: str | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -89,6 +101,8 @@ class ClewGraphQL(GraphQL[Context, None]):
             settings=self._settings,
             store=self._store,
             broker=self._broker,
+            secret_box=self._secret_box,
+            connectors=self._connectors,
             actor=actor if _SAFE_ACTOR.match(actor) else "anonymous",
             request_id=request_id_var.get() or uuid.uuid4().hex,
             request=request,
@@ -121,10 +135,19 @@ async def _migrate_until_ready(app: Starlette) -> None:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
+    # Fails here, before serving, when no usable encryption key is configured.
+    secret_box = SecretBox(list(settings.secret_keys))
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
     broker = Broker()
-    graphql_app = ClewGraphQL(store=store, settings=settings, broker=broker)
+    connectors = ConnectorPool()
+    graphql_app = ClewGraphQL(
+        store=store,
+        settings=settings,
+        broker=broker,
+        secret_box=secret_box,
+        connectors=connectors,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -136,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             migrate.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await migrate
+            await asyncio.to_thread(connectors.close_all)
             await store.close()
 
     async def healthz(request: Request) -> JSONResponse:

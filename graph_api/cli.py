@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph_api.settings import REPO_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from graph_api.store.client import Store
 
 
 def _neo4j(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,20 +46,69 @@ def _neo4j(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _migrate(settings: Settings) -> list[str]:
+def _store(settings: Settings) -> Store:
     from graph_api.store.client import Store, create_driver
     from graph_api.store.cypher import CypherRegistry
-    from graph_api.store.migrations import apply_migrations
 
-    store = Store(
+    return Store(
         create_driver(settings),
         database=settings.neo4j_database,
         cypher=CypherRegistry.load(settings.cypher_dir),
     )
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from graph_api.store.migrations import apply_migrations
+
+    store = _store(settings)
     try:
         return await apply_migrations(store)
     finally:
         await store.close()
+
+
+def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    from graph_api.secrets import SecretBox, SecretKeyError, generate_key
+    from graph_api.services.sources import rotate_secrets
+
+    if args.action == "generate":
+        key = generate_key()
+        if args.file:
+            path = Path(args.file)
+            if path.exists():
+                # Newest first: existing secrets stay readable, new ones use the new key.
+                path.write_text(key + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(key + "\n", encoding="utf-8")
+            path.chmod(0o600)
+            print(f"added a new key at the top of {path}")
+        else:
+            print(key)
+        return 0
+    try:
+        box = SecretBox(list(settings.secret_keys))
+    except SecretKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def rotate() -> tuple[int, list[str]]:
+        store = _store(settings)
+        try:
+            return await rotate_secrets(store, box)
+        finally:
+            await store.close()
+
+    count, unreadable = asyncio.run(rotate())
+    print(f"re-encrypted the secrets of {count} source(s) under the newest key")
+    if unreadable:
+        print(
+            "could not decrypt (left unchanged; add their old key to CLEW_SECRET_KEYS and run "
+            "again, or re-enter the credentials): " + ", ".join(unreadable),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -96,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("migrate", help="apply pending schema migrations to Neo4j")
 
+    keys = commands.add_parser("keys", help="manage the keys that encrypt stored credentials")
+    keys.add_argument("action", choices=["generate", "rotate"])
+    keys.add_argument("--file", help="with generate: add the new key to the top of this file")
+
     serve = commands.add_parser("serve", help="serve the GraphQL API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -114,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "neo4j":
         return _neo4j(args, settings)
+    if args.command == "keys":
+        return _keys(args, settings)
     if args.command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print("applied: " + ", ".join(applied) if applied else "schema is up to date")

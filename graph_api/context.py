@@ -10,7 +10,9 @@ from strawberry.types import Info as StrawberryInfo
 from graph_api.events import Broker
 from graph_api.loaders import Loaders
 from graph_api.services.catalog import CatalogService
+from graph_api.secrets import SecretBox
 from graph_api.services.lineage import LineageService
+from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -24,9 +26,12 @@ class Context:
     actor: str
     request_id: str
     broker: Broker
+    secret_box: SecretBox
+    connectors: ConnectorPool
     loaders: Loaders = field(init=False)
     catalog: CatalogService = field(init=False)
     lineage: LineageService = field(init=False)
+    sources: SourceService = field(init=False)
     request: Any = None
     response: Any = None
 
@@ -34,6 +39,14 @@ class Context:
         self.loaders = Loaders.create(self.store)
         self.catalog = CatalogService(self.store, actor=self.actor, broker=self.broker)
         self.lineage = LineageService(self.store, actor=self.actor, broker=self.broker)
+        self.sources = SourceService(
+            self.store,
+            actor=self.actor,
+            secret_box=self.secret_box,
+            pool=self.connectors,
+            broker=self.broker,
+            test_timeout=self.settings.connection_test_timeout,
+        )
 
 
 Info = StrawberryInfo[Context, None]

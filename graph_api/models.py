@@ -40,6 +40,50 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+SECRET_NAMES = ("password", "api_key", "uri")
+CONNECTION_SETTINGS = (
+    "host",
+    "port",
+    "database",
+    "service_name",
+    "sid",
+    "username",
+    "tls_enabled",
+    "tls_ca_certificate",
+    "tls_verify_hostname",
+    "connect_timeout",
+    "query_timeout",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionSettings:
+    """How to reach a source, without its secrets."""
+
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    service_name: str | None = None
+    sid: str | None = None
+    username: str | None = None
+    tls_enabled: bool = False
+    tls_ca_certificate: str | None = None
+    tls_verify_hostname: bool = True
+    connect_timeout: float | None = None
+    query_timeout: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionTestSummary:
+    at: datetime
+    ok: bool
+    reason: str | None
+    message: str | None
+    latency_ms: float | None
+    product: str | None
+    version: str | None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Source:
     id: str
@@ -47,17 +91,36 @@ class Source:
     type: SourceType
     description: str | None
     active: bool
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
+    # Which secrets are stored (their values never leave the service).
+    secrets_set: frozenset[str] = frozenset()
+    last_test: ConnectionTestSummary | None = None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> Source:
+        last_test = None
+        if row.get("last_test_at") is not None:
+            last_test = ConnectionTestSummary(
+                at=_native(row["last_test_at"]),
+                ok=bool(row.get("last_test_ok")),
+                reason=row.get("last_test_reason"),
+                message=row.get("last_test_message"),
+                latency_ms=row.get("last_test_latency_ms"),
+                product=row.get("last_test_product"),
+                version=row.get("last_test_version"),
+            )
+        settings = {k: row[f"conn_{k}"] for k in CONNECTION_SETTINGS if row.get(f"conn_{k}") is not None}
         return cls(
             id=row["id"],
             name=row["name"],
             type=SourceType(row["type"]),
             description=row.get("description"),
             active=bool(row.get("active", True)),
+            connection=ConnectionSettings(**settings),
+            secrets_set=frozenset(n for n in SECRET_NAMES if row.get(f"secret_{n}")),
+            last_test=last_test,
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
         )
@@ -138,6 +201,45 @@ class SearchHit:
     kind: str  # "TABLE" or "FIELD"
     id: str
     score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionTestRecord:
+    """An audit record of one connection test or introspection."""
+
+    id: str
+    source_id: str | None
+    source_name: str | None
+    operation: str  # CONNECTION_TEST or INTROSPECTION
+    table_name: str | None
+    actor: str
+    ok: bool
+    reason: str | None
+    message: str | None
+    hint: str | None
+    latency_ms: float | None
+    product: str | None
+    version: str | None
+    at: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ConnectionTestRecord:
+        return cls(
+            id=row["id"],
+            source_id=row.get("source_id"),
+            source_name=row.get("source_name"),
+            operation=row["operation"],
+            table_name=row.get("table_name"),
+            actor=row["actor"],
+            ok=bool(row["ok"]),
+            reason=row.get("reason"),
+            message=row.get("message"),
+            hint=row.get("hint"),
+            latency_ms=row.get("latency_ms"),
+            product=row.get("product"),
+            version=row.get("version"),
+            at=_native(row["at"]),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

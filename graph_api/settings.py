@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from graph_api.secrets import SecretKeyError, keys_from_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +28,13 @@ def _int(env: dict[str, str], name: str, default: int, *, low: int, high: int) -
     return value
 
 
+def _secret_keys(env: dict[str, str]) -> tuple[str, ...]:
+    try:
+        return tuple(keys_from_env(env))
+    except SecretKeyError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
@@ -44,6 +53,8 @@ class Settings:
     search_limit: int
     lineage_max_depth: int
     lineage_max_nodes: int
+    secret_keys: tuple[str, ...] = field(repr=False)
+    connection_test_timeout: float
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -93,4 +104,8 @@ class Settings:
             search_limit=_int(env, "CLEW_SEARCH_LIMIT", 50, low=1, high=1000),
             lineage_max_depth=_int(env, "CLEW_LINEAGE_MAX_DEPTH", 10, low=1, high=50),
             lineage_max_nodes=_int(env, "CLEW_LINEAGE_MAX_NODES", 5000, low=1, high=100_000),
+            secret_keys=_secret_keys(env),
+            connection_test_timeout=float(
+                _int(env, "CLEW_CONNECTION_TEST_TIMEOUT", 5, low=1, high=120)
+            ),
         )

@@ -14,6 +14,8 @@ from graph_api import neo4j_local
 from graph_api.context import Context
 from graph_api.events import Broker
 from graph_api.schema import schema
+from graph_api.secrets import SecretBox, generate_key
+from graph_api.services.sources import ConnectorPool
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
@@ -28,6 +30,8 @@ WIPE = "MATCH (n) WHERE NOT n:ClewMigration DETACH DELETE n"
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     base = Settings.from_env()
+    if not base.secret_keys:
+        base = replace(base, secret_keys=(generate_key(),))
     if base.neo4j_uri is not None:
         yield base
         return
@@ -72,12 +76,16 @@ class GraphQLClient:
         self.store = store
         self.settings = settings
         self.broker = broker
+        self.secret_box = SecretBox(list(settings.secret_keys))
+        self.connectors = ConnectorPool()
 
     def context(self, actor: str = "tester") -> Context:
         return Context(
             settings=self.settings,
             store=self.store,
             broker=self.broker,
+            secret_box=self.secret_box,
+            connectors=self.connectors,
             actor=actor,
             request_id="test",
         )
@@ -104,5 +112,7 @@ def broker() -> Broker:
 
 
 @pytest.fixture
-def gql(store: Store, settings: Settings, broker: Broker) -> GraphQLClient:
-    return GraphQLClient(store, settings, broker)
+def gql(store: Store, settings: Settings, broker: Broker) -> Iterator[GraphQLClient]:
+    client = GraphQLClient(store, settings, broker)
+    yield client
+    client.connectors.close_all()

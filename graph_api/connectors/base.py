@@ -176,7 +176,7 @@ class Connector(abc.ABC):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         """One table as the database sees it. Raises ConnectorError (TABLE_NOT_FOUND, ...)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: connectors without a pool need nothing
         """Release pooled connections. Safe to call twice."""
 
     def scrub(self, text: str) -> str:

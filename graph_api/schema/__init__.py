@@ -17,10 +17,11 @@ from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.lineage import LineageMutation, LineageQuery
+from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 
-Query = merge_types("Query", (CatalogQuery, LineageQuery))
-Mutation = merge_types("Mutation", (CatalogMutation, LineageMutation))
-Subscription = merge_types("Subscription", (CatalogSubscription,))
+Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery))
+Mutation = merge_types("Mutation", (CatalogMutation, SourceMutation, LineageMutation))
+Subscription = merge_types("Subscription", (CatalogSubscription, SourceSubscription))
 
 
 def build_schema() -> strawberry.Schema:

@@ -19,12 +19,11 @@ from graph_api.schema.common import (
     page_size,
     user_error,
 )
-from graph_api.schema.types import Change, FieldNode, SourceNode, SourceType, TableKind, TableNode
+from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
 from graph_api.store.pagination import encode_cursor
 from graph_api.store.search import SearchRepository
-from graph_api.store.sources import SourceRepository
 from graph_api.store.tables import TableRepository
 
 # Inputs
@@ -85,13 +84,6 @@ class UpdateFieldInput:
     ordinal_position: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
-
-
-@strawberry.input(description="A data source to register.")
-class CreateSourceInput:
-    name: str
-    type: SourceType
-    description: str | None = None
 
 
 def _given(obj: Any, renames: dict[str, str] | None = None) -> dict[str, Any]:
@@ -158,19 +150,6 @@ class DeleteFieldSuccess:
     deleted_lineage_ids: list[strawberry.ID]
 
 
-@strawberry.type
-class SourceSuccess:
-    source: SourceNode
-
-
-@strawberry.type
-class DeleteSourceSuccess:
-    deleted_source_id: strawberry.ID
-    unbound_table_ids: list[strawberry.ID] = strawberry.field(
-        description="Tables that stay in the catalog as manually documented tables."
-    )
-
-
 Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
 CreateTableResult = Annotated[CreateTableSuccess | Errors, strawberry.union("CreateTableResult")]
 TableResult = Annotated[TableSuccess | Errors, strawberry.union("TableResult")]
@@ -178,8 +157,6 @@ DeleteTableResult = Annotated[DeleteTableSuccess | Errors, strawberry.union("Del
 CreateFieldsResult = Annotated[CreateFieldsSuccess | Errors, strawberry.union("CreateFieldsResult")]
 FieldResult = Annotated[FieldSuccess | Errors, strawberry.union("FieldResult")]
 DeleteFieldResult = Annotated[DeleteFieldSuccess | Errors, strawberry.union("DeleteFieldResult")]
-SourceResult = Annotated[SourceSuccess | Errors, strawberry.union("SourceResult")]
-DeleteSourceResult = Annotated[DeleteSourceSuccess | Errors, strawberry.union("DeleteSourceResult")]
 
 CatalogNode = Annotated[TableNode | FieldNode, strawberry.union("CatalogNode")]
 
@@ -206,38 +183,6 @@ def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="A source by id; null when there is none.")
-    async def source(self, info: Info, id: strawberry.ID) -> SourceNode | None:
-        source = await info.context.loaders.source.load(str(id))
-        return SourceNode.from_model(source) if source else None
-
-    @strawberry.field(description="Sources by name, a page at a time.")
-    async def sources(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        type: SourceType | None = None,
-        active: bool | None = None,
-    ) -> Connection[SourceNode]:
-        settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-        page = await SourceRepository(info.context.store).list(
-            first=size, after=after, type=type, active=active
-        )
-        info.context.loaders.prime_sources(page.items)
-        edges = [
-            Edge(cursor=encode_cursor(s.name, s.id), node=SourceNode.from_model(s))
-            for s in page.items
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total_count,
-        )
-
     @strawberry.field(description="A table by id; null when there is none.")
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
         table = await info.context.loaders.table.load(str(id))
@@ -435,27 +380,3 @@ class CatalogMutation:
             deleted_field_id=strawberry.ID(deleted.field.id),
             deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],
         )
-
-    @strawberry.mutation(description="Register a data source.")
-    async def create_source(self, info: Info, input: CreateSourceInput) -> SourceResult:
-        try:
-            source = await info.context.catalog.create_source(
-                name=input.name, type=input.type, description=input.description
-            )
-        except ClewError as exc:
-            return user_error(exc)
-        return SourceSuccess(source=SourceNode.from_model(source))
-
-    @strawberry.mutation(
-        description="Delete a source; its tables stay in the catalog as manual tables."
-    )
-    async def delete_source(self, info: Info, id: strawberry.ID) -> DeleteSourceResult:
-        try:
-            source, table_ids = await info.context.catalog.delete_source(str(id))
-        except ClewError as exc:
-            return user_error(exc)
-        return DeleteSourceSuccess(
-            deleted_source_id=strawberry.ID(source.id),
-            unbound_table_ids=[strawberry.ID(i) for i in table_ids],
-        )
-

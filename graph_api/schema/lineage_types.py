@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -31,6 +31,9 @@ Severity = strawberry.enum(
     lineage_views.Severity,
     description="BREAKING: will fail. REVIEW: may be affected, depending on the transformation.",
 )
+
+if TYPE_CHECKING:
+    from graph_api.schema.types import FieldNode, TableNode
 
 TableRef = Annotated["TableNode", strawberry.lazy("graph_api.schema.types")]
 FieldRef = Annotated["FieldNode", strawberry.lazy("graph_api.schema.types")]

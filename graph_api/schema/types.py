@@ -47,6 +47,49 @@ TableKind = strawberry.enum(models.TableKind, description="What a table-like obj
 SourceType = strawberry.enum(models.SourceType, description="The kind of database a source is.")
 
 
+MASK = "******"
+
+
+@strawberry.type(description="TLS settings of a connection.")
+class TlsSettings:
+    enabled: bool
+    ca_certificate: str | None
+    verify_hostname: bool
+
+
+@strawberry.type(
+    description="How Clew reaches a source. Secrets are never returned: a stored one shows as "
+    "\"******\", and the *Set fields say which are stored."
+)
+class ConnectionSettings:
+    host: str | None
+    port: int | None
+    database: str | None
+    service_name: str | None
+    sid: str | None
+    username: str | None
+    tls: TlsSettings
+    connect_timeout: float | None
+    query_timeout: float | None
+    password: str | None
+    password_set: bool
+    api_key: str | None
+    api_key_set: bool
+    uri: str | None
+    uri_set: bool
+
+
+@strawberry.type(description="The outcome of a source's latest connection test.")
+class LastConnectionTest:
+    at: datetime
+    success: bool
+    reason: str | None
+    message: str | None
+    latency_ms: float | None
+    product: str | None
+    version: str | None
+
+
 @strawberry.type(name="Source", description="A database that tables live in.")
 class SourceNode:
     id: strawberry.ID
@@ -54,17 +97,53 @@ class SourceNode:
     type: SourceType
     description: str | None
     active: bool
+    connection: ConnectionSettings
+    last_test: LastConnectionTest | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_model(cls, source: models.Source) -> SourceNode:
+        c = source.connection
+        secrets = source.secrets_set
         return cls(
             id=strawberry.ID(source.id),
             name=source.name,
             type=source.type,
             description=source.description,
             active=source.active,
+            connection=ConnectionSettings(
+                host=c.host,
+                port=c.port,
+                database=c.database,
+                service_name=c.service_name,
+                sid=c.sid,
+                username=c.username,
+                tls=TlsSettings(
+                    enabled=c.tls_enabled,
+                    ca_certificate=c.tls_ca_certificate,
+                    verify_hostname=c.tls_verify_hostname,
+                ),
+                connect_timeout=c.connect_timeout,
+                query_timeout=c.query_timeout,
+                password=MASK if "password" in secrets else None,
+                password_set="password" in secrets,
+                api_key=MASK if "api_key" in secrets else None,
+                api_key_set="api_key" in secrets,
+                uri=MASK if "uri" in secrets else None,
+                uri_set="uri" in secrets,
+            ),
+            last_test=LastConnectionTest(
+                at=source.last_test.at,
+                success=source.last_test.ok,
+                reason=source.last_test.reason,
+                message=source.last_test.message,
+                latency_ms=source.last_test.latency_ms,
+                product=source.last_test.product,
+                version=source.last_test.version,
+            )
+            if source.last_test
+            else None,
             created_at=source.created_at,
             updated_at=source.updated_at,
         )

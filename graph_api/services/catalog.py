@@ -8,7 +8,7 @@ from typing import Any
 
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
-from graph_api.models import Field, Source, SourceType, Table, TableKind, qualified_name
+from graph_api.models import Field, Table, TableKind, qualified_name
 from graph_api.services import validation as check
 from graph_api.services.lineage import LineageChanges, LineageService
 from graph_api.store.audit import AuditRepository, ChangeDraft
@@ -336,33 +336,70 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    # Sources (connection settings and secrets come with the connectors)
+    async def sync_fields(
+        self, table_id: str, draft: TableDraft, *, remove_missing: bool
+    ) -> tuple[Table, list[Field], list[str]]:
+        """Brings a table's fields in line with `draft.fields` (as a database reported them):
+        types, keys, nullability and order follow the database; descriptions and tags people
+        wrote are kept, and a database comment only fills an empty description."""
+        wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
 
-    async def create_source(
-        self, *, name: str, type: SourceType, description: str | None
-    ) -> Source:
-        props = {
-            "name": check.name(name, field="input.name", what="source name"),
-            "type": type.value,
-            "description": check.description(description, field="input.description"),
-            "active": True,
-        }
-
-        async def work(tx: Tx) -> Source:
-            source = await self.sources.create(tx, props=props)
-            await self._audit(tx, ChangeDraft(source.id, "SOURCE", "CREATE", after=props))
-            return source
-
-        return await self._store.transaction(work)
-
-    async def delete_source(self, source_id: str) -> tuple[Source, list[str]]:
-        async def work(tx: Tx) -> tuple[Source, list[str]]:
-            row = await self.sources.delete(tx, source_id=source_id)
-            if row is None:
-                raise _not_found("source", source_id, "id")
-            source = Source.from_record(row["source"])
-            await self._audit(tx, ChangeDraft(source.id, "SOURCE", "DELETE"))
-            return source, row["table_ids"]
+        async def work(tx: Tx) -> tuple[Table, list[Field], list[str]]:
+            table = await _load_table(tx, table_id)
+            rows = await tx.run("fields/by_tables", table_ids=[table_id])
+            current = {
+                f["name"]: Field.from_record(f) for row in rows for f in row["fields"]
+            }
+            audit: list[ChangeDraft] = []
+            table_props: dict[str, Any] = {"kind": draft.kind.value}
+            if not table.description and draft.description:
+                table_props["description"] = draft.description
+            updated_table = await self.tables.update(tx, table_id=table_id, props=table_props)
+            assert updated_table is not None
+            if updated_table != table:
+                audit.append(ChangeDraft(table_id, "TABLE", "UPDATE", before=_table_state(table),
+                                         after=_table_state(updated_table)))
+            new = [props for props in wanted if props["name"] not in current]
+            created = await self.fields.create_many(tx, table_id=table_id, fields=new) if new else []
+            audit += [ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in created]
+            kept: list[Field] = []
+            for props in wanted:
+                existing = current.get(props["name"])
+                if existing is None:
+                    continue
+                change = {
+                    k: props[k] for k in ("data_type", "nullable", "primary_key", "ordinal_position")
+                }
+                if not existing.description and props["description"]:
+                    change["description"] = props["description"]
+                if all(getattr(existing, k) == v for k, v in change.items()):
+                    kept.append(existing)
+                    continue
+                field = await self.fields.update(tx, field_id=existing.id, props=change)
+                assert field is not None
+                audit.append(ChangeDraft(field.id, "FIELD", "UPDATE", before=_field_state(existing),
+                                         after=_field_state(field)))
+                kept.append(field)
+            removed: list[str] = []
+            if remove_missing:
+                names = {props["name"] for props in wanted}
+                for name, existing in current.items():
+                    if name in names:
+                        continue
+                    row = await self.fields.delete(tx, field_id=existing.id)
+                    if row is None:
+                        continue
+                    removed.append(name)
+                    implied: list[ChangeDraft] = []
+                    await LineageService(self._store, actor=self._actor).refresh_implied(
+                        tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+                    )
+                    audit.append(ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing)))
+                    audit += [ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]]
+                    audit += implied
+            await self._audit(tx, *audit)
+            fields = sorted(created + kept, key=lambda f: (f.ordinal_position or 0, f.name))
+            return updated_table, fields, removed
 
         return await self._store.transaction(work)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j.exceptions import ConstraintError
 
 from graph_api.errors import ConflictError
-from graph_api.models import Page, Source, SourceType
+from graph_api.models import ConnectionTestRecord, Page, Source, SourceType
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor
 
@@ -58,3 +59,65 @@ class SourceRepository:
     async def delete(self, tx: Tx, *, source_id: str) -> dict[str, Any] | None:
         rows = await tx.run("sources/delete", id=source_id)
         return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class StoredSecrets:
+    name: str
+    tokens: dict[str, str]  # secret name -> Fernet token
+
+
+class SourceSecretRepository:
+    """The encrypted secrets, kept apart from SourceRepository so that nothing that feeds the
+    API can reach them by accident."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, source_id: str) -> StoredSecrets | None:
+        rows = await self._store.read("sources/secrets", id=source_id)
+        if not rows:
+            return None
+        row = rows[0]
+        return StoredSecrets(
+            row["name"], {n: row[n] for n in ("password", "api_key", "uri") if row[n]}
+        )
+
+    async def all(self) -> dict[str, StoredSecrets]:
+        rows = await self._store.read("sources/all_secrets")
+        return {
+            row["id"]: StoredSecrets(
+                row["name"], {n: row[n] for n in ("password", "api_key", "uri") if row[n]}
+            )
+            for row in rows
+        }
+
+    async def replace(self, tx: Tx, rows: list[dict[str, str | None]]) -> None:
+        await tx.run("sources/set_secrets", sources=rows)
+
+
+class ConnectionTestRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def record(self, record: dict[str, Any]) -> ConnectionTestRecord:
+        rows = await self._store.write("sources/record_test", record=record)
+        return ConnectionTestRecord.from_record(rows[0]["record"])
+
+    async def list(
+        self, *, source_id: str, operation: str | None, first: int, after: str | None
+    ) -> Page[ConnectionTestRecord]:
+        after_at, after_id = decode_cursor(after)
+        rows = await self._store.read(
+            "sources/connection_tests",
+            source_id=source_id,
+            operation=operation,
+            after_at=after_at,
+            after_id=after_id,
+            limit=first + 1,
+        )
+        total = await self._store.read(
+            "sources/count_connection_tests", source_id=source_id, operation=operation
+        )
+        items = [ConnectionTestRecord.from_record(r["record"]) for r in rows]
+        return Page(items=items[:first], has_next=len(items) > first, total_count=total[0]["total"])

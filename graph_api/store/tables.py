@@ -64,6 +64,12 @@ class TableRepository:
         tables = [Table.from_record(row["table"]) for row in rows]
         return Page(items=tables[:first], has_next=len(tables) > first, total_count=total[0]["total"])
 
+    async def by_qualified_name(self, *, source_id: str, qualified_name: str) -> Table | None:
+        rows = await self._store.read(
+            "tables/by_qualified_name", source_key=source_id, qualified_name=qualified_name
+        )
+        return Table.from_record(rows[0]["table"]) if rows else None
+
     async def by_sources(self, source_ids: list[str], *, limit: int) -> dict[str, list[Table]]:
         rows = await self._store.read("tables/by_sources", source_ids=source_ids, limit=limit)
         return {

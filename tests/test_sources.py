@@ -1,0 +1,153 @@
+"""Registering sources: validated settings, and secrets that never come back or sit in clear."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from graph_api.secrets import SecretBox, generate_key
+from graph_api.services.sources import rotate_secrets
+from graph_api.settings import Settings
+from graph_api.store.client import Store
+from tests.conftest import GraphQLClient
+
+SOURCE = """
+  id name type active
+  connection {
+    host port database serviceName sid username tls { enabled verifyHostname }
+    password passwordSet apiKey apiKeySet uri uriSet
+  }
+"""
+
+CREATE = f"""
+mutation ($input: CreateSourceInput!) {{
+  createSource(input: $input) {{
+    __typename
+    ... on SourceSuccess {{ source {{ {SOURCE} }} }}
+    ... on UserError {{ code message field }}
+  }}
+}}
+"""
+
+UPDATE = f"""
+mutation ($id: ID!, $input: UpdateSourceInput!) {{
+  updateSource(id: $id, input: $input) {{
+    __typename
+    ... on SourceSuccess {{ source {{ {SOURCE} }} }}
+    ... on UserError {{ code message field }}
+  }}
+}}
+"""
+
+PASSWORD = "s3cret-Pa55word!"
+
+
+async def create(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    return (await gql(CREATE, {"input": input}))["createSource"]
+
+
+async def raw_source(store: Store, source_id: str) -> dict[str, Any]:
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (s:Source {id: $id}) RETURN properties(s) AS p", {"id": source_id},
+        database_=store.database,
+    )
+    return records[0]["p"]
+
+
+async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, store: Store) -> None:
+    created = await create(
+        gql,
+        name="orders-pg",
+        type="POSTGRESQL",
+        connection={"host": "db.internal", "database": "shop", "username": "clew",
+                    "password": PASSWORD},
+    )
+    assert created["__typename"] == "SourceSuccess"
+    connection = created["source"]["connection"]
+    assert connection["password"] == "******" and connection["passwordSet"] is True
+    assert connection["port"] is None and connection["uri"] is None
+    stored = await raw_source(store, created["source"]["id"])
+    assert PASSWORD not in repr(stored)
+    assert gql.secret_box.decrypt(stored["secret_password"]) == PASSWORD
+
+    # Changing something else keeps the password; null removes it.
+    kept = (await gql(UPDATE, {"id": created["source"]["id"], "input": {
+        "description": "orders", "connection": {"port": 6432}}}))["updateSource"]
+    assert kept["source"]["connection"]["passwordSet"] is True
+    assert kept["source"]["connection"]["port"] == 6432
+    stored_again = await raw_source(store, created["source"]["id"])
+    assert gql.secret_box.decrypt(stored_again["secret_password"]) == PASSWORD
+    removed = (await gql(UPDATE, {"id": created["source"]["id"], "input": {
+        "connection": {"password": None}}}))["updateSource"]
+    assert removed["source"]["connection"]["passwordSet"] is False
+    assert "secret_password" not in await raw_source(store, created["source"]["id"])
+
+    history = await gql(
+        "query ($id: ID!) { history(entityId: $id) { nodes { action before after comment } } }",
+        {"id": created["source"]["id"]},
+    )
+    assert PASSWORD not in repr(history)
+    assert history["history"]["nodes"][0]["comment"] == "Credentials changed."
+
+
+@pytest.mark.parametrize(
+    ("input", "field", "words"),
+    [
+        ({"type": "POSTGRESQL", "connection": {"host": "db", "port": 70000, "username": "u"}},
+         "connection.port", "between 1 and 65535"),
+        ({"type": "ORACLE", "connection": {"host": "db", "username": "u", "serviceName": "A",
+                                           "sid": "B"}},
+         "connection.serviceName", "exactly one of"),
+        ({"type": "MYSQL", "connection": {"port": 3306, "username": "u"}},
+         "connection.host", "host"),
+        ({"type": "MONGODB", "connection": {"host": "mongo"}}, "connection.database", "database"),
+        ({"type": "POSTGRESQL", "connection": {"host": "https://db/x", "username": "u"}},
+         "connection.host", "host name"),
+        ({"type": "MYSQL", "connection": {"host": "db", "username": "u", "apiKey": "k"}},
+         "connection.apiKey", "Elasticsearch"),
+        ({"type": "POSTGRESQL", "connection": {"host": "db", "username": "u",
+                                               "tls": {"enabled": True, "caCertificate": "x"}}},
+         "connection.tls.caCertificate", "PEM"),
+    ],
+)
+async def test_invalid_settings_name_the_field(
+    gql: GraphQLClient, input: dict[str, Any], field: str, words: str
+) -> None:
+    result = await create(gql, name="bad", **input)
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == field
+    assert words in result["message"]
+
+
+async def test_key_rotation_and_unreadable_secrets(
+    gql: GraphQLClient, store: Store, settings: Settings
+) -> None:
+    created = await create(
+        gql, name="es", type="ELASTICSEARCH", connection={"host": "es", "apiKey": "k3y"}
+    )
+    source_id = created["source"]["id"]
+    old = (await raw_source(store, source_id))["secret_api_key"]
+
+    new_key = generate_key()
+    both = SecretBox([new_key, *settings.secret_keys])
+    count, unreadable = await rotate_secrets(store, both)
+    assert (count, unreadable) == (1, [])
+    rotated = (await raw_source(store, source_id))["secret_api_key"]
+    assert rotated != old
+    assert SecretBox([new_key]).decrypt(rotated) == "k3y"
+
+    # Configured with neither key, the service names the source and says what to do.
+    stranger = GraphQLClient(store, replace(settings, secret_keys=(generate_key(),)), gql.broker)
+    result = await stranger(
+        """mutation ($id: ID!) { testConnection(sourceId: $id) {
+             __typename ... on UserError { message } } }""",
+        {"id": source_id},
+    )
+    message = result["testConnection"]["message"]
+    assert "'es'" in message and "cannot be decrypted" in message and "CLEW_SECRET_KEYS" in message
+    # ...and the rest of the service keeps working.
+    listed = await stranger("{ sources { totalCount nodes { name connection { apiKeySet } } } }")
+    assert listed["sources"]["nodes"] == [{"name": "es", "connection": {"apiKeySet": True}}]
+    assert await rotate_secrets(store, SecretBox([generate_key()])) == (0, ["es"])
