@@ -1,13 +1,16 @@
 # Clew: `make run` serves the API on :8000, `make test` runs the whole suite.
 # Both set up everything they need: the virtual environment, the GraphiQL assets and, unless
-# NEO4J_URI points at a server, a local Neo4j 5.26 from Maven Central.
+# NEO4J_URI points at a server, a local Neo4j 5.26 from Maven Central. `make test` also
+# installs and starts the real database servers the connector tests talk to.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# A development key for stored credentials, made on first run when none is configured.
+DEV_KEYS := .clew/secret.keys
 
-.PHONY: install run test neo4j-start neo4j-stop schema lint clean
+.PHONY: install run test test-servers neo4j-start neo4j-stop schema lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +31,18 @@ neo4j-stop:
 	$(BIN)/clew neo4j stop
 
 run: install neo4j-start
-	$(BIN)/clew migrate
-	$(BIN)/clew serve --host $${CLEW_HOST:-127.0.0.1} --port $${CLEW_PORT:-8000}
+	@if [ -z "$$CLEW_SECRET_KEYS$$CLEW_SECRET_KEYS_FILE" ] && [ ! -f $(DEV_KEYS) ]; then \
+		$(BIN)/clew keys generate --file $(DEV_KEYS); fi
+	@if [ -z "$$CLEW_SECRET_KEYS$$CLEW_SECRET_KEYS_FILE" ]; then \
+		export CLEW_SECRET_KEYS_FILE=$(DEV_KEYS); fi; \
+	$(BIN)/clew migrate && \
+	exec $(BIN)/clew serve --host $${CLEW_HOST:-127.0.0.1} --port $${CLEW_PORT:-8000}
 
-test: install
+test-servers:
+	bash tests/servers/install_sql.sh
+	bash tests/servers/install_nosql.sh
+
+test: install test-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 schema: install

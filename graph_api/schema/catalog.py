@@ -16,6 +16,7 @@ from graph_api.schema.common import (
     NotFoundErrorType,
     PageInfo,
     ValidationErrorType,
+    given_fields,
     page_size,
     user_error,
 )
@@ -84,15 +85,6 @@ class UpdateFieldInput:
     ordinal_position: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
-
-
-def _given(obj: Any, renames: dict[str, str] | None = None) -> dict[str, Any]:
-    renames = renames or {}
-    return {
-        renames.get(name, name): value
-        for name, value in vars(obj).items()
-        if value is not strawberry.UNSET
-    }
 
 
 def _required(changes: dict[str, Any], *names: str) -> None:
@@ -294,7 +286,7 @@ class CatalogMutation:
         self, info: Info, id: strawberry.ID, input: UpdateTableInput
     ) -> TableResult:
         try:
-            changes = _given(input, {"schema_name": "schema"})
+            changes = given_fields(input, {"schema_name": "schema"})
             _required(changes, "name", "kind")
             table = await info.context.catalog.update_table(str(id), changes)
         except ClewError as exc:
@@ -363,7 +355,7 @@ class CatalogMutation:
         self, info: Info, id: strawberry.ID, input: UpdateFieldInput
     ) -> FieldResult:
         try:
-            changes = _given(input)
+            changes = given_fields(input)
             _required(changes, "name", "nullable", "primary_key")
             updated = await info.context.catalog.update_field(str(id), changes)
         except ClewError as exc:

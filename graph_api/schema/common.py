@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -84,3 +84,13 @@ def user_error(exc: errors.ClewError) -> AnyUserError:
 
 def page_size(first: int | None, *, default: int, maximum: int) -> int:
     return check_page_size(default if first is None else first, maximum=maximum)
+
+
+def given_fields(obj: Any, renames: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fields of an input object the client actually sent (UNSET ones left out)."""
+    renames = renames or {}
+    return {
+        renames.get(name, name): value
+        for name, value in vars(obj).items()
+        if value is not strawberry.UNSET
+    }

@@ -13,7 +13,7 @@ from graph_api import models
 from graph_api.connectors.base import FailureReason as FailureReasonEnum
 from graph_api.context import Info
 from graph_api.errors import ClewError
-from graph_api.schema.catalog import FieldInput, _given
+from graph_api.schema.catalog import FieldInput
 from graph_api.schema.common import (
     ConflictErrorType,
     Connection,
@@ -21,6 +21,7 @@ from graph_api.schema.common import (
     NotFoundErrorType,
     PageInfo,
     ValidationErrorType,
+    given_fields,
     page_size,
     user_error,
 )
@@ -75,12 +76,12 @@ class ConnectionInput:
     query_timeout: float | None = strawberry.field(default=strawberry.UNSET, description="Seconds.")
 
     def settings(self) -> dict[str, Any]:
-        values = _given(self)
+        values = given_fields(self)
         tls = values.pop("tls", None)
         for secret in SECRET_FIELDS:
             values.pop(secret, None)
         if tls is not None:
-            for name, value in _given(tls).items():
+            for name, value in given_fields(tls).items():
                 values[f"tls_{name}"] = value
         return values
 
@@ -399,7 +400,7 @@ class SourceMutation:
         self, info: Info, id: strawberry.ID, input: UpdateSourceInput
     ) -> SourceResult:
         try:
-            changes = _given(input)
+            changes = given_fields(input)
             connection = changes.pop("connection", None)
             source = await info.context.sources.update(
                 str(id),

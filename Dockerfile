@@ -1,0 +1,50 @@
+# Clew API image. Build from the repository root:
+#   docker build -t clew-api .
+# (docker compose does that for the `api` service).
+
+# --- GraphiQL's browser assets, pinned by web/package-lock.json -------------
+FROM node:20-bookworm-slim AS graphiql-assets
+WORKDIR /build
+COPY web/package.json web/package-lock.json web/
+# None of these packages needs an install script; refusing them costs nothing.
+RUN npm ci --prefix web --no-audit --no-fund --ignore-scripts
+
+# --- the Python package, installed into a virtualenv that is copied out -----
+FROM python:3.11-slim AS build
+# Bytecode is compiled here, since the runtime user cannot write to /opt/venv.
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+# README.md* so a checkout without one still builds (pyproject only warns).
+COPY pyproject.toml README.md* ./
+COPY graph_api/ graph_api/
+RUN pip install .
+# Keep only the ~4 MB GraphiQL serves, and fail the build if any is missing.
+COPY --from=graphiql-assets /build/web/node_modules /tmp/node_modules
+RUN python -c "from pathlib import Path; from graph_api.graphiql import copy_assets; \
+copy_assets(Path('/tmp/node_modules'), Path('/opt/graphiql-assets'))"
+
+# --- runtime -----------------------------------------------------------------
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    CLEW_CYPHER_DIR=/app/cypher \
+    CLEW_GRAPHIQL_ASSETS=/app/web/node_modules
+RUN groupadd --system --gid 10001 clew \
+    && useradd --system --uid 10001 --gid clew --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin clew
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/graphiql-assets /app/web/node_modules
+COPY cypher/ /app/cypher/
+WORKDIR /app
+# Numeric, so Kubernetes runAsNonRoot can verify it. Files stay root-owned: the
+# service only reads them.
+USER 10001:10001
+EXPOSE 8000
+# python:3.11-slim has no curl or wget; urlopen raises on any non-2xx answer.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+CMD ["uvicorn", "graph_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
