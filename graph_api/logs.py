@@ -12,7 +12,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "clew_request_id", default=None
 )
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

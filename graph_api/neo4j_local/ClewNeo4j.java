@@ -1,0 +1,127 @@
+// Runs an embedded Neo4j Community DBMS that only speaks Bolt on the loopback
+// interface, for local development and tests without Docker or a Neo4j install.
+//
+// Started and stopped by graph_api/neo4j_local/__init__.py; usage:
+//   java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE
+// SIZE uses Neo4j's byte notation (e.g. 256m, 1g).
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.connectors.HttpsConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.io.ByteUnit;
+import org.neo4j.logging.Level;
+import org.neo4j.logging.log4j.Log4jLogProvider;
+
+public final class ClewNeo4j {
+    private ClewNeo4j() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        Map<String, String> opts = parseArgs(args);
+        Path home = Path.of(require(opts, "home")).toAbsolutePath();
+        int port = Integer.parseInt(require(opts, "port"));
+        long pagecache = ByteUnit.parse(require(opts, "pagecache"));
+        long txMemory = ByteUnit.parse(require(opts, "tx-memory"));
+
+        // The user log (start-up problems, "Started." etc.) goes to stdout, which the
+        // Python launcher redirects into its log file; the detailed debug.log stays
+        // under <home>/logs.
+        Log4jLogProvider userLog = new Log4jLogProvider(System.out, Level.INFO);
+
+        DatabaseManagementService dbms;
+        try {
+            dbms = build(home, port, pagecache, txMemory, userLog);
+        } catch (RuntimeException e) {
+            // A half-started DBMS can leave non-daemon threads behind; exit explicitly so
+            // the launcher sees the process die instead of waiting for its timeout.
+            System.out.println("ClewNeo4j: failed to start: " + e);
+            e.printStackTrace(System.out);
+            System.out.flush();
+            System.exit(1);
+            return;
+        }
+
+        // SIGTERM/SIGINT run shutdown hooks; a clean shutdown checkpoints the store so
+        // the next start needs no recovery.
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("ClewNeo4j: shutting down");
+            try {
+                dbms.shutdown();
+            } finally {
+                userLog.close();
+                stopped.countDown();
+                System.out.println("ClewNeo4j: stopped");
+                System.out.flush();
+            }
+        }, "clew-neo4j-shutdown"));
+
+        System.out.println("ClewNeo4j ready: bolt://127.0.0.1:" + port + " home=" + home);
+        System.out.flush();
+        // The DBMS threads alone would keep the JVM alive too; waiting here makes the
+        // lifetime explicit: the process lives until a signal has shut the DBMS down.
+        stopped.await();
+    }
+
+    private static DatabaseManagementService build(
+            Path home, int port, long pagecache, long txMemory, Log4jLogProvider userLog) {
+        return new DatabaseManagementServiceBuilder(home)
+                .setUserLogProvider(userLog)
+                // Loopback only: auth is off, so nothing else may be able to connect.
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(HttpsConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                // Unset, the page cache grows to about half the machine's RAM.
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
+                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMemory)
+                // A development database needs neither 2 days of transaction logs nor
+                // 256 MiB of preallocated log file per database (costly in test tmp dirs).
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
+                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                // Netty waits this many quiet seconds per event-loop group (two of them)
+                // before Bolt is down; by then the databases are already stopped, so the
+                // default of 5 only makes every shutdown 10 s slower.
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 1)
+                .build();
+    }
+
+    private static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || i + 1 >= args.length) {
+                usage("unexpected argument: " + arg);
+            }
+            opts.put(arg.substring(2), args[++i]);
+        }
+        return opts;
+    }
+
+    private static String require(Map<String, String> opts, String name) {
+        String value = opts.get(name);
+        if (value == null) {
+            usage("missing --" + name);
+        }
+        return value;
+    }
+
+    private static void usage(String problem) {
+        System.err.println("ClewNeo4j: " + problem);
+        System.err.println(
+                "usage: java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE");
+        System.exit(2);
+    }
+}
