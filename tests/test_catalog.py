@@ -292,6 +292,24 @@ async def test_search_ranks_tables_and_fields(gql: GraphQLClient, query: str) ->
     assert ("Table", "unrelated") not in found
 
 
+async def test_search_finds_words_inside_identifiers(gql: GraphQLClient) -> None:
+    await create_table(gql, name="customer_orders", fields=[{"name": "CustomerID"}])
+    await create_table(gql, name="inventory", fields=[{"name": "sku"}])
+
+    async def found(query: str) -> set[str]:
+        data = await gql(
+            """query ($q: String!) { search(query: $q) {
+                 node { ... on Table { name } ... on Field { name } } } }""",
+            {"q": query},
+        )
+        return {hit["node"]["name"] for hit in data["search"]}
+
+    assert await found("orders") == {"customer_orders"}
+    assert await found("customer") == {"customer_orders", "CustomerID"}
+    assert await found("customer_id") == {"CustomerID", "customer_orders"}
+    assert await found("sku") == {"sku"}
+
+
 async def test_history_records_who_changed_what(gql: GraphQLClient) -> None:
     table = (await create_table(gql, name="ledger"))["table"]
     await gql(

@@ -1,4 +1,4 @@
-CALL db.index.fulltext.queryNodes('catalog_text', $query, {limit: $limit})
+CALL db.index.fulltext.queryNodes('catalog_search', $query, {limit: $limit})
 YIELD node, score
 RETURN CASE WHEN node:Table THEN 'TABLE' ELSE 'FIELD' END AS kind, node.id AS id, score
 ORDER BY score DESC, id

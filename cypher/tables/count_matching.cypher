@@ -1,4 +1,4 @@
-CALL db.index.fulltext.queryNodes('catalog_text', $text) YIELD node AS t
+CALL db.index.fulltext.queryNodes('catalog_search', $text) YIELD node AS t
 WITH t
 WHERE t:Table
   AND ($source_key IS NULL OR t.source_key = $source_key)

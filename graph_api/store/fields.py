@@ -9,6 +9,11 @@ from neo4j.exceptions import ConstraintError
 from graph_api.errors import ConflictError
 from graph_api.models import Field
 from graph_api.store.client import Store, Tx
+from graph_api.store.text_search import search_words
+
+
+def _with_search_text(props: dict[str, Any]) -> dict[str, Any]:
+    return {**props, "search_text": search_words(props["name"])} if "name" in props else props
 
 
 class FieldRepository:
@@ -33,6 +38,7 @@ class FieldRepository:
     async def create_many(
         self, tx: Tx, *, table_id: str, fields: list[dict[str, Any]]
     ) -> list[Field]:
+        fields = [_with_search_text(f) for f in fields]
         try:
             rows = await tx.run("fields/create_many", table_id=table_id, fields=fields)
         except ConstraintError:
@@ -44,6 +50,7 @@ class FieldRepository:
         return [Field.from_record(row["field"]) for row in rows]
 
     async def update(self, tx: Tx, *, field_id: str, props: dict[str, Any]) -> Field | None:
+        props = _with_search_text(props)
         try:
             rows = await tx.run("fields/update", id=field_id, props=props)
         except ConstraintError:

@@ -10,7 +10,7 @@ from graph_api.errors import ConflictError
 from graph_api.models import MANUAL_SOURCE_KEY, Page, Table, TableKind
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor
-from graph_api.store.text_search import lucene_query
+from graph_api.store.text_search import lucene_query, search_words
 
 
 def _duplicate(qualified_name: str, source_id: str | None) -> ConflictError:
@@ -20,6 +20,12 @@ def _duplicate(qualified_name: str, source_id: str | None) -> ConflictError:
         "or schema, or update the existing table.",
         field="name",
     )
+
+
+def _with_search_text(props: dict[str, Any]) -> dict[str, Any]:
+    if "qualified_name" not in props:
+        return props
+    return {**props, "search_text": search_words(props["qualified_name"])}
 
 
 class TableRepository:
@@ -80,6 +86,7 @@ class TableRepository:
         self, tx: Tx, *, props: dict[str, Any], source_id: str | None
     ) -> Table | None:
         """None when source_id names no source."""
+        props = _with_search_text(props)
         try:
             rows = await tx.run("tables/create", props=props, source_id=source_id)
         except ConstraintError:
@@ -87,6 +94,7 @@ class TableRepository:
         return Table.from_record(rows[0]["table"]) if rows else None
 
     async def update(self, tx: Tx, *, table_id: str, props: dict[str, Any]) -> Table | None:
+        props = _with_search_text(props)
         try:
             rows = await tx.run("tables/update", id=table_id, props=props)
         except ConstraintError:
