@@ -57,7 +57,7 @@ class FieldRepository:
             raise ConflictError(
                 f"The table already has a field named '{props.get('name')}'; choose another "
                 "name.",
-                field="name",
+                field="input.name",
             ) from None
         return Field.from_record(rows[0]["field"]) if rows else None
 

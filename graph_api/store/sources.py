@@ -16,7 +16,7 @@ from graph_api.store.pagination import decode_cursor
 def _duplicate(name: str) -> ConflictError:
     return ConflictError(
         f"A source named '{name}' already exists; choose another name or update that source.",
-        field="name",
+        field="input.name",
     )
 
 
