@@ -136,3 +136,36 @@ def test_subscription_streams_catalog_changes(client: TestClient) -> None:
             "actor": "bo",
         }
         ws.send_json({"id": "1", "type": "complete"})
+
+
+def test_subscriptions_serve_several_clients_and_clean_up(client: TestClient) -> None:
+    broker = client.app.state.broker  # type: ignore[attr-defined]
+    subscribe = {
+        "type": "subscribe",
+        "payload": {"query": "subscription { catalogChanges { entityType action } }"},
+    }
+    with (
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as first,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as second,
+    ):
+        for ws in (first, second):
+            ws.send_json({"type": "connection_init"})
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json({"id": "s", **subscribe})
+        for _ in range(100):
+            if broker.subscriber_count("catalog") == 2:
+                break
+            time.sleep(0.02)
+        assert broker.subscriber_count("catalog") == 2
+        client.post("/graphql", json={"query": 'mutation { createTable(input: {name: "x"}) '
+                                               "{ __typename } }"})
+        for ws in (first, second):
+            assert ws.receive_json()["payload"]["data"]["catalogChanges"] == {
+                "entityType": "TABLE", "action": "CREATE"
+            }
+    # Both clients went away without completing: their subscriptions are gone too.
+    for _ in range(100):
+        if broker.subscriber_count("catalog") == 0:
+            break
+        time.sleep(0.02)
+    assert broker.subscriber_count("catalog") == 0
