@@ -25,7 +25,9 @@ from graph_api.store.lineage import TraversalFilter
 from graph_api.store.migrations import apply_migrations
 
 # Generation writes straight through the driver: it is set-up, not the code being measured.
-WIPE = "MATCH (n) WHERE NOT n:ClewMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+WIPE = (
+    "MATCH (n) WHERE NOT n:ClewMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+)
 TABLES = """
 UNWIND $rows AS row
 CREATE (:Table {id: row.id, name: row.name, qualified_name: row.name, kind: 'TABLE',
@@ -49,9 +51,13 @@ async def generate(store: Store, tables: int, layers: int) -> None:
     width = tables // layers
     async with store.driver.session(database=store.database) as session:
         await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
-    rows = [{"id": table_id(l, i), "name": f"l{l}_t{i}"} for l in range(layers) for i in range(width)]
+    rows = [
+        {"id": table_id(l, i), "name": f"l{l}_t{i}"} for l in range(layers) for i in range(width)
+    ]
     for start in range(0, len(rows), 10_000):
-        await store.driver.execute_query(TABLES, {"rows": rows[start : start + 10_000]}, database_=store.database)
+        await store.driver.execute_query(
+            TABLES, {"rows": rows[start : start + 10_000]}, database_=store.database
+        )
     edges = []
     for layer in range(layers - 1):
         for i in range(width):
@@ -59,10 +65,17 @@ async def generate(store: Store, tables: int, layers: int) -> None:
             # so the paths from one root double per layer while the nodes grow by one.
             for step in (0, 1):
                 down = (i + step) % width
-                edges.append({"id": f"e-{layer}-{i}-{step}", "up": table_id(layer, i),
-                              "down": table_id(layer + 1, down)})
+                edges.append(
+                    {
+                        "id": f"e-{layer}-{i}-{step}",
+                        "up": table_id(layer, i),
+                        "down": table_id(layer + 1, down),
+                    }
+                )
     for start in range(0, len(edges), 10_000):
-        await store.driver.execute_query(EDGES, {"rows": edges[start : start + 10_000]}, database_=store.database)
+        await store.driver.execute_query(
+            EDGES, {"rows": edges[start : start + 10_000]}, database_=store.database
+        )
 
 
 async def main() -> None:
@@ -77,9 +90,13 @@ async def main() -> None:
     status = neo4j_local.start(data_dir=Path(data_dir), port=args.port, heap="1g", pagecache="512m")
     from neo4j import AsyncGraphDatabase
 
-    store = Store(AsyncGraphDatabase.driver(status.bolt_uri,
-                  notifications_disabled_classifications=["UNRECOGNIZED"]), database=None,
-                  cypher=CypherRegistry.load(REPO_ROOT / "cypher"))
+    store = Store(
+        AsyncGraphDatabase.driver(
+            status.bolt_uri, notifications_disabled_classifications=["UNRECOGNIZED"]
+        ),
+        database=None,
+        cypher=CypherRegistry.load(REPO_ROOT / "cypher"),
+    )
     try:
         await apply_migrations(store)
         if not args.keep:
@@ -93,14 +110,21 @@ async def main() -> None:
             root = table_id(0, (run * 997) % width)
             sent = store.statements_sent
             started = time.perf_counter()
-            graph = await views.graph(root, direction=Direction.DOWNSTREAM, depth=10,
-                                      include_fields=False, traversal=TraversalFilter(),
-                                      max_nodes=5000)
+            graph = await views.graph(
+                root,
+                direction=Direction.DOWNSTREAM,
+                depth=10,
+                include_fields=False,
+                traversal=TraversalFilter(),
+                max_nodes=5000,
+            )
             timings.append(time.perf_counter() - started)
             sizes.append((len(graph.nodes), len(graph.edges), store.statements_sent - sent))
-        print(f"depth-10 downstream traversal over {args.runs} roots: "
-              f"median {statistics.median(timings) * 1000:.0f} ms, "
-              f"max {max(timings) * 1000:.0f} ms; nodes/edges/statements of the first: {sizes[0]}")
+        print(
+            f"depth-10 downstream traversal over {args.runs} roots: "
+            f"median {statistics.median(timings) * 1000:.0f} ms, "
+            f"max {max(timings) * 1000:.0f} ms; nodes/edges/statements of the first: {sizes[0]}"
+        )
     finally:
         await store.close()
         neo4j_local.stop(data_dir=Path(data_dir))

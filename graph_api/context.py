@@ -9,8 +9,8 @@ from strawberry.types import Info as StrawberryInfo
 
 from graph_api.events import Broker
 from graph_api.loaders import Loaders
-from graph_api.services.catalog import CatalogService
 from graph_api.secrets import SecretBox
+from graph_api.services.catalog import CatalogService
 from graph_api.services.lineage import LineageService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings

@@ -111,7 +111,9 @@ class Source:
                 product=row.get("last_test_product"),
                 version=row.get("last_test_version"),
             )
-        settings = {k: row[f"conn_{k}"] for k in CONNECTION_SETTINGS if row.get(f"conn_{k}") is not None}
+        settings = {
+            k: row[f"conn_{k}"] for k in CONNECTION_SETTINGS if row.get(f"conn_{k}") is not None
+        }
         return cls(
             id=row["id"],
             name=row["name"],

@@ -51,7 +51,9 @@ def keys_from_env(env: Mapping[str, str]) -> list[str]:
 class SecretBox:
     def __init__(self, keys: list[str]) -> None:
         if not keys:
-            raise SecretKeyError("No encryption key is configured for stored credentials. " + HOW_TO_CONFIGURE)
+            raise SecretKeyError(
+                "No encryption key is configured for stored credentials. " + HOW_TO_CONFIGURE
+            )
         fernets = []
         for index, key in enumerate(keys):
             try:

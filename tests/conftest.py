@@ -101,7 +101,9 @@ class GraphQLClient:
         return result.data
 
     async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict]:
-        result = await schema.execute(query, variable_values=variables, context_value=self.context())
+        result = await schema.execute(
+            query, variable_values=variables, context_value=self.context()
+        )
         assert result.errors, "expected errors"
         return [e.formatted for e in result.errors]
 

@@ -111,7 +111,7 @@ def test_subscription_streams_catalog_changes(client: TestClient) -> None:
                 "id": "1",
                 "type": "subscribe",
                 "payload": {
-                    "query": "subscription { catalogChanges(entityTypes: [\"TABLE\"]) "
+                    "query": 'subscription { catalogChanges(entityTypes: ["TABLE"]) '
                     "{ entityType action actor } }"
                 },
             }
@@ -124,8 +124,10 @@ def test_subscription_streams_catalog_changes(client: TestClient) -> None:
             time.sleep(0.02)
         client.post(
             "/graphql",
-            json={"query": 'mutation { createTable(input: {name: "live", fields: [{name: "x"}]}) '
-                  "{ __typename } }"},
+            json={
+                "query": 'mutation { createTable(input: {name: "live", fields: [{name: "x"}]}) '
+                "{ __typename } }"
+            },
             headers={"X-Clew-User": "bo"},
         )
         message = ws.receive_json()
@@ -157,11 +159,14 @@ def test_subscriptions_serve_several_clients_and_clean_up(client: TestClient) ->
                 break
             time.sleep(0.02)
         assert broker.subscriber_count("catalog") == 2
-        client.post("/graphql", json={"query": 'mutation { createTable(input: {name: "x"}) '
-                                               "{ __typename } }"})
+        client.post(
+            "/graphql",
+            json={"query": 'mutation { createTable(input: {name: "x"}) { __typename } }'},
+        )
         for ws in (first, second):
             assert ws.receive_json()["payload"]["data"]["catalogChanges"] == {
-                "entityType": "TABLE", "action": "CREATE"
+                "entityType": "TABLE",
+                "action": "CREATE",
             }
     # Both clients went away without completing: their subscriptions are gone too.
     for _ in range(100):

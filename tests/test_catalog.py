@@ -125,7 +125,9 @@ async def test_create_fields_is_all_or_nothing(gql: GraphQLClient) -> None:
     assert twice["createFields"]["__typename"] == "ValidationError"
     assert "appears twice" in twice["createFields"]["message"]
 
-    fields = await gql("query ($id: ID!) { table(id: $id) { fields { name } } }", {"id": table["id"]})
+    fields = await gql(
+        "query ($id: ID!) { table(id: $id) { fields { name } } }", {"id": table["id"]}
+    )
     assert [f["name"] for f in fields["table"]["fields"]] == ["id"]
 
     ok = await gql(mutation, {"t": table["id"], "fields": [{"name": "kind"}, {"name": "at"}]})
@@ -136,9 +138,9 @@ async def test_create_fields_is_all_or_nothing(gql: GraphQLClient) -> None:
 
 
 async def test_update_and_delete_table_report_what_changed(gql: GraphQLClient) -> None:
-    table = (
-        await create_table(gql, name="stg_users", fields=[{"name": "id"}, {"name": "name"}])
-    )["table"]
+    table = (await create_table(gql, name="stg_users", fields=[{"name": "id"}, {"name": "name"}]))[
+        "table"
+    ]
     updated = await gql(
         """mutation ($id: ID!) {
              updateTable(id: $id, input: {schema: "staging", description: null, tags: ["raw"]}) {
@@ -172,7 +174,7 @@ async def test_update_and_delete_table_report_what_changed(gql: GraphQLClient) -
     )
     assert gone == {"table": None, "field": None}
     again = await gql(
-        'mutation ($id: ID!) { deleteTable(id: $id) { ... on UserError { code } } }',
+        "mutation ($id: ID!) { deleteTable(id: $id) { ... on UserError { code } } }",
         {"id": table["id"]},
     )
     assert again["deleteTable"] == {"code": "NOT_FOUND"}
@@ -189,10 +191,11 @@ async def test_bind_and_unbind_a_table(gql: GraphQLClient) -> None:
       }
     }"""
     bound = await gql(bind, {"t": table["id"], "s": source_id})
-    assert bound["bindTableToSource"]["table"] == {"isManual": False, "source": {"name": "billing-db"}}
-    listed = await gql(
-        "query ($s: ID!) { source(id: $s) { tables { name } } }", {"s": source_id}
-    )
+    assert bound["bindTableToSource"]["table"] == {
+        "isManual": False,
+        "source": {"name": "billing-db"},
+    }
+    listed = await gql("query ($s: ID!) { source(id: $s) { tables { name } } }", {"s": source_id})
     assert listed["source"]["tables"] == [{"name": "invoices"}]
 
     # A manual table of the same name can exist while the first one is bound...
@@ -209,7 +212,7 @@ async def test_bind_and_unbind_a_table(gql: GraphQLClient) -> None:
     )
     # Unbinding would give two manual tables the same name: refused, nothing changed.
     assert unbound["unbindTableFromSource"]["__typename"] == "ConflictError"
-    await gql('mutation ($id: ID!) { deleteTable(id: $id) { __typename } }', {"id": twin["id"]})
+    await gql("mutation ($id: ID!) { deleteTable(id: $id) { __typename } }", {"id": twin["id"]})
     unbound = await gql(
         """mutation ($t: ID!) { unbindTableFromSource(tableId: $t) {
              ... on TableSuccess { table { isManual source { name } } } } }""",
@@ -261,7 +264,7 @@ async def test_tables_filter_and_page_with_total_count(gql: GraphQLClient) -> No
 
 
 async def test_bad_page_arguments_are_explained(gql: GraphQLClient) -> None:
-    errors = await gql.errors('{ tables(first: 0) { totalCount } }')
+    errors = await gql.errors("{ tables(first: 0) { totalCount } }")
     assert errors[0]["extensions"]["code"] == "VALIDATION"
     assert "'first' must be between 1 and" in errors[0]["message"]
     errors = await gql.errors('{ tables(after: "garbage") { totalCount } }')

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from graph_api.store.client import Store
 from tests.conftest import GraphQLClient
 
 EDGE_FIELDS = """
   id level upstreamId downstreamId lineageSource confidence transformationType
   reviewState reviewedBy implied
 """
+
 
 async def make_table(gql: GraphQLClient, name: str, fields: list[str]) -> dict[str, Any]:
     data = await gql(
@@ -29,7 +29,10 @@ async def make_table(gql: GraphQLClient, name: str, fields: list[str]) -> dict[s
 
 
 async def lineage(
-    gql: GraphQLClient, level: str, edges: list[dict[str, Any]], on_duplicate: str = "ERROR",
+    gql: GraphQLClient,
+    level: str,
+    edges: list[dict[str, Any]],
+    on_duplicate: str = "ERROR",
     actor: str = "tester",
 ) -> dict[str, Any]:
     mutation = "createTableLineage" if level == "TABLE" else "createFieldLineage"
@@ -72,9 +75,12 @@ async def test_field_lineage_implies_table_lineage_and_follows_it(
 ) -> None:
     c, s = pipeline["customers"], pipeline["stg"]
     result = await lineage(
-        gql, "FIELD",
-        [edge(c["customer_id"], s["customer_id"], transformationType="COPY"),
-         edge(c["email"], s["email"], transformationType="COPY")],
+        gql,
+        "FIELD",
+        [
+            edge(c["customer_id"], s["customer_id"], transformationType="COPY"),
+            edge(c["email"], s["email"], transformationType="COPY"),
+        ],
     )
     assert result["__typename"] == "LineageChangeSuccess"
     assert [r["outcome"] for r in result["results"]] == ["CREATED", "CREATED"]
@@ -82,7 +88,7 @@ async def test_field_lineage_implies_table_lineage_and_follows_it(
     implied_id = result["impliedTableEdgesCreated"][0]
 
     data = await gql(
-        f'query ($id: ID!) {{ lineageEdge(id: $id) {{ {EDGE_FIELDS} }} }}', {"id": implied_id}
+        f"query ($id: ID!) {{ lineageEdge(id: $id) {{ {EDGE_FIELDS} }} }}", {"id": implied_id}
     )
     implied = data["lineageEdge"]
     assert implied["level"] == "TABLE" and implied["implied"] is True
@@ -99,7 +105,9 @@ async def test_field_lineage_implies_table_lineage_and_follows_it(
     assert two["deleteLineage"]["impliedTableEdgesRemoved"] == [implied_id]
 
 
-async def test_rules_give_plain_errors(gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]) -> None:
+async def test_rules_give_plain_errors(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
     c, s = pipeline["customers"], pipeline["stg"]
     self_edge = await lineage(gql, "TABLE", [edge(c["id"], c["id"])])
     assert self_edge["code"] == "VALIDATION" and "to itself" in self_edge["message"]
@@ -132,9 +140,19 @@ async def test_inferred_lineage_never_overwrites_manual_work(
     )
     manual_id = manual["results"][0]["edge"]["id"]
     inferred = await lineage(
-        gql, "TABLE",
-        [edge(c["id"], s["id"], lineageSource="INFERRED", transformationType="COPY", confidence=0.4)],
-        on_duplicate="UPDATE", actor="scanner",
+        gql,
+        "TABLE",
+        [
+            edge(
+                c["id"],
+                s["id"],
+                lineageSource="INFERRED",
+                transformationType="COPY",
+                confidence=0.4,
+            )
+        ],
+        on_duplicate="UPDATE",
+        actor="scanner",
     )
     outcome = inferred["results"][0]
     assert outcome["outcome"] == "KEPT_EXISTING"
@@ -158,11 +176,14 @@ async def test_steward_approves_many_at_once_and_edits_need_reapproval(
 ) -> None:
     p = pipeline
     inferred = await lineage(
-        gql, "TABLE",
-        [edge(p["customers"]["id"], p["stg"]["id"], lineageSource="INFERRED", confidence=0.7),
-         edge(p["stg"]["id"], p["dim"]["id"], lineageSource="INFERRED", confidence=0.6),
-         edge(p["dim"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.3),
-         edge(p["orders"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.8)],
+        gql,
+        "TABLE",
+        [
+            edge(p["customers"]["id"], p["stg"]["id"], lineageSource="INFERRED", confidence=0.7),
+            edge(p["stg"]["id"], p["dim"]["id"], lineageSource="INFERRED", confidence=0.6),
+            edge(p["dim"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.3),
+            edge(p["orders"]["id"], p["mart"]["id"], lineageSource="INFERRED", confidence=0.8),
+        ],
     )
     ids = [r["edge"]["id"] for r in inferred["results"]]
     assert {r["edge"]["reviewState"] for r in inferred["results"]} == {"PENDING"}
@@ -193,7 +214,9 @@ async def test_steward_approves_many_at_once_and_edits_need_reapproval(
         {"id": ids[0]},
     )
     assert edited["updateLineage"]["edge"] == {
-        "lineageSource": "MANUAL", "reviewState": "PENDING", "transformationType": "JOIN"
+        "lineageSource": "MANUAL",
+        "reviewState": "PENDING",
+        "transformationType": "JOIN",
     }
     described = await gql(
         """mutation ($id: ID!) { updateLineage(id: $id, input: {description: "nightly"}) {
@@ -228,11 +251,13 @@ async def test_history_of_an_edge_approved_then_deleted(
     edge_id = created["results"][0]["edge"]["id"]
     await gql(
         'mutation ($ids: [ID!]!) { approveLineage(ids: $ids, comment: "ok") { __typename } }',
-        {"ids": [edge_id]}, actor="steward",
+        {"ids": [edge_id]},
+        actor="steward",
     )
     await gql(
         "mutation ($ids: [ID!]!) { deleteLineage(ids: $ids) { __typename } }",
-        {"ids": [edge_id]}, actor="engineer",
+        {"ids": [edge_id]},
+        actor="engineer",
     )
     data = await gql(
         "query ($id: ID!) { lineageEdge(id: $id) { id } history(entityId: $id) { totalCount "
@@ -242,7 +267,9 @@ async def test_history_of_an_edge_approved_then_deleted(
     assert data["lineageEdge"] is None
     nodes = data["history"]["nodes"]
     assert [(n["action"], n["actor"]) for n in nodes] == [
-        ("DELETE", "engineer"), ("APPROVE", "steward"), ("CREATE", "tester")
+        ("DELETE", "engineer"),
+        ("APPROVE", "steward"),
+        ("CREATE", "tester"),
     ]
     assert nodes[0]["before"]["lineage_source"] == "APPROVED"
     assert nodes[1]["comment"] == "ok"

@@ -25,7 +25,7 @@ async def _seed(gql: GraphQLClient, n: int) -> None:
     sources = []
     for i in range(3):
         data = await gql(
-            'mutation ($n: String!) { createSource(input: {name: $n, type: ORACLE}) '
+            "mutation ($n: String!) { createSource(input: {name: $n, type: ORACLE}) "
             "{ ... on SourceSuccess { source { id } } } }",
             {"n": f"src{i}"},
         )

@@ -50,7 +50,8 @@ async def create(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
 
 async def raw_source(store: Store, source_id: str) -> dict[str, Any]:
     records, _, _ = await store.driver.execute_query(
-        "MATCH (s:Source {id: $id}) RETURN properties(s) AS p", {"id": source_id},
+        "MATCH (s:Source {id: $id}) RETURN properties(s) AS p",
+        {"id": source_id},
         database_=store.database,
     )
     return records[0]["p"]
@@ -61,8 +62,12 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
         gql,
         name="orders-pg",
         type="POSTGRESQL",
-        connection={"host": "db.internal", "database": "shop", "username": "clew",
-                    "password": PASSWORD},
+        connection={
+            "host": "db.internal",
+            "database": "shop",
+            "username": "clew",
+            "password": PASSWORD,
+        },
     )
     assert created["__typename"] == "SourceSuccess"
     connection = created["source"]["connection"]
@@ -73,14 +78,24 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
     assert gql.secret_box.decrypt(stored["secret_password"]) == PASSWORD
 
     # Changing something else keeps the password; null removes it.
-    kept = (await gql(UPDATE, {"id": created["source"]["id"], "input": {
-        "description": "orders", "connection": {"port": 6432}}}))["updateSource"]
+    kept = (
+        await gql(
+            UPDATE,
+            {
+                "id": created["source"]["id"],
+                "input": {"description": "orders", "connection": {"port": 6432}},
+            },
+        )
+    )["updateSource"]
     assert kept["source"]["connection"]["passwordSet"] is True
     assert kept["source"]["connection"]["port"] == 6432
     stored_again = await raw_source(store, created["source"]["id"])
     assert gql.secret_box.decrypt(stored_again["secret_password"]) == PASSWORD
-    removed = (await gql(UPDATE, {"id": created["source"]["id"], "input": {
-        "connection": {"password": None}}}))["updateSource"]
+    removed = (
+        await gql(
+            UPDATE, {"id": created["source"]["id"], "input": {"connection": {"password": None}}}
+        )
+    )["updateSource"]
     assert removed["source"]["connection"]["passwordSet"] is False
     assert "secret_password" not in await raw_source(store, created["source"]["id"])
 
@@ -95,21 +110,47 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
 @pytest.mark.parametrize(
     ("input", "field", "words"),
     [
-        ({"type": "POSTGRESQL", "connection": {"host": "db", "port": 70000, "username": "u"}},
-         "connection.port", "between 1 and 65535"),
-        ({"type": "ORACLE", "connection": {"host": "db", "username": "u", "serviceName": "A",
-                                           "sid": "B"}},
-         "connection.serviceName", "exactly one of"),
-        ({"type": "MYSQL", "connection": {"port": 3306, "username": "u"}},
-         "connection.host", "host"),
+        (
+            {"type": "POSTGRESQL", "connection": {"host": "db", "port": 70000, "username": "u"}},
+            "connection.port",
+            "between 1 and 65535",
+        ),
+        (
+            {
+                "type": "ORACLE",
+                "connection": {"host": "db", "username": "u", "serviceName": "A", "sid": "B"},
+            },
+            "connection.serviceName",
+            "exactly one of",
+        ),
+        (
+            {"type": "MYSQL", "connection": {"port": 3306, "username": "u"}},
+            "connection.host",
+            "host",
+        ),
         ({"type": "MONGODB", "connection": {"host": "mongo"}}, "connection.database", "database"),
-        ({"type": "POSTGRESQL", "connection": {"host": "https://db/x", "username": "u"}},
-         "connection.host", "host name"),
-        ({"type": "MYSQL", "connection": {"host": "db", "username": "u", "apiKey": "k"}},
-         "connection.apiKey", "Elasticsearch"),
-        ({"type": "POSTGRESQL", "connection": {"host": "db", "username": "u",
-                                               "tls": {"enabled": True, "caCertificate": "x"}}},
-         "connection.tls.caCertificate", "PEM"),
+        (
+            {"type": "POSTGRESQL", "connection": {"host": "https://db/x", "username": "u"}},
+            "connection.host",
+            "host name",
+        ),
+        (
+            {"type": "MYSQL", "connection": {"host": "db", "username": "u", "apiKey": "k"}},
+            "connection.apiKey",
+            "Elasticsearch",
+        ),
+        (
+            {
+                "type": "POSTGRESQL",
+                "connection": {
+                    "host": "db",
+                    "username": "u",
+                    "tls": {"enabled": True, "caCertificate": "x"},
+                },
+            },
+            "connection.tls.caCertificate",
+            "PEM",
+        ),
     ],
 )
 async def test_invalid_settings_name_the_field(

@@ -25,8 +25,9 @@ async def chain(gql: GraphQLClient, length: int) -> list[dict[str, Any]]:
     """t0 -> t1 -> ... with field lineage t_i.v -> t_{i+1}.v (so table edges are implied)."""
     tables = [await make_table(gql, f"t{i}", ["v", "w"]) for i in range(length)]
     await lineage(
-        gql, "FIELD",
-        [edge(a["v"], b["v"], transformationType="COPY") for a, b in zip(tables, tables[1:])],
+        gql,
+        "FIELD",
+        [edge(a["v"], b["v"], transformationType="COPY") for a, b in zip(tables, tables[1:], strict=False)],
     )
     return tables
 
@@ -39,14 +40,17 @@ async def graph(gql: GraphQLClient, root: str, **args: Any) -> dict[str, Any]:
 
 async def test_depth_five_upstream_graph_with_fields_is_render_ready(gql: GraphQLClient) -> None:
     tables = await chain(gql, 7)
-    result = await graph(
-        gql, tables[6]["id"], direction="UPSTREAM", depth=5, fields=True
-    )
+    result = await graph(gql, tables[6]["id"], direction="UPSTREAM", depth=5, fields=True)
     assert result["truncated"] is False
     table_nodes = [n for n in result["nodes"] if n["type"] == "table"]
     # Left to right as the data flows: most upstream first.
     assert [(n["label"], n["depth"]) for n in table_nodes] == [
-        ("t1", -5), ("t2", -4), ("t3", -3), ("t4", -2), ("t5", -1), ("t6", 0)
+        ("t1", -5),
+        ("t2", -4),
+        ("t3", -3),
+        ("t4", -2),
+        ("t5", -1),
+        ("t6", 0),
     ]
     # t1 has an upstream neighbour (t0) that depth 5 did not load.
     assert result["frontier"] == [tables[1]["id"]]
@@ -97,9 +101,12 @@ async def test_node_cap_is_never_silent(gql: GraphQLClient) -> None:
 async def test_filters_and_depth_validation(gql: GraphQLClient) -> None:
     a, b, c = [await make_table(gql, n, []) for n in ("fa", "fb", "fc")]
     created = await lineage(
-        gql, "TABLE",
-        [edge(a["id"], b["id"], lineageSource="INFERRED", confidence=0.2),
-         edge(a["id"], c["id"], confidence=0.9)],
+        gql,
+        "TABLE",
+        [
+            edge(a["id"], b["id"], lineageSource="INFERRED", confidence=0.2),
+            edge(a["id"], c["id"], confidence=0.9),
+        ],
     )
     low = created["results"][0]["edge"]["id"]
     strong = await graph(gql, a["id"], direction="DOWNSTREAM", filter={"minConfidence": 0.5})
@@ -112,13 +119,12 @@ async def test_filters_and_depth_validation(gql: GraphQLClient) -> None:
     )
     default = await graph(gql, a["id"], direction="DOWNSTREAM")
     assert [n["label"] for n in default["nodes"]] == ["fa", "fc"]
-    everything = await graph(
-        gql, a["id"], direction="DOWNSTREAM", filter={"includeRejected": True}
-    )
+    everything = await graph(gql, a["id"], direction="DOWNSTREAM", filter={"includeRejected": True})
     assert [n["label"] for n in everything["nodes"]] == ["fa", "fb", "fc"]
 
-    errors = await gql.errors(GRAPH, {"root": a["id"], "direction": "BOTH", "depth": 11,
-                                      "fields": False, "max": 10})
+    errors = await gql.errors(
+        GRAPH, {"root": a["id"], "direction": "BOTH", "depth": 11, "fields": False, "max": 10}
+    )
     assert errors[0]["extensions"]["code"] == "VALIDATION"
     assert "from 1 to 10" in errors[0]["message"]
 
@@ -134,7 +140,9 @@ async def test_table_and_field_upstream_fields_batch(gql: GraphQLClient, store: 
     sent = store.statements_sent - before
     table = data["table"]
     assert [(h["distance"], h["table"]["name"]) for h in table["upstream"]["hops"]] == [
-        (1, "t2"), (2, "t1"), (3, "t0")
+        (1, "t2"),
+        (2, "t1"),
+        (3, "t0"),
     ]
     v = next(f for f in table["fields"] if f["name"] == "v")
     assert [h["field"]["table"]["name"] for h in v["upstream"]["hops"]] == ["t2", "t1", "t0"]
@@ -143,7 +151,7 @@ async def test_table_and_field_upstream_fields_batch(gql: GraphQLClient, store: 
 
     # Twice as many fields asking for lineage costs no more statements.
     await gql(
-        "mutation ($t: ID!) { createFields(tableId: $t, fields: [{name: \"x\"}, {name: \"y\"}]) "
+        'mutation ($t: ID!) { createFields(tableId: $t, fields: [{name: "x"}, {name: "y"}]) '
         "{ __typename } }",
         {"t": tables[3]["id"]},
     )
@@ -158,12 +166,15 @@ async def test_impact_of_dropping_a_column(gql: GraphQLClient) -> None:
     mart = await make_table(gql, "mart_marketing", ["email_domain", "contactable"])
     other = await make_table(gql, "unrelated", ["x"])
     await lineage(
-        gql, "FIELD",
-        [edge(src["email"], stg["email"], transformationType="COPY"),
-         edge(stg["email"], stg["email_domain"], transformationType="CUSTOM"),
-         edge(stg["email_domain"], mart["email_domain"], transformationType="DIRECT"),
-         edge(src["phone"], mart["contactable"], transformationType="AGGREGATION"),
-         edge(other["x"], mart["contactable"])],
+        gql,
+        "FIELD",
+        [
+            edge(src["email"], stg["email"], transformationType="COPY"),
+            edge(stg["email"], stg["email_domain"], transformationType="CUSTOM"),
+            edge(stg["email_domain"], mart["email_domain"], transformationType="DIRECT"),
+            edge(src["phone"], mart["contactable"], transformationType="AGGREGATION"),
+            edge(other["x"], mart["contactable"]),
+        ],
     )
     query = """query ($id: ID!, $change: ChangeType!) {
       impact(entityId: $id, changeType: $change) {
@@ -186,7 +197,8 @@ async def test_impact_of_dropping_a_column(gql: GraphQLClient) -> None:
         {"label": "mart_marketing.email_domain"},
     ]
     assert [(t["label"], t["distance"]) for t in drop["tables"]] == [
-        ("stg_customers", 1), ("mart_marketing", 3)
+        ("stg_customers", 1),
+        ("mart_marketing", 3),
     ]
     assert {f["severity"] for f in drop["fields"]} == {"BREAKING"}
     assert drop["countsBySource"] == [{"sourceId": None, "tables": 2, "fields": 3}]

@@ -87,9 +87,7 @@ class ConnectionConfig:
 class ConnectorError(Exception):
     """An expected failure talking to a database, classified, with a hint. No secrets."""
 
-    def __init__(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> None:
+    def __init__(self, reason: FailureReason, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message

@@ -239,7 +239,11 @@ class CatalogQuery:
 
     @strawberry.field(description="Recorded changes to one entity, newest first.")
     async def history(
-        self, info: Info, entity_id: strawberry.ID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        entity_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Change]:
         settings = info.context.settings
         size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)

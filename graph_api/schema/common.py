@@ -17,9 +17,7 @@ ErrorCode = strawberry.enum(errors.ErrorCode, description="What kind of problem 
 @strawberry.type(description="Where a page ends and whether another follows.")
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None = strawberry.field(
-        description="Pass as `after` to get the next page."
-    )
+    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page.")
 
 
 @strawberry.type

@@ -48,7 +48,8 @@ class LineageEdgeInput:
     downstream_id: strawberry.ID
     lineage_source: LineageSource = models.LineageSource.MANUAL
     confidence: float | None = strawberry.field(
-        default=None, description="0 to 1; defaults by provenance (INFERRED 0.5, MANUAL 0.9, APPROVED 1)."
+        default=None,
+        description="0 to 1; defaults by provenance (INFERRED 0.5, MANUAL 0.9, APPROVED 1).",
     )
     transformation_type: TransformationType | None = None
     transformation_logic: str | None = strawberry.field(
@@ -68,8 +69,10 @@ class LineageEdgeInput:
         )
 
 
-@strawberry.input(description="Only the fields given change. Changing confidence or the "
-                  "transformation of an APPROVED edge makes it MANUAL and pending again.")
+@strawberry.input(
+    description="Only the fields given change. Changing confidence or the "
+    "transformation of an APPROVED edge makes it MANUAL and pending again."
+)
 class UpdateLineageInput:
     confidence: float | None = strawberry.UNSET
     transformation_type: TransformationType | None = strawberry.UNSET
@@ -107,9 +110,13 @@ class DeleteLineageSuccess:
 
 
 Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
-LineageChangeResult = Annotated[LineageChangeSuccess | Errors, strawberry.union("LineageChangeResult")]
+LineageChangeResult = Annotated[
+    LineageChangeSuccess | Errors, strawberry.union("LineageChangeResult")
+]
 LineageEdgeResult = Annotated[LineageEdgeSuccess | Errors, strawberry.union("LineageEdgeResult")]
-DeleteLineageResult = Annotated[DeleteLineageSuccess | Errors, strawberry.union("DeleteLineageResult")]
+DeleteLineageResult = Annotated[
+    DeleteLineageSuccess | Errors, strawberry.union("DeleteLineageResult")
+]
 
 
 def _change_success(changes: service.LineageChanges) -> LineageChangeSuccess:
@@ -219,7 +226,9 @@ class LineageQuery:
             try:
                 cursor = (float(confidence or ""), edge_id or "")
             except ValueError:
-                raise ValidationError("The cursor in 'after' is not valid.", field="after") from None
+                raise ValidationError(
+                    "The cursor in 'after' is not valid.", field="after"
+                ) from None
         row = await LineageRepository(info.context.store).review_queue(
             level=level,
             source_id=str(source_id) if source_id else None,

@@ -177,7 +177,9 @@ async def table_lineage(info: Info, result: Traversal) -> TableLineage:
     ]
     hops.sort(key=lambda h: (h.distance, h.table.qualified_name))
     return TableLineage(
-        hops=hops, truncated=result.truncated, frontier=[strawberry.ID(i) for i in sorted(result.frontier)]
+        hops=hops,
+        truncated=result.truncated,
+        frontier=[strawberry.ID(i) for i in sorted(result.frontier)],
     )
 
 
@@ -197,7 +199,9 @@ async def field_lineage(info: Info, result: Traversal) -> FieldLineage:
     ]
     hops.sort(key=lambda h: (h.distance, h.field.name, str(h.field.id)))
     return FieldLineage(
-        hops=hops, truncated=result.truncated, frontier=[strawberry.ID(i) for i in sorted(result.frontier)]
+        hops=hops,
+        truncated=result.truncated,
+        frontier=[strawberry.ID(i) for i in sorted(result.frontier)],
     )
 
 
@@ -333,9 +337,7 @@ class ImpactReport:
             tables=[ImpactedEntity.from_view(i) for i in report.tables],
             fields=[ImpactedEntity.from_view(i) for i in report.fields],
             counts_by_source=[
-                ImpactCount(
-                    source_id=strawberry.ID(s) if s else None, tables=t, fields=f
-                )
+                ImpactCount(source_id=strawberry.ID(s) if s else None, tables=t, fields=f)
                 for s, t, f in report.counts_by_source
             ],
             truncated=report.truncated,

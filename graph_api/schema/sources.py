@@ -42,7 +42,8 @@ SECRET_FIELDS = {"password": "password", "api_key": "api_key", "uri": "uri"}
 class TlsInput:
     enabled: bool | None = strawberry.UNSET
     ca_certificate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="PEM text of the CA that signed the server's certificate."
+        default=strawberry.UNSET,
+        description="PEM text of the CA that signed the server's certificate.",
     )
     verify_hostname: bool | None = strawberry.UNSET
 
@@ -86,7 +87,9 @@ class ConnectionInput:
         return values
 
     def secrets(self) -> dict[str, str | None]:
-        return {k: getattr(self, k) for k in SECRET_FIELDS if getattr(self, k) is not strawberry.UNSET}
+        return {
+            k: getattr(self, k) for k in SECRET_FIELDS if getattr(self, k) is not strawberry.UNSET
+        }
 
 
 @strawberry.input
@@ -221,7 +224,9 @@ class IntrospectedTable:
                     ordinal_position=c.ordinal_position,
                     comment=c.comment,
                     is_array=c.is_array,
-                    observed_types=[ObservedType(type=o.type, count=o.count) for o in c.observed_types],
+                    observed_types=[
+                        ObservedType(type=o.type, count=o.count) for o in c.observed_types
+                    ],
                 )
                 for c in info.columns
             ],
@@ -340,7 +345,10 @@ class SourceQuery:
             source_id=str(source_id), operation=operation, first=size, after=after
         )
         edges = [
-            Edge(cursor=encode_cursor(r.at.isoformat(), r.id), node=ConnectionTestResult.from_model(r))
+            Edge(
+                cursor=encode_cursor(r.at.isoformat(), r.id),
+                node=ConnectionTestResult.from_model(r),
+            )
             for r in page.items
         ]
         return Connection(

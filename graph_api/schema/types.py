@@ -43,6 +43,7 @@ def _lineage_key(
         max_nodes=check_max_nodes(max_nodes, maximum=settings.lineage_max_nodes),
     )
 
+
 TableKind = strawberry.enum(models.TableKind, description="What a table-like object is.")
 SourceType = strawberry.enum(models.SourceType, description="The kind of database a source is.")
 
@@ -59,7 +60,7 @@ class TlsSettings:
 
 @strawberry.type(
     description="How Clew reaches a source. Secrets are never returned: a stored one shows as "
-    "\"******\", and the *Set fields say which are stored."
+    '"******", and the *Set fields say which are stored.'
 )
 class ConnectionSettings:
     host: str | None
@@ -218,8 +219,13 @@ class TableNode:
         max_nodes: int = DEFAULT_NEIGHBOURS,
     ) -> TableLineage:
         key = _lineage_key(
-            info, str(self.id), models.LineageLevel.TABLE, models.Direction.UPSTREAM,
-            depth, filter, max_nodes,
+            info,
+            str(self.id),
+            models.LineageLevel.TABLE,
+            models.Direction.UPSTREAM,
+            depth,
+            filter,
+            max_nodes,
         )
         return await table_lineage(info, await info.context.loaders.lineage.load(key))
 
@@ -232,8 +238,13 @@ class TableNode:
         max_nodes: int = DEFAULT_NEIGHBOURS,
     ) -> TableLineage:
         key = _lineage_key(
-            info, str(self.id), models.LineageLevel.TABLE, models.Direction.DOWNSTREAM,
-            depth, filter, max_nodes,
+            info,
+            str(self.id),
+            models.LineageLevel.TABLE,
+            models.Direction.DOWNSTREAM,
+            depth,
+            filter,
+            max_nodes,
         )
         return await table_lineage(info, await info.context.loaders.lineage.load(key))
 
@@ -282,8 +293,13 @@ class FieldNode:
         max_nodes: int = DEFAULT_NEIGHBOURS,
     ) -> FieldLineage:
         key = _lineage_key(
-            info, str(self.id), models.LineageLevel.FIELD, models.Direction.UPSTREAM,
-            depth, filter, max_nodes,
+            info,
+            str(self.id),
+            models.LineageLevel.FIELD,
+            models.Direction.UPSTREAM,
+            depth,
+            filter,
+            max_nodes,
         )
         return await field_lineage(info, await info.context.loaders.lineage.load(key))
 
@@ -296,8 +312,13 @@ class FieldNode:
         max_nodes: int = DEFAULT_NEIGHBOURS,
     ) -> FieldLineage:
         key = _lineage_key(
-            info, str(self.id), models.LineageLevel.FIELD, models.Direction.DOWNSTREAM,
-            depth, filter, max_nodes,
+            info,
+            str(self.id),
+            models.LineageLevel.FIELD,
+            models.Direction.DOWNSTREAM,
+            depth,
+            filter,
+            max_nodes,
         )
         return await field_lineage(info, await info.context.loaders.lineage.load(key))
 

@@ -200,7 +200,10 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(
-                    table.id, "TABLE", "UPDATE", before=_table_state(current),
+                    table.id,
+                    "TABLE",
+                    "UPDATE",
+                    before=_table_state(current),
                     after=_table_state(table),
                 ),
             )
@@ -235,7 +238,10 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(
-                    table.id, "TABLE", "BIND_SOURCE", before=_table_state(current),
+                    table.id,
+                    "TABLE",
+                    "BIND_SOURCE",
+                    before=_table_state(current),
                     after=_table_state(table),
                 ),
             )
@@ -251,7 +257,10 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(
-                    table.id, "TABLE", "UNBIND_SOURCE", before=_table_state(current),
+                    table.id,
+                    "TABLE",
+                    "UNBIND_SOURCE",
+                    before=_table_state(current),
                     after=_table_state(table),
                 ),
             )
@@ -307,7 +316,10 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(
-                    field_id, "FIELD", "UPDATE", before=_field_state(current),
+                    field_id,
+                    "FIELD",
+                    "UPDATE",
+                    before=_field_state(current),
                     after=_field_state(updated),
                 ),
             )
@@ -347,9 +359,7 @@ class CatalogService:
         async def work(tx: Tx) -> tuple[Table, list[Field], list[str]]:
             table = await _load_table(tx, table_id)
             rows = await tx.run("fields/by_tables", table_ids=[table_id])
-            current = {
-                f["name"]: Field.from_record(f) for row in rows for f in row["fields"]
-            }
+            current = {f["name"]: Field.from_record(f) for row in rows for f in row["fields"]}
             audit: list[ChangeDraft] = []
             table_props: dict[str, Any] = {"kind": draft.kind.value}
             if not table.description and draft.description:
@@ -357,10 +367,19 @@ class CatalogService:
             updated_table = await self.tables.update(tx, table_id=table_id, props=table_props)
             assert updated_table is not None
             if updated_table != table:
-                audit.append(ChangeDraft(table_id, "TABLE", "UPDATE", before=_table_state(table),
-                                         after=_table_state(updated_table)))
+                audit.append(
+                    ChangeDraft(
+                        table_id,
+                        "TABLE",
+                        "UPDATE",
+                        before=_table_state(table),
+                        after=_table_state(updated_table),
+                    )
+                )
             new = [props for props in wanted if props["name"] not in current]
-            created = await self.fields.create_many(tx, table_id=table_id, fields=new) if new else []
+            created = (
+                await self.fields.create_many(tx, table_id=table_id, fields=new) if new else []
+            )
             audit += [ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in created]
             kept: list[Field] = []
             for props in wanted:
@@ -368,7 +387,8 @@ class CatalogService:
                 if existing is None:
                     continue
                 change = {
-                    k: props[k] for k in ("data_type", "nullable", "primary_key", "ordinal_position")
+                    k: props[k]
+                    for k in ("data_type", "nullable", "primary_key", "ordinal_position")
                 }
                 if not existing.description and props["description"]:
                     change["description"] = props["description"]
@@ -377,8 +397,15 @@ class CatalogService:
                     continue
                 field = await self.fields.update(tx, field_id=existing.id, props=change)
                 assert field is not None
-                audit.append(ChangeDraft(field.id, "FIELD", "UPDATE", before=_field_state(existing),
-                                         after=_field_state(field)))
+                audit.append(
+                    ChangeDraft(
+                        field.id,
+                        "FIELD",
+                        "UPDATE",
+                        before=_field_state(existing),
+                        after=_field_state(field),
+                    )
+                )
                 kept.append(field)
             removed: list[str] = []
             if remove_missing:
@@ -394,7 +421,9 @@ class CatalogService:
                     await LineageService(self._store, actor=self._actor).refresh_implied(
                         tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
                     )
-                    audit.append(ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing)))
+                    audit.append(
+                        ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing))
+                    )
                     audit += [ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]]
                     audit += implied
             await self._audit(tx, *audit)

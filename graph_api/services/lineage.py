@@ -132,7 +132,9 @@ class LineageService:
         await self.audit.record(tx, actor=self._actor, changes=changes)
         broker = self._broker
         if broker is not None and changes:
-            events = [CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes]
+            events = [
+                CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes
+            ]
 
             def publish() -> None:
                 for event in events:
@@ -181,7 +183,9 @@ class LineageService:
                         draft.transformation_type.value if draft.transformation_type else None
                     ),
                     "transformation_logic": _logic(draft.transformation_logic, path=path),
-                    "description": check.description(draft.description, field=f"{path}.description"),
+                    "description": check.description(
+                        draft.description, field=f"{path}.description"
+                    ),
                     "review_state": _review_state_for(source).value,
                     "explicit": True,
                     "created_by": self._actor,
@@ -205,7 +209,9 @@ class LineageService:
                 props = props_by_index[index]
                 current = existing.get(pair)
                 if current is None:
-                    to_create.append({**pair_dict(pair), "props": {**props, "id": str(uuid.uuid4())}})
+                    to_create.append(
+                        {**pair_dict(pair), "props": {**props, "id": str(uuid.uuid4())}}
+                    )
                     continue
                 result = self._merge(level, current, draft, props, on_duplicate, index, ends)
                 if result[0] is Outcome.UPDATED:
@@ -214,7 +220,10 @@ class LineageService:
                     changes.results.append(EdgeResult(Outcome.KEPT_EXISTING, current, result[2]))
                     audit.append(
                         ChangeDraft(
-                            current.id, "LINEAGE", "SUGGESTION", after=props,
+                            current.id,
+                            "LINEAGE",
+                            "SUGGESTION",
+                            after=props,
                             comment="Inferred lineage kept as a suggestion; the "
                             f"{current.lineage_source.value.lower()} edge was not changed.",
                         )
@@ -231,14 +240,22 @@ class LineageService:
                 changes.results.append(EdgeResult(Outcome.UPDATED, edge))
                 audit.append(
                     ChangeDraft(
-                        edge.id, "LINEAGE", "UPDATE", before=_edge_state(before),
+                        edge.id,
+                        "LINEAGE",
+                        "UPDATE",
+                        before=_edge_state(before),
                         after=_edge_state(edge),
                     )
                 )
             if level is LineageLevel.FIELD:
                 await self.refresh_implied(
-                    tx, [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                         for e in created + updated], changes, audit,
+                    tx,
+                    [
+                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
+                        for e in created + updated
+                    ],
+                    changes,
+                    audit,
                 )
             await self._audit(tx, audit)
             order = {pair: i for i, pair in enumerate(seen)}
@@ -298,9 +315,14 @@ class LineageService:
                 field=f"edges[{index}]",
             )
         update = {k: v for k, v in props.items() if k not in ("created_by",)}
-        if current.lineage_source is LineageSource.APPROVED and draft.lineage_source is not LineageSource.APPROVED:
+        if (
+            current.lineage_source is LineageSource.APPROVED
+            and draft.lineage_source is not LineageSource.APPROVED
+        ):
             # Editing approved lineage needs a fresh approval.
-            update.update(lineage_source=LineageSource.MANUAL.value, review_state=ReviewState.PENDING.value)
+            update.update(
+                lineage_source=LineageSource.MANUAL.value, review_state=ReviewState.PENDING.value
+            )
         return Outcome.UPDATED, update, None
 
     async def refresh_implied(
@@ -321,9 +343,15 @@ class LineageService:
                 changes.implied_created.append(row["id"])
                 audit.append(
                     ChangeDraft(
-                        row["id"], "LINEAGE", "CREATE",
-                        after={"level": "TABLE", "upstream_id": row["upstream_id"],
-                               "downstream_id": row["downstream_id"], "explicit": False},
+                        row["id"],
+                        "LINEAGE",
+                        "CREATE",
+                        after={
+                            "level": "TABLE",
+                            "upstream_id": row["upstream_id"],
+                            "downstream_id": row["downstream_id"],
+                            "explicit": False,
+                        },
                         comment="Implied by field lineage.",
                     )
                 )
@@ -331,7 +359,10 @@ class LineageService:
                 changes.implied_removed.append(row["id"])
                 audit.append(
                     ChangeDraft(
-                        row["id"], "LINEAGE", "DELETE", before=row["before"],
+                        row["id"],
+                        "LINEAGE",
+                        "DELETE",
+                        before=row["before"],
                         comment="No field lineage left between the tables.",
                     )
                 )
@@ -342,7 +373,9 @@ class LineageService:
         props: dict[str, Any] = {}
         substance = False
         if "confidence" in changes:
-            props["confidence"] = _confidence(changes["confidence"], LineageSource.MANUAL, path="input")
+            props["confidence"] = _confidence(
+                changes["confidence"], LineageSource.MANUAL, path="input"
+            )
             substance = True
         if "transformation_type" in changes:
             value = changes["transformation_type"]
@@ -352,7 +385,9 @@ class LineageService:
             props["transformation_logic"] = _logic(changes["transformation_logic"], path="input")
             substance = True
         if "description" in changes:
-            props["description"] = check.description(changes["description"], field="input.description")
+            props["description"] = check.description(
+                changes["description"], field="input.description"
+            )
 
         async def work(tx: Tx) -> LineageEdge:
             found = await self.repo.get_many([edge_id], tx)
@@ -373,8 +408,15 @@ class LineageService:
             [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
             await self._audit(
                 tx,
-                [ChangeDraft(edge_id, "LINEAGE", "UPDATE", before=_edge_state(before),
-                             after=_edge_state(edge))],
+                [
+                    ChangeDraft(
+                        edge_id,
+                        "LINEAGE",
+                        "UPDATE",
+                        before=_edge_state(before),
+                        after=_edge_state(edge),
+                    )
+                ],
             )
             return edge
 
@@ -413,8 +455,12 @@ class LineageService:
             changes = LineageChanges()
             audit = [
                 ChangeDraft(
-                    after.id, "LINEAGE", "APPROVE" if approve else "REJECT",
-                    before=_edge_state(before), after=_edge_state(after), comment=comment,
+                    after.id,
+                    "LINEAGE",
+                    "APPROVE" if approve else "REJECT",
+                    before=_edge_state(before),
+                    after=_edge_state(after),
+                    comment=comment,
                 )
                 for before, after in reviewed
             ]
@@ -425,7 +471,10 @@ class LineageService:
                 )
                 await self.refresh_implied(
                     tx,
-                    [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
+                    [
+                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
+                        for e in field_edges
+                    ],
                     changes,
                     audit,
                 )
@@ -436,7 +485,9 @@ class LineageService:
 
     # Deleting
 
-    async def delete(self, ids: list[str], *, cascade: bool) -> tuple[list[LineageEdge], LineageChanges]:
+    async def delete(
+        self, ids: list[str], *, cascade: bool
+    ) -> tuple[list[LineageEdge], LineageChanges]:
         unique = list(dict.fromkeys(ids))
         if not unique:
             raise ValidationError("Give at least one edge id.", field="ids")
@@ -460,9 +511,7 @@ class LineageService:
                 )
             deleted = await self.repo.delete(tx, unique + extra)
             changes = LineageChanges()
-            audit = [
-                ChangeDraft(e.id, "LINEAGE", "DELETE", before=_edge_state(e)) for e in deleted
-            ]
+            audit = [ChangeDraft(e.id, "LINEAGE", "DELETE", before=_edge_state(e)) for e in deleted]
             field_edges = [e for e in deleted if e.level is LineageLevel.FIELD]
             if field_edges:
                 ends = await self.repo.endpoints(
@@ -471,11 +520,16 @@ class LineageService:
                 deleted_ids = {e.id for e in deleted}
                 await self.refresh_implied(
                     tx,
-                    [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
+                    [
+                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
+                        for e in field_edges
+                    ],
                     changes,
                     audit,
                 )
-                changes.implied_removed = [i for i in changes.implied_removed if i not in deleted_ids]
+                changes.implied_removed = [
+                    i for i in changes.implied_removed if i not in deleted_ids
+                ]
             await self._audit(tx, audit)
             return deleted, changes
 

@@ -198,9 +198,7 @@ class ImpactAnalysis:
         max_nodes: int,
     ) -> ImpactReport:
         level, root = await self.views.kind_of(entity_id)
-        traversal = TraversalFilter(
-            provenance=(LineageSource.APPROVED,) if approved_only else None
-        )
+        traversal = TraversalFilter(provenance=(LineageSource.APPROVED,) if approved_only else None)
         field_starts = [entity_id] if level is LineageLevel.FIELD else []
         if level is LineageLevel.TABLE:
             field_starts = await self.repo.field_ids_of_table(entity_id)
@@ -208,16 +206,24 @@ class ImpactAnalysis:
         if level is LineageLevel.TABLE:
             results["tables"] = (
                 await traverse(
-                    self.repo, level=LineageLevel.TABLE, starts={"t": [entity_id]},
-                    direction=Direction.DOWNSTREAM, depth=depth, traversal=traversal,
+                    self.repo,
+                    level=LineageLevel.TABLE,
+                    starts={"t": [entity_id]},
+                    direction=Direction.DOWNSTREAM,
+                    depth=depth,
+                    traversal=traversal,
                     max_nodes=max_nodes,
                 )
             )["t"]
         if field_starts:
             results["fields"] = (
                 await traverse(
-                    self.repo, level=LineageLevel.FIELD, starts={"f": field_starts},
-                    direction=Direction.DOWNSTREAM, depth=depth, traversal=traversal,
+                    self.repo,
+                    level=LineageLevel.FIELD,
+                    starts={"f": field_starts},
+                    direction=Direction.DOWNSTREAM,
+                    depth=depth,
+                    traversal=traversal,
                     max_nodes=max_nodes,
                 )
             )["f"]
@@ -244,7 +250,9 @@ class ImpactAnalysis:
             key = info[table_id][1].get("source_key")
             return None if key == MANUAL_SOURCE_KEY else key
 
-        report = ImpactReport(entity_id, "TABLE" if level is LineageLevel.TABLE else "FIELD", change_type)
+        report = ImpactReport(
+            entity_id, "TABLE" if level is LineageLevel.TABLE else "FIELD", change_type
+        )
         report.truncated = any(r.truncated for r in results.values())
         starts = {entity_id, *field_starts}
         tables: dict[str, Impacted] = {}
@@ -254,9 +262,13 @@ class ImpactAnalysis:
                 if node.id in starts:
                     continue
                 tables[node.id] = Impacted(
-                    node.id, "TABLE", label(node.id), node.depth,
+                    node.id,
+                    "TABLE",
+                    label(node.id),
+                    node.depth,
                     [(i, label(i)) for i in result.path_to(node.id)],
-                    severity(result, node.id), source_of(node.id),
+                    severity(result, node.id),
+                    source_of(node.id),
                 )
         if "fields" in results:
             result = results["fields"]
@@ -266,18 +278,30 @@ class ImpactAnalysis:
                 path = [(i, label(i)) for i in result.path_to(node.id)]
                 table_id = info[node.id][1]["table_id"]
                 item = Impacted(
-                    node.id, "FIELD", label(node.id), node.depth, path,
-                    severity(result, node.id), source_of(table_id),
+                    node.id,
+                    "FIELD",
+                    label(node.id),
+                    node.depth,
+                    path,
+                    severity(result, node.id),
+                    source_of(table_id),
                 )
                 report.fields.append(item)
                 # A table whose field is hit is hit too, at the nearest such distance.
                 known = tables.get(table_id)
-                if table_id != entity_id and table_id != root.get("table_id") and (
-                    known is None or known.distance > node.depth
+                if (
+                    table_id != entity_id
+                    and table_id != root.get("table_id")
+                    and (known is None or known.distance > node.depth)
                 ):
                     tables[table_id] = Impacted(
-                        table_id, "TABLE", label(table_id), node.depth, path,
-                        item.severity if known is None else known.severity, source_of(table_id),
+                        table_id,
+                        "TABLE",
+                        label(table_id),
+                        node.depth,
+                        path,
+                        item.severity if known is None else known.severity,
+                        source_of(table_id),
                     )
         report.tables = sorted(tables.values(), key=lambda i: (i.distance, i.label))
         report.fields.sort(key=lambda i: (i.distance, i.label))
@@ -285,7 +309,5 @@ class ImpactAnalysis:
         for item in report.tables + report.fields:
             counts[(item.source_id, item.kind)] += 1
         sources = sorted({s for s, _ in counts}, key=lambda s: (s is None, s or ""))
-        report.counts_by_source = [
-            (s, counts[(s, "TABLE")], counts[(s, "FIELD")]) for s in sources
-        ]
+        report.counts_by_source = [(s, counts[(s, "TABLE")], counts[(s, "FIELD")]) for s in sources]
         return report

@@ -258,7 +258,9 @@ class IntrospectionResult:
     changed: list[ColumnDiff] = field(default_factory=list)
 
 
-def diff_columns(info: TableInfo, fields: list[Field]) -> tuple[list[str], list[str], list[ColumnDiff]]:
+def diff_columns(
+    info: TableInfo, fields: list[Field]
+) -> tuple[list[str], list[str], list[ColumnDiff]]:
     current = {f.name: f for f in fields}
     seen = {c.name for c in info.columns}
     added = [c.name for c in info.columns if c.name not in current]
@@ -383,7 +385,10 @@ class SourceService:
             source = await self.sources.update(tx, source_id=source_id, props=update)
             assert source is not None
             change = ChangeDraft(
-                source.id, "SOURCE", "UPDATE", before=_public_state(current),
+                source.id,
+                "SOURCE",
+                "UPDATE",
+                before=_public_state(current),
                 after=_public_state(source),
                 comment="Credentials changed." if secrets else None,
             )
@@ -398,7 +403,9 @@ class SourceService:
         async def work(tx: Tx) -> tuple[Source, list[str]]:
             row = await self.sources.delete(tx, source_id=source_id)
             if row is None:
-                raise NotFoundError(f"No source with id '{source_id}' exists; check the id.", field="id")
+                raise NotFoundError(
+                    f"No source with id '{source_id}' exists; check the id.", field="id"
+                )
             source = Source.from_record(row["source"])
             change = ChangeDraft(source.id, "SOURCE", "DELETE", before=_public_state(source))
             await self.audit.record(tx, actor=self._actor, changes=[change])
@@ -439,9 +446,9 @@ class SourceService:
             source.type, source.connection, plain, default_timeout=self._test_timeout
         )
 
-    async def _run(self, timeout: float, call: Any, /, **kwargs: Any) -> Any:
+    async def _run(self, seconds: float, call: Any, /, **kwargs: Any) -> Any:
         # Drivers are synchronous: run them in a worker thread, never on the event loop.
-        return await asyncio.wait_for(asyncio.to_thread(call, **kwargs), timeout)
+        return await asyncio.wait_for(asyncio.to_thread(call, **kwargs), seconds)
 
     async def test_saved(self, source_id: str) -> ConnectionTestRecord:
         source, config = await self._load(source_id)
@@ -550,7 +557,10 @@ class SourceService:
             )
             latency = round((time.perf_counter() - started) * 1000, 1)
             await self._record(
-                source.id, source.name, "INTROSPECTION", name,
+                source.id,
+                source.name,
+                "INTROSPECTION",
+                name,
                 TestReport.failure(error, latency_ms=latency),
             )
             raise ValidationError(f"{error.message} {error.hint}", field="tableName") from None
@@ -563,9 +573,9 @@ class SourceService:
         )
         if existing is None:
             return IntrospectionResult(source.id, info, None)
-        fields = (await CatalogService(self._store, actor=self._actor).fields.by_tables([existing.id])).get(
-            existing.id, []
-        )
+        fields = (
+            await CatalogService(self._store, actor=self._actor).fields.by_tables([existing.id])
+        ).get(existing.id, [])
         added, removed, changed = diff_columns(info, fields)
         return IntrospectionResult(source.id, info, existing, added, removed, changed)
 
@@ -594,10 +604,13 @@ def _public_state(source: Source) -> dict[str, Any]:
         "type": source.type.value,
         "description": source.description,
         "active": source.active,
-        **{k: getattr(source.connection, k) for k in CONNECTION_SETTINGS if k != "tls_ca_certificate"},
+        **{
+            k: getattr(source.connection, k)
+            for k in CONNECTION_SETTINGS
+            if k != "tls_ca_certificate"
+        },
         "secrets_set": sorted(source.secrets_set),
     }
-
 
 
 async def rotate_secrets(store: Store, box: SecretBox) -> tuple[int, list[str]]:
@@ -614,7 +627,9 @@ async def rotate_secrets(store: Store, box: SecretBox) -> tuple[int, list[str]]:
         except SecretDecryptionError:
             unreadable.append(secrets.name)
             continue
-        rows.append({"id": source_id, **{n: rotated.get(n) for n in ("password", "api_key", "uri")}})
+        rows.append(
+            {"id": source_id, **{n: rotated.get(n) for n in ("password", "api_key", "uri")}}
+        )
 
     async def work(tx: Tx) -> None:
         for start in range(0, len(rows), 500):

@@ -52,7 +52,9 @@ def tags(values: list[str] | None, *, field: str) -> list[str]:
     for index, raw in enumerate(values):
         tag = raw.strip()
         if not tag:
-            raise ValidationError(f"Tag {index + 1} is empty; remove it.", field=f"{field}[{index}]")
+            raise ValidationError(
+                f"Tag {index + 1} is empty; remove it.", field=f"{field}[{index}]"
+            )
         if len(tag) > MAX_TAG:
             raise ValidationError(
                 f"The tag '{tag[:20]}…' is longer than {MAX_TAG} characters; shorten it.",

@@ -70,4 +70,6 @@ class AuditRepository:
         )
         total = await self._store.read("audit/count", entity_id=entity_id)
         changes = [Change.from_record(row["change"]) for row in rows]
-        return Page(items=changes[:first], has_next=len(changes) > first, total_count=total[0]["total"])
+        return Page(
+            items=changes[:first], has_next=len(changes) > first, total_count=total[0]["total"]
+        )

@@ -67,9 +67,7 @@ class CypherRegistry(Mapping[str, str]):
                     f"Migration file {path.name} must be named NNN_lower_snake.cypher."
                 )
             raw = path.read_text(encoding="utf-8")
-            statements = tuple(
-                s.strip() for s in _strip_comments(raw).split(";") if s.strip()
-            )
+            statements = tuple(s.strip() for s in _strip_comments(raw).split(";") if s.strip())
             migrations.append(
                 Migration(
                     version=int(match.group(1)),

@@ -55,8 +55,7 @@ class FieldRepository:
             rows = await tx.run("fields/update", id=field_id, props=props)
         except ConstraintError:
             raise ConflictError(
-                f"The table already has a field named '{props.get('name')}'; choose another "
-                "name.",
+                f"The table already has a field named '{props.get('name')}'; choose another name.",
                 field="input.name",
             ) from None
         return Field.from_record(rows[0]["field"]) if rows else None

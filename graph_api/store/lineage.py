@@ -56,11 +56,11 @@ class LineageRepository:
             if tx
             else await self._store.read("lineage/endpoints", ids=ids)
         )
-        return {
-            r["id"]: Endpoint(r["id"], r["kind"], r["name"], r["table_id"]) for r in rows
-        }
+        return {r["id"]: Endpoint(r["id"], r["kind"], r["name"], r["table_id"]) for r in rows}
 
-    async def between(self, tx: Tx, level: LineageLevel, pairs: list[Pair]) -> dict[Pair, LineageEdge]:
+    async def between(
+        self, tx: Tx, level: LineageLevel, pairs: list[Pair]
+    ) -> dict[Pair, LineageEdge]:
         rows = await tx.run("lineage/between", slots={"node": level}, pairs=_pairs(pairs))
         edges = [LineageEdge.from_record(r["edge"]) for r in rows]
         return {(e.upstream_id, e.downstream_id): e for e in edges}
@@ -103,12 +103,9 @@ class LineageRepository:
     async def review(
         self, tx: Tx, ids: list[str], *, state: str, actor: str, comment: str | None
     ) -> list[tuple[LineageEdge, LineageEdge]]:
-        rows = await tx.run(
-            "lineage/review", ids=ids, state=state, actor=actor, comment=comment
-        )
+        rows = await tx.run("lineage/review", ids=ids, state=state, actor=actor, comment=comment)
         return [
-            (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"]))
-            for r in rows
+            (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]
 
     async def step(
@@ -118,7 +115,11 @@ class LineageRepository:
         ids: list[str],
         traversal: TraversalFilter,
     ) -> list[Step]:
-        name = "lineage/step_downstream" if direction is Direction.DOWNSTREAM else "lineage/step_upstream"
+        name = (
+            "lineage/step_downstream"
+            if direction is Direction.DOWNSTREAM
+            else "lineage/step_upstream"
+        )
         rows = await self._store.read(name, slots={"node": level}, ids=ids, **traversal.params())
         return [Step(r["from_id"], r["to_id"], LineageEdge.from_record(r["edge"])) for r in rows]
 

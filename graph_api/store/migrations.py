@@ -47,6 +47,4 @@ async def apply_migrations(store: Store) -> list[str]:
 
 async def pending_migrations(store: Store) -> list[str]:
     done = await applied_versions(store)
-    return [
-        f"{m.version:03d}_{m.name}" for m in store.cypher.migrations if m.version not in done
-    ]
+    return [f"{m.version:03d}_{m.name}" for m in store.cypher.migrations if m.version not in done]

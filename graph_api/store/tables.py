@@ -70,7 +70,9 @@ class TableRepository:
         )
         total = await self._store.read(f"tables/count{suffix}", **filters)
         tables = [Table.from_record(row["table"]) for row in rows]
-        return Page(items=tables[:first], has_next=len(tables) > first, total_count=total[0]["total"])
+        return Page(
+            items=tables[:first], has_next=len(tables) > first, total_count=total[0]["total"]
+        )
 
     async def by_qualified_name(self, *, source_id: str, qualified_name: str) -> Table | None:
         rows = await self._store.read(
@@ -80,13 +82,9 @@ class TableRepository:
 
     async def by_sources(self, source_ids: list[str], *, limit: int) -> dict[str, list[Table]]:
         rows = await self._store.read("tables/by_sources", source_ids=source_ids, limit=limit)
-        return {
-            row["source_id"]: [Table.from_record(t) for t in row["tables"]] for row in rows
-        }
+        return {row["source_id"]: [Table.from_record(t) for t in row["tables"]] for row in rows}
 
-    async def create(
-        self, tx: Tx, *, props: dict[str, Any], source_id: str | None
-    ) -> Table | None:
+    async def create(self, tx: Tx, *, props: dict[str, Any], source_id: str | None) -> Table | None:
         """None when source_id names no source."""
         props = _with_search_text(props)
         try:
