@@ -13,6 +13,7 @@ Errors carry a `FailureReason` and a hint of what to check, and never contain a 
 from __future__ import annotations
 
 import abc
+from urllib.parse import unquote, urlsplit
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
@@ -80,8 +81,14 @@ class ConnectionConfig:
     query_timeout: float = 30.0  # seconds
 
     def secrets(self) -> list[str]:
-        values = [self.password, self.api_key, self.uri]
-        return [v for v in values if v]
+        """Every secret, including a password inside the URI in both its encoded and decoded
+        forms (drivers echo either), longest first so scrubbing never leaves a tail."""
+        values = {self.password, self.api_key, self.uri}
+        if self.uri:
+            password = urlsplit(self.uri).password
+            if password:
+                values |= {password, unquote(password)}
+        return sorted((v for v in values if v), key=len, reverse=True)
 
 
 class ConnectorError(Exception):

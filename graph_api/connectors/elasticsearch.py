@@ -1,0 +1,511 @@
+"""Elasticsearch 8 through the official client (its major pinned to the server's: an 8.x
+server refuses a 9.x client's compatibility headers).
+
+An index's mapping is its schema. `introspect` flattens `properties` into dotted paths:
+
+- `object` fields list their sub-fields (`dimensions.width_cm`); the object itself is a
+  column of type "object".
+- `nested` fields read "nested" and are arrays of objects (`is_array=True`). Other fields
+  are not marked as arrays: any Elasticsearch field may hold one value or several, and the
+  mapping cannot tell.
+- Multi-fields (`fields`) are columns of their own (`name.keyword`, type "keyword"), with a
+  comment naming the field they index differently. Runtime fields are listed too.
+- Every column is nullable: a mapping declares no required field.
+- No primary key: every document's `_id` is its key, but it is metadata outside the
+  mapping, so a note says so instead of a made-up column.
+
+An alias or data stream resolves to its backing indices; their properties are merged, and a
+path mapped to different types in different indices reads "type1|type2" with a note.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import tempfile
+import time
+import weakref
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout, TlsError, TransportError
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    Elasticsearch,
+    NotFoundError,
+    UnsupportedProductError,
+)
+
+from graph_api.connectors.base import (
+    ColumnInfo,
+    ConnectionConfig,
+    Connector,
+    ConnectorError,
+    FailureReason,
+    TableInfo,
+    TableRef,
+    TestReport,
+)
+from graph_api.connectors.registry import register
+from graph_api.models import SourceType, TableKind
+
+DEFAULT_PORT = 9200
+MAX_COLUMNS = 5000  # Elasticsearch's own default field limit is 1000 per index
+MAX_DEPTH = 20  # index.mapping.depth.limit defaults to 20
+
+_DNS_MARKERS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "failed to resolve",
+    "[errno -2]",
+    "[errno -3]",
+    "[errno -5]",
+    "getaddrinfo failed",
+)
+_REFUSED_MARKERS = ("connection refused", "[errno 111]", "[errno 61]")
+# Specific phrases only: a host name may well contain "tls" or "ssl".
+_TLS_MARKERS = (
+    "[ssl",
+    "ssl:",
+    "sslerror",
+    "certificate verify failed",
+    "wrong version number",
+    "hostname mismatch",
+    "tlsv1 alert",
+)
+
+
+@dataclass
+class _Field:
+    """One dotted path across the indices behind the name introspected."""
+
+    types: dict[str, list[str]] = field(default_factory=dict)  # mapping type -> indices
+    comment: str | None = None
+    is_array: bool = False
+
+
+class ElasticsearchConnector(Connector):
+    type = SourceType.ELASTICSEARCH
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        super().__init__(config)
+        self._client: Elasticsearch | None = None
+        self._ca_file: str | None = None
+
+    # The contract
+
+    def test(self) -> TestReport:
+        started = time.perf_counter()
+        try:
+            client = self._connect().options(request_timeout=self.config.connect_timeout)
+            info = client.info()
+        except ConnectorError as exc:
+            return TestReport.failure(exc, latency_ms=_elapsed_ms(started))
+        except (TransportError, ApiError) as exc:
+            error = self._classify(exc, timeout=self.config.connect_timeout)
+            return TestReport.failure(error, latency_ms=_elapsed_ms(started))
+        version = (info.body.get("version") or {}).get("number")
+        return TestReport(
+            ok=True,
+            latency_ms=_elapsed_ms(started),
+            product="Elasticsearch",
+            version=str(version) if version else None,
+        )
+
+    def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
+        try:
+            names = self._names()
+        except (TransportError, ApiError) as exc:
+            raise self._classify(exc) from None
+        refs = [TableRef(schema=None, name=name, kind=TableKind.INDEX) for name in names]
+        return refs[: max(limit, 0)]
+
+    def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
+        try:
+            return self._introspect(table)
+        except (TransportError, ApiError) as exc:
+            raise self._classify(exc, table=table) from None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._ca_file is not None:
+            _remove_file(self._ca_file)
+            self._ca_file = None
+
+    def scrub(self, text: str) -> str:
+        # A password inside the URI (https://user:pw@host) may surface on its own.
+        text = super().scrub(text)
+        for secret in _uri_passwords(self.config.uri):
+            text = text.replace(secret, "******")
+        return text
+
+    # Connecting
+
+    def _connect(self) -> Elasticsearch:
+        if self._client is None:
+            try:
+                self._client = Elasticsearch(**self._client_options())
+            except ValueError as exc:  # the client validates hosts and TLS options up front
+                raise self._error(
+                    FailureReason.UNKNOWN,
+                    f"The connection settings are not valid: {exc}",
+                    hint="Check the URI's form (https://host:9200) and the TLS settings.",
+                ) from None
+        return self._client
+
+    def _client_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "hosts": [self._host()],
+            "request_timeout": self.config.query_timeout,
+            # One node answers or it does not; retries would only multiply the wait.
+            "max_retries": 0,
+            "retry_on_timeout": False,
+        }
+        if self.config.api_key:
+            options["api_key"] = self.config.api_key
+        elif self.config.username:
+            options["basic_auth"] = (self.config.username, self.config.password or "")
+        if self._scheme() == "https":
+            options.update(self._tls_options())
+        return options
+
+    def _host(self) -> str | dict[str, Any]:
+        if self.config.uri:
+            return self.config.uri
+        return {
+            "scheme": self._scheme(),
+            "host": self.config.host or "localhost",
+            "port": self.config.port or DEFAULT_PORT,
+        }
+
+    def _scheme(self) -> str:
+        if self.config.uri:
+            return urlsplit(self.config.uri).scheme or "http"
+        return "https" if self.config.tls.enabled else "http"
+
+    def _tls_options(self) -> dict[str, Any]:
+        tls = self.config.tls
+        options: dict[str, Any] = {"verify_certs": True}
+        if tls.ca_certificate:
+            options["ca_certs"] = self._write_ca_file(tls.ca_certificate)
+        if not tls.verify_hostname:
+            options["ssl_assert_hostname"] = False
+        return options
+
+    def _write_ca_file(self, pem: str) -> str:
+        # A file, not an SSLContext: with a context the client cannot switch off only the
+        # host name check. The file lives until close().
+        if self._ca_file is None:
+            fd, path = tempfile.mkstemp(prefix="clew-elasticsearch-ca-", suffix=".pem")
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(pem)
+            self._ca_file = path
+            # A connector dropped without close() must not leave the file behind.
+            weakref.finalize(self, _remove_file, path)
+        return self._ca_file
+
+    # Reading
+
+    def _names(self) -> list[str]:
+        # _resolve/index lists what the account may see (wildcards expand to authorized
+        # names only), where _cat/indices would need `monitor` on every index.
+        answer = self._connect().indices.resolve_index(name="*", expand_wildcards="open")
+        names: set[str] = set()
+        for kind in ("indices", "aliases", "data_streams"):
+            for entry in answer.body.get(kind) or []:
+                if "hidden" not in (entry.get("attributes") or []):
+                    names.add(str(entry["name"]))
+        # Dot-names are system or hidden by convention (.kibana, .security, .ds-*).
+        return sorted(name for name in names if not name.startswith("."))
+
+    def _introspect(self, table: str) -> TableInfo:
+        client = self._connect()
+        try:
+            answer = client.indices.get_mapping(index=table)
+        except NotFoundError:
+            raise self._not_found(table) from None
+        mappings = {str(index): body.get("mappings") or {} for index, body in answer.body.items()}
+        if not mappings:
+            raise self._not_found(table)  # a pattern that matched nothing
+        fields = _merge(mappings)
+        columns = [
+            _column(path, entry, position)
+            for position, (path, entry) in enumerate(list(fields.items())[:MAX_COLUMNS], start=1)
+        ]
+        notes = [*self._resolution_notes(table, sorted(mappings)), *_conflict_notes(fields)]
+        if len(fields) > MAX_COLUMNS:
+            notes.append(f"Only the first {MAX_COLUMNS} of {len(fields)} fields are listed.")
+        notes.append(
+            "Elasticsearch mappings declare no primary key: each document's _id is its key."
+        )
+        return TableInfo(
+            schema=None,
+            name=table,
+            kind=TableKind.INDEX,
+            comment=_description(mappings),
+            row_count=int(client.count(index=table).body["count"]),
+            columns=columns,
+            notes=notes,
+        )
+
+    def _resolution_notes(self, table: str, indices: list[str]) -> list[str]:
+        if indices == [table]:
+            return []
+        what = "a data stream" if all(i.startswith(".ds-") for i in indices) else "an alias"
+        listed = ", ".join(indices[:20]) + (", ..." if len(indices) > 20 else "")
+        noun = "index" if len(indices) == 1 else "indices"
+        return [
+            f"'{table}' is {what} of {len(indices)} {noun}: {listed}; their mappings are merged."
+        ]
+
+    def _not_found(self, table: str) -> ConnectorError:
+        try:
+            candidates = self._names()
+        except (TransportError, ApiError):
+            candidates = []  # suggestions are a courtesy; the account may not list indices
+        return self._error(
+            FailureReason.TABLE_NOT_FOUND,
+            f"No index, alias or data stream is named '{table}'.{_did_you_mean(table, candidates)}",
+            hint="Check the index name (names are lower case) and that the account may see it.",
+        )
+
+    # Errors
+
+    def _classify(
+        self,
+        exc: TransportError | ApiError,
+        *,
+        table: str | None = None,
+        timeout: float | None = None,
+    ) -> ConnectorError:
+        where = self._where()
+        if isinstance(exc, AuthenticationException):
+            return self._error(
+                FailureReason.AUTHENTICATION_FAILED,
+                f"{where} refused the credentials: {_reason(exc)}",
+            )
+        if isinstance(exc, AuthorizationException):
+            what = f"'{table}'" if table else "this"
+            return self._error(
+                FailureReason.PERMISSION_DENIED,
+                f"The account may not read {what}: {_reason(exc)}",
+            )
+        if isinstance(exc, NotFoundError) and table is not None:
+            return self._not_found(table)
+        if isinstance(exc, UnsupportedProductError):
+            return self._error(
+                FailureReason.UNSUPPORTED,
+                f"{where} does not identify itself as Elasticsearch (no X-Elastic-Product "
+                "header); OpenSearch and other look-alikes need their own connector.",
+            )
+        if isinstance(exc, ApiError):
+            return self._error(
+                FailureReason.UNKNOWN, f"Elasticsearch answered {exc.status_code}: {_reason(exc)}"
+            )
+        return self._classify_transport(exc, where, timeout or self.config.query_timeout)
+
+    def _classify_transport(
+        self, exc: TransportError, where: str, timeout: float
+    ) -> ConnectorError:
+        text = _transport_text(exc).lower()
+        if isinstance(exc, ConnectionTimeout) or (
+            isinstance(exc, TransportConnectionError) and "timed out" in text
+        ):
+            return self._error(
+                FailureReason.TIMEOUT, f"{where} did not answer within {timeout:g} seconds."
+            )
+        if any(marker in text for marker in _DNS_MARKERS):
+            return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+        if any(marker in text for marker in _REFUSED_MARKERS):
+            return self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+        if isinstance(exc, TlsError) or any(marker in text for marker in _TLS_MARKERS):
+            return self._error(
+                FailureReason.TLS_ERROR,
+                f"The TLS handshake with {where} failed: {_tls_detail(exc)}",
+            )
+        return self._error(FailureReason.UNKNOWN, f"Could not talk to {where}: {exc}")
+
+    def _error(
+        self, reason: FailureReason, message: str, *, hint: str | None = None
+    ) -> ConnectorError:
+        return ConnectorError(reason, self.scrub(message), hint=hint)
+
+    def _where(self) -> str:
+        if self.config.uri:
+            parts = urlsplit(self.config.uri)
+            host = parts.hostname or "the Elasticsearch server"
+            return f"{host}:{parts.port}" if parts.port else host
+        return f"{self.config.host or 'localhost'}:{self.config.port or DEFAULT_PORT}"
+
+
+register(ElasticsearchConnector)
+
+
+# Mappings
+
+
+def _merge(mappings: Mapping[str, Mapping[str, Any]]) -> dict[str, _Field]:
+    merged: dict[str, _Field] = {}
+    for index in sorted(mappings):
+        mapping = mappings[index]
+        flattened = [
+            *_flatten(mapping.get("properties") or {}, ()),
+            *_runtime_fields(mapping.get("runtime") or {}),
+        ]
+        for path, type_name, comment, is_array in flattened:
+            entry = merged.setdefault(path, _Field(comment=comment, is_array=is_array))
+            entry.types.setdefault(type_name, []).append(index)
+            entry.is_array = entry.is_array or is_array
+    # Name order with parents before children, whichever index a path came from.
+    return {path: merged[path] for path in sorted(merged, key=lambda p: tuple(p.split(".")))}
+
+
+def _flatten(
+    properties: Mapping[str, Any], prefix: tuple[str, ...]
+) -> Iterator[tuple[str, str, str | None, bool]]:
+    """(path, type, comment, is_array) for every property, parents before children."""
+    if len(prefix) > MAX_DEPTH:
+        return
+    for name in sorted(properties):
+        spec = properties[name] or {}
+        path = (*prefix, name)
+        dotted = ".".join(path)
+        # Objects omit "type": having properties is what makes them objects.
+        type_name = str(spec.get("type") or "object")
+        yield dotted, type_name, _comment(spec), type_name == "nested"
+        if "properties" in spec:
+            yield from _flatten(spec["properties"] or {}, path)
+        for sub_name in sorted(spec.get("fields") or {}):
+            sub = spec["fields"][sub_name] or {}
+            yield (
+                f"{dotted}.{sub_name}",
+                str(sub.get("type") or "object"),
+                f"Multi-field of {dotted}: the same value, indexed as {sub.get('type')}.",
+                False,
+            )
+
+
+def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str | None, bool]]:
+    for name in sorted(runtime):
+        spec = runtime[name] or {}
+        yield (
+            name,
+            str(spec.get("type") or "keyword"),
+            "Runtime field: computed at query time.",
+            False,
+        )
+
+
+def _comment(spec: Mapping[str, Any]) -> str | None:
+    if spec.get("type") == "alias":
+        return f"Field alias of {spec.get('path')}."
+    if spec.get("index") is False:
+        return "Not indexed: stored in _source but not searchable."
+    if spec.get("enabled") is False:
+        return "Disabled object: kept in _source, not parsed or indexed."
+    return None
+
+
+def _column(path: str, entry: _Field, position: int) -> ColumnInfo:
+    return ColumnInfo(
+        name=path,
+        data_type="|".join(sorted(entry.types)),
+        nullable=True,
+        primary_key=False,
+        ordinal_position=position,
+        comment=entry.comment,
+        is_array=entry.is_array,
+    )
+
+
+def _conflict_notes(fields: Mapping[str, _Field]) -> list[str]:
+    notes = []
+    for path, entry in fields.items():
+        if len(entry.types) > 1:
+            how = "; ".join(
+                f"{type_name} in {', '.join(indices)}"
+                for type_name, indices in sorted(entry.types.items())
+            )
+            notes.append(f"Field {path} is mapped differently across indices: {how}.")
+    return notes
+
+
+def _description(mappings: Mapping[str, Mapping[str, Any]]) -> str | None:
+    for index in sorted(mappings):
+        meta = mappings[index].get("_meta") or {}
+        if isinstance(meta, Mapping) and meta.get("description"):
+            return str(meta["description"])
+    return None
+
+
+# Small helpers
+
+
+def _reason(exc: ApiError) -> str:
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error")
+    if isinstance(error, Mapping) and error.get("reason"):
+        return str(error["reason"])
+    if isinstance(error, str):
+        return error
+    return str(exc.message)
+
+
+def _transport_text(exc: TransportError) -> str:
+    # The client wraps urllib3's error, which wraps the socket's: read every layer.
+    parts = [str(exc), *(str(inner) for inner in getattr(exc, "errors", ()) or ())]
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while cause is not None and len(parts) < 10:
+        parts.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    return " | ".join(parts)
+
+
+def _tls_detail(exc: TransportError) -> str:
+    # The useful words sit deep inside urllib3's wrapping; cut them out of it.
+    text = _transport_text(exc)
+    for marker in ("certificate verify failed", "wrong version number", "hostname '"):
+        start = text.find(marker)
+        if start >= 0:
+            detail = text[start:].split(" (_ssl.c")[0].split(" | ")[0]
+            return detail.rstrip(" ('\")")
+    return str(exc)
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    lowered = {candidate.lower(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
+
+
+def _uri_passwords(uri: str | None) -> list[str]:
+    if not uri:
+        return []
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted({password, unquote(password)}, key=len, reverse=True)
+
+
+def _remove_file(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
