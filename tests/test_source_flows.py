@@ -23,7 +23,7 @@ SERVERS_DIR = nosql.REPO_ROOT / ".clew" / "test" / "servers"
 KEEP = os.environ.get("CLEW_TEST_KEEP_SERVERS") == "1"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ferretdb() -> Iterator[nosql.ServerInfo]:
     port = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "57017"))
     yield nosql.start_ferretdb(SERVERS_DIR, port=port)
@@ -31,7 +31,7 @@ def ferretdb() -> Iterator[nosql.ServerInfo]:
         nosql.stop_ferretdb(SERVERS_DIR)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def elasticsearch() -> Iterator[nosql.ServerInfo]:
     port = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "59200"))
     yield nosql.start_elasticsearch(SERVERS_DIR, port=port)
@@ -275,7 +275,7 @@ def test_mongodb_wrong_port_then_fetch_columns(
     assert any("rejected $sample" in note for note in result["fetched"]["notes"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[sql.ServerInfo]:
     port = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "55432"))
     info = sql.start_postgres(SERVERS_DIR, port=port)

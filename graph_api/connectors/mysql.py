@@ -1,0 +1,577 @@
+"""MySQL and MariaDB connector (PyMySQL, pure Python).
+
+Connections are handled as in the PostgreSQL connector: `test` opens a fresh connection,
+catalog reads share one lazily opened connection per connector behind a lock, replaced once
+when the server dropped it, closed in `close`. Sessions are read-only, autocommit, with a
+server-side statement limit (MariaDB's max_statement_time, MySQL's max_execution_time) and
+a client-side read timeout as the backstop.
+
+A MySQL "schema" is a database; it defaults to the source's database. MySQL does not fold
+names: whether `Customers` means `customers` depends on the server's lower_case_table_names
+(0, case-sensitive, on Linux). Names are matched exactly first, case-insensitively only when
+the server itself is; otherwise a near match is offered in the not-found message.
+
+information_schema only shows what the account has some privilege on, and MySQL answers
+"denied" rather than "does not exist" for objects an account may not see, so a table that is
+invisible is probed once to tell "not found" (1146) from "not allowed" (1142).
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from graph_api.connectors.base import (
+    ColumnInfo,
+    ConnectionConfig,
+    Connector,
+    ConnectorError,
+    FailureReason,
+    TableInfo,
+    TableRef,
+    TestReport,
+)
+from graph_api.connectors.registry import register
+from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    from pymysql.connections import Connection
+
+T = TypeVar("T")
+
+DEFAULT_PORT = 3306
+SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
+
+VERSION_SQL = "SELECT VERSION(), @@version_comment"
+
+MARIADB_SESSION_SQL = "SET SESSION max_statement_time = %(seconds)s"
+MYSQL_SESSION_SQL = "SET SESSION max_execution_time = %(milliseconds)s"
+READ_ONLY_SQL = "SET SESSION TRANSACTION READ ONLY"
+
+CASE_SQL = "SELECT @@lower_case_table_names"
+
+LIST_TABLES_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE
+FROM information_schema.TABLES
+WHERE (%(schema)s IS NULL AND TABLE_SCHEMA NOT IN %(system)s)
+   OR TABLE_SCHEMA = %(schema)s
+ORDER BY CAST(TABLE_SCHEMA AS BINARY), CAST(TABLE_NAME AS BINARY)
+LIMIT %(limit)s
+"""
+
+# Case-insensitive on purpose: the caller decides whether a case-only match counts.
+FIND_TABLES_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COMMENT
+FROM information_schema.TABLES
+WHERE LOWER(TABLE_SCHEMA) = LOWER(%(schema)s) AND LOWER(TABLE_NAME) = LOWER(%(table)s)
+"""
+
+SCHEMA_TABLES_SQL = """
+SELECT TABLE_NAME
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = %(schema)s
+LIMIT 5000
+"""
+
+FIND_SCHEMAS_SQL = """
+SELECT SCHEMA_NAME
+FROM information_schema.SCHEMATA
+WHERE LOWER(SCHEMA_NAME) = LOWER(%(schema)s)
+"""
+
+# COLUMN_KEY = 'PRI' is not enough: without a primary key, MySQL shows the first unique
+# NOT NULL index as PRI too. The constraint named PRIMARY is the real one.
+COLUMNS_SQL = """
+SELECT c.COLUMN_NAME,
+       c.COLUMN_TYPE,
+       c.IS_NULLABLE = 'YES',
+       k.COLUMN_NAME IS NOT NULL,
+       c.ORDINAL_POSITION,
+       c.COLUMN_COMMENT
+FROM information_schema.COLUMNS c
+LEFT JOIN information_schema.KEY_COLUMN_USAGE k
+  ON k.TABLE_SCHEMA = c.TABLE_SCHEMA
+ AND k.TABLE_NAME = c.TABLE_NAME
+ AND k.COLUMN_NAME = c.COLUMN_NAME
+ AND k.CONSTRAINT_NAME = 'PRIMARY'
+WHERE c.TABLE_SCHEMA = %(schema)s AND c.TABLE_NAME = %(table)s
+ORDER BY c.ORDINAL_POSITION
+"""
+
+# Identifiers cannot be bound; both are quoted with quote_ident. Only run when
+# information_schema does not show the table, to learn whether it is missing or forbidden.
+PROBE_SQL = "SELECT 1 FROM {schema}.{table} LIMIT 0"
+
+_KINDS = {
+    "BASE TABLE": TableKind.TABLE,
+    "SYSTEM VERSIONED": TableKind.TABLE,  # MariaDB
+    "TEMPORARY": TableKind.TABLE,
+    "VIEW": TableKind.VIEW,
+    "SYSTEM VIEW": TableKind.VIEW,
+}
+
+# Server and client error numbers (mysqld_error.h, errmsg.h, MariaDB's own).
+_ERRNO_REASONS = {
+    1044: FailureReason.DATABASE_NOT_FOUND,  # access denied to database: see _ERRNO_HINTS
+    1045: FailureReason.AUTHENTICATION_FAILED,  # access denied for user (password)
+    1049: FailureReason.DATABASE_NOT_FOUND,  # unknown database
+    1130: FailureReason.AUTHENTICATION_FAILED,  # host is not allowed to connect
+    1142: FailureReason.PERMISSION_DENIED,  # command denied for table
+    1143: FailureReason.PERMISSION_DENIED,  # command denied for column
+    1227: FailureReason.PERMISSION_DENIED,  # needs a privilege (e.g. PROCESS)
+    1146: FailureReason.TABLE_NOT_FOUND,  # table doesn't exist
+    1251: FailureReason.UNSUPPORTED,  # client does not support authentication protocol
+    1820: FailureReason.AUTHENTICATION_FAILED,  # must reset password
+    1862: FailureReason.AUTHENTICATION_FAILED,  # password expired
+    1969: FailureReason.TIMEOUT,  # MariaDB: max_statement_time exceeded
+    2005: FailureReason.HOST_NOT_FOUND,  # unknown MySQL server host
+    2026: FailureReason.TLS_ERROR,  # SSL connection error
+    3024: FailureReason.TIMEOUT,  # MySQL: max_execution_time exceeded
+    3118: FailureReason.AUTHENTICATION_FAILED,  # MySQL: account is locked
+    3159: FailureReason.TLS_ERROR,  # insecure transport prohibited (require_secure_transport)
+    4151: FailureReason.AUTHENTICATION_FAILED,  # MariaDB: account is locked
+}
+
+_ERRNO_HINTS = {
+    1044: "MySQL answers the same way for a database that does not exist and one the "
+    "account may not use: check the database name (case matters on Linux servers), or "
+    "grant the account SELECT on it.",
+    1130: "The server does not let this account connect from the Clew server's address: "
+    "create the account for that host (e.g. 'user'@'%').",
+    1251: "The server asks for an authentication method PyMySQL does not support; use "
+    "mysql_native_password or caching_sha2_password for this account.",
+    3159: "The server requires TLS: turn TLS on for this source.",
+}
+
+# Client errors whose cause is a socket problem, found in the exception chain.
+_CLIENT_CONNECTION_ERRORS = {2003, 2006, 2013}
+
+
+def _driver() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import pymysql
+
+    return pymysql
+
+
+def error_number(exc: BaseException) -> int | None:
+    args = exc.args
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def socket_reason(exc: BaseException) -> FailureReason | None:
+    """What a socket-level cause anywhere in the exception chain says went wrong."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return FailureReason.HOST_NOT_FOUND
+        if isinstance(current, ConnectionRefusedError):
+            return FailureReason.CONNECTION_REFUSED
+        if isinstance(current, TimeoutError):  # socket.timeout is TimeoutError
+            return FailureReason.TIMEOUT
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return FailureReason.TLS_ERROR
+        if isinstance(current, OSError) and current.errno in (
+            errno.EHOSTUNREACH,
+            errno.ENETUNREACH,
+        ):
+            return FailureReason.CONNECTION_REFUSED
+        # PyMySQL keeps the socket error of a failed connect on the exception.
+        current = (
+            getattr(current, "original_exception", None) or current.__cause__ or current.__context__
+        )
+    return None
+
+
+def classify(exc: BaseException) -> tuple[FailureReason, str | None]:
+    """The reason for a driver error, and a more specific hint when there is one."""
+    number = error_number(exc)
+    if number is None or number in _CLIENT_CONNECTION_ERRORS or number < 1000:
+        reason = socket_reason(exc)
+        if reason is not None:
+            return reason, None
+    if number in _ERRNO_REASONS:
+        return _ERRNO_REASONS[number], _ERRNO_HINTS.get(number)
+    return FailureReason.UNKNOWN, None
+
+
+def driver_detail(exc: BaseException) -> str:
+    number = error_number(exc)
+    args: tuple[Any, ...] = exc.args
+    text = str(args[1]) if number is not None and len(args) > 1 else str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
+    return f"{text} (error {number})" if number else text
+
+
+def quote_ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """Where to connect, from the settings or, for what they leave open, from the URI."""
+
+    host: str | None
+    port: int
+    user: str | None
+    password: str | None
+    database: str | None
+
+
+def target(config: ConnectionConfig) -> Target:
+    parts = urlsplit(config.uri) if config.uri else None
+    return Target(
+        host=config.host or (parts.hostname if parts else None),
+        port=config.port or (parts.port if parts and parts.port else DEFAULT_PORT),
+        user=config.username or (unquote(parts.username) if parts and parts.username else None),
+        password=config.password or (unquote(parts.password) if parts and parts.password else None),
+        database=config.database
+        or (unquote(parts.path.lstrip("/")) if parts and parts.path.strip("/") else None),
+    )
+
+
+def tls_context(config: ConnectionConfig) -> ssl.SSLContext | None:
+    tls = config.tls
+    if not tls.enabled:
+        return None
+    context = ssl.create_default_context(cadata=tls.ca_certificate or None)
+    context.check_hostname = tls.verify_hostname
+    # The certificates MySQL generates for itself fail Python 3.13's strict X.509 checks.
+    context.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    return context
+
+
+def connect_kwargs(config: ConnectionConfig, *, read_timeout: float) -> dict[str, Any]:
+    where = target(config)
+    kwargs: dict[str, Any] = {
+        "host": where.host,
+        "port": where.port,
+        "user": where.user,
+        "password": where.password or "",
+        "database": where.database,
+        "connect_timeout": config.connect_timeout,
+        # PyMySQL's connect_timeout ends with the TCP connect; a server that accepts and
+        # then says nothing is only bounded by the read timeout.
+        "read_timeout": read_timeout,
+        "write_timeout": read_timeout,
+        "charset": "utf8mb4",
+        "autocommit": True,
+        "program_name": "clew",
+        "ssl": tls_context(config),
+    }
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def product_and_version(version: str) -> tuple[str, str]:
+    """('MariaDB', '10.11.19') from '10.11.19-MariaDB-0+deb12u1'; ('MySQL', '8.0.36')."""
+    number = version.split("-", 1)[0]
+    return ("MariaDB" if "mariadb" in version.lower() else "MySQL"), number
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _near(name: str, candidates: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+@dataclass(frozen=True)
+class _Found:
+    schema: str
+    name: str
+    kind: TableKind
+    rows: int | None
+    comment: str | None
+
+
+class MySqlConnector(Connector):
+    type = SourceType.MYSQL
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        super().__init__(config)
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._case_insensitive: bool | None = None
+
+    # Contract
+
+    def test(self) -> TestReport:
+        pymysql = _driver()
+        started = time.perf_counter()
+        try:
+            conn = self._connect(read_timeout=self.config.connect_timeout)
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(VERSION_SQL)
+                    version, _comment = cursor.fetchone()
+            finally:
+                conn.close()
+        except pymysql.MySQLError as exc:
+            return TestReport.failure(self._failure(exc), latency_ms=_ms(started))
+        product, number = product_and_version(version)
+        return TestReport(ok=True, latency_ms=_ms(started), product=product, version=number)
+
+    def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
+        if limit <= 0:
+            return []
+        wanted = schema or target(self.config).database
+
+        def work(conn: Connection) -> list[TableRef]:
+            resolved = None if wanted is None else self._resolve_schema(conn, wanted)
+            rows = self._query(
+                conn,
+                LIST_TABLES_SQL,
+                {"schema": resolved, "system": SYSTEM_SCHEMAS, "limit": limit},
+            )
+            return [
+                TableRef(schema=s, name=n, kind=_KINDS.get(t, TableKind.OTHER)) for s, n, t in rows
+            ]
+
+        return self._read(work)
+
+    def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
+        wanted = schema or target(self.config).database
+        if not wanted:
+            raise self._error(
+                FailureReason.TABLE_NOT_FOUND,
+                f"Table '{table}' was given without a database, and the source has none.",
+                hint="Pass the database as the schema, or set the source's database.",
+            )
+
+        def work(conn: Connection) -> TableInfo:
+            found = self._find_table(conn, table, wanted)
+            columns = self._query(conn, COLUMNS_SQL, {"schema": found.schema, "table": found.name})
+            return _table_info(found, columns)
+
+        return self._read(work)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    # Connections
+
+    def _connect(self, *, read_timeout: float) -> Connection:
+        pymysql = _driver()
+        conn = pymysql.connect(**connect_kwargs(self.config, read_timeout=read_timeout))
+        try:
+            with conn.cursor() as cursor:
+                if "mariadb" in conn.get_server_info().lower():
+                    cursor.execute(MARIADB_SESSION_SQL, {"seconds": self.config.query_timeout})
+                else:
+                    milliseconds = int(self.config.query_timeout * 1000)
+                    cursor.execute(MYSQL_SESSION_SQL, {"milliseconds": milliseconds})
+                cursor.execute(READ_ONLY_SQL)
+        except pymysql.MySQLError:
+            conn.close()
+            raise
+        return conn
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        if not self._lock.acquire(timeout=self.config.query_timeout):
+            raise self._error(
+                FailureReason.TIMEOUT,
+                f"Another catalog read on {self._target()} is still running after "
+                f"{self.config.query_timeout:g} seconds.",
+            )
+        try:
+            return self._attempt(work)
+        except _driver().MySQLError as exc:
+            raise self._failure(exc) from None
+        finally:
+            self._lock.release()
+
+    def _attempt(self, work: Callable[[Connection], T]) -> T:
+        pymysql = _driver()
+        fresh = self._conn is None or not self._conn.open
+        if fresh:
+            self._conn = self._connect(read_timeout=self.config.query_timeout)
+        conn = self._conn
+        assert conn is not None
+        try:
+            return work(conn)
+        except (pymysql.OperationalError, pymysql.InterfaceError) as exc:
+            if fresh or conn.open or socket_reason(exc) is FailureReason.TIMEOUT:
+                raise
+            # The server dropped the connection (restart, wait_timeout): start over once.
+            self._drop()
+            self._conn = self._connect(read_timeout=self.config.query_timeout)
+            return work(self._conn)
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        self._case_insensitive = None
+        if conn is not None and conn.open:
+            conn.close()
+
+    @staticmethod
+    def _query(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    # Name resolution
+
+    def _server_ignores_case(self, conn: Connection) -> bool:
+        if self._case_insensitive is None:
+            (setting,) = self._query(conn, CASE_SQL)[0]
+            self._case_insensitive = int(setting) != 0
+        return self._case_insensitive
+
+    def _pick(self, conn: Connection, wanted: str, names: list[str]) -> str | None:
+        if wanted in names:
+            return wanted
+        if self._server_ignores_case(conn):
+            matches = [n for n in names if n.lower() == wanted.lower()]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def _resolve_schema(self, conn: Connection, schema: str) -> str:
+        names = [r[0] for r in self._query(conn, FIND_SCHEMAS_SQL, {"schema": schema})]
+        picked = self._pick(conn, schema, names)
+        if picked is not None:
+            return picked
+        raise self._error(
+            FailureReason.DATABASE_NOT_FOUND,
+            f"Database '{schema}' was not found on {self._target()}, or the account "
+            f"'{target(self.config).user}' has no privileges on it."
+            + (f" Did you mean '{names[0]}'?" if names else ""),
+            hint="Check the database name (names are case-sensitive on most Linux "
+            "servers) and that the account was granted SELECT on it.",
+        )
+
+    def _find_table(self, conn: Connection, table: str, schema: str) -> _Found:
+        rows = self._query(conn, FIND_TABLES_SQL, {"schema": schema, "table": table})
+        by_name = {(r[0], r[1]): r for r in rows}
+        exact = by_name.get((schema, table))
+        if exact is None and self._server_ignores_case(conn) and len(rows) == 1:
+            exact = rows[0]
+        if exact is not None:
+            found_schema, name, kind, row_count, comment = exact
+            return _Found(
+                schema=found_schema,
+                name=name,
+                kind=_KINDS.get(kind, TableKind.OTHER),
+                rows=row_count,
+                # A view's TABLE_COMMENT is the word VIEW, not a comment.
+                comment=None if kind in ("VIEW", "SYSTEM VIEW") else (comment or None),
+            )
+        if rows:
+            raise self._table_not_found(conn, table, schema, case_only=rows[0][1])
+        raise self._invisible(conn, table, schema)
+
+    def _invisible(self, conn: Connection, table: str, schema: str) -> ConnectorError:
+        """information_schema does not show it: ask the server whether it exists at all."""
+        pymysql = _driver()
+        probe = PROBE_SQL.format(schema=quote_ident(schema), table=quote_ident(table))
+        try:
+            self._query(conn, probe)
+        except pymysql.MySQLError as exc:
+            number = error_number(exc)
+            if number in (1142, 1143, 1044):
+                return self._permission_denied(table, schema)
+            if number == 1049:
+                return self._error(
+                    FailureReason.DATABASE_NOT_FOUND,
+                    f"Database '{schema}' was not found on {self._target()}.",
+                )
+            if number != 1146:
+                return self._failure(exc)
+        return self._table_not_found(conn, table, schema, case_only=None)
+
+    def _table_not_found(
+        self, conn: Connection, table: str, schema: str, *, case_only: str | None
+    ) -> ConnectorError:
+        if case_only is not None:
+            suggestion: str | None = case_only
+        else:
+            names = [r[0] for r in self._query(conn, SCHEMA_TABLES_SQL, {"schema": schema})]
+            suggestion = _near(table, names)
+        case_note = (
+            " Table names are case-sensitive on this server (lower_case_table_names=0)."
+            if case_only is not None and not self._server_ignores_case(conn)
+            else ""
+        )
+        return self._error(
+            FailureReason.TABLE_NOT_FOUND,
+            f"Table '{table}' was not found in database '{schema}' on {self._target()}."
+            + case_note
+            + (f" Did you mean '{suggestion}'?" if suggestion else ""),
+            hint="Check the table name and its case, the database (schema) it is in, and "
+            "that the account was granted SELECT on it.",
+        )
+
+    def _permission_denied(self, table: str, schema: str) -> ConnectorError:
+        user = target(self.config).user or "the connecting user"
+        return self._error(
+            FailureReason.PERMISSION_DENIED,
+            f"The account '{user}' may not read '{schema}.{table}' on {self._target()}, or "
+            "it does not exist: MySQL does not tell an account without privileges on it "
+            "which.",
+            hint=f"Check the database and table names, and grant read access, e.g. GRANT "
+            f"SELECT ON {quote_ident(schema)}.{quote_ident(table)} TO '{user}'@'%';",
+        )
+
+    # Errors
+
+    def _failure(self, exc: BaseException) -> ConnectorError:
+        reason, hint = classify(exc)
+        detail = driver_detail(exc)
+        if reason is FailureReason.TIMEOUT and error_number(exc) in _CLIENT_CONNECTION_ERRORS:
+            detail = f"no answer within the time limit ({detail})"
+        product = "MySQL/MariaDB"
+        return self._error(reason, f"{product} at {self._target()}: {detail}", hint=hint)
+
+    def _error(
+        self, reason: FailureReason, message: str, *, hint: str | None = None
+    ) -> ConnectorError:
+        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+
+    def _target(self) -> str:
+        where = target(self.config)
+        database = f"/{where.database}" if where.database else ""
+        return f"{where.host}:{where.port}{database}"
+
+
+def _table_info(found: _Found, columns: list[Any]) -> TableInfo:
+    notes = []
+    if found.kind is TableKind.TABLE and found.rows is not None:
+        notes.append("Row count is the storage engine's estimate (TABLE_ROWS).")
+    return TableInfo(
+        schema=found.schema,
+        name=found.name,
+        kind=found.kind,
+        comment=found.comment,
+        row_count=found.rows if found.kind is TableKind.TABLE else None,
+        columns=[
+            ColumnInfo(
+                name=name,
+                data_type=column_type,
+                nullable=bool(nullable),
+                primary_key=bool(primary_key),
+                ordinal_position=int(position),
+                comment=comment or None,
+            )
+            for name, column_type, nullable, primary_key, position, comment in columns
+        ],
+        notes=notes,
+    )
+
+
+register(MySqlConnector)

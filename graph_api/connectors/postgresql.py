@@ -1,0 +1,593 @@
+"""PostgreSQL connector (psycopg 3).
+
+`test` always opens a fresh connection: it has to prove that connecting works now, with the
+current credentials and timeout. Catalog reads share one lazily opened connection per
+connector, guarded by a lock (the service may call a pooled connector from several worker
+threads) and closed in `close`; it runs in autocommit with a read-only default and a
+statement timeout, so no transaction is ever left open. A reused connection that the server
+dropped is replaced once, transparently: catalog reads are idempotent.
+
+Names: PostgreSQL folds unquoted names to lower case. A name is looked up exactly as given
+first, then folded, which finds both `"MixedCase"` (given as `MixedCase`) and `customers`
+(given as `Customers`). Columns come from information_schema (which hides what the account
+may not use), types from `format_type` (what a user would write in DDL), keys and comments
+from pg_catalog: information_schema's constraint views only show tables the account owns.
+
+libpq reports connection failures as text without an SQLSTATE, so those are classified by
+the (English) messages of libpq and the server; query failures by SQLSTATE.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from graph_api.connectors.base import (
+    ColumnInfo,
+    ConnectionConfig,
+    Connector,
+    ConnectorError,
+    FailureReason,
+    TableInfo,
+    TableRef,
+    TestReport,
+)
+from graph_api.connectors.registry import register
+from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    import psycopg
+
+T = TypeVar("T")
+
+PRODUCT = "PostgreSQL"
+APPLICATION_NAME = "clew"
+# libpq ignores connect_timeout values below 2 seconds (it rounds them up).
+MIN_CONNECT_TIMEOUT = 2
+
+VERSION_SQL = "SELECT current_setting('server_version'), version()"
+
+# Parameters can be bound in set_config(), unlike in SET.
+SESSION_SQL = """
+SELECT set_config('statement_timeout', %(statement_timeout)s, false),
+       set_config('default_transaction_read_only', 'on', false)
+"""
+
+SEARCH_PATH_SQL = "SELECT current_schemas(false)"
+
+FIND_SCHEMAS_SQL = """
+SELECT n.nspname
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname = ANY(%(names)s)
+"""
+
+USER_SCHEMAS_SQL = """
+SELECT n.nspname
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+ORDER BY n.nspname
+LIMIT 1000
+"""
+
+# Partitions are left out: they are reached through their partitioned parent.
+LIST_TABLES_SQL = """
+SELECT n.nspname, c.relname, c.relkind
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND NOT c.relispartition
+  AND CASE WHEN %(schema)s::text IS NULL
+           THEN n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+           ELSE n.nspname = %(schema)s::text
+      END
+ORDER BY n.nspname, c.relname
+LIMIT %(limit)s
+"""
+
+FIND_TABLES_SQL = """
+SELECT c.oid,
+       n.nspname,
+       c.relname,
+       c.relkind,
+       c.reltuples::float8,
+       pg_catalog.obj_description(c.oid, 'pg_class'),
+       pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+           AND pg_catalog.has_any_column_privilege(c.oid, 'SELECT')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname = ANY(%(schemas)s)
+  AND c.relname = ANY(%(names)s)
+"""
+
+# For "did you mean": everything in the schemas searched, and the same name (any case)
+# anywhere else.
+NEAR_TABLES_SQL = """
+SELECT n.nspname, c.relname
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  AND (n.nspname = ANY(%(schemas)s) OR lower(c.relname) = lower(%(name)s))
+ORDER BY n.nspname, c.relname
+LIMIT 5000
+"""
+
+COLUMNS_SQL = """
+SELECT c.column_name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod),
+       c.is_nullable = 'YES',
+       c.ordinal_position::int,
+       pg_catalog.col_description(a.attrelid, a.attnum)
+FROM information_schema.columns c
+JOIN pg_catalog.pg_attribute a
+  ON a.attrelid = %(oid)s AND a.attname = c.column_name AND NOT a.attisdropped
+WHERE c.table_schema = %(schema)s AND c.table_name = %(table)s
+ORDER BY c.ordinal_position
+"""
+
+PRIMARY_KEY_SQL = """
+SELECT a.attname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+WHERE i.indrelid = %(oid)s AND i.indisprimary
+"""
+
+_KINDS = {
+    "r": TableKind.TABLE,
+    "p": TableKind.TABLE,  # partitioned table
+    "f": TableKind.TABLE,  # foreign table
+    "v": TableKind.VIEW,
+    "m": TableKind.VIEW,  # materialized view
+}
+
+_SQLSTATE_REASONS = {
+    "28P01": FailureReason.AUTHENTICATION_FAILED,  # invalid_password
+    "28000": FailureReason.AUTHENTICATION_FAILED,  # invalid_authorization_specification
+    "3D000": FailureReason.DATABASE_NOT_FOUND,  # invalid_catalog_name
+    "42501": FailureReason.PERMISSION_DENIED,  # insufficient_privilege
+    "57014": FailureReason.TIMEOUT,  # query_canceled (statement_timeout)
+    "42P01": FailureReason.TABLE_NOT_FOUND,  # undefined_table
+    "3F000": FailureReason.TABLE_NOT_FOUND,  # invalid_schema_name
+}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    reason: FailureReason
+    hint: str | None = None
+
+
+def _rule(pattern: str, reason: FailureReason, hint: str | None = None) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), reason, hint)
+
+
+# First match wins: the authentication rules come before TLS because "no pg_hba.conf entry
+# ... SSL off" mentions SSL.
+_MESSAGE_RULES = (
+    _rule(r"timeout expired|timed out", FailureReason.TIMEOUT),
+    _rule(
+        r"failed to resolve host|could not translate host name|name or service not known"
+        r"|temporary failure in name resolution|nodename nor servname",
+        FailureReason.HOST_NOT_FOUND,
+    ),
+    _rule(
+        r"no pg_hba\.conf entry",
+        FailureReason.AUTHENTICATION_FAILED,
+        "The server's pg_hba.conf has no rule letting this user in from the Clew server "
+        "to this database (with or without TLS): ask the database administrator to add one.",
+    ),
+    _rule(
+        r"password authentication failed|authentication failed|no password supplied"
+        r"|password is required|role \".*\" does not exist",
+        FailureReason.AUTHENTICATION_FAILED,
+    ),
+    _rule(r"database \".*\" does not exist", FailureReason.DATABASE_NOT_FOUND),
+    _rule(
+        r"permission denied for database",
+        FailureReason.PERMISSION_DENIED,
+        "The account may not connect to this database: grant it CONNECT on the database.",
+    ),
+    _rule(
+        r"server does not support ssl",
+        FailureReason.TLS_ERROR,
+        "The server does not accept TLS connections: turn TLS off for this source, or "
+        "enable ssl on the server.",
+    ),
+    _rule(r"\bssl\b|certificate|tls", FailureReason.TLS_ERROR),
+    _rule(r"connection refused", FailureReason.CONNECTION_REFUSED),
+    _rule(
+        r"no route to host|network is unreachable",
+        FailureReason.CONNECTION_REFUSED,
+        "The network has no route to the host: check the host name or address, VPN and "
+        "firewall rules.",
+    ),
+)
+
+# libpq prefixes every message with where it tried; the target is already in our message.
+_NOISE = re.compile(
+    r'^(connection failed: )?(connection to server (at|on) ".*?"(, port \d+)? failed: )?'
+    r"(FATAL:\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _driver() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import psycopg
+
+    return psycopg
+
+
+def classify(exc: psycopg.Error) -> tuple[FailureReason, str | None]:
+    """The reason for a driver error, and a more specific hint when there is one."""
+    if isinstance(exc, _driver().errors.ConnectionTimeout):
+        return FailureReason.TIMEOUT, None
+    if exc.sqlstate in _SQLSTATE_REASONS:
+        return _SQLSTATE_REASONS[exc.sqlstate], None
+    text = str(exc)
+    for rule in _MESSAGE_RULES:
+        if rule.pattern.search(text):
+            return rule.reason, rule.hint
+    return FailureReason.UNKNOWN, None
+
+
+def driver_detail(exc: psycopg.Error) -> str:
+    """The driver's message without libpq's repeated prefixes, on one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(_NOISE.sub("", line, count=1) for line in lines) or type(exc).__name__
+
+
+def ssl_mode(config: ConnectionConfig) -> str:
+    tls = config.tls
+    if not tls.enabled:
+        return "prefer"  # libpq's default: TLS when the server offers it, without checks
+    return "verify-full" if tls.verify_hostname else "verify-ca"
+
+
+def connect_kwargs(config: ConnectionConfig, *, ca_file: str | None) -> dict[str, Any]:
+    """Keyword arguments for psycopg.connect; `ca_file` holds the configured CA (PEM)."""
+    kwargs: dict[str, Any] = {
+        "host": config.host,
+        "port": config.port,
+        "dbname": config.database,
+        "user": config.username,
+        "password": config.password,
+        "connect_timeout": max(MIN_CONNECT_TIMEOUT, math.ceil(config.connect_timeout)),
+        "application_name": APPLICATION_NAME,
+        "sslmode": ssl_mode(config),
+        # Find a peer that vanished mid-query instead of waiting for it forever.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "autocommit": True,
+    }
+    if config.tls.enabled:
+        # Without a CA of its own, the server certificate is checked against the system's.
+        kwargs["sslrootcert"] = ca_file or "system"
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+@contextmanager
+def _ca_file(pem: str | None) -> Iterator[str | None]:
+    # libpq reads the CA from a file, and only while connecting.
+    if not pem:
+        yield None
+        return
+    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="clew-ca-", delete=False)
+    try:
+        with handle:
+            handle.write(pem)
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
+
+
+def _fold(name: str) -> list[str]:
+    """The names PostgreSQL may mean: as given, then as it reads an unquoted name."""
+    return list(dict.fromkeys([name, name.lower()]))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+@dataclass(frozen=True)
+class _Found:
+    oid: int
+    schema: str
+    name: str
+    kind: TableKind
+    row_estimate: float | None
+    comment: str | None
+    readable: bool
+
+
+class PostgresConnector(Connector):
+    type = SourceType.POSTGRESQL
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        super().__init__(config)
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection[Any] | None = None
+
+    # Contract
+
+    def test(self) -> TestReport:
+        pg = _driver()
+        started = time.perf_counter()
+        try:
+            with self._connect() as conn:
+                server_version, banner = conn.execute(VERSION_SQL).fetchone() or ("", "")
+        except pg.Error as exc:
+            return TestReport.failure(self._failure(exc), latency_ms=_ms(started))
+        return TestReport(
+            ok=True,
+            latency_ms=_ms(started),
+            product=_product(banner),
+            version=server_version.split()[0] if server_version else None,
+        )
+
+    def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
+        if limit <= 0:
+            return []
+
+        def work(conn: psycopg.Connection[Any]) -> list[TableRef]:
+            resolved = None if schema is None else self._resolve_schema(conn, schema)
+            rows = conn.execute(LIST_TABLES_SQL, {"schema": resolved, "limit": limit})
+            return [TableRef(schema=s, name=n, kind=_KINDS[k]) for s, n, k in rows.fetchall()]
+
+        return self._read(work)
+
+    def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
+        def work(conn: psycopg.Connection[Any]) -> TableInfo:
+            found = self._find_table(conn, table, schema)
+            if not found.readable:
+                raise self._permission_denied(found)
+            columns = conn.execute(
+                COLUMNS_SQL, {"oid": found.oid, "schema": found.schema, "table": found.name}
+            ).fetchall()
+            keys = {r[0] for r in conn.execute(PRIMARY_KEY_SQL, {"oid": found.oid})}
+            return _table_info(found, columns, keys)
+
+        return self._read(work)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    # Connections
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        pg = _driver()
+        with _ca_file(self.config.tls.ca_certificate) as ca_file:
+            kwargs = connect_kwargs(self.config, ca_file=ca_file)
+            conn: psycopg.Connection[Any] = pg.connect(self.config.uri or "", **kwargs)
+        try:
+            statement_timeout = f"{max(1, int(self.config.query_timeout * 1000))}ms"
+            conn.execute(SESSION_SQL, {"statement_timeout": statement_timeout})
+        except pg.Error:
+            conn.close()
+            raise
+        return conn
+
+    def _read(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        if not self._lock.acquire(timeout=self.config.query_timeout):
+            raise self._error(
+                FailureReason.TIMEOUT,
+                f"Another catalog read on {self._target()} is still running after "
+                f"{self.config.query_timeout:g} seconds.",
+            )
+        try:
+            return self._attempt(work)
+        except _driver().Error as exc:
+            raise self._failure(exc) from None
+        finally:
+            self._lock.release()
+
+    def _attempt(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        fresh = self._conn is None or self._conn.closed
+        if fresh:
+            self._conn = self._connect()
+        conn = self._conn
+        assert conn is not None
+        try:
+            return work(conn)
+        except _driver().OperationalError:
+            if not conn.broken:
+                raise
+            # The server dropped the connection (restart, idle timeout): start over once.
+            self._drop()
+            if fresh:
+                raise
+            self._conn = self._connect()
+            return work(self._conn)
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    # Name resolution
+
+    def _search_schemas(self, conn: psycopg.Connection[Any], schema: str | None) -> list[str]:
+        if schema is not None:
+            return [self._resolve_schema(conn, schema)]
+        row = conn.execute(SEARCH_PATH_SQL).fetchone()
+        return list(row[0]) if row else []
+
+    def _resolve_schema(self, conn: psycopg.Connection[Any], schema: str) -> str:
+        candidates = _fold(schema)
+        existing = {r[0] for r in conn.execute(FIND_SCHEMAS_SQL, {"names": candidates})}
+        for candidate in candidates:
+            if candidate in existing:
+                return candidate
+        known = [r[0] for r in conn.execute(USER_SCHEMAS_SQL)]
+        near = _near(schema, known)
+        raise self._error(
+            FailureReason.TABLE_NOT_FOUND,
+            f"Schema '{schema}' was not found in database '{self._database(conn)}'."
+            + (f" Did you mean '{near}'?" if near else ""),
+            hint="Check the schema name: PostgreSQL reads an unquoted name in lower case, "
+            "so a schema created with a quoted mixed-case name must be given exactly."
+            + (f" Schemas here include: {', '.join(known[:10])}." if known else ""),
+        )
+
+    def _find_table(self, conn: psycopg.Connection[Any], table: str, schema: str | None) -> _Found:
+        schemas = self._search_schemas(conn, schema)
+        names = _fold(table)
+        rows = conn.execute(FIND_TABLES_SQL, {"schemas": schemas, "names": names}).fetchall()
+        if rows:
+            # Exact spelling beats the folded one; then the search path decides.
+            best = min(rows, key=lambda r: (names.index(r[2]), schemas.index(r[1])))
+            oid, found_schema, name, kind, estimate, comment, readable = best
+            return _Found(
+                oid=oid,
+                schema=found_schema,
+                name=name,
+                kind=_KINDS[kind],
+                row_estimate=estimate,
+                comment=comment,
+                readable=bool(readable),
+            )
+        raise self._table_not_found(conn, table, schema, schemas)
+
+    def _table_not_found(
+        self,
+        conn: psycopg.Connection[Any],
+        table: str,
+        schema: str | None,
+        schemas: list[str],
+    ) -> ConnectorError:
+        rows = conn.execute(NEAR_TABLES_SQL, {"schemas": schemas, "name": table}).fetchall()
+        where = (
+            f"schema '{schemas[0]}'"
+            if len(schemas) == 1
+            else "the search path (" + ", ".join(f"'{s}'" for s in schemas) + ")"
+        )
+        suggestion = _suggestion(table, schemas, rows)
+        folded = "" if table == table.lower() else f" and as '{table.lower()}'"
+        return self._error(
+            FailureReason.TABLE_NOT_FOUND,
+            f"Table '{table}' was not found in {where} of database '{self._database(conn)}'."
+            + (f" Did you mean {suggestion}?" if suggestion else ""),
+            hint=f"Clew looked for '{table}' exactly{folded} (PostgreSQL reads unquoted names "
+            "in lower case). Check the spelling, the schema"
+            + (" (none was given, so the search path was used)" if schema is None else "")
+            + ", and that the table was not dropped or renamed.",
+        )
+
+    def _permission_denied(self, found: _Found) -> ConnectorError:
+        user = self.config.username or "the connecting user"
+        qualified = f"{found.schema}.{found.name}"
+        return self._error(
+            FailureReason.PERMISSION_DENIED,
+            f"The account '{user}' may not read '{qualified}' on {self._target()}: it has no "
+            "SELECT privilege on it (or no USAGE on its schema).",
+            hint=f"Grant read access, e.g. GRANT USAGE ON SCHEMA {_ident(found.schema)} TO "
+            f"{_ident(user)}; GRANT SELECT ON {_ident(found.schema)}.{_ident(found.name)} TO "
+            f"{_ident(user)};",
+        )
+
+    # Errors
+
+    def _failure(self, exc: psycopg.Error) -> ConnectorError:
+        reason, hint = classify(exc)
+        detail = driver_detail(exc)
+        if reason is FailureReason.TIMEOUT and isinstance(exc, _driver().errors.ConnectionTimeout):
+            detail = f"no answer within {max(MIN_CONNECT_TIMEOUT, self.config.connect_timeout):g} s"
+        return self._error(reason, f"PostgreSQL at {self._target()}: {detail}", hint=hint)
+
+    def _error(
+        self, reason: FailureReason, message: str, *, hint: str | None = None
+    ) -> ConnectorError:
+        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+
+    def _target(self) -> str:
+        if self.config.host is None:
+            return "the configured URI"
+        database = f"/{self.config.database}" if self.config.database else ""
+        return f"{self.config.host}:{self.config.port or 5432}{database}"
+
+    @staticmethod
+    def _database(conn: psycopg.Connection[Any]) -> str:
+        return conn.info.dbname
+
+
+def _product(banner: str) -> str:
+    # Forks and look-alikes (e.g. CockroachDB) name themselves first in version().
+    first = banner.split(" ", 1)[0] if banner else ""
+    return PRODUCT if first in ("", "PostgreSQL") else first
+
+
+def _ident(name: str) -> str:
+    """A name as it must be written in PostgreSQL SQL (quoted only when needed)."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _near(name: str, candidates: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+def _suggestion(table: str, schemas: list[str], rows: list[tuple[str, str]]) -> str | None:
+    """A near match to name in a not-found message: same schema first, then elsewhere."""
+    here = [name for schema, name in rows if schema in schemas]
+    near = _near(table, here)
+    if near is not None:
+        owner = next(schema for schema, name in rows if name == near and schema in schemas)
+        return f"'{owner}.{near}'"
+    elsewhere = [(s, n) for s, n in rows if s not in schemas and n.lower() == table.lower()]
+    if elsewhere:
+        schema, name = elsewhere[0]
+        return f"'{schema}.{name}'"
+    return None
+
+
+def _table_info(found: _Found, columns: list[tuple[Any, ...]], keys: set[str]) -> TableInfo:
+    notes = []
+    row_count = None
+    if found.kind is TableKind.TABLE and found.row_estimate is not None:
+        if found.row_estimate < 0:
+            notes.append("No row estimate: the table has not been analyzed yet.")
+        else:
+            row_count = int(found.row_estimate)
+            notes.append("Row count is PostgreSQL's estimate (pg_class.reltuples).")
+    return TableInfo(
+        schema=found.schema,
+        name=found.name,
+        kind=found.kind,
+        comment=found.comment,
+        row_count=row_count,
+        columns=[
+            ColumnInfo(
+                name=name,
+                data_type=data_type,
+                nullable=bool(nullable) and name not in keys,
+                primary_key=name in keys,
+                ordinal_position=position,
+                comment=comment,
+            )
+            for name, data_type, nullable, position, comment in columns
+        ],
+        notes=notes,
+    )
+
+
+register(PostgresConnector)
