@@ -12,6 +12,7 @@ from neo4j import GraphDatabase
 from starlette.testclient import TestClient
 
 from graph_api.app import create_app
+from graph_api.secrets import SecretKeyError
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -174,3 +175,8 @@ def test_subscriptions_serve_several_clients_and_clean_up(client: TestClient) ->
             break
         time.sleep(0.02)
     assert broker.subscriber_count("catalog") == 0
+
+
+def test_start_up_stops_without_an_encryption_key(settings: Settings) -> None:
+    with pytest.raises(SecretKeyError, match="CLEW_SECRET_KEYS"):
+        create_app(replace(settings, secret_keys=()))
