@@ -31,6 +31,7 @@ from graph_api.settings import Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations, pending_migrations
+from graph_api.transfer import http as transfer_http
 
 log = logging.getLogger("graph_api")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -188,6 +189,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/export", transfer_http.export_catalog, methods=["GET"]),
+        Route("/export/template.xlsx", transfer_http.export_template, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]

@@ -127,8 +127,16 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
+
+    from graph_api.secrets import SecretBox, SecretKeyError
+
+    try:
+        SecretBox(list(settings.secret_keys))
+    except SecretKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     uvicorn.run(
         "graph_api.app:create_app",
@@ -161,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", "-o", default=str(REPO_ROOT / "schema.graphql"))
     export.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
+    from graph_api.transfer import cli as transfer_cli
+
+    transfer_cli.add_parsers(commands)
+
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         return _export_schema(args)
@@ -171,13 +183,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "neo4j":
         return _neo4j(args, settings)
+    if args.command in ("import", "export"):
+        return transfer_cli.main(args, settings)
     if args.command == "keys":
         return _keys(args, settings)
     if args.command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print("applied: " + ", ".join(applied) if applied else "schema is up to date")
         return 0
-    return _serve(args)
+    return _serve(args, settings)
 
 
 if __name__ == "__main__":

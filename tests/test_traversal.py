@@ -27,7 +27,10 @@ async def chain(gql: GraphQLClient, length: int) -> list[dict[str, Any]]:
     await lineage(
         gql,
         "FIELD",
-        [edge(a["v"], b["v"], transformationType="COPY") for a, b in zip(tables, tables[1:], strict=False)],
+        [
+            edge(a["v"], b["v"], transformationType="COPY")
+            for a, b in zip(tables, tables[1:], strict=False)
+        ],
     )
     return tables
 

@@ -18,10 +18,15 @@ from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
+from graph_api.schema.transfer import TransferMutation, TransferQuery, TransferSubscription
 
-Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery))
-Mutation = merge_types("Mutation", (CatalogMutation, SourceMutation, LineageMutation))
-Subscription = merge_types("Subscription", (CatalogSubscription, SourceSubscription))
+Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, TransferQuery))
+Mutation = merge_types(
+    "Mutation", (CatalogMutation, SourceMutation, LineageMutation, TransferMutation)
+)
+Subscription = merge_types(
+    "Subscription", (CatalogSubscription, SourceSubscription, TransferSubscription)
+)
 
 
 def build_schema() -> strawberry.Schema:

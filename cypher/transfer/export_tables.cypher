@@ -1,0 +1,16 @@
+// A page of tables for an export, by qualified name then id (keyset pagination).
+MATCH (t:Table)
+WHERE ($source_keys IS NULL OR t.source_key IN $source_keys)
+  AND all(tag IN $tags WHERE tag IN t.tags)
+  AND ($tables IS NULL OR t.id IN $tables OR t.qualified_name IN $tables)
+  AND ($after_name IS NULL
+       OR t.qualified_name > $after_name
+       OR (t.qualified_name = $after_name AND t.id > $after_id))
+WITH t
+ORDER BY t.qualified_name, t.id
+LIMIT $limit
+OPTIONAL MATCH (s:Source {id: t.source_key})
+RETURN t {.id, .name, .schema, .qualified_name, .kind, .description, .tags,
+          created_at: toString(t.created_at), updated_at: toString(t.updated_at)} AS table,
+       s.name AS source, s.id AS source_id
+ORDER BY table.qualified_name, table.id

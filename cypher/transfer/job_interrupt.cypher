@@ -1,0 +1,9 @@
+// A job whose process stopped (no heartbeat for a while) is marked INTERRUPTED; its
+// transaction was rolled back by Neo4j when the connection went.
+MATCH (j:ImportJob {id: $id})
+WHERE j.status IN ['QUEUED', 'RUNNING']
+  AND j.heartbeat_at < datetime() - duration({seconds: $stale_seconds})
+SET j.status = 'INTERRUPTED',
+    j.failure = $failure,
+    j.finished_at = datetime()
+RETURN j {.*} AS job

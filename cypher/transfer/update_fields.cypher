@@ -1,0 +1,3 @@
+UNWIND $rows AS row
+MATCH (f:Field {id: row.id})
+SET f += row.props, f.updated_at = datetime()

@@ -1,0 +1,818 @@
+"""Bulk import and export: jobs, the one transaction an import writes in, and the streamed
+export. The API, the CLI and the benchmark all go through this module.
+
+An import runs in two passes. The first (`transfer.validate`) reads the file once, in a worker
+thread, checking syntax and schema and spooling rows to disk. The second plans each section a
+batch at a time (`transfer.plan`) and, unless it is a preview, writes each batch with one
+UNWIND statement per kind, all in a single Neo4j write transaction: if anything fails part way,
+or the process dies, Neo4j rolls the whole import back. In ALL_OR_NOTHING mode the first error
+stops the writing (planning goes on, to report every problem) and the transaction is rolled
+back at the end; in SKIP_INVALID mode the valid rows are written and the invalid reported.
+
+Every import is a job recorded in Neo4j (:ImportJob) with its progress and report. Progress
+is written and published on the broker at most twice a second while the job runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from neo4j.exceptions import ConstraintError, Neo4jError
+
+from graph_api.errors import ValidationError
+from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
+from graph_api.models import MANUAL_SOURCE_KEY, LineageLevel
+from graph_api.store.audit import AuditRepository, ChangeDraft
+from graph_api.store.client import Store, Tx
+from graph_api.store.lineage import LineageRepository
+from graph_api.store.transfer import CatalogLookups, TransferRepository
+from graph_api.transfer import readers, validate
+from graph_api.transfer.format import (
+    FIELD_LINEAGE,
+    FIELDS,
+    SECTIONS,
+    SOURCES,
+    TABLE_LINEAGE,
+    TABLES,
+    Encoding,
+    Section,
+    suggest,
+)
+from graph_api.transfer.plan import AuditEntry, BatchPlan, Planner
+from graph_api.transfer.report import (
+    DEFAULT_MAX_PROBLEMS,
+    Outcome,
+    Problem,
+    ProblemCode,
+    Report,
+    copy_report,
+)
+from graph_api.transfer.writers import create_writer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 1000
+MAX_BATCH_SIZE = 10_000
+EXPORT_PAGE_SIZE = 1000
+# Per-entity change events for imports up to this many changes; above it one IMPORT event.
+MAX_CHANGE_EVENTS = 1000
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes while something changes
+HEARTBEAT_INTERVAL = 10.0
+# A running job whose heartbeat is older than this belongs to a process that stopped.
+STALE_AFTER_SECONDS = 120
+
+
+def job_topic(job_id: str) -> str:
+    return f"import-job:{job_id}"
+
+
+class ImportMode(Enum):
+    ALL_OR_NOTHING = "ALL_OR_NOTHING"
+    SKIP_INVALID = "SKIP_INVALID"
+
+
+class JobStatus(Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"  # the import ran to its end; the report says what it did
+    FAILED = "FAILED"  # something unexpected went wrong; nothing was written
+    INTERRUPTED = "INTERRUPTED"  # the service stopped during the import; nothing was written
+
+
+class Phase(Enum):
+    QUEUED = "QUEUED"
+    PARSING = "PARSING"
+    VALIDATING = "VALIDATING"  # planning; in an import that writes, batches are written as planned
+    DONE = "DONE"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportOptions:
+    dry_run: bool = False
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING
+    allow_downgrade: bool = False
+    encoding: Encoding | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_problems: int = DEFAULT_MAX_PROBLEMS
+
+
+@dataclass
+class Progress:
+    phase: Phase = Phase.QUEUED
+    rows_total: int | None = None
+    rows_parsed: int = 0
+    rows_validated: int = 0
+    rows_written: int = 0
+
+    def as_props(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase.value,
+            "rows_total": self.rows_total,
+            "rows_parsed": self.rows_parsed,
+            "rows_validated": self.rows_validated,
+            "rows_written": self.rows_written,
+        }
+
+
+def _native(value: Any) -> datetime | None:
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportJob:
+    id: str
+    status: JobStatus
+    file_name: str
+    encoding: Encoding
+    dry_run: bool
+    mode: ImportMode
+    allow_downgrade: bool
+    actor: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: Progress
+    outcome: Outcome | None
+    report: Report | None
+    failure: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ImportJob:
+        report = Report.from_dict(json.loads(row["report"])) if row.get("report") else None
+        return cls(
+            id=row["id"],
+            status=JobStatus(row["status"]),
+            file_name=row["file_name"],
+            encoding=Encoding(row["encoding"]),
+            dry_run=bool(row["dry_run"]),
+            mode=ImportMode(row["mode"]),
+            allow_downgrade=bool(row.get("allow_downgrade", False)),
+            actor=row["actor"],
+            created_at=_native(row["created_at"]),  # type: ignore[arg-type]
+            started_at=_native(row.get("started_at")),
+            finished_at=_native(row.get("finished_at")),
+            progress=Progress(
+                phase=Phase(row.get("phase") or "QUEUED"),
+                rows_total=row.get("rows_total"),
+                rows_parsed=row.get("rows_parsed") or 0,
+                rows_validated=row.get("rows_validated") or 0,
+                rows_written=row.get("rows_written") or 0,
+            ),
+            outcome=Outcome(row["outcome"]) if row.get("outcome") else None,
+            report=report,
+            failure=row.get("failure"),
+        )
+
+
+class _TooLarge(Exception):
+    """Neo4j ran out of transaction memory; not retried, reported to the importer."""
+
+    def __init__(self, cause: Neo4jError) -> None:
+        super().__init__(cause.message or str(cause))
+        self.detail = cause.message or str(cause)
+
+
+def _out_of_memory(exc: Neo4jError) -> bool:
+    code = exc.code or ""
+    return "MemoryPoolOutOfMemoryError" in code or "TransactionMemoryLimit" in code
+
+
+class _Rollback(Exception):
+    """Raised inside the import's transaction to roll it back, carrying the report."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("import rolled back")
+        self.report = report
+
+
+# Jobs running in this process; the tasks are kept here so they are not garbage collected.
+_RUNNING: dict[str, asyncio.Task[ImportJob]] = {}
+
+
+def encoding_of(file_name: str, path: Path, given: Encoding | None) -> Encoding:
+    if given is not None:
+        return given
+    with path.open("rb") as probe:
+        head = probe.read(16)
+    found = readers.detect_encoding(file_name, head)
+    if found is None:
+        raise ValidationError(
+            f"Clew cannot tell the format of '{file_name}'. Name the file with .xlsx, .csv, "
+            ".zip (CSV files), .json or .yaml at the end, or choose the format.",
+            field="format",
+        )
+    return found
+
+
+class TransferService:
+    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+        self._store = store
+        self._actor = actor
+        self._broker = broker
+        self.repo = TransferRepository(store)
+
+    # Jobs
+
+    async def submit(
+        self, *, path: Path, file_name: str, options: ImportOptions, owns_file: bool = True
+    ) -> ImportJob:
+        """Record a job and run it in the background; the file is removed when it ends."""
+        try:
+            job = await self._create(
+                path=path, file_name=file_name, options=options, owns_file=owns_file
+            )
+        except BaseException:
+            if owns_file:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
+        task = asyncio.create_task(
+            self._run(
+                job,
+                path=path,
+                options=replace(options, encoding=job.encoding),
+                owns_file=owns_file,
+                on_progress=None,
+            ),
+            name=f"import-{job.id}",
+        )
+        _RUNNING[job.id] = task
+        task.add_done_callback(lambda _: _RUNNING.pop(job.id, None))
+        return job
+
+    async def run(
+        self,
+        *,
+        path: Path,
+        file_name: str,
+        options: ImportOptions,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> ImportJob:
+        """Record a job and run it to the end here (the CLI and the benchmark)."""
+        job = await self._create(path=path, file_name=file_name, options=options, owns_file=False)
+        return await self._run(
+            job,
+            path=path,
+            options=replace(options, encoding=job.encoding),
+            owns_file=False,
+            on_progress=on_progress,
+        )
+
+    async def job(self, job_id: str) -> ImportJob | None:
+        row = await self.repo.get_job(job_id)
+        if row is None:
+            return None
+        if row["status"] in ("QUEUED", "RUNNING") and job_id not in _RUNNING:
+            stopped = await self.repo.interrupt_job(
+                job_id,
+                stale_seconds=STALE_AFTER_SECONDS,
+                failure="The service stopped while this import was running; nothing was "
+                "written. Import the file again.",
+            )
+            row = stopped or row
+        return ImportJob.from_record(row)
+
+    async def wait(self, job_id: str) -> ImportJob:
+        task = _RUNNING.get(job_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                return await asyncio.shield(task)
+        job = await self.job(job_id)
+        assert job is not None
+        return job
+
+    async def _create(
+        self, *, path: Path, file_name: str, options: ImportOptions, owns_file: bool
+    ) -> ImportJob:
+        if not 1 <= options.batch_size <= MAX_BATCH_SIZE:
+            raise ValidationError(
+                f"The batch size must be between 1 and {MAX_BATCH_SIZE}, got {options.batch_size}.",
+                field="batchSize",
+            )
+        try:
+            encoding = encoding_of(file_name, path, options.encoding)
+        except ValidationError:
+            if owns_file:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
+        row = await self.repo.create_job(
+            {
+                "id": str(uuid.uuid4()),
+                "status": JobStatus.QUEUED.value,
+                "file_name": file_name,
+                "encoding": encoding.value,
+                "dry_run": options.dry_run,
+                "mode": options.mode.value,
+                "allow_downgrade": options.allow_downgrade,
+                "actor": self._actor,
+                **Progress().as_props(),
+            }
+        )
+        return ImportJob.from_record(row)
+
+    async def _run(
+        self,
+        job: ImportJob,
+        *,
+        path: Path,
+        options: ImportOptions,
+        owns_file: bool,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> ImportJob:
+        progress = Progress(phase=Phase.PARSING)
+        ticker = asyncio.create_task(self._tick(job.id, progress, on_progress))
+        props: dict[str, Any]
+        try:
+            await self.repo.update_job(
+                job.id, {"status": JobStatus.RUNNING.value, **progress.as_props()}, started=True
+            )
+            report = await self._import(job, path=path, options=options, progress=progress)
+            if report.outcome is Outcome.NOTHING_APPLIED:
+                progress.rows_written = 0
+            progress.phase = Phase.DONE
+            props = {
+                "status": JobStatus.SUCCEEDED.value,
+                "outcome": report.outcome.value if report.outcome else None,
+                "error_count": report.error_count,
+                "warning_count": report.warning_count,
+                "report": json.dumps(report.as_dict(), ensure_ascii=False, default=str),
+            }
+        except asyncio.CancelledError:
+            progress.phase = Phase.DONE
+            props = {
+                "status": JobStatus.INTERRUPTED.value,
+                "failure": "The import was cancelled; nothing was written.",
+            }
+            raise
+        except Exception:
+            log.exception("import job %s failed", job.id)
+            progress.phase = Phase.DONE
+            props = {
+                "status": JobStatus.FAILED.value,
+                "failure": "Something went wrong on our side and nothing was written. It has "
+                f"been logged; if it persists, report it with job id {job.id}.",
+            }
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            if owns_file:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+            row = await asyncio.shield(
+                self.repo.update_job(job.id, {**props, **progress.as_props()}, finished=True)
+            )
+            if on_progress is not None:
+                on_progress(progress)
+        assert row is not None
+        finished = ImportJob.from_record(row)
+        if self._broker is not None:
+            self._broker.publish(job_topic(job.id), finished)
+        return finished
+
+    async def _tick(
+        self, job_id: str, progress: Progress, on_progress: Callable[[Progress], None] | None
+    ) -> None:
+        last: dict[str, Any] | None = None
+        beat = time.monotonic()
+        while True:
+            await asyncio.sleep(PROGRESS_INTERVAL)
+            now = progress.as_props()
+            if on_progress is not None:
+                on_progress(progress)
+            if now == last and time.monotonic() - beat < HEARTBEAT_INTERVAL:
+                continue
+            last, beat = now, time.monotonic()
+            try:
+                row = await self.repo.update_job(job_id, now)
+            except (Neo4jError, OSError) as exc:  # progress is best effort; the import goes on
+                log.warning("could not record progress of import %s: %s", job_id, exc)
+                continue
+            if row is not None and self._broker is not None:
+                self._broker.publish(job_topic(job_id), ImportJob.from_record(row))
+
+    # The import itself
+
+    async def _import(
+        self, job: ImportJob, *, path: Path, options: ImportOptions, progress: Progress
+    ) -> Report:
+        first_pass = Report(max_problems=options.max_problems)
+        assert options.encoding is not None
+
+        def parsed_rows(count: int) -> None:
+            progress.rows_parsed = count
+
+        spool = await asyncio.to_thread(
+            validate.parse,
+            path,
+            file_name=job.file_name,
+            encoding=options.encoding,
+            report=first_pass,
+            progress=parsed_rows,
+        )
+        try:
+            progress.rows_total = spool.total_rows
+            progress.phase = Phase.VALIDATING
+            comment = f"Imported from '{job.file_name}' (job {job.id})."
+            if options.dry_run or spool.unreadable:
+                report = copy_report(first_pass)
+                await self._plan_all(
+                    spool, report, CatalogLookups(self._store), None, options, progress, comment
+                )
+                report.outcome = Outcome.PREVIEWED if options.dry_run else Outcome.NOTHING_APPLIED
+                return report
+
+            async def work(tx: Tx) -> Report:
+                progress.rows_validated = progress.rows_written = 0
+                attempt = copy_report(first_pass)
+                try:
+                    events = await self._plan_all(
+                        spool,
+                        attempt,
+                        CatalogLookups(self._store, tx),
+                        tx,
+                        options,
+                        progress,
+                        comment,
+                    )
+                except Neo4jError as exc:
+                    if _out_of_memory(exc):
+                        # Transient to the driver, but a retry would only hit the limit again.
+                        raise _TooLarge(exc) from None
+                    raise
+                if options.mode is ImportMode.ALL_OR_NOTHING and attempt.error_count:
+                    raise _Rollback(attempt)
+                attempt.outcome = (
+                    Outcome.PARTIALLY_APPLIED if attempt.error_count else Outcome.APPLIED
+                )
+                tx.after_commit.append(self._publisher(job, events))
+                return attempt
+
+            try:
+                try:
+                    return await self._store.transaction(work)
+                except Neo4jError as exc:
+                    if _out_of_memory(exc):  # at commit, after the driver's retries
+                        raise _TooLarge(exc) from None
+                    raise
+            except _Rollback as rollback:
+                rollback.report.outcome = Outcome.NOTHING_APPLIED
+                return rollback.report
+            except _TooLarge as exc:
+                report = copy_report(first_pass)
+                report.add(
+                    Problem(
+                        ProblemCode.TRANSACTION_TOO_LARGE,
+                        f"'{job.file_name}' is too large to import in one transaction on this "
+                        "database: Neo4j's transaction memory limit was reached after "
+                        f"{progress.rows_validated:,} of {progress.rows_total or 0:,} rows. "
+                        "Nothing was written. Split the file (for example one file per "
+                        "section, imported in order), or ask your administrator to give Neo4j "
+                        "more memory (dbms.memory.transaction.total.max, or CLEW_NEO4J_HEAP "
+                        "for the local Neo4j).",
+                        file=job.file_name,
+                        value=exc.detail,
+                    )
+                )
+                report.outcome = Outcome.NOTHING_APPLIED
+                return report
+            except ConstraintError as exc:
+                # Another writer changed the catalog between planning and writing.
+                report = copy_report(first_pass)
+                report.add(
+                    Problem(
+                        ProblemCode.NAME_TAKEN,
+                        "The catalog changed while the import ran (someone created or renamed "
+                        f"an entity the file also names: {exc.message}). Nothing was written; "
+                        "import the file again.",
+                        file=job.file_name,
+                    )
+                )
+                report.outcome = Outcome.NOTHING_APPLIED
+                return report
+        finally:
+            await asyncio.to_thread(_remove_tree, spool.spool_dir)
+
+    async def _plan_all(
+        self,
+        spool: validate.ParsedFile,
+        report: Report,
+        lookups: CatalogLookups,
+        tx: Tx | None,
+        options: ImportOptions,
+        progress: Progress,
+        comment: str,
+    ) -> list[CatalogEvent]:
+        planner = Planner(
+            lookups,
+            report,
+            spool.places,
+            actor=self._actor,
+            allow_downgrade=options.allow_downgrade,
+            comment=comment,
+        )
+        events: list[CatalogEvent] = []
+        for section in SECTIONS:
+            for batch in spool.batches(section.name, options.batch_size):
+                plan = await planner.plan(section, batch)
+                progress.rows_validated += len(batch)
+                writing = tx is not None and (
+                    options.mode is ImportMode.SKIP_INVALID or report.error_count == 0
+                )
+                if writing:
+                    assert tx is not None
+                    audit = await self._apply(tx, section, plan, planner)
+                    progress.rows_written += plan.writes
+                    if len(events) <= MAX_CHANGE_EVENTS:
+                        events.extend(
+                            CatalogEvent(a.entity_type, a.entity_id, a.action, self._actor)
+                            for a in audit[: MAX_CHANGE_EVENTS + 1 - len(events)]
+                        )
+                await asyncio.sleep(0)  # let other requests in between batches
+        return events
+
+    async def _apply(
+        self, tx: Tx, section: Section, plan: BatchPlan, planner: Planner
+    ) -> list[AuditEntry]:
+        repo = self.repo
+        audit = list(plan.audit)
+        if section is SOURCES:
+            await repo.create_sources(tx, plan.creates)
+            await repo.update_sources(tx, plan.updates)
+        elif section is TABLES:
+            await repo.create_tables(tx, plan.creates)
+            await repo.update_tables(tx, plan.updates)
+        elif section is FIELDS:
+            await repo.create_fields(tx, plan.creates)
+            await repo.update_fields(tx, plan.updates)
+        elif section is TABLE_LINEAGE:
+            await repo.create_edges(tx, LineageLevel.TABLE, plan.creates)
+            await repo.update_edges(tx, plan.updates)
+        elif section is FIELD_LINEAGE:
+            await repo.create_edges(tx, LineageLevel.FIELD, plan.creates)
+            await repo.update_edges(tx, plan.updates)
+            audit += await self._refresh_implied(tx, plan, planner)
+        await AuditRepository(self._store).record(
+            tx,
+            actor=self._actor,
+            changes=[
+                ChangeDraft(a.entity_id, a.entity_type, a.action, a.before, a.after, a.comment)
+                for a in audit
+            ],
+        )
+        return audit
+
+    async def _refresh_implied(self, tx: Tx, plan: BatchPlan, planner: Planner) -> list[AuditEntry]:
+        """Keep the implied table edges in step with the field edges this batch wrote (the
+        same statement the lineage service uses), keeping ids the file gave them."""
+        pairs = sorted({(u, d) for u, d in plan.refresh_pairs if u != d})
+        if not pairs:
+            return []
+        rows = await LineageRepository(self._store).refresh_implied(
+            tx,
+            [
+                {
+                    "upstream_id": u,
+                    "downstream_id": d,
+                    "new_id": planner.implied_rows.get((u, d), {}).get("id") or str(uuid.uuid4()),
+                }
+                for u, d in pairs
+            ],
+            actor=self._actor,
+        )
+        audit: list[AuditEntry] = []
+        stamps = []
+        for row in rows:
+            if row["action"] == "CREATE":
+                kept = planner.implied_rows.pop((row["upstream_id"], row["downstream_id"]), None)
+                if kept and kept.get("created_at"):
+                    stamps.append(kept)
+                audit.append(
+                    AuditEntry(
+                        row["id"],
+                        "LINEAGE",
+                        "CREATE",
+                        after={
+                            "level": "TABLE",
+                            "upstream_id": row["upstream_id"],
+                            "downstream_id": row["downstream_id"],
+                            "explicit": False,
+                        },
+                        comment="Implied by field lineage (import).",
+                    )
+                )
+            elif row["action"] == "DELETE":
+                audit.append(
+                    AuditEntry(
+                        row["id"],
+                        "LINEAGE",
+                        "DELETE",
+                        before=_jsonable(row["before"]),
+                        comment="No field lineage left between the tables (import).",
+                    )
+                )
+        await self.repo.stamp_edges(tx, stamps)
+        return audit
+
+    def _publisher(self, job: ImportJob, events: list[CatalogEvent]) -> Callable[[], None]:
+        broker = self._broker
+
+        def publish() -> None:
+            if broker is None:
+                return
+            if len(events) > MAX_CHANGE_EVENTS:
+                broker.publish(CATALOG_TOPIC, CatalogEvent("IMPORT", job.id, "APPLY", self._actor))
+                return
+            for event in events:
+                broker.publish(CATALOG_TOPIC, event)
+
+        return publish
+
+    # Export
+
+    async def export(
+        self,
+        encoding: Encoding,
+        *,
+        sources: list[str] | None = None,
+        tags: list[str] | None = None,
+        tables: list[str] | None = None,
+        section: Section | None = None,
+        page_size: int = EXPORT_PAGE_SIZE,
+        exported_at: str | None = None,
+    ) -> AsyncIterator[bytes]:
+        """Check the filters, then return the export as a stream of bytes. Raises
+        ValidationError before anything is streamed."""
+        filters = await self._filters(sources or [], tags or [], tables or [])
+        meta: dict[str, Any] = {
+            "exported_at": exported_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        applied = {k: v for k, v in (("sources", sources), ("tags", tags), ("tables", tables)) if v}
+        if applied:
+            meta["filters"] = applied
+        if section is not None and encoding is not Encoding.CSV:
+            raise ValidationError(
+                "Only CSV exports one section at a time; leave the section "
+                "out for the other formats.",
+                field="section",
+            )
+        return self._stream(encoding, filters, meta, section, page_size)
+
+    async def _filters(
+        self, sources: list[str], tags: list[str], tables: list[str]
+    ) -> dict[str, Any]:
+        source_keys: list[str] | None = None
+        if sources:
+            wanted = [s for s in sources if s != MANUAL_SOURCE_KEY]
+            found = await self.repo.resolve_sources(wanted) if wanted else {}
+            missing = [s for s in wanted if s not in found]
+            if missing:
+                pool = await CatalogLookups(self._store).source_names(limit=5000)
+                hint = suggest(missing[0], pool)
+                raise ValidationError(
+                    f"No source is named '{missing[0]}' (or has that id); check the spelling"
+                    + (f". Did you mean '{hint}'?" if hint else "."),
+                    field="source",
+                )
+            source_keys = sorted(
+                set(found.values())
+                | ({MANUAL_SOURCE_KEY} if MANUAL_SOURCE_KEY in sources else set())
+            )
+        return {
+            "source_keys": source_keys,
+            "tags": [t.strip() for t in tags if t.strip()],
+            "tables": [t.strip() for t in tables if t.strip()] or None,
+        }
+
+    async def _stream(
+        self,
+        encoding: Encoding,
+        filters: dict[str, Any],
+        meta: dict[str, Any],
+        only: Section | None,
+        page_size: int,
+    ) -> AsyncIterator[bytes]:
+        writer = create_writer(encoding, meta, single_section=only)
+        try:
+            if chunk := writer.start():
+                yield chunk
+            for section in [only] if only else SECTIONS:
+                if chunk := writer.start_section(section):
+                    yield chunk
+                async for rows in self._pages(section, filters, page_size):
+                    if chunk := writer.rows(rows):
+                        yield chunk
+                if chunk := writer.end_section():
+                    yield chunk
+            for chunk in writer.finish():
+                if chunk:
+                    yield chunk
+        finally:
+            writer.close()
+
+    async def _pages(
+        self, section: Section, filters: dict[str, Any], page: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        repo = self.repo
+        if section is SOURCES:
+            async for rows in repo.export_sources(filters, page=page):
+                yield [dict(r) for r in rows]
+        elif section is TABLES:
+            async for rows in repo.export_tables(filters, page=page):
+                yield [_table_row(r) for r in rows]
+        elif section is FIELDS:
+            async for rows in repo.export_fields(filters, page=page):
+                yield [_field_row(r, f) for r in rows for f in r["fields"]]
+        elif section is TABLE_LINEAGE:
+            async for rows in repo.export_lineage(LineageLevel.TABLE, filters, page=page):
+                yield [_edge_row(r, with_fields=False) for r in rows]
+        else:
+            async for rows in repo.export_lineage(LineageLevel.FIELD, filters, page=page):
+                yield [_edge_row(r, with_fields=True) for r in rows]
+
+
+def _table_row(record: dict[str, Any]) -> dict[str, Any]:
+    t = record["table"]
+    return {
+        **t,
+        "tags": t.get("tags") or [],
+        "source": record["source"],
+        "source_id": record["source_id"],
+    }
+
+
+def _field_row(record: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **f,
+        "tags": f.get("tags") or [],
+        "source": record["source"],
+        "schema": record["schema"],
+        "table": record["table"],
+        "table_id": record["table_id"],
+    }
+
+
+def _edge_row(record: dict[str, Any], *, with_fields: bool) -> dict[str, Any]:
+    edge = record["edge"]
+    row = {
+        **{
+            k: edge.get(k)
+            for k in (
+                "lineage_source",
+                "confidence",
+                "transformation_type",
+                "transformation_logic",
+                "description",
+                "review_state",
+                "reviewed_by",
+                "reviewed_at",
+                "review_comment",
+                "id",
+                "created_by",
+                "created_at",
+                "updated_at",
+            )
+        },
+        "implied": not edge.get("explicit", True),
+    }
+    for role in ("upstream", "downstream"):
+        row[f"{role}_source"] = record[f"{role}_source"]
+        row[f"{role}_schema"] = record[f"{role}_schema"]
+        row[f"{role}_table"] = record[f"{role}_table"]
+        if with_fields:
+            row[f"{role}_field"] = record[f"{role}_field"]
+            row[f"{role}_field_id"] = record[f"{role}_id"]
+        else:
+            row[f"{role}_table_id"] = record[f"{role}_id"]
+    return row
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    iso = getattr(value, "iso_format", None)
+    return iso() if callable(iso) else value
+
+
+def _remove_tree(directory: Path) -> None:
+    if not directory.exists():
+        return
+    for child in directory.iterdir():
+        child.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(directory)

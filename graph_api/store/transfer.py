@@ -1,0 +1,251 @@
+"""Bulk import and export in Neo4j: batched lookups for the planner, batched writes (one UNWIND
+per batch and kind), import jobs, and the export's keyset-paginated reads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from graph_api.models import LineageLevel
+from graph_api.store.client import Store, Tx
+from graph_api.store.text_search import search_words
+
+Row = dict[str, Any]
+
+
+def _searchable(rows: list[Row], source: str) -> list[Row]:
+    """Keep `search_text` (the words inside names, for full-text search) in step, as the table
+    and field repositories do on every create and rename."""
+    return [
+        {**row, "props": {**row["props"], "search_text": search_words(row["props"][source])}}
+        if source in row["props"]
+        else row
+        for row in rows
+    ]
+
+
+class CatalogLookups:
+    """The planner's view of the catalog (`transfer.plan.CatalogReader`): reads either in the
+    import's own write transaction (so later batches see earlier ones) or, for a preview,
+    as separate read queries."""
+
+    def __init__(self, store: Store, tx: Tx | None = None) -> None:
+        self._store = store
+        self._tx = tx
+        self.statements = 0
+
+    async def _read(self, statement: str, /, **params: Any) -> list[Row]:
+        self.statements += 1
+        if self._tx is not None:
+            return await self._tx.run(statement, slots=params.pop("slots", None), **params)
+        return await self._store.read(statement, slots=params.pop("slots", None), **params)
+
+    async def sources(self, *, ids: list[str], names: list[str]) -> list[Row]:
+        if not ids and not names:
+            return []
+        rows = await self._read("transfer/lookup_sources", ids=ids, names=names)
+        return [r["source"] for r in rows]
+
+    async def tables(self, *, ids: list[str], keys: list[tuple[str, str]]) -> list[Row]:
+        if not ids and not keys:
+            return []
+        rows = await self._read(
+            "transfer/lookup_tables",
+            ids=ids,
+            keys=[{"source_key": k[0], "qualified_name": k[1]} for k in keys],
+        )
+        return [r["table"] for r in rows]
+
+    async def fields(self, *, ids: list[str], keys: list[tuple[str, str]]) -> list[Row]:
+        if not ids and not keys:
+            return []
+        rows = await self._read(
+            "transfer/lookup_fields",
+            ids=ids,
+            keys=[{"table_id": k[0], "name": k[1]} for k in keys],
+        )
+        return [r["field"] for r in rows]
+
+    async def edges(
+        self, level: LineageLevel, *, ids: list[str], pairs: list[tuple[str, str]]
+    ) -> tuple[list[Row], list[Row]]:
+        by_id = (
+            [r["edge"] for r in await self._read("transfer/lookup_edges_by_id", ids=ids)]
+            if ids
+            else []
+        )
+        by_pair = (
+            [
+                r["edge"]
+                for r in await self._read(
+                    "transfer/lookup_edges_by_pair",
+                    slots={"node": level},
+                    pairs=[{"upstream_id": u, "downstream_id": d} for u, d in pairs],
+                )
+            ]
+            if pairs
+            else []
+        )
+        return by_id, by_pair
+
+    async def ids_in_use(self, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = await self._read("transfer/ids_in_use", ids=ids)
+        return {r["id"]: r["kind"] for r in rows}
+
+    async def source_names(self, *, limit: int) -> list[str]:
+        return [r["name"] for r in await self._read("transfer/source_names", limit=limit)]
+
+    async def table_names(self, source_keys: list[str], *, limit: int) -> dict[str, list[str]]:
+        rows = await self._read("transfer/table_names", source_keys=source_keys, limit=limit)
+        return {r["source_key"]: r["names"] for r in rows}
+
+    async def field_names(self, table_ids: list[str]) -> dict[str, list[str]]:
+        rows = await self._read("transfer/field_names", table_ids=table_ids)
+        return {r["table_id"]: r["names"] for r in rows}
+
+    async def last_ordinals(self, table_ids: list[str]) -> dict[str, int]:
+        rows = await self._read("transfer/last_ordinals", table_ids=table_ids)
+        return {r["table_id"]: r["last_ordinal"] or 0 for r in rows}
+
+
+class TransferRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # Writes, one statement per batch and kind
+
+    async def create_sources(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/create_sources", rows=rows)
+
+    async def update_sources(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/update_sources", rows=rows)
+
+    async def create_tables(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/create_tables", rows=_searchable(rows, "qualified_name"))
+
+    async def update_tables(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/update_tables", rows=_searchable(rows, "qualified_name"))
+
+    async def create_fields(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/create_fields", rows=_searchable(rows, "name"))
+
+    async def update_fields(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/update_fields", rows=_searchable(rows, "name"))
+
+    async def create_edges(self, tx: Tx, level: LineageLevel, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/create_edges", slots={"node": level}, rows=rows)
+
+    async def update_edges(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/update_edges", rows=rows)
+
+    async def stamp_edges(self, tx: Tx, rows: list[Row]) -> None:
+        if rows:
+            await tx.run("transfer/stamp_edges", rows=rows)
+
+    # Jobs
+
+    async def create_job(self, props: dict[str, Any]) -> Row:
+        rows = await self._store.write("transfer/job_create", props=props)
+        return rows[0]["job"]
+
+    async def update_job(
+        self, job_id: str, props: dict[str, Any], *, started: bool = False, finished: bool = False
+    ) -> Row | None:
+        rows = await self._store.write(
+            "transfer/job_update", id=job_id, props=props, started=started, finished=finished
+        )
+        return rows[0]["job"] if rows else None
+
+    async def get_job(self, job_id: str) -> Row | None:
+        rows = await self._store.read("transfer/job_get", id=job_id)
+        return rows[0]["job"] if rows else None
+
+    async def interrupt_job(self, job_id: str, *, stale_seconds: int, failure: str) -> Row | None:
+        rows = await self._store.write(
+            "transfer/job_interrupt", id=job_id, stale_seconds=stale_seconds, failure=failure
+        )
+        return rows[0]["job"] if rows else None
+
+    # Export: keyset pages, so memory stays flat whatever the catalog's size
+
+    async def resolve_sources(self, refs: list[str]) -> dict[str, str]:
+        rows = await self._store.read("transfer/resolve_sources", refs=refs)
+        return {r["ref"]: r["id"] for r in rows}
+
+    async def export_sources(
+        self, filters: dict[str, Any], *, page: int
+    ) -> AsyncIterator[list[Row]]:
+        after = None
+        while True:
+            rows = await self._store.read(
+                "transfer/export_sources",
+                source_ids=filters["source_keys"],
+                tags=filters["tags"],
+                tables=filters["tables"],
+                table_filter=bool(filters["tags"]) or filters["tables"] is not None,
+                after=after,
+                limit=page,
+            )
+            if rows:
+                yield [r["source"] for r in rows]
+            if len(rows) < page:
+                return
+            after = rows[-1]["source"]["name"]
+
+    async def _table_pages(
+        self, statement: str, filters: dict[str, Any], *, page: int
+    ) -> AsyncIterator[list[Row]]:
+        after_name = after_id = None
+        while True:
+            rows = await self._store.read(
+                statement, **filters, after_name=after_name, after_id=after_id, limit=page
+            )
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            last = rows[-1]
+            if "table" in last and isinstance(last["table"], dict):
+                after_name, after_id = last["table"]["qualified_name"], last["table"]["id"]
+            else:
+                after_name, after_id = last["qualified_name"], last["table_id"]
+
+    def export_tables(self, filters: dict[str, Any], *, page: int) -> AsyncIterator[list[Row]]:
+        return self._table_pages("transfer/export_tables", filters, page=page)
+
+    def export_fields(self, filters: dict[str, Any], *, page: int) -> AsyncIterator[list[Row]]:
+        return self._table_pages("transfer/export_fields", filters, page=page)
+
+    async def export_lineage(
+        self, level: LineageLevel, filters: dict[str, Any], *, page: int
+    ) -> AsyncIterator[list[Row]]:
+        statement = (
+            "transfer/export_table_lineage"
+            if level is LineageLevel.TABLE
+            else "transfer/export_field_lineage"
+        )
+        filtered = (
+            filters["source_keys"] is not None
+            or bool(filters["tags"])
+            or filters["tables"] is not None
+        )
+        after = None
+        while True:
+            rows = await self._store.read(
+                statement, **filters, filtered=filtered, after=after, limit=page
+            )
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            after = rows[-1]["edge"]["id"]

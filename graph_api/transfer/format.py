@@ -1,0 +1,702 @@
+"""The interchange format, version 1: five sections, their columns, and how a cell is read.
+
+Everything a reader, writer, the template and the documentation need to know about the
+format is data in this module, so the four encodings cannot drift apart. Changing a column's
+meaning means a new FORMAT_VERSION; adding an optional column does not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from graph_api.models import LineageSource, ReviewState, SourceType, TableKind, TransformationType
+from graph_api.services import validation as check
+
+FORMAT_NAME = "clew-interchange"
+FORMAT_VERSION = 1
+
+MAX_ID = 128
+MAX_LOGIC = 100_000
+# Tags in one spreadsheet cell are separated by this; JSON and YAML use lists.
+TAG_SEPARATOR = ";"
+
+
+class Kind(Enum):
+    """How a column's cells are read."""
+
+    ID = "id"
+    NAME = "name"
+    OPTIONAL_NAME = "optional name"
+    TEXT = "text"
+    ENUM = "one of a list"
+    BOOLEAN = "TRUE or FALSE"
+    INTEGER = "whole number"
+    CONFIDENCE = "number from 0 to 1"
+    TAGS = "tags"
+    TIMESTAMP = "timestamp"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    example: Any = None
+    required: bool = False
+    enum: type[Enum] | None = None
+    max_length: int | None = None
+
+    @property
+    def allowed(self) -> list[str]:
+        return [m.value for m in self.enum] if self.enum else []
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    # Each group needs at least one of its columns in the header (e.g. `table` or `table_id`).
+    required_columns: tuple[tuple[str, ...], ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _lineage_columns(level: str) -> tuple[Column, ...]:
+    """The columns table and field lineage share, after their endpoint columns."""
+    return (
+        Column(
+            "lineage_source",
+            Kind.ENUM,
+            "Where the lineage comes from: MANUAL (declared by a person), APPROVED (verified "
+            "by a data steward) or INFERRED (suggested by a tool; needs review). Empty: MANUAL "
+            "for a new edge, unchanged for an existing one.",
+            "MANUAL",
+            enum=LineageSource,
+        ),
+        Column(
+            "confidence",
+            Kind.CONFIDENCE,
+            "How sure the lineage is, from 0 to 1 (80% is read as 0.8). Empty: 0.5 for "
+            "INFERRED, 0.9 for MANUAL, 1 for APPROVED; unchanged for an existing edge.",
+            0.9,
+        ),
+        Column(
+            "transformation_type",
+            Kind.ENUM,
+            "How the data is carried over.",
+            "ETL",
+            enum=TransformationType,
+        ),
+        Column(
+            "transformation_logic",
+            Kind.TEXT,
+            "SQL or free text saying how the data is derived.",
+            "INSERT INTO mart.revenue SELECT ..." if level == "table" else "upper(email)",
+            max_length=MAX_LOGIC,
+        ),
+        Column(
+            "description",
+            Kind.TEXT,
+            "Notes on this lineage.",
+            None,
+            max_length=check.MAX_DESCRIPTION,
+        ),
+        Column(
+            "review_state",
+            Kind.ENUM,
+            "PENDING, APPROVED, REJECTED or NOT_REQUIRED. Empty: follows lineage_source "
+            "(INFERRED is PENDING, MANUAL needs no review, APPROVED is APPROVED).",
+            None,
+            enum=ReviewState,
+        ),
+        Column(
+            "reviewed_by",
+            Kind.TEXT,
+            "Who reviewed it (kept from an export).",
+            None,
+            max_length=check.MAX_NAME,
+        ),
+        Column("reviewed_at", Kind.TIMESTAMP, "When it was reviewed (kept from an export).", None),
+        Column(
+            "review_comment",
+            Kind.TEXT,
+            "The reviewer's comment.",
+            None,
+            max_length=check.MAX_DESCRIPTION,
+        ),
+    )
+
+
+def _endpoint_columns(role: str, *, with_field: bool) -> tuple[Column, ...]:
+    example_table = "orders" if role == "upstream" else "revenue"
+    example_schema = "sales" if role == "upstream" else "mart"
+    columns = (
+        Column(
+            f"{role}_source",
+            Kind.OPTIONAL_NAME,
+            f"The source of the {role} table, by name; empty for a manually documented table.",
+            "warehouse",
+        ),
+        Column(
+            f"{role}_schema",
+            Kind.OPTIONAL_NAME,
+            f"The schema of the {role} table; empty when it has none.",
+            example_schema,
+        ),
+        Column(
+            f"{role}_table",
+            Kind.NAME,
+            f"The {role} table's name. Required unless {role}_"
+            f"{'field' if with_field else 'table'}_id is given.",
+            example_table,
+        ),
+    )
+    if with_field:
+        columns += (
+            Column(
+                f"{role}_field",
+                Kind.NAME,
+                f"The {role} field's name. Required unless {role}_field_id is given.",
+                "customer_email" if role == "upstream" else "email",
+            ),
+        )
+    return columns
+
+
+def _id_column(what: str) -> Column:
+    return Column(
+        "id",
+        Kind.ID,
+        f"The {what}'s id in Clew. Leave empty for a new {what}; kept from an export, "
+        "it identifies the row even when names change.",
+        None,
+        max_length=MAX_ID,
+    )
+
+
+def _timestamps(what: str) -> tuple[Column, ...]:
+    return (
+        Column(
+            "created_at",
+            Kind.TIMESTAMP,
+            f"When the {what} was created (ISO 8601, e.g. 2024-05-01T09:30:00Z). Used only "
+            f"when the import creates the {what}.",
+            None,
+        ),
+        Column(
+            "updated_at",
+            Kind.TIMESTAMP,
+            f"When the {what} was last changed. Used only when the import creates the "
+            f"{what}; an update sets it to the time of the import.",
+            None,
+        ),
+    )
+
+
+SOURCES = Section(
+    "sources",
+    "Sources",
+    "The databases tables live in. Connection settings and secrets are never part of the "
+    "format; add them in Clew after importing.",
+    (
+        Column(
+            "name",
+            Kind.NAME,
+            "The source's name, unique in the catalog.",
+            "warehouse",
+            required=True,
+        ),
+        Column(
+            "type", Kind.ENUM, "The kind of database.", "POSTGRESQL", required=True, enum=SourceType
+        ),
+        Column(
+            "description",
+            Kind.TEXT,
+            "What the source is.",
+            "The analytics warehouse",
+            max_length=check.MAX_DESCRIPTION,
+        ),
+        Column("active", Kind.BOOLEAN, "FALSE for a source no longer in use. Empty: TRUE.", True),
+        _id_column("source"),
+        *_timestamps("source"),
+    ),
+    (("name",), ("type",)),
+)
+
+TABLES = Section(
+    "tables",
+    "Tables",
+    "Tables, views, collections and other table-like objects. A table is known by its source, "
+    "schema and name (or by its id).",
+    (
+        Column(
+            "source",
+            Kind.OPTIONAL_NAME,
+            "The source's name (from the sources sheet or already in Clew); empty for a "
+            "manually documented table.",
+            "warehouse",
+        ),
+        Column("schema", Kind.OPTIONAL_NAME, "The schema; empty when there is none.", "sales"),
+        Column("name", Kind.NAME, "The table's name.", "orders", required=True),
+        Column("kind", Kind.ENUM, "What the object is. Empty: TABLE.", "TABLE", enum=TableKind),
+        Column(
+            "description",
+            Kind.TEXT,
+            "What the table holds.",
+            "One row per order",
+            max_length=check.MAX_DESCRIPTION,
+        ),
+        Column(
+            "tags",
+            Kind.TAGS,
+            f"Labels, separated by '{TAG_SEPARATOR}' (e.g. pii{TAG_SEPARATOR} finance).",
+            ["finance", "pii"],
+        ),
+        _id_column("table"),
+        Column(
+            "source_id",
+            Kind.ID,
+            "The source's id, instead of (or as well as) its name.",
+            None,
+            max_length=MAX_ID,
+        ),
+        *_timestamps("table"),
+    ),
+    (("name",),),
+)
+
+FIELDS = Section(
+    "fields",
+    "Fields",
+    "The columns of tables. A field is known by its table and name (or by its id).",
+    (
+        Column(
+            "source",
+            Kind.OPTIONAL_NAME,
+            "The source of the field's table, by name; empty for a manual table.",
+            "warehouse",
+        ),
+        Column("schema", Kind.OPTIONAL_NAME, "The schema of the field's table.", "sales"),
+        Column(
+            "table",
+            Kind.NAME,
+            "The name of the field's table (from the tables sheet or already in Clew). "
+            "Required unless table_id is given.",
+            "orders",
+        ),
+        Column(
+            "name",
+            Kind.NAME,
+            "The field's name, unique within its table.",
+            "customer_email",
+            required=True,
+        ),
+        Column(
+            "data_type",
+            Kind.TEXT,
+            "The database type, as the database spells it.",
+            "varchar(255)",
+            max_length=check.MAX_DATA_TYPE,
+        ),
+        Column("nullable", Kind.BOOLEAN, "Whether the field may be empty. Empty: TRUE.", True),
+        Column(
+            "primary_key",
+            Kind.BOOLEAN,
+            "Whether the field is (part of) the primary key. Empty: FALSE.",
+            False,
+        ),
+        Column(
+            "ordinal_position",
+            Kind.INTEGER,
+            "The field's position in the table, 1 for the first.",
+            3,
+        ),
+        Column(
+            "description",
+            Kind.TEXT,
+            "What the field holds.",
+            "Customer's e-mail address",
+            max_length=check.MAX_DESCRIPTION,
+        ),
+        Column("tags", Kind.TAGS, f"Labels, separated by '{TAG_SEPARATOR}'.", ["pii"]),
+        _id_column("field"),
+        Column(
+            "table_id",
+            Kind.ID,
+            "The table's id, instead of (or as well as) its names.",
+            None,
+            max_length=MAX_ID,
+        ),
+        *_timestamps("field"),
+    ),
+    (("name",), ("table", "table_id")),
+)
+
+TABLE_LINEAGE = Section(
+    "table_lineage",
+    "Table lineage",
+    "Data flowing from an upstream table to a downstream table.",
+    (
+        *_endpoint_columns("upstream", with_field=False),
+        *_endpoint_columns("downstream", with_field=False),
+        *_lineage_columns("table"),
+        Column(
+            "implied",
+            Kind.BOOLEAN,
+            "TRUE for an edge Clew keeps because field lineage runs between the tables; "
+            "such rows are for information (their id is kept) and follow the field lineage. "
+            "Set FALSE to declare the edge yourself. Empty: FALSE.",
+            False,
+        ),
+        _id_column("lineage edge"),
+        Column(
+            "upstream_table_id",
+            Kind.ID,
+            "The upstream table's id, instead of its names.",
+            None,
+            max_length=MAX_ID,
+        ),
+        Column(
+            "downstream_table_id",
+            Kind.ID,
+            "The downstream table's id, instead of its names.",
+            None,
+            max_length=MAX_ID,
+        ),
+        Column(
+            "created_by",
+            Kind.TEXT,
+            "Who declared it (kept from an export).",
+            None,
+            max_length=check.MAX_NAME,
+        ),
+        *_timestamps("lineage edge"),
+    ),
+    (("upstream_table", "upstream_table_id"), ("downstream_table", "downstream_table_id")),
+)
+
+FIELD_LINEAGE = Section(
+    "field_lineage",
+    "Field lineage",
+    "Data flowing from an upstream field to a downstream field. Clew keeps a table edge between "
+    "their tables for as long as field lineage runs between them.",
+    (
+        *_endpoint_columns("upstream", with_field=True),
+        *_endpoint_columns("downstream", with_field=True),
+        *_lineage_columns("field"),
+        _id_column("lineage edge"),
+        Column(
+            "upstream_field_id",
+            Kind.ID,
+            "The upstream field's id, instead of its names.",
+            None,
+            max_length=MAX_ID,
+        ),
+        Column(
+            "downstream_field_id",
+            Kind.ID,
+            "The downstream field's id, instead of its names.",
+            None,
+            max_length=MAX_ID,
+        ),
+        Column(
+            "created_by",
+            Kind.TEXT,
+            "Who declared it (kept from an export).",
+            None,
+            max_length=check.MAX_NAME,
+        ),
+        *_timestamps("lineage edge"),
+    ),
+    (("upstream_field", "upstream_field_id"), ("downstream_field", "downstream_field_id")),
+)
+
+SECTIONS: tuple[Section, ...] = (SOURCES, TABLES, FIELDS, TABLE_LINEAGE, FIELD_LINEAGE)
+SECTION_BY_NAME = {s.name: s for s in SECTIONS}
+# A sheet with this name holds the format's name and version, and the column reference.
+ABOUT = "about"
+
+
+class Encoding(Enum):
+    XLSX = "xlsx"
+    CSV = "csv"
+    JSON = "json"
+    YAML = "yaml"
+
+
+SPREADSHEET_ENCODINGS = (Encoding.XLSX, Encoding.CSV)
+
+
+def normalise_header(text: Any) -> str:
+    """'Data Type', 'data-type' and ' DATA_TYPE ' all name the column data_type."""
+    value = "" if text is None else str(text)
+    return re.sub(r"[\s\-]+", "_", value.strip()).lower()
+
+
+def section_for(name: str) -> Section | None:
+    return SECTION_BY_NAME.get(normalise_header(name))
+
+
+def suggest(value: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The closest candidate, for 'Did you mean ...?'; a match ignoring case wins."""
+    pool = list(dict.fromkeys(c for c in candidates if c))
+    if not value or not pool:
+        return None
+    lowered = value.lower()
+    for candidate in pool:
+        if candidate.lower() == lowered and candidate != value:
+            return candidate
+    by_lower: dict[str, str] = {}
+    for candidate in pool:
+        by_lower.setdefault(candidate.lower(), candidate)
+    close = difflib.get_close_matches(lowered, list(by_lower), n=1, cutoff=cutoff)
+    return by_lower[close[0]] if close else None
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe. Text that already
+    starts with apostrophes before such a character gets one more, so `restore` is exact."""
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    if isinstance(value, str) and _NEUTRALISED.match(value):
+        return value[1:]
+    return value
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind; the message is a plain sentence that
+    fits after "Row N of 'section', column 'c': "."""
+
+    def __init__(self, message: str, *, code: str = "WRONG_TYPE", suggestion: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.suggestion = suggestion
+
+
+_TRUE = {"true", "yes", "y", "1", "t", "x", "✓"}
+_FALSE = {"false", "no", "n", "0", "f"}
+_ID = re.compile(r"^[^\s'\"\\]+$")
+
+
+def is_empty(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def shown(raw: Any, limit: int = 80) -> str:
+    """A cell value as a person would recognise it in a message."""
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_cell(column: Column, raw: Any) -> Any:
+    """The value of a non-empty cell, or CellError. Strings arrive already restored from
+    formula neutralisation."""
+    kind = column.kind
+    if kind is Kind.TAGS:
+        return _tags(raw)
+    if isinstance(raw, list | dict):
+        raise CellError(
+            f"expected a single value, found a {'list' if isinstance(raw, list) else 'map'}"
+        )
+    if kind in (Kind.NAME, Kind.OPTIONAL_NAME):
+        text = _text(raw).strip()
+        if len(text) > check.MAX_NAME:
+            raise CellError(
+                f"the name is {len(text)} characters long; the limit is {check.MAX_NAME}",
+                code="INVALID_VALUE",
+            )
+        if any(ch in text for ch in "\r\n\t\x00"):
+            raise CellError(
+                "the name contains a line break or tab; remove it", code="INVALID_VALUE"
+            )
+        return text
+    if kind is Kind.ID:
+        text = _text(raw).strip()
+        if len(text) > MAX_ID or not _ID.match(text):
+            raise CellError(
+                f"'{shown(text)}' is not an id: ids have no spaces or quotes and at most "
+                f"{MAX_ID} characters; leave the cell empty for something new",
+                code="INVALID_VALUE",
+            )
+        return text
+    if kind is Kind.TEXT:
+        text = _text(raw)
+        limit = column.max_length
+        if limit is not None and len(text) > limit:
+            raise CellError(
+                f"the text is {len(text)} characters long; the limit is {limit}",
+                code="INVALID_VALUE",
+            )
+        return text.strip() or None
+    if kind is Kind.ENUM:
+        assert column.enum is not None
+        text = _text(raw).strip()
+        for member in column.enum:
+            if member.value == text.upper().replace(" ", "_"):
+                return member
+        allowed = ", ".join(column.allowed)
+        guess = suggest(text.upper(), column.allowed)
+        raise CellError(
+            f"'{shown(text)}' is not a valid {column.name.replace('_', ' ')}; use one of {allowed}",
+            code="INVALID_VALUE",
+            suggestion=guess,
+        )
+    if kind is Kind.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int | float) and raw in (0, 1):
+            return bool(raw)
+        text = _text(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise CellError(f"'{shown(raw)}' is not TRUE or FALSE")
+    if kind is Kind.INTEGER:
+        number = _number(raw)
+        if not float(number).is_integer():
+            raise CellError(f"'{shown(raw)}' is not a whole number")
+        value = int(number)
+        if value < 1:
+            raise CellError(
+                f"{value} is not a position: 1 is the first column", code="INVALID_VALUE"
+            )
+        return value
+    if kind is Kind.CONFIDENCE:
+        text = raw.strip() if isinstance(raw, str) else raw
+        percent = isinstance(text, str) and text.endswith("%")
+        number = _number(text[:-1] if percent else text)
+        if percent:
+            number = number / 100
+        if not 0.0 <= number <= 1.0:
+            raise CellError(
+                f"the confidence must be between 0 and 1 (for example 0.8 or 80%), got "
+                f"{shown(raw)}",
+                code="INVALID_VALUE",
+            )
+        return float(number)
+    if kind is Kind.TIMESTAMP:
+        return _timestamp(raw)
+    raise AssertionError(kind)
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime | date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def _number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise CellError(f"'{shown(raw)}' is not a number")
+    if isinstance(raw, int | float):
+        number = float(raw)
+    else:
+        text = str(raw).strip()
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma, as many locales type it
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError(f"'{shown(raw)}' is not a number") from None
+    if math.isnan(number) or math.isinf(number):
+        raise CellError(f"'{shown(raw)}' is not a number")
+    return number
+
+
+def _tags(raw: Any) -> list[str]:
+    if isinstance(raw, list):
+        items = [_text(item) for item in raw if not is_empty(item)]
+    elif isinstance(raw, dict):
+        raise CellError("expected tags (a list or text separated by ';'), found a map")
+    else:
+        items = _text(raw).split(TAG_SEPARATOR)
+    tags: dict[str, None] = {}
+    for item in items:
+        tag = item.strip()
+        if not tag:
+            continue
+        if len(tag) > check.MAX_TAG:
+            raise CellError(
+                f"the tag '{shown(tag, 30)}' is longer than {check.MAX_TAG} characters; shorten it",
+                code="INVALID_VALUE",
+            )
+        tags.setdefault(tag, None)
+    if len(tags) > check.MAX_TAGS:
+        raise CellError(
+            f"{len(tags)} tags given; at most {check.MAX_TAGS} are allowed", code="INVALID_VALUE"
+        )
+    return list(tags)
+
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _timestamp(raw: Any) -> str:
+    """An ISO 8601 text Neo4j's datetime() reads, keeping every digit of the fraction."""
+    if isinstance(raw, datetime):
+        moment = raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+        return moment.isoformat()
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC).isoformat()
+    text = _text(raw).strip()
+    if not _ISO.match(text):
+        raise CellError(f"'{shown(text)}' is not a date and time; write it as 2024-05-01T09:30:00Z")
+    try:
+        datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise CellError(f"'{shown(text)}' is not a real date and time") from None
+    if "T" not in text and " " not in text:
+        return text + "T00:00:00Z"
+    text = text.replace(" ", "T", 1)
+    if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text):
+        text += "Z"
+    return text
+
+
+def write_cell(column: Column, value: Any, encoding: Encoding) -> Any:
+    """A value as a cell of the given encoding (JSON and YAML keep lists and null)."""
+    if encoding in SPREADSHEET_ENCODINGS:
+        if value is None:
+            return None if encoding is Encoding.XLSX else ""
+        if isinstance(value, list):
+            value = f"{TAG_SEPARATOR} ".join(value)
+        if isinstance(value, bool):
+            return value if encoding is Encoding.XLSX else ("TRUE" if value else "FALSE")
+        if isinstance(value, int | float):
+            return value if encoding is Encoding.XLSX else repr(value)
+        return neutralise(value)
+    return value

@@ -1,0 +1,802 @@
+"""Reading the four encodings as streams of sections and rows, never the whole file at once.
+
+A reader yields ``RawSection``s; each one's ``rows`` is an iterator that reads as it goes
+(openpyxl in read-only mode, the csv module over a decoding stream, an incremental JSON
+parser, YAML events). Readers only see structure; what a cell means is `validate`'s job.
+Problems that stop a file or a section from being read are handed to ``problem``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import yaml
+
+from graph_api.transfer.format import (
+    ABOUT,
+    FORMAT_NAME,
+    SECTIONS,
+    Encoding,
+    Section,
+    normalise_header,
+    section_for,
+    suggest,
+)
+from graph_api.transfer.report import Place, Problem, ProblemCode
+
+# A transformation's SQL can be long; the csv module's default limit is 128 KiB.
+csv.field_size_limit(max(csv.field_size_limit(), 4 * 1024 * 1024))
+
+ProblemSink = Callable[[Problem], None]
+_SECTION_NAMES = [s.name for s in SECTIONS]
+_META_KEYS = {"format", "version", "exported_at", "generated_at", "filters"}
+
+
+@dataclass
+class RawRow:
+    row: int  # as the person sees it: the spreadsheet row (header = 1) or the item number
+    values: list[Any] | dict[str, Any] | Any
+    line: int | None = None
+
+
+@dataclass
+class RawSection:
+    place: Place
+    section: Section | None
+    header: list[Any] | None  # None for JSON and YAML, whose rows carry their own keys
+    header_row: int | None
+    rows: Iterator[RawRow]
+    # Spreadsheet cells may carry formula neutralisation (a leading apostrophe).
+    neutralised: bool = True
+
+
+@dataclass
+class FileInfo:
+    encoding: Encoding
+    version: int | None = None
+    format_name: str | None = None
+    sections: list[str] = field(default_factory=list)
+
+
+class StopFile(Exception):
+    """The file cannot be read further; the problem has been reported."""
+
+
+def detect_encoding(file_name: str, head: bytes) -> Encoding | None:
+    suffix = PurePosixPath(file_name.lower()).suffix
+    by_suffix = {
+        ".xlsx": Encoding.XLSX,
+        ".xlsm": Encoding.XLSX,
+        ".csv": Encoding.CSV,
+        ".zip": Encoding.CSV,
+        ".json": Encoding.JSON,
+        ".yaml": Encoding.YAML,
+        ".yml": Encoding.YAML,
+        ".tsv": Encoding.CSV,
+        ".txt": Encoding.CSV,
+    }
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK"):
+        return Encoding.XLSX  # refined to a CSV zip by read() when it holds no workbook
+    if stripped.startswith(b"{"):
+        return Encoding.JSON
+    return None
+
+
+def read(
+    path: Path, *, file_name: str, encoding: Encoding, problem: ProblemSink, info: FileInfo
+) -> Iterator[RawSection]:
+    with path.open("rb") as probe:
+        head = probe.read(8)
+    if not head:
+        problem(
+            Problem(
+                ProblemCode.EMPTY_FILE,
+                f"The file '{file_name}' is empty; choose the file you filled in.",
+                file=file_name,
+            )
+        )
+        return
+    if encoding is Encoding.XLSX:
+        if head.startswith(b"PK") and not _is_workbook(path):
+            info.encoding = Encoding.CSV
+            yield from _read_csv_zip(path, file_name, problem)
+            return
+        yield from _read_xlsx(path, file_name, head, problem, info)
+    elif encoding is Encoding.CSV:
+        if head.startswith(b"PK"):
+            if _is_workbook(path):
+                problem(
+                    Problem(
+                        ProblemCode.MALFORMED_CSV,
+                        f"The file '{file_name}' is an Excel workbook, not CSV text; import it "
+                        "with the name ending in .xlsx (or choose the format XLSX).",
+                        file=file_name,
+                    )
+                )
+                return
+            yield from _read_csv_zip(path, file_name, problem)
+            return
+        yield from _read_csv_file(path, file_name, problem)
+    elif encoding is Encoding.JSON:
+        yield from _read_json(path, file_name, problem, info)
+    else:
+        yield from _read_yaml(path, file_name, problem, info)
+
+
+# Excel
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return (
+        "xl/workbook.xml" in names
+        or "[Content_Types].xml" in names
+        and any(n.startswith("xl/") for n in names)
+    )
+
+
+def _read_xlsx(
+    path: Path, file_name: str, head: bytes, problem: ProblemSink, info: FileInfo
+) -> Iterator[RawSection]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    looks_like = "CSV or other text" if not head.startswith(b"PK") else "a damaged workbook"
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        problem(
+            Problem(
+                ProblemCode.NOT_A_WORKBOOK,
+                f"The file '{file_name}' is not an Excel workbook (it looks like {looks_like}). "
+                "Save it from your spreadsheet program as 'Excel Workbook (.xlsx)', or import it "
+                "with the name ending in .csv if it is CSV.",
+                file=file_name,
+                value=type(exc).__name__,
+            )
+        )
+        return
+    try:
+        names = list(workbook.sheetnames)
+        if ABOUT in [normalise_header(n) for n in names]:
+            sheet = workbook[names[[normalise_header(n) for n in names].index(ABOUT)]]
+            _read_about(sheet, info)
+        for name in names:
+            if normalise_header(name) == ABOUT:
+                continue
+            sheet = workbook[name]
+            section = section_for(name)
+            place = Place(file_name, section.name if section else name, name)
+            rows = _sheet_rows(sheet)
+            header_row, header = _first_filled(rows)
+            if section is None:
+                if header is None:
+                    continue  # an empty extra sheet (e.g. 'Sheet1') is harmless
+                hint = suggest(normalise_header(name), _SECTION_NAMES)
+                problem(
+                    Problem(
+                        ProblemCode.UNKNOWN_SECTION,
+                        f"The sheet '{name}' is not one Clew reads; its rows were not imported. "
+                        f"Name it after one of the sections ({', '.join(_SECTION_NAMES)})"
+                        + (f". Did you mean '{hint}'?" if hint else ", or delete it."),
+                        file=file_name,
+                        section=name,
+                        suggestion=hint,
+                    )
+                )
+                continue
+            if header is None:
+                continue
+            info.sections.append(section.name)
+            yield RawSection(place, section, header, header_row, rows)
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any) -> Iterator[RawRow]:
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if values and any(v is not None and v != "" for v in values):
+            yield RawRow(number, list(values))
+
+
+def _first_filled(rows: Iterator[RawRow]) -> tuple[int | None, list[Any] | None]:
+    for raw in rows:
+        return raw.row, list(raw.values)  # type: ignore[arg-type]
+    return None, None
+
+
+def _read_about(sheet: Any, info: FileInfo) -> None:
+    for values in sheet.iter_rows(max_row=20, values_only=True):
+        if not values or values[0] is None:
+            continue
+        key = normalise_header(values[0])
+        value = values[1] if len(values) > 1 else None
+        if key == "version":
+            info.version = _version(value)
+        elif key == "format":
+            info.format_name = str(value) if value is not None else None
+
+
+def _version(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return -1
+
+
+# CSV
+
+
+def _decoder_for(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+def _read_csv_file(path: Path, file_name: str, problem: ProblemSink) -> Iterator[RawSection]:
+    label = PurePosixPath(file_name).name
+    yield from _csv_section(lambda: path.open("rb"), label, file_name, problem, from_zip=False)
+
+
+def _read_csv_zip(path: Path, file_name: str, problem: ProblemSink) -> Iterator[RawSection]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        problem(
+            Problem(
+                ProblemCode.UNREADABLE_FILE,
+                f"The file '{file_name}' is not a readable zip archive; zip the CSV files again.",
+                file=file_name,
+            )
+        )
+        return
+    with archive:
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir()
+            and not PurePosixPath(m.filename).name.startswith((".", "__"))
+            and "__MACOSX" not in m.filename
+        ]
+        if not members:
+            problem(
+                Problem(
+                    ProblemCode.EMPTY_FILE,
+                    f"The zip archive '{file_name}' holds no "
+                    "CSV files; put one CSV file per section in it.",
+                    file=file_name,
+                )
+            )
+        for member in members:
+            label = PurePosixPath(member.filename).name
+            if not label.lower().endswith((".csv", ".tsv", ".txt")):
+                problem(
+                    Problem(
+                        ProblemCode.IGNORED_SHEET,
+                        f"'{label}' in the zip archive is not a CSV file and was ignored.",
+                        file=file_name,
+                        section=label,
+                    )
+                )
+                continue
+
+            def opener(member: zipfile.ZipInfo = member) -> IO[bytes]:
+                return archive.open(member)
+
+            yield from _csv_section(opener, label, file_name, problem, from_zip=True)
+
+
+def _csv_section(
+    opener: Callable[[], IO[bytes]],
+    label: str,
+    file_name: str,
+    problem: ProblemSink,
+    *,
+    from_zip: bool,
+) -> Iterator[RawSection]:
+    stem = PurePosixPath(label).stem
+    binary = opener()
+    head = binary.read(4)
+    binary.close()
+    if head.startswith(b"PK"):
+        problem(
+            Problem(
+                ProblemCode.MALFORMED_CSV,
+                f"'{label}' is an Excel workbook or zip archive, not CSV text; import workbooks "
+                "with a name ending in .xlsx.",
+                file=file_name,
+                section=label,
+            )
+        )
+        return
+    encoding = _decoder_for(head)
+    stream = io.TextIOWrapper(opener(), encoding=encoding, errors="strict", newline="")
+    counter = _RowCounter()
+    try:
+        first = stream.readline()
+    except UnicodeDecodeError:
+        stream.close()
+        problem(_encoding_problem(file_name, label, 1))
+        return
+    if not first.strip():
+        stream.close()
+        return
+    delimiter = _delimiter(first)
+    lines = _chain_first(first, stream)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        stream.close()
+        problem(_csv_problem(file_name, label, 1, exc))
+        return
+    section = section_for(stem) or _section_by_header(header)
+    if section is None:
+        stream.close()
+        hint = suggest(normalise_header(stem), _SECTION_NAMES)
+        where = "a zip archive" if from_zip else "a single CSV file"
+        problem(
+            Problem(
+                ProblemCode.UNKNOWN_SECTION,
+                f"Clew cannot tell which section '{label}' holds: in {where}, name each file after "
+                f"its section ({', '.join(n + '.csv' for n in _SECTION_NAMES)})"
+                + (f". Did you mean '{hint}.csv'?" if hint else "."),
+                file=file_name,
+                section=label,
+                suggestion=f"{hint}.csv" if hint else None,
+            )
+        )
+        return
+    place = Place(file_name, section.name, label)
+
+    def rows() -> Iterator[RawRow]:
+        try:
+            for values in reader:
+                counter.row += 1
+                if any(v.strip() for v in values):
+                    yield RawRow(counter.row, values)
+        except UnicodeDecodeError:
+            problem(_encoding_problem(file_name, label, counter.row + 1))
+            raise StopFile() from None
+        except csv.Error as exc:
+            problem(_csv_problem(file_name, label, counter.row + 1, exc))
+            raise StopFile() from None
+        finally:
+            stream.close()
+
+    counter.row = 1
+    yield RawSection(place, section, header, 1, rows())
+
+
+@dataclass
+class _RowCounter:
+    row: int = 0
+
+
+def _chain_first(first: str, stream: IO[str]) -> Iterator[str]:
+    yield first
+    yield from stream
+
+
+def _delimiter(header_line: str) -> str:
+    # Excel writes ';' in locales with a decimal comma, and some tools write tabs.
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _section_by_header(header: list[str]) -> Section | None:
+    names = {normalise_header(h) for h in header}
+    best, score = None, 0.0
+    for section in SECTIONS:
+        wanted = set(section.column_names)
+        overlap = len(names & wanted) / max(len(names), 1)
+        required = all(any(c in names for c in group) for group in section.required_columns)
+        if required and overlap > score:
+            best, score = section, overlap
+    return best if score >= 0.5 else None
+
+
+def _encoding_problem(file_name: str, label: str, row: int) -> Problem:
+    return Problem(
+        ProblemCode.WRONG_ENCODING,
+        f"'{label}' is not UTF-8 text (the first bad character is near row {row}). In your "
+        "spreadsheet program choose 'Save as' > 'CSV UTF-8 (comma delimited)' and import "
+        "that file.",
+        file=file_name,
+        section=label,
+        row=row,
+    )
+
+
+def _csv_problem(file_name: str, label: str, row: int, exc: csv.Error) -> Problem:
+    reason = str(exc)
+    if "NUL" in reason:
+        plain = "it contains a NUL character, so it is probably not a text file"
+    elif "end of data" in reason or "EOF" in reason:
+        plain = 'a quoted value is never closed (a " is missing)'
+    elif "expected" in reason and "after" in reason:
+        plain = 'a quote (") appears inside a value without being doubled'
+    else:
+        plain = reason
+    return Problem(
+        ProblemCode.MALFORMED_CSV,
+        f"Row {row} of '{label}' cannot be read: {plain}. Rows after it were not read; fix "
+        'the quoting there (a " inside a value is written "") and import again.',
+        file=file_name,
+        section=label,
+        row=row,
+        value=reason,
+    )
+
+
+# JSON
+
+
+class _JsonStream:
+    """An incremental reader for a JSON object whose values are arrays of small objects: each
+    item is decoded on its own, so memory holds one item, not the document."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._buffer = ""
+        self._pos = 0
+        self._eof = False
+        self.line = 1
+        self._decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        chunk = self._stream.read(self.CHUNK)
+        if not chunk:
+            self._eof = True
+            return False
+        if self._pos:
+            self._buffer = self._buffer[self._pos :]
+            self._pos = 0
+        self._buffer += chunk
+        return True
+
+    def _advance(self, to: int) -> None:
+        self.line += self._buffer.count("\n", self._pos, to)
+        self._pos = to
+
+    def peek(self) -> str:
+        while True:
+            while self._pos < len(self._buffer) and self._buffer[self._pos] in " \t\r\n":
+                self._advance(self._pos + 1)
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._fill():
+                return ""
+
+    def take(self, expected: str) -> None:
+        char = self.peek()
+        if char != expected:
+            found = f"'{char}'" if char else "the end of the file"
+            raise _JsonError(f"expected '{expected}' but found {found}", self.line)
+        self._advance(self._pos + 1)
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as exc:
+                if self._fill():
+                    continue
+                line = self.line + self._buffer.count("\n", self._pos, exc.pos)
+                raise _JsonError(exc.msg.lower(), line) from None
+            if end == len(self._buffer) and self._fill():
+                continue  # a number may go on in the next chunk
+            self._advance(end)
+            return value
+
+
+class _JsonError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _text_stream(path: Path) -> IO[str]:
+    with path.open("rb") as probe:
+        head = probe.read(4)
+    return io.TextIOWrapper(path.open("rb"), encoding=_decoder_for(head), errors="strict")
+
+
+def _read_json(
+    path: Path, file_name: str, problem: ProblemSink, info: FileInfo
+) -> Iterator[RawSection]:
+    stream = _text_stream(path)
+    parser = _JsonStream(stream)
+
+    def malformed(message: str, line: int) -> Problem:
+        return Problem(
+            ProblemCode.MALFORMED_JSON,
+            f"The JSON in '{file_name}' is malformed at line {line}: {message}. Check for a "
+            "missing comma, quote or bracket there.",
+            file=file_name,
+            line=line,
+            value=message,
+        )
+
+    try:
+        try:
+            if parser.peek() != "{":
+                found = parser.peek()
+                raise _JsonError(
+                    'the document must be an object such as {"tables": [...]}, found '
+                    + (f"'{found}'" if found else "nothing"),
+                    parser.line,
+                )
+            parser.take("{")
+            first = True
+            while True:
+                if parser.peek() == "}":
+                    parser.take("}")
+                    break
+                if not first:
+                    parser.take(",")
+                first = False
+                key_line = parser.line
+                key = parser.value()
+                if not isinstance(key, str):
+                    raise _JsonError("expected a section name in quotes", key_line)
+                parser.take(":")
+                section = section_for(key)
+                if section is None:
+                    value = parser.value()
+                    _json_meta(key, value, key_line, file_name, problem, info)
+                    continue
+                if parser.peek() == "n":
+                    parser.value()  # "tables": null is an empty section
+                    continue
+                place = Place(file_name, section.name, key, unit="Item")
+                info.sections.append(section.name)
+                yield RawSection(
+                    place, section, None, None, _json_items(parser, malformed, problem), False
+                )
+        except _JsonError as exc:
+            problem(malformed(exc.message, exc.line))
+        except UnicodeDecodeError:
+            problem(
+                Problem(
+                    ProblemCode.WRONG_ENCODING,
+                    f"'{file_name}' is not UTF-8 text (near line {parser.line}); save it as UTF-8.",
+                    file=file_name,
+                    line=parser.line,
+                )
+            )
+    finally:
+        stream.close()
+
+
+def _json_items(
+    parser: _JsonStream, malformed: Callable[[str, int], Problem], problem: ProblemSink
+) -> Iterator[RawRow]:
+    number = 0
+    try:
+        parser.take("[")
+        while True:
+            if parser.peek() == "]":
+                parser.take("]")
+                return
+            if number:
+                parser.take(",")
+            number += 1
+            parser.peek()
+            line = parser.line
+            yield RawRow(number, parser.value(), line)
+    except _JsonError as exc:
+        problem(malformed(exc.message, exc.line))
+        raise StopFile() from None
+
+
+def _json_meta(
+    key: str, value: Any, line: int | None, file_name: str, problem: ProblemSink, info: FileInfo
+) -> None:
+    normal = normalise_header(key)
+    if normal == "version":
+        info.version = _version(value)
+    elif normal == "format":
+        info.format_name = str(value)
+    elif normal not in _META_KEYS:
+        hint = suggest(normal, _SECTION_NAMES)
+        problem(
+            Problem(
+                ProblemCode.UNKNOWN_SECTION,
+                f"'{key}' (line {line}) is not a section Clew reads; its content was not imported. "
+                f"The sections are {', '.join(_SECTION_NAMES)}"
+                + (f". Did you mean '{hint}'?" if hint else "."),
+                file=file_name,
+                section=key,
+                line=line,
+                suggestion=hint,
+            )
+        )
+
+
+# YAML
+
+
+def _read_yaml(
+    path: Path, file_name: str, problem: ProblemSink, info: FileInfo
+) -> Iterator[RawSection]:
+    stream = _text_stream(path)
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(stream)
+    events = _YamlEvents(loader)
+    try:
+        try:
+            events.expect(yaml.StreamStartEvent)
+            if events.check(yaml.StreamEndEvent):
+                problem(
+                    Problem(
+                        ProblemCode.EMPTY_FILE, f"The file '{file_name}' is empty.", file=file_name
+                    )
+                )
+                return
+            events.expect(yaml.DocumentStartEvent)
+            if not events.check(yaml.MappingStartEvent):
+                line = events.line()
+                raise _YamlError(
+                    "the document must be a mapping such as 'tables:' followed by a list of rows",
+                    line,
+                )
+            events.expect(yaml.MappingStartEvent)
+            while not events.check(yaml.MappingEndEvent):
+                key_line = events.line()
+                key = events.build()
+                section = section_for(str(key)) if isinstance(key, str) else None
+                if section is None:
+                    value = events.build()
+                    _json_meta(str(key), value, key_line, file_name, problem, info)
+                    continue
+                if not events.check(yaml.SequenceStartEvent):
+                    value = events.build()
+                    if value not in (None, ""):
+                        raise _YamlError(
+                            f"'{key}' must be a list of rows (lines starting with '- ')", key_line
+                        )
+                    continue
+                place = Place(file_name, section.name, str(key), unit="Item")
+                info.sections.append(section.name)
+                yield RawSection(
+                    place, section, None, None, _yaml_items(events, file_name, problem), False
+                )
+        except (_YamlError, yaml.YAMLError) as exc:
+            problem(_yaml_problem(file_name, exc))
+        except UnicodeDecodeError:
+            problem(
+                Problem(
+                    ProblemCode.WRONG_ENCODING,
+                    f"'{file_name}' is not UTF-8 text; save it as UTF-8.",
+                    file=file_name,
+                )
+            )
+    finally:
+        loader.dispose()
+        stream.close()
+
+
+class _YamlError(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _YamlEvents:
+    """Builds plain values from parser events one item at a time (the C parser exposes no
+    composer, and composing the whole document would hold it all in memory)."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+        self._anchors: dict[str, Any] = {}
+
+    def check(self, kind: type) -> bool:
+        return bool(self._loader.check_event(kind))
+
+    def line(self) -> int | None:
+        event = self._loader.peek_event()
+        mark = getattr(event, "start_mark", None)
+        return mark.line + 1 if mark is not None else None
+
+    def expect(self, kind: type) -> Any:
+        if not self._loader.check_event(kind):
+            raise _YamlError(f"unexpected {type(self._loader.peek_event()).__name__}", self.line())
+        return self._loader.get_event()
+
+    def build(self) -> Any:
+        event = self._loader.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self._anchors:
+                raise _YamlError(f"unknown alias *{event.anchor}", event.start_mark.line + 1)
+            return self._anchors[event.anchor]
+        if isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            value = []
+            while not self._loader.check_event(yaml.SequenceEndEvent):
+                value.append(self.build())
+            self._loader.get_event()
+        elif isinstance(event, yaml.MappingStartEvent):
+            value = {}
+            while not self._loader.check_event(yaml.MappingEndEvent):
+                key = self.build()
+                value[key if isinstance(key, str) else str(key)] = self.build()
+            self._loader.get_event()
+        else:
+            raise _YamlError(f"unexpected {type(event).__name__}", event.start_mark.line + 1)
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            self._anchors[anchor] = value
+        return value
+
+    def _scalar(self, event: Any) -> Any:
+        loader = self._loader
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        construct = loader.yaml_constructors.get(tag) or loader.yaml_constructors.get(None)
+        # Called directly, not through construct_object, which would cache every node.
+        return construct(loader, node)
+
+
+def _yaml_items(events: _YamlEvents, file_name: str, problem: ProblemSink) -> Iterator[RawRow]:
+    try:
+        events.expect(yaml.SequenceStartEvent)
+        number = 0
+        while not events.check(yaml.SequenceEndEvent):
+            number += 1
+            line = events.line()
+            yield RawRow(number, events.build(), line)
+        events.expect(yaml.SequenceEndEvent)
+    except (_YamlError, yaml.YAMLError) as exc:
+        problem(_yaml_problem(file_name, exc))
+        raise StopFile() from None
+
+
+def _yaml_problem(file_name: str, exc: Exception) -> Problem:
+    if isinstance(exc, _YamlError):
+        line, reason = exc.line, exc.message
+    else:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+    return Problem(
+        ProblemCode.MALFORMED_YAML,
+        f"The YAML in '{file_name}' is malformed"
+        + (f" at line {line}" if line else "")
+        + f": {reason}. Check the indentation, dashes and quotes there.",
+        file=file_name,
+        line=line,
+        value=str(reason),
+    )
+
+
+def format_name_ok(info: FileInfo) -> bool:
+    return info.format_name in (None, FORMAT_NAME)

@@ -1,0 +1,132 @@
+"""Helpers for import/export tests: files as a person makes them, imports as the service runs
+them, and counts read straight from Neo4j."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from graph_api.services.transfer import ImportJob, ImportMode, ImportOptions, TransferService
+from graph_api.store.client import Store
+from graph_api.transfer.format import Encoding
+from graph_api.transfer.report import Problem
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+GOLDEN = HERE / "golden"
+FIXED_TIME = "2024-06-01T00:00:00+00:00"
+
+
+@pytest.fixture
+def transfer(store: Store) -> TransferService:
+    return TransferService(store, actor="importer")
+
+
+async def run_import(
+    service: TransferService,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING,
+    allow_downgrade: bool = False,
+    batch_size: int = 1000,
+    max_problems: int = 1000,
+) -> ImportJob:
+    job = await service.run(
+        path=path,
+        file_name=path.name,
+        options=ImportOptions(
+            dry_run=dry_run,
+            mode=mode,
+            allow_downgrade=allow_downgrade,
+            batch_size=batch_size,
+            max_problems=max_problems,
+        ),
+    )
+    assert job.failure is None, job.failure
+    assert job.report is not None
+    return job
+
+
+def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def read_workbook(data: bytes) -> dict[str, list[list[Any]]]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return {
+            name: [list(r) for r in book[name].iter_rows(values_only=True)]
+            for name in book.sheetnames
+        }
+    finally:
+        book.close()
+
+
+def read_zip(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {n: archive.read(n).decode("utf-8-sig") for n in archive.namelist()}
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+async def export(service: TransferService, encoding: Encoding, **filters: Any) -> bytes:
+    stream = await service.export(encoding, exported_at=FIXED_TIME, **filters)
+    return b"".join([chunk async for chunk in stream])
+
+
+async def count(store: Store, label: str) -> int:
+    records, _, _ = await store.driver.execute_query(
+        f"MATCH (n:{label}) RETURN count(n) AS n", database_=store.database
+    )
+    return records[0]["n"]
+
+
+async def count_edges(store: Store, level: str | None = None) -> int:
+    records, _, _ = await store.driver.execute_query(
+        "MATCH ()-[r:FLOWS_TO]->() WHERE $level IS NULL OR r.level = $level RETURN count(r) AS n",
+        level=level,
+        database_=store.database,
+    )
+    return records[0]["n"]
+
+
+async def snapshot(store: Store) -> list[Any]:
+    """Everything the catalog holds (no audit, no jobs), to compare before and after."""
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (n) WHERE n:Source OR n:Table OR n:Field "
+        "WITH n ORDER BY n.id RETURN collect(properties(n)) AS nodes",
+        database_=store.database,
+    )
+    edges, _, _ = await store.driver.execute_query(
+        "MATCH (a)-[r]->(b) WHERE type(r) IN ['FLOWS_TO', 'HAS_FIELD', 'CONTAINS'] "
+        "WITH a, r, b ORDER BY a.id, b.id, type(r) "
+        "RETURN collect([a.id, type(r), b.id, properties(r)]) AS edges",
+        database_=store.database,
+    )
+    return json.loads(json.dumps([records[0]["nodes"], edges[0]["edges"]], default=str))
+
+
+def messages(problems: list[Problem]) -> list[str]:
+    return [p.message for p in problems]
+
+
+def by_code(job: ImportJob, code: str) -> list[Problem]:
+    assert job.report is not None
+    return [p for p in job.report.problems if p.code.value == code]

@@ -1,0 +1,225 @@
+"""Import and export over HTTP, as a browser or a script uses them: a multipart upload to
+GraphQL, the job followed live, and streamed downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from graph_api.app import create_app
+from graph_api.settings import Settings
+from graph_api.store.client import Store
+from graph_api.transfer.format import SECTIONS
+from tests.transfer.conftest import DATA, read_workbook, read_zip
+
+JOB = """
+  id status fileName format dryRun mode phase rowsTotal rowsParsed rowsValidated rowsWritten
+  outcome failure
+  report {
+    outcome errorCount warningCount problemsTruncated
+    sections { section rows created updated unchanged skipped implied
+               samples { action row key changes { column before after } } }
+    problemCounts { code severity stage count }
+    problems { severity code message row column value suggestion }
+  }
+"""
+UPLOAD = (
+    "mutation ($file: Upload!, $dry: Boolean!, $mode: ImportMode!) {"
+    " importCatalog(input: {file: $file, dryRun: $dry, mode: $mode, wait: true}) {"
+    " __typename ... on ImportCatalogSuccess { job {" + JOB + "} }"
+    " ... on UserError { code message field } } }"
+)
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def upload(
+    client: TestClient,
+    name: str,
+    content: bytes,
+    *,
+    dry_run: bool = False,
+    mode: str = "ALL_OR_NOTHING",
+    query: str = UPLOAD,
+) -> dict[str, Any]:
+    operations = {"query": query, "variables": {"file": None, "dry": dry_run, "mode": mode}}
+    response = client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (name, io.BytesIO(content), "application/octet-stream")},
+        headers={"X-Clew-User": "dana"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["importCatalog"]
+
+
+def test_upload_previews_then_applies_a_file(client: TestClient) -> None:
+    content = (DATA / "catalog.yaml").read_bytes()
+
+    preview = upload(client, "catalog.yaml", content, dry_run=True)
+
+    job = preview["job"]
+    assert (job["status"], job["dryRun"], job["format"], job["outcome"]) == (
+        "SUCCEEDED",
+        True,
+        "YAML",
+        "PREVIEWED",
+    )
+    assert {s["section"]: s["created"] for s in job["report"]["sections"]} == {
+        "sources": 2,
+        "tables": 3,
+        "fields": 5,
+        "table_lineage": 1,
+        "field_lineage": 2,
+    }
+    assert client.get("/export?format=json").json()["tables"] == []
+
+    applied = upload(client, "catalog.yaml", content)["job"]
+
+    assert applied["outcome"] == "APPLIED" and applied["rowsWritten"] == 13
+    assert applied["phase"] == "DONE" and applied["rowsTotal"] == 14
+    fetched = client.post(
+        "/graphql", json={"query": f'{{ importJob(id: "{applied["id"]}") {{ {JOB} }} }}'}
+    ).json()["data"]["importJob"]
+    assert fetched == applied
+    history = client.post(
+        "/graphql",
+        json={"query": '{ history(entityId: "t-notes") { nodes { actor action comment } } }'},
+    ).json()["data"]["history"]["nodes"]
+    assert history == [
+        {
+            "actor": "dana",
+            "action": "CREATE",
+            "comment": f"Imported from 'catalog.yaml' (job {applied['id']}).",
+        }
+    ]
+
+
+def test_upload_reports_problems_in_plain_words(client: TestClient) -> None:
+    content = b"table,name,nullable\nnowhere,id,maybe\n"
+
+    job = upload(client, "fields.csv", content)["job"]
+
+    report = job["report"]
+    assert job["outcome"] == "NOTHING_APPLIED" and report["errorCount"] == 1
+    assert report["problems"] == [
+        {
+            "severity": "ERROR",
+            "code": "WRONG_TYPE",
+            "row": 2,
+            "column": "nullable",
+            "value": "maybe",
+            "suggestion": None,
+            "message": "Row 2 of 'fields.csv': in the column 'nullable', 'maybe' is not TRUE or FALSE.",
+        }
+    ]
+    assert report["problemCounts"] == [
+        {"code": "WRONG_TYPE", "severity": "ERROR", "stage": "SCHEMA", "count": 1}
+    ]
+
+
+def test_a_file_of_unknown_format_is_refused_at_once(client: TestClient) -> None:
+    result = upload(client, "notes.docx", b"\x00\x01binary")
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == "format"
+    assert "notes.docx" in result["message"]
+
+
+def test_progress_subscription_follows_a_job_to_its_end(client: TestClient) -> None:
+    rows = "\n".join(f"s,t{i}" for i in range(3000))
+    content = f"schema,name\n{rows}\n".encode()
+    query = UPLOAD.replace("wait: true", "wait: false")
+    job = upload(client, "tables.csv", content, query=query)["job"]
+    assert job["status"] in ("QUEUED", "RUNNING", "SUCCEEDED")
+
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": f'subscription {{ importJobProgress(id: "{job["id"]}") '
+                    "{ status phase rowsValidated rowsWritten outcome } }"
+                },
+            }
+        )
+        updates = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message = ws.receive_json()
+            if message["type"] == "complete":
+                break
+            assert message["type"] == "next", message
+            updates.append(message["payload"]["data"]["importJobProgress"])
+    assert updates[-1] == {
+        "status": "SUCCEEDED",
+        "phase": "DONE",
+        "rowsValidated": 3000,
+        "rowsWritten": 3000,
+        "outcome": "APPLIED",
+    }
+    validated = [u["rowsValidated"] for u in updates]
+    assert validated == sorted(validated)
+
+
+def test_export_streams_every_format_with_a_file_name(client: TestClient) -> None:
+    upload(client, "catalog.yaml", (DATA / "catalog.yaml").read_bytes())
+
+    for fmt, kind, suffix in (
+        ("xlsx", "spreadsheetml", "xlsx"),
+        ("csv", "zip", "zip"),
+        ("json", "json", "json"),
+        ("yaml", "yaml", "yaml"),
+    ):
+        with client.stream("GET", f"/export?format={fmt}") as response:
+            assert response.status_code == 200
+            assert kind in response.headers["content-type"]
+            assert response.headers["content-disposition"].endswith(f'.{suffix}"')
+            assert "content-length" not in response.headers  # streamed
+            body = b"".join(response.iter_bytes())
+        if fmt == "xlsx":
+            assert [r[2] for r in read_workbook(body)["tables"][1:]] == [
+                "customer_dim",
+                "notes",
+                "customers",
+            ]
+        elif fmt == "csv":
+            assert sorted(read_zip(body)) == sorted(f"{s.name}.csv" for s in SECTIONS)
+
+    filtered = client.get("/export?format=json&source=warehouse&tables=mart.customer_dim")
+    assert [t["name"] for t in filtered.json()["tables"]] == ["customer_dim"]
+    one = client.get("/export?format=csv&section=fields")
+    assert one.headers["content-type"].startswith("text/csv")
+    assert one.text.lstrip("\ufeff").startswith("source,schema,table,name,")
+
+
+def test_export_refuses_unknown_formats_and_filters(client: TestClient) -> None:
+    bad = client.get("/export?format=pdf")
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "format"
+    unknown = client.get("/export?format=json&source=nope")
+    assert unknown.status_code == 400
+    assert "No source is named 'nope'" in unknown.json()["error"]["message"]
+
+
+def test_the_template_downloads_and_lists_every_column(client: TestClient) -> None:
+    response = client.get("/export/template.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].endswith('clew-import-template.xlsx"')
+    sheets = read_workbook(response.content)
+    for section in SECTIONS:
+        assert sheets[section.name][0] == section.column_names
+        assert len(sheets[section.name]) == 2  # the header and one example row

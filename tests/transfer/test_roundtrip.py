@@ -1,0 +1,221 @@
+"""Export, import, export again: what a person who edits their catalog in files relies on."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from graph_api.services.transfer import TransferService
+from graph_api.store.client import Store
+from graph_api.transfer.format import SECTIONS, Encoding
+from graph_api.transfer.report import Outcome
+from tests.transfer.conftest import (
+    DATA,
+    GOLDEN,
+    csv_rows,
+    export,
+    read_workbook,
+    read_zip,
+    run_import,
+    snapshot,
+    workbook,
+)
+
+UPDATE = os.environ.get("CLEW_UPDATE_GOLDEN") == "1"
+SUFFIX = {Encoding.XLSX: "xlsx", Encoding.CSV: "zip", Encoding.JSON: "json", Encoding.YAML: "yaml"}
+
+
+@pytest.fixture
+async def catalog(transfer: TransferService) -> None:
+    job = await run_import(transfer, DATA / "catalog.yaml")
+    assert job.report is not None
+    assert job.report.outcome is Outcome.APPLIED, job.report.problems
+
+
+def _comparable(encoding: Encoding, data: bytes) -> str:
+    """The export as text a reviewer can diff (a workbook as its cell values)."""
+    if encoding is Encoding.XLSX:
+        return "".join(
+            f"{sheet}!{number}: {json.dumps(row, ensure_ascii=False)}\n"
+            for sheet, rows in read_workbook(data).items()
+            for number, row in enumerate(rows, start=1)
+        )
+    if encoding is Encoding.CSV:
+        members = read_zip(data)
+        return "".join(f"--- {name}\n{text}" for name, text in sorted(members.items()))
+    return data.decode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", list(Encoding), ids=lambda e: e.value)
+async def test_export_of_a_fixed_catalog_matches_its_golden_file(
+    transfer: TransferService, catalog: None, encoding: Encoding
+) -> None:
+    text = _comparable(encoding, await export(transfer, encoding))
+    golden = GOLDEN / f"catalog.{encoding.value}.txt"
+    if UPDATE:
+        golden.write_bytes(text.encode("utf-8"))
+    assert text == golden.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", list(Encoding), ids=lambda e: e.value)
+async def test_export_then_import_changes_nothing(
+    transfer: TransferService, store: Store, catalog: None, encoding: Encoding, tmp_path: Path
+) -> None:
+    before = await snapshot(store)
+    path = tmp_path / f"export.{SUFFIX[encoding]}"
+    path.write_bytes(await export(transfer, encoding))
+
+    job = await run_import(transfer, path)
+
+    report = job.report
+    assert report is not None
+    assert report.error_count == 0 and report.warning_count == 0, report.problems
+    assert report.outcome is Outcome.APPLIED
+    assert {s.section: (s.created, s.updated, s.unchanged) for s in report.sections.values()} == {
+        "sources": (0, 0, 2),
+        "tables": (0, 0, 3),
+        "fields": (0, 0, 5),
+        "table_lineage": (0, 0, 1),  # and one implied edge, which follows the field lineage
+        "field_lineage": (0, 0, 2),
+    }
+    assert report.sections["table_lineage"].implied == 1
+    assert await snapshot(store) == before
+
+
+async def test_a_fresh_catalog_imported_from_an_export_is_the_same_catalog(
+    transfer: TransferService, store: Store, catalog: None, tmp_path: Path
+) -> None:
+    before = await snapshot(store)
+    path = tmp_path / "everything.xlsx"
+    path.write_bytes(await export(transfer, Encoding.XLSX))
+    await store.driver.execute_query(
+        "MATCH (n) WHERE n:Source OR n:Table OR n:Field DETACH DELETE n", database_=store.database
+    )
+
+    job = await run_import(transfer, path)
+
+    assert job.report is not None and job.report.outcome is Outcome.APPLIED
+    # Ids, provenance, confidence, review state, descriptions, tags and timestamps all kept.
+    assert await snapshot(store) == before
+
+
+async def test_formula_like_text_is_neutralised_in_spreadsheets_and_restored_on_import(
+    transfer: TransferService, catalog: None, tmp_path: Path
+) -> None:
+    sheets = read_workbook(await export(transfer, Encoding.XLSX))
+    tables = {row[2]: row for row in sheets["tables"][1:]}
+    assert tables["customer_dim"][4] == '\'=HYPERLINK("http://x") looks like a formula'
+    fields = {row[3]: row for row in sheets["fields"][1:] if row[2] == "notes"}
+    assert fields["body"][8] == "'@mention and +1 are not formulas"
+    lineage = sheets["table_lineage"][2]
+    assert lineage[9] == "''=copied by hand"  # already quoted text gets one more quote
+
+    members = read_zip(await export(transfer, Encoding.CSV))
+    csv_fields = csv_rows(members["fields.csv"])
+    assert ["'-- contact address"] == [
+        r[8] for r in csv_fields if r[3] == "email" and r[2] == "customers"
+    ]
+
+    # JSON needs no neutralising: nothing runs its text.
+    document = json.loads(await export(transfer, Encoding.JSON))
+    assert document["tables"][0]["description"].startswith("=HYPERLINK")
+
+
+async def test_export_then_edit_then_import_applies_exactly_the_edits(
+    transfer: TransferService, store: Store, catalog: None, tmp_path: Path
+) -> None:
+    sheets = read_workbook(await export(transfer, Encoding.XLSX))
+    tables = sheets["tables"]
+    header = tables[0]
+    customers = next(r for r in tables if r[2] == "customers")
+    customers[header.index("description")] = "Every customer we have"
+    customers[header.index("tags")] = "pii; crm; gold"
+    notes = next(r for r in tables if r[2] == "notes")
+    notes[header.index("name")] = "notebook"  # a rename: the id says which table
+    fields = sheets["fields"]
+    fields.append(
+        [
+            "crm",
+            "public",
+            "customers",
+            "phone",
+            "varchar(20)",
+            True,
+            False,
+            None,
+            None,
+            "pii",
+            None,
+            None,
+            None,
+            None,
+        ]
+    )
+    lineage = sheets["table_lineage"]
+    manual = next(r for r in lineage[1:] if r[lineage[0].index("id")] == "e-notes")
+    manual[lineage[0].index("confidence")] = 0.8
+    path = workbook(tmp_path / "edited.xlsx", {k: v for k, v in sheets.items() if k != "about"})
+
+    preview = await run_import(transfer, path, dry_run=True)
+    job = await run_import(transfer, path)
+
+    for result in (preview, job):
+        report = result.report
+        assert report is not None and report.error_count == 0, report.problems
+        assert {s.section: (s.created, s.updated) for s in report.sections.values()} == {
+            "sources": (0, 0),
+            "tables": (0, 2),
+            "fields": (1, 0),
+            "table_lineage": (0, 1),
+            "field_lineage": (0, 0),
+        }
+    assert job.report is not None
+    changes = {
+        s.key: s.changes for s in job.report.sections["tables"].samples if s.action == "updated"
+    }
+    assert changes == {
+        "public.customers": [
+            ("description", "One row per customer", "Every customer we have"),
+            ("tags", ["pii", "crm"], ["pii", "crm", "gold"]),
+        ],
+        "notebook": [("name", "notes", "notebook"), ("qualified_name", "notes", "notebook")],
+    }
+    again = read_workbook(await export(transfer, Encoding.XLSX))
+    assert [r[2] for r in again["tables"][1:]] == ["customer_dim", "notebook", "customers"]
+    phone = [r for r in again["fields"][1:] if r[3] == "phone"]
+    assert phone and phone[0][7] == 3  # placed after the table's last field
+    header = again["table_lineage"][0]
+    edited = next(r for r in again["table_lineage"][1:] if r[header.index("id")] == "e-notes")
+    assert edited[header.index("confidence")] == 0.8
+
+
+async def test_export_filters_by_source_and_exports_one_csv_section(
+    transfer: TransferService, catalog: None
+) -> None:
+    document = json.loads(await export(transfer, Encoding.JSON, sources=["crm"]))
+    assert [s["name"] for s in document["sources"]] == ["crm"]
+    assert [t["name"] for t in document["tables"]] == ["customers"]
+    assert {f["table"] for f in document["fields"]} == {"customers"}
+    # Lineage touching the selection comes along; its other end is named, not exported.
+    assert {e["id"] for e in document["field_lineage"]} == {"e-key", "e-email"}
+    assert document["filters"] == {"sources": ["crm"]}
+
+    tagged = json.loads(await export(transfer, Encoding.JSON, tags=["manual"]))
+    assert [t["name"] for t in tagged["tables"]] == ["notes"]
+    assert tagged["sources"] == []
+
+    single = await export(transfer, Encoding.CSV, section=SECTIONS[1])
+    rows = csv_rows(single.decode("utf-8-sig"))
+    assert rows[0] == SECTIONS[1].column_names and len(rows) == 4
+
+
+async def test_an_unknown_source_filter_is_refused_with_a_suggestion(
+    transfer: TransferService, catalog: None
+) -> None:
+    from graph_api.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="Did you mean 'warehouse'"):
+        await transfer.export(Encoding.JSON, sources=["wharehouse"])
