@@ -52,7 +52,9 @@ async def generate(store: Store, tables: int, layers: int) -> None:
     async with store.driver.session(database=store.database) as session:
         await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
     rows = [
-        {"id": table_id(l, i), "name": f"l{l}_t{i}"} for l in range(layers) for i in range(width)
+        {"id": table_id(layer, i), "name": f"l{layer}_t{i}"}
+        for layer in range(layers)
+        for i in range(width)
     ]
     for start in range(0, len(rows), 10_000):
         await store.driver.execute_query(

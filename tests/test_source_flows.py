@@ -162,9 +162,7 @@ def fetch_edit_save(
     return {"fetched": fetched, "table": table_node}
 
 
-def assert_secret_nowhere(
-    secret: str, session: Session, settings: Settings, logs: str
-) -> None:
+def assert_secret_nowhere(secret: str, session: Session, settings: Settings, logs: str) -> None:
     assert all(secret not in text for text in session.seen)
     assert secret not in logs
     with GraphDatabase.driver(settings.bolt_uri) as driver:
@@ -341,9 +339,7 @@ def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(
         "query ($id: ID!) { table(id: $id) { fields { id name } } }", {"id": table["id"]}
     )["table"]["fields"]
     by_name = {f["name"]: f["id"] for f in ids}
-    session(
-        'mutation ($id: ID!) { deleteField(id: $id) { __typename } }', {"id": by_name["tags"]}
-    )
+    session("mutation ($id: ID!) { deleteField(id: $id) { __typename } }", {"id": by_name["tags"]})
     session(
         'mutation ($id: ID!) { updateField(id: $id, input: {dataType: "text"}) { __typename } }',
         {"id": by_name["email"]},
@@ -376,7 +372,10 @@ def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(
         """mutation ($s: ID!, $input: IntrospectedTableInput!) {
              createTableFromIntrospection(sourceId: $s, input: $input) {
                ... on ApplyIntrospectionSuccess { fields { name dataType description } removedFields } } }""",
-        {"s": source_id, "input": {"name": "customers", "schema": "public", "fields": fields_input}},
+        {
+            "s": source_id,
+            "input": {"name": "customers", "schema": "public", "fields": fields_input},
+        },
     )["createTableFromIntrospection"]
     after = {f["name"]: f for f in applied["fields"]}
     assert after["email"]["dataType"] == columns["email"]["dataType"]

@@ -13,10 +13,10 @@ Errors carry a `FailureReason` and a hint of what to check, and never contain a 
 from __future__ import annotations
 
 import abc
-from urllib.parse import unquote, urlsplit
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
+from urllib.parse import unquote, urlsplit
 
 from graph_api.models import SourceType, TableKind
 

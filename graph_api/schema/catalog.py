@@ -12,18 +12,17 @@ from graph_api.errors import ClewError, ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     Connection,
-    Edge,
     NotFoundErrorType,
-    PageInfo,
     ValidationErrorType,
     given_fields,
     page_size,
+    requested_page_size,
+    to_connection,
     user_error,
 )
 from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
-from graph_api.store.pagination import encode_cursor
 from graph_api.store.search import SearchRepository
 from graph_api.store.tables import TableRepository
 
@@ -160,17 +159,7 @@ class SearchHit:
 
 
 def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
-    edges = [
-        Edge(cursor=encode_cursor(t.qualified_name, t.id), node=TableNode.from_model(t))
-        for t in page.items
-    ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-        ),
-        total_count=page.total_count,
-    )
+    return to_connection(page, key=lambda t: (t.qualified_name, t.id), node=TableNode.from_model)
 
 
 @strawberry.type
@@ -196,7 +185,7 @@ class CatalogQuery:
         text: str | None = None,
     ) -> Connection[TableNode]:
         settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = requested_page_size(first, settings)
         if manual_only and source_id is not None:
             raise ValidationError(
                 "Use either sourceId or manualOnly: a manual table has no source.",
@@ -246,21 +235,11 @@ class CatalogQuery:
         after: str | None = None,
     ) -> Connection[Change]:
         settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = requested_page_size(first, settings)
         page = await AuditRepository(info.context.store).history(
             entity_id=str(entity_id), first=size, after=after
         )
-        edges = [
-            Edge(cursor=encode_cursor(c.at.isoformat(), c.id), node=Change.from_model(c))
-            for c in page.items
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total_count,
-        )
+        return to_connection(page, key=lambda c: (c.at.isoformat(), c.id), node=Change.from_model)
 
 
 @strawberry.type

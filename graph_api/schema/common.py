@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from graph_api import errors
-from graph_api.store.pagination import check_page_size
+from graph_api.models import Page
+from graph_api.settings import Settings
+from graph_api.store.pagination import check_page_size, encode_cursor
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 ErrorCode = strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
 
@@ -82,6 +86,25 @@ def user_error(exc: errors.ClewError) -> AnyUserError:
 
 def page_size(first: int | None, *, default: int, maximum: int) -> int:
     return check_page_size(default if first is None else first, maximum=maximum)
+
+
+def requested_page_size(first: int | None, settings: Settings) -> int:
+    return page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+
+
+def to_connection(
+    page: Page[M], *, key: Callable[[M], Sequence[str]], node: Callable[[M], T]
+) -> Connection[T]:
+    """A page of domain objects as a GraphQL connection; `key` gives the sort key the
+    repository pages by, which becomes each edge's cursor."""
+    edges = [Edge(cursor=encode_cursor(*key(item)), node=node(item)) for item in page.items]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total_count,
+    )
 
 
 def given_fields(obj: Any, renames: dict[str, str] | None = None) -> dict[str, Any]:

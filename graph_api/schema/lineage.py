@@ -14,7 +14,7 @@ from graph_api.schema.common import (
     NotFoundErrorType,
     PageInfo,
     ValidationErrorType,
-    page_size,
+    requested_page_size,
     user_error,
 )
 from graph_api.schema.lineage_types import (
@@ -217,7 +217,7 @@ class LineageQuery:
         after: str | None = None,
     ) -> ReviewQueue:
         settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = requested_page_size(first, settings)
         _check_confidence(min_confidence, "minConfidence")
         _check_confidence(max_confidence, "maxConfidence")
         cursor = None

@@ -17,18 +17,17 @@ from graph_api.schema.catalog import FieldInput
 from graph_api.schema.common import (
     ConflictErrorType,
     Connection,
-    Edge,
     NotFoundErrorType,
-    PageInfo,
     ValidationErrorType,
     given_fields,
     page_size,
+    requested_page_size,
+    to_connection,
     user_error,
 )
 from graph_api.schema.types import FieldNode, SourceNode, SourceType, TableKind, TableNode
 from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
-from graph_api.store.pagination import encode_cursor
 from graph_api.store.sources import ConnectionTestRepository, SourceRepository
 
 FailureReason = strawberry.enum(
@@ -313,22 +312,12 @@ class SourceQuery:
         active: bool | None = None,
     ) -> Connection[SourceNode]:
         settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = requested_page_size(first, settings)
         page = await SourceRepository(info.context.store).list(
             first=size, after=after, type=type, active=active
         )
         info.context.loaders.prime_sources(page.items)
-        edges = [
-            Edge(cursor=encode_cursor(s.name, s.id), node=SourceNode.from_model(s))
-            for s in page.items
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total_count,
-        )
+        return to_connection(page, key=lambda s: (s.name, s.id), node=SourceNode.from_model)
 
     @strawberry.field(description="Connection tests and introspections of a source, newest first.")
     async def connection_tests(
@@ -340,23 +329,12 @@ class SourceQuery:
         after: str | None = None,
     ) -> Connection[ConnectionTestResult]:
         settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = requested_page_size(first, settings)
         page = await ConnectionTestRepository(info.context.store).list(
             source_id=str(source_id), operation=operation, first=size, after=after
         )
-        edges = [
-            Edge(
-                cursor=encode_cursor(r.at.isoformat(), r.id),
-                node=ConnectionTestResult.from_model(r),
-            )
-            for r in page.items
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=page.total_count,
+        return to_connection(
+            page, key=lambda r: (r.at.isoformat(), r.id), node=ConnectionTestResult.from_model
         )
 
     @strawberry.field(description="Tables, views or collections the source offers (bounded).")

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
-from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
+from graph_api.events import Broker
 from graph_api.models import Field, Table, TableKind, qualified_name
 from graph_api.services import validation as check
+from graph_api.services.changes import record_changes
 from graph_api.services.lineage import LineageChanges, LineageService
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
@@ -122,18 +123,9 @@ class CatalogService:
         self.audit = AuditRepository(store)
 
     async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
-        await self.audit.record(tx, actor=self._actor, changes=list(changes))
-        broker = self._broker
-        if broker is not None:
-            events = [
-                CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes
-            ]
-
-            def publish() -> None:
-                for event in events:
-                    broker.publish(CATALOG_TOPIC, event)
-
-            tx.after_commit.append(publish)
+        await record_changes(
+            tx, list(changes), audit=self.audit, actor=self._actor, broker=self._broker
+        )
 
     # Tables
 

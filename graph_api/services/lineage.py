@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
-from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
+from graph_api.events import Broker
 from graph_api.models import (
     DEFAULT_CONFIDENCE,
     LineageEdge,
@@ -28,6 +28,7 @@ from graph_api.models import (
     TransformationType,
 )
 from graph_api.services import validation as check
+from graph_api.services.changes import record_changes
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.lineage import Endpoint, LineageRepository
@@ -129,18 +130,7 @@ class LineageService:
         self.audit = AuditRepository(store)
 
     async def _audit(self, tx: Tx, changes: list[ChangeDraft]) -> None:
-        await self.audit.record(tx, actor=self._actor, changes=changes)
-        broker = self._broker
-        if broker is not None and changes:
-            events = [
-                CatalogEvent(c.entity_type, c.entity_id, c.action, self._actor) for c in changes
-            ]
-
-            def publish() -> None:
-                for event in events:
-                    broker.publish(CATALOG_TOPIC, event)
-
-            tx.after_commit.append(publish)
+        await record_changes(tx, changes, audit=self.audit, actor=self._actor, broker=self._broker)
 
     # Creating
 

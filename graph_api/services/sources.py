@@ -26,7 +26,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.connectors.registry import create_connector
 from graph_api.errors import ClewError, NotFoundError, ValidationError
-from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
+from graph_api.events import Broker
 from graph_api.models import (
     CONNECTION_SETTINGS,
     ConnectionSettings,
@@ -40,6 +40,7 @@ from graph_api.models import (
 from graph_api.secrets import SecretBox, SecretDecryptionError
 from graph_api.services import validation as check
 from graph_api.services.catalog import CatalogService, TableDraft
+from graph_api.services.changes import record_changes
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.sources import (
@@ -306,9 +307,8 @@ class SourceService:
         self.tests = ConnectionTestRepository(store)
         self.audit = AuditRepository(store)
 
-    def _publish(self, tx: Tx, change: ChangeDraft) -> None:
-        event = CatalogEvent(change.entity_type, change.entity_id, change.action, self._actor)
-        tx.after_commit.append(lambda: self._broker.publish(CATALOG_TOPIC, event))
+    async def _record_change(self, tx: Tx, change: ChangeDraft) -> None:
+        await record_changes(tx, [change], audit=self.audit, actor=self._actor, broker=self._broker)
 
     # CRUD
 
@@ -337,8 +337,7 @@ class SourceService:
         async def work(tx: Tx) -> Source:
             source = await self.sources.create(tx, props=props)
             change = ChangeDraft(source.id, "SOURCE", "CREATE", after=_public_state(source))
-            await self.audit.record(tx, actor=self._actor, changes=[change])
-            self._publish(tx, change)
+            await self._record_change(tx, change)
             return source
 
         return await self._store.transaction(work)
@@ -392,8 +391,7 @@ class SourceService:
                 after=_public_state(source),
                 comment="Credentials changed." if secrets else None,
             )
-            await self.audit.record(tx, actor=self._actor, changes=[change])
-            self._publish(tx, change)
+            await self._record_change(tx, change)
             tx.after_commit.append(lambda: self._pool.discard(source_id))
             return source
 
@@ -408,8 +406,7 @@ class SourceService:
                 )
             source = Source.from_record(row["source"])
             change = ChangeDraft(source.id, "SOURCE", "DELETE", before=_public_state(source))
-            await self.audit.record(tx, actor=self._actor, changes=[change])
-            self._publish(tx, change)
+            await self._record_change(tx, change)
             tx.after_commit.append(lambda: self._pool.discard(source_id))
             return source, row["table_ids"]
 
