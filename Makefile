@@ -49,8 +49,9 @@ schema: install
 	$(BIN)/clew export-schema
 
 lint: install
-	$(BIN)/ruff check graph_api tests
-	$(BIN)/ruff format --check graph_api tests
+	$(BIN)/ruff check graph_api tests benchmarks
+	$(BIN)/ruff format --check graph_api tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	-$(BIN)/clew neo4j stop

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ class Broker:
     def subscriber_count(self, topic: str) -> int:
         return len(self._subscribers.get(topic, ()))
 
-    async def subscribe(self, topic: str) -> AsyncIterator[Any]:
+    async def subscribe(self, topic: str) -> AsyncGenerator[Any, None]:
         queue: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         self._subscribers[topic].add(queue)
         try:

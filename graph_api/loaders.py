@@ -100,8 +100,8 @@ class Loaders:
             source=_loader(sources.get_many),
             table=_loader(tables.get_many),
             field=_loader(fields.get_many),
-            fields_of_table=_loader(fields.by_tables, missing=[]),
-            tables_of_source=_loader(tables_of, missing=[]),
+            fields_of_table=_loader(fields.by_tables, missing=list[Field]()),
+            tables_of_source=_loader(tables_of, missing=list[Table]()),
             lineage_edge=_loader(lineage.get_many),
             lineage=_lineage_loader(lineage),
         )

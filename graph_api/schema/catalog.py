@@ -191,7 +191,7 @@ class CatalogQuery:
                 "Use either sourceId or manualOnly: a manual table has no source.",
                 field="manualOnly",
             )
-        page = await TableRepository(info.context.store).list(
+        page = await TableRepository(info.context.store).page(
             first=size,
             after=after,
             source_id=str(source_id) if source_id is not None else None,

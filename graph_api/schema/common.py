@@ -15,7 +15,10 @@ from graph_api.store.pagination import check_page_size, encode_cursor
 T = TypeVar("T")
 M = TypeVar("M")
 
-ErrorCode = strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
+ErrorCode = errors.ErrorCode
 
 
 @strawberry.type(description="Where a page ends and whether another follows.")

@@ -36,10 +36,13 @@ from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_n
 from graph_api.store.lineage import LineageRepository
 from graph_api.store.pagination import decode_cursor, encode_cursor
 
-OnDuplicate = strawberry.enum(
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(
     service.OnDuplicate,
     description="What to do when an edge already connects the two nodes.",
 )
+OnDuplicate = service.OnDuplicate
 
 
 @strawberry.input(description="One lineage edge, from upstream (source of the data) to downstream.")

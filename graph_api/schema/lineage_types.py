@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph_api import models
 from graph_api.context import Info
@@ -14,23 +15,31 @@ from graph_api.services.lineage import Outcome as OutcomeEnum
 from graph_api.services.traversal import Traversal
 from graph_api.store.lineage import TraversalFilter
 
-LineageSource = strawberry.enum(
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(
     models.LineageSource,
     description="Where an edge came from: INFERRED by a tool, declared MANUAL by a person, or "
     "APPROVED by a steward.",
 )
-ReviewState = strawberry.enum(models.ReviewState, description="Where an edge is in review.")
-TransformationType = strawberry.enum(
-    models.TransformationType, description="How the downstream data is derived."
-)
-LineageLevel = strawberry.enum(models.LineageLevel, description="Table- or field-level lineage.")
-Direction = strawberry.enum(models.Direction)
-Outcome = strawberry.enum(OutcomeEnum, description="What happened to one submitted edge.")
-ChangeType = strawberry.enum(lineage_views.ChangeType)
-Severity = strawberry.enum(
+LineageSource = models.LineageSource
+strawberry.enum(models.ReviewState, description="Where an edge is in review.")
+ReviewState = models.ReviewState
+strawberry.enum(models.TransformationType, description="How the downstream data is derived.")
+TransformationType = models.TransformationType
+strawberry.enum(models.LineageLevel, description="Table- or field-level lineage.")
+LineageLevel = models.LineageLevel
+strawberry.enum(models.Direction)
+Direction = models.Direction
+strawberry.enum(OutcomeEnum, description="What happened to one submitted edge.")
+Outcome = OutcomeEnum
+strawberry.enum(lineage_views.ChangeType)
+ChangeType = lineage_views.ChangeType
+strawberry.enum(
     lineage_views.Severity,
     description="BREAKING: will fail. REVIEW: may be affected, depending on the transformation.",
 )
+Severity = lineage_views.Severity
 
 if TYPE_CHECKING:
     from graph_api.schema.types import FieldNode, TableNode
@@ -257,7 +266,7 @@ class LineageGraph:
                     depth=n.depth,
                     parent_id=strawberry.ID(n.parent_id) if n.parent_id else None,
                     has_more=n.has_more,
-                    data=n.data,
+                    data=cast(JSON, n.data),
                 )
                 for n in graph.nodes
             ],

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph_api import models
 from graph_api.connectors.base import FailureReason as FailureReasonEnum
@@ -30,9 +31,10 @@ from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
 from graph_api.store.sources import ConnectionTestRepository, SourceRepository
 
-FailureReason = strawberry.enum(
-    FailureReasonEnum, description="Why a connection test or introspection failed."
-)
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(FailureReasonEnum, description="Why a connection test or introspection failed.")
+FailureReason = FailureReasonEnum
 
 SECRET_FIELDS = {"password": "password", "api_key": "api_key", "uri": "uri"}
 
@@ -237,7 +239,10 @@ class IntrospectedTable:
             columns_changed=[
                 ColumnDifference(
                     name=d.name,
-                    changes={k: {"catalog": a, "database": b} for k, (a, b) in d.changes.items()},
+                    changes=cast(
+                        JSON,
+                        {k: {"catalog": a, "database": b} for k, (a, b) in d.changes.items()},
+                    ),
                 )
                 for d in result.changed
             ],
@@ -313,7 +318,7 @@ class SourceQuery:
     ) -> Connection[SourceNode]:
         settings = info.context.settings
         size = requested_page_size(first, settings)
-        page = await SourceRepository(info.context.store).list(
+        page = await SourceRepository(info.context.store).page(
             first=size, after=after, type=type, active=active
         )
         info.context.loaders.prime_sources(page.items)
@@ -330,7 +335,7 @@ class SourceQuery:
     ) -> Connection[ConnectionTestResult]:
         settings = info.context.settings
         size = requested_page_size(first, settings)
-        page = await ConnectionTestRepository(info.context.store).list(
+        page = await ConnectionTestRepository(info.context.store).page(
             source_id=str(source_id), operation=operation, first=size, after=after
         )
         return to_connection(

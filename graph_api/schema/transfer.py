@@ -32,22 +32,32 @@ from graph_api.transfer import report as rpt
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 _CHUNK = 1 << 20
 
-TransferFormat = strawberry.enum(
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(
     fmt.Encoding,
     name="TransferFormat",
     description="An encoding of the interchange format (docs/interchange-format.md).",
 )
-ImportMode = strawberry.enum(
+TransferFormat = fmt.Encoding
+strawberry.enum(
     service.ImportMode,
     description="ALL_OR_NOTHING: any error and nothing is written. SKIP_INVALID: valid rows "
     "are written, invalid rows are reported and skipped.",
 )
-ImportJobStatus = strawberry.enum(service.JobStatus, name="ImportJobStatus")
-ImportPhase = strawberry.enum(service.Phase, name="ImportPhase")
-ImportOutcome = strawberry.enum(rpt.Outcome, name="ImportOutcome")
-ImportProblemSeverity = strawberry.enum(rpt.Severity, name="ImportProblemSeverity")
-ImportProblemStage = strawberry.enum(rpt.Stage, name="ImportProblemStage")
-ImportProblemCode = strawberry.enum(rpt.ProblemCode, name="ImportProblemCode")
+ImportMode = service.ImportMode
+strawberry.enum(service.JobStatus, name="ImportJobStatus")
+ImportJobStatus = service.JobStatus
+strawberry.enum(service.Phase, name="ImportPhase")
+ImportPhase = service.Phase
+strawberry.enum(rpt.Outcome, name="ImportOutcome")
+ImportOutcome = rpt.Outcome
+strawberry.enum(rpt.Severity, name="ImportProblemSeverity")
+ImportProblemSeverity = rpt.Severity
+strawberry.enum(rpt.Stage, name="ImportProblemStage")
+ImportProblemStage = rpt.Stage
+strawberry.enum(rpt.ProblemCode, name="ImportProblemCode")
+ImportProblemCode = rpt.ProblemCode
 
 
 def _text(value: Any) -> str | None:

@@ -44,8 +44,12 @@ def _lineage_key(
     )
 
 
-TableKind = strawberry.enum(models.TableKind, description="What a table-like object is.")
-SourceType = strawberry.enum(models.SourceType, description="The kind of database a source is.")
+# strawberry.enum registers the GraphQL enum on the class itself, so annotations
+# below use the domain enums directly.
+strawberry.enum(models.TableKind, description="What a table-like object is.")
+TableKind = models.TableKind
+strawberry.enum(models.SourceType, description="The kind of database a source is.")
+SourceType = models.SourceType
 
 
 MASK = "******"

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -96,7 +97,7 @@ def _timeout(value: Any, *, field: str, low: float, high: float) -> float | None
 
 
 def validate_connection(
-    source_type: SourceType, settings: dict[str, Any], secrets: dict[str, str | None]
+    source_type: SourceType, settings: Mapping[str, Any], secrets: Mapping[str, str | None]
 ) -> dict[str, Any]:
     """Checks the merged connection settings of one source type; returns them cleaned.
     Messages name the input field, as the GraphQL client sent it."""

@@ -112,7 +112,7 @@ class Store:
         commands cannot share a transaction with writes."""
         self.statements_sent += 1
         async with self.driver.session(database=self.database) as session:
-            result = await session.run(statement)  # type: ignore[arg-type]
+            result = await session.run(statement)
             await result.consume()
 
     async def close(self) -> None:

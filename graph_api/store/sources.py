@@ -28,11 +28,11 @@ class SourceRepository:
         rows = await self._store.read("sources/get_by_ids", ids=ids)
         return {row["source"]["id"]: Source.from_record(row["source"]) for row in rows}
 
-    async def list(
+    async def page(
         self, *, first: int, after: str | None, type: SourceType | None, active: bool | None
     ) -> Page[Source]:
         after_name, after_id = decode_cursor(after)
-        filters = {"type": type.value if type else None, "active": active}
+        filters: dict[str, Any] = {"type": type.value if type else None, "active": active}
         rows = await self._store.read(
             "sources/list", **filters, after_name=after_name, after_id=after_id, limit=first + 1
         )
@@ -104,7 +104,7 @@ class ConnectionTestRepository:
         rows = await self._store.write("sources/record_test", record=record)
         return ConnectionTestRecord.from_record(rows[0]["record"])
 
-    async def list(
+    async def page(
         self, *, source_id: str, operation: str | None, first: int, after: str | None
     ) -> Page[ConnectionTestRecord]:
         after_at, after_id = decode_cursor(after)

@@ -38,7 +38,7 @@ class TableRepository:
         rows = await self._store.read("tables/get_by_ids", ids=ids)
         return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
 
-    async def list(
+    async def page(
         self,
         *,
         first: int,

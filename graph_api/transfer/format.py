@@ -147,7 +147,7 @@ def _lineage_columns(level: str) -> tuple[Column, ...]:
 def _endpoint_columns(role: str, *, with_field: bool) -> tuple[Column, ...]:
     example_table = "orders" if role == "upstream" else "revenue"
     example_schema = "sales" if role == "upstream" else "mart"
-    columns = (
+    columns: tuple[Column, ...] = (
         Column(
             f"{role}_source",
             Kind.OPTIONAL_NAME,

@@ -216,7 +216,7 @@ def _sheet_rows(sheet: Any) -> Iterator[RawRow]:
 
 def _first_filled(rows: Iterator[RawRow]) -> tuple[int | None, list[Any] | None]:
     for raw in rows:
-        return raw.row, list(raw.values)  # type: ignore[arg-type]
+        return raw.row, list(raw.values)
     return None, None
 
 

@@ -347,6 +347,7 @@ class _SectionChecker:
             self._header()
         for raw in self.raw.rows:
             self.last_row = raw.row
+            values: dict[str, Any] | None
             if tabular:
                 values = self._from_cells(raw)
             else:
