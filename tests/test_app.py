@@ -180,3 +180,20 @@ def test_subscriptions_serve_several_clients_and_clean_up(client: TestClient) ->
 def test_start_up_stops_without_an_encryption_key(settings: Settings) -> None:
     with pytest.raises(SecretKeyError, match="CLEW_SECRET_KEYS"):
         create_app(replace(settings, secret_keys=()))
+
+
+def test_subscription_errors_are_shaped_like_any_other(client: TestClient) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": 'subscription { importJobProgress(id: "nope") { status } }'},
+            }
+        )
+        message = ws.receive_json()
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert "nope" in errors[0]["message"]

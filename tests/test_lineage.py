@@ -273,3 +273,66 @@ async def test_history_of_an_edge_approved_then_deleted(
     ]
     assert nodes[0]["before"]["lineage_source"] == "APPROVED"
     assert nodes[1]["comment"] == "ok"
+
+
+async def test_concurrent_declarations_make_one_edge(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    import asyncio
+
+    c, s = pipeline["customers"], pipeline["stg"]
+    results = await asyncio.gather(
+        lineage(gql, "FIELD", [edge(c["email"], s["email"])], on_duplicate="SKIP"),
+        lineage(gql, "FIELD", [edge(c["name"], s["name"])], on_duplicate="SKIP"),
+        lineage(gql, "TABLE", [edge(c["id"], s["id"])], on_duplicate="SKIP"),
+        lineage(gql, "TABLE", [edge(c["id"], s["id"])], on_duplicate="SKIP"),
+    )
+    assert all(r["__typename"] == "LineageChangeSuccess" for r in results)
+    graph = await gql(
+        "query ($id: ID!) { lineageGraph(rootId: $id, direction: DOWNSTREAM) { edges { level } } }",
+        {"id": c["id"]},
+    )
+    assert [e["level"] for e in graph["lineageGraph"]["edges"]] == ["TABLE"]
+
+
+async def test_a_stewards_verdict_on_an_implied_edge_stands(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    first = await lineage(gql, "FIELD", [edge(c["email"], s["email"], lineageSource="INFERRED")])
+    implied_id = first["impliedTableEdgesCreated"][0]
+    await gql(
+        "mutation ($ids: [ID!]!) { approveLineage(ids: $ids) { __typename } }",
+        {"ids": [implied_id]},
+        actor="steward",
+    )
+    await lineage(gql, "FIELD", [edge(c["name"], s["name"], lineageSource="INFERRED")])
+    data = await gql(
+        "query ($id: ID!) { lineageEdge(id: $id) { lineageSource reviewState reviewedBy } }",
+        {"id": implied_id},
+    )
+    assert data["lineageEdge"] == {
+        "lineageSource": "APPROVED",
+        "reviewState": "APPROVED",
+        "reviewedBy": "steward",
+    }
+
+
+async def test_editing_a_field_edge_updates_its_implied_table_edge(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(gql, "FIELD", [edge(c["email"], s["email"], confidence=0.9)])
+    field_edge = created["results"][0]["edge"]["id"]
+    implied_id = created["impliedTableEdgesCreated"][0]
+    await gql(
+        "mutation ($id: ID!) { updateLineage(id: $id, input: {confidence: 0.3}) { __typename } }",
+        {"id": field_edge},
+    )
+    data = await gql(
+        "query ($id: ID!) { lineageEdge(id: $id) { confidence } history(entityId: $id) "
+        "{ nodes { action comment } } }",
+        {"id": implied_id},
+    )
+    assert data["lineageEdge"]["confidence"] == 0.3
+    assert data["history"]["nodes"][0]["action"] == "UPDATE"

@@ -17,7 +17,10 @@ WITH pair, a, b, live, confidence, te, provenance,
      CASE
        WHEN te IS NULL AND live > 0 THEN 'CREATE'
        WHEN te IS NOT NULL AND NOT coalesce(te.explicit, true) AND live = 0 THEN 'DELETE'
+       // A steward's verdict on an implied edge stands: its provenance and review state are
+       // only recomputed while nobody has reviewed it.
        WHEN te IS NOT NULL AND NOT coalesce(te.explicit, true)
+            AND NOT te.review_state IN ['APPROVED', 'REJECTED']
             AND (te.lineage_source <> provenance OR te.confidence <> confidence) THEN 'UPDATE'
        ELSE 'NONE'
      END AS action
@@ -36,4 +39,5 @@ FOREACH (_ IN CASE WHEN action = 'UPDATE' THEN [1] ELSE [] END |
       te.review_state = CASE provenance WHEN 'APPROVED' THEN 'APPROVED' WHEN 'MANUAL' THEN 'NOT_REQUIRED' ELSE 'PENDING' END,
       te.updated_at = datetime())
 RETURN action, CASE action WHEN 'CREATE' THEN pair.new_id ELSE before.id END AS id,
-       before, pair.upstream_id AS upstream_id, pair.downstream_id AS downstream_id
+       before, provenance, confidence,
+       pair.upstream_id AS upstream_id, pair.downstream_id AS downstream_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -53,7 +54,16 @@ def _shape(error: GraphQLError) -> GraphQLError:
 class ShapeErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            result.errors = [_shape(e) for e in errors]
+        _shape_result(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Each subscription frame passes here before it is sent; on_operation would be too late.
+        _shape_result(result)
+        yield
+
+
+def _shape_result(result: Any) -> None:
+    errors = getattr(result, "errors", None)
+    if result is not None and errors:
+        # Shaping twice is harmless: a shaped error has no original error left.
+        result.errors = [_shape(e) for e in errors]

@@ -18,7 +18,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from graph_api.context import Info
-from graph_api.errors import ClewError, ValidationError
+from graph_api.errors import ClewError, NotFoundError, ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,
@@ -405,7 +405,10 @@ class TransferSubscription:
         try:
             job = await transfer.job(job_id)
             if job is None:
-                raise ValidationError(f"No import job has the id '{job_id}'.", field="id")
+                raise NotFoundError(
+                    f"No import job has the id '{job_id}'; check the id returned by importCatalog.",
+                    field="id",
+                )
             yield ImportJobNode.from_model(job)
             while not job.finished:
                 done, _ = await asyncio.wait({pending}, timeout=2.0)

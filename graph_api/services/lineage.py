@@ -186,6 +186,7 @@ class LineageService:
 
         async def work(tx: Tx) -> LineageChanges:
             ids = sorted({i for d in drafts for i in (d.upstream_id, d.downstream_id)})
+            await self.repo.lock(tx, level, ids)
             ends = await self.repo.endpoints(tx, ids)
             for index, draft in enumerate(drafts):
                 self._check_ends(level, ends, draft, index)
@@ -323,6 +324,7 @@ class LineageService:
         audit: list[ChangeDraft],
     ) -> None:
         pairs = sorted({(u, d) for u, d in table_pairs if u and d and u != d})
+        await self.repo.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
         rows = await self.repo.refresh_implied(
             tx,
             [{"upstream_id": u, "downstream_id": d, "new_id": str(uuid.uuid4())} for u, d in pairs],
@@ -354,6 +356,21 @@ class LineageService:
                         "DELETE",
                         before=row["before"],
                         comment="No field lineage left between the tables.",
+                    )
+                )
+            elif row["action"] == "UPDATE":
+                audit.append(
+                    ChangeDraft(
+                        row["id"],
+                        "LINEAGE",
+                        "UPDATE",
+                        before=row["before"],
+                        after={
+                            **row["before"],
+                            "lineage_source": row["provenance"],
+                            "confidence": row["confidence"],
+                        },
+                        comment="Follows the field lineage beneath it.",
                     )
                 )
 
@@ -396,18 +413,24 @@ class LineageService:
             if not before.explicit and before.level is LineageLevel.TABLE:
                 update["explicit"] = True  # edited by a person: now declared, not implied
             [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
-            await self._audit(
-                tx,
-                [
-                    ChangeDraft(
-                        edge_id,
-                        "LINEAGE",
-                        "UPDATE",
-                        before=_edge_state(before),
-                        after=_edge_state(edge),
-                    )
-                ],
-            )
+            audit = [
+                ChangeDraft(
+                    edge_id,
+                    "LINEAGE",
+                    "UPDATE",
+                    before=_edge_state(before),
+                    after=_edge_state(edge),
+                )
+            ]
+            if edge.level is LineageLevel.FIELD:
+                ends = await self.repo.endpoints(tx, [edge.upstream_id, edge.downstream_id])
+                await self.refresh_implied(
+                    tx,
+                    [(ends[edge.upstream_id].table_id, ends[edge.downstream_id].table_id)],
+                    LineageChanges(),
+                    audit,
+                )
+            await self._audit(tx, audit)
             return edge
 
         return await self._store.transaction(work)

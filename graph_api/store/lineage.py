@@ -58,6 +58,10 @@ class LineageRepository:
         )
         return {r["id"]: Endpoint(r["id"], r["kind"], r["name"], r["table_id"]) for r in rows}
 
+    async def lock(self, tx: Tx, level: LineageLevel, ids: list[str]) -> None:
+        if ids:
+            await tx.run("lineage/lock_nodes", slots={"node": level}, ids=sorted(set(ids)))
+
     async def between(
         self, tx: Tx, level: LineageLevel, pairs: list[Pair]
     ) -> dict[Pair, LineageEdge]:
