@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -127,10 +127,15 @@ async def _migrate_until_ready(app: Starlette) -> None:
             app.state.migrated = True
             log.info("database ready", extra={"migrations_applied": applied})
             return
-        except (ServiceUnavailable, OSError, Neo4jError) as exc:
+        except (ServiceUnavailable, SessionExpired, TransientError, OSError) as exc:
             log.warning("Neo4j not ready yet: %s", exc, extra={"retry_in_s": delay})
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+        except Neo4jError as exc:
+            # Retrying cannot fix this (e.g. existing data violates a new constraint).
+            app.state.migration_error = f"{exc.code}: {exc.message}"
+            log.error("a migration failed; fix it and restart", exc_info=True)
+            return
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -176,8 +181,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 status_code=503,
             )
         if pending:
+            failure = getattr(request.app.state, "migration_error", None)
             return JSONResponse(
-                {"status": "migrating", "neo4j": "ok", "pendingMigrations": pending},
+                {
+                    "status": "migration failed" if failure else "migrating",
+                    "neo4j": "ok",
+                    "pendingMigrations": pending,
+                    **({"error": failure} if failure else {}),
+                },
                 status_code=503,
             )
         return JSONResponse({"status": "ready", "neo4j": "ok", "migrations": "applied"})

@@ -330,3 +330,30 @@ async def test_history_records_who_changed_what(gql: GraphQLClient) -> None:
     assert update["action"] == "UPDATE" and update["actor"] == "steward@example.com"
     assert update["before"]["description"] is None and update["after"]["description"] == "GL"
     assert create["action"] == "CREATE" and create["actor"] == "tester"
+
+
+async def test_deleting_a_source_whose_table_clashes_with_a_manual_one_is_a_conflict(
+    gql: GraphQLClient,
+) -> None:
+    source_id = await create_source(gql, "crm-db")
+    await create_table(gql, name="accounts", sourceId=source_id)
+    await create_table(gql, name="accounts")
+    result = await gql(
+        "mutation ($id: ID!) { deleteSource(id: $id) { __typename ... on UserError { message } } }",
+        {"id": source_id},
+    )
+    assert result["deleteSource"]["__typename"] == "ConflictError"
+    assert "manual table" in result["deleteSource"]["message"]
+
+
+async def test_a_cursor_from_another_list_is_explained(gql: GraphQLClient) -> None:
+    table = (await create_table(gql, name="t1"))["table"]
+    await create_table(gql, name="t2")
+    page = await gql("{ tables(first: 1) { pageInfo { endCursor } } }")
+    cursor = page["tables"]["pageInfo"]["endCursor"]
+    errors = await gql.errors(
+        "query ($id: ID!, $after: String) { history(entityId: $id, after: $after) { totalCount } }",
+        {"id": table["id"], "after": cursor},
+    )
+    assert errors[0]["extensions"]["code"] == "VALIDATION"
+    assert "another list" in errors[0]["message"]

@@ -336,3 +336,19 @@ async def test_editing_a_field_edge_updates_its_implied_table_edge(
     )
     assert data["lineageEdge"]["confidence"] == 0.3
     assert data["history"]["nodes"][0]["action"] == "UPDATE"
+
+
+async def test_lineage_deleted_with_its_table_keeps_its_last_state_in_history(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(gql, "TABLE", [edge(c["id"], s["id"], transformationType="ETL")])
+    edge_id = created["results"][0]["edge"]["id"]
+    await gql("mutation ($id: ID!) { deleteTable(id: $id) { __typename } }", {"id": s["id"]})
+    data = await gql(
+        "query ($id: ID!) { history(entityId: $id) { nodes { action before } } }", {"id": edge_id}
+    )
+    deletion = data["history"]["nodes"][0]
+    assert deletion["action"] == "DELETE"
+    assert deletion["before"]["transformation_type"] == "ETL"
+    assert deletion["before"]["lineage_source"] == "MANUAL"

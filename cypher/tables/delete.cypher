@@ -1,13 +1,16 @@
-// Deletes a table, its fields and every lineage edge touching either; reports what went.
+// Deletes a table, its fields and every lineage edge touching either; returns what went, as it
+// was, for the result and the audit trail.
 MATCH (t:Table {id: $id})
 OPTIONAL MATCH (t)-[:HAS_FIELD]->(f:Field)
 WITH t, collect(f) AS fields
 CALL (t, fields) {
   UNWIND [t] + fields AS n
   OPTIONAL MATCH (n)-[r:FLOWS_TO]-()
-  RETURN collect(DISTINCT r.id) AS lineage_ids
+  WITH DISTINCT r WHERE r IS NOT NULL
+  RETURN collect(r {.*, upstream_id: startNode(r).id, downstream_id: endNode(r).id}) AS edges
 }
-WITH t, fields, lineage_ids, t {.*} AS table, [f IN fields | f.id] AS field_ids
+WITH t, fields, edges, t {.*} AS table, [f IN fields | f {.*}] AS field_rows
 FOREACH (f IN fields | DETACH DELETE f)
 DETACH DELETE t
-RETURN table, field_ids, lineage_ids
+RETURN table, field_rows AS fields, [f IN field_rows | f.id] AS field_ids,
+       edges, [e IN edges | e.id] AS lineage_ids

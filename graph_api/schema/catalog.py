@@ -213,7 +213,7 @@ class CatalogQuery:
     )
     async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:
         maximum = info.context.settings.search_limit
-        size = page_size(limit, default=maximum, maximum=maximum)
+        size = page_size(limit, default=maximum, maximum=maximum, argument="limit")
         hits = await SearchRepository(info.context.store).search(query, limit=size)
         loaders = info.context.loaders
         results: list[SearchHit] = []

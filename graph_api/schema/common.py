@@ -87,8 +87,8 @@ def user_error(exc: errors.ClewError) -> AnyUserError:
     return cls(code=exc.code, message=exc.message, field=exc.field)  # type: ignore[return-value]
 
 
-def page_size(first: int | None, *, default: int, maximum: int) -> int:
-    return check_page_size(default if first is None else first, maximum=maximum)
+def page_size(first: int | None, *, default: int, maximum: int, argument: str = "first") -> int:
+    return check_page_size(default if first is None else first, maximum=maximum, argument=argument)
 
 
 def requested_page_size(first: int | None, settings: Settings) -> int:

@@ -347,7 +347,9 @@ class SourceQuery:
         self, info: Info, source_id: strawberry.ID, schema: str | None = None, limit: int = 500
     ) -> list[SourceTableRef]:
         refs = await info.context.sources.list_tables(
-            str(source_id), schema=schema, limit=page_size(limit, default=500, maximum=5000)
+            str(source_id),
+            schema=schema,
+            limit=page_size(limit, default=500, maximum=5000, argument="limit"),
         )
         return [SourceTableRef(schema_name=r.schema, name=r.name, kind=r.kind) for r in refs]
 

@@ -212,8 +212,13 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(table.id, "TABLE", "DELETE", before=_table_state(table)),
-                *(ChangeDraft(fid, "FIELD", "DELETE") for fid in row["field_ids"]),
-                *(ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]),
+                *(
+                    ChangeDraft(
+                        f["id"], "FIELD", "DELETE", before=_field_state(Field.from_record(f))
+                    )
+                    for f in row["fields"]
+                ),
+                *_edge_deletions(row["edges"]),
             )
             return DeletedTable(table, row["field_ids"], row["lineage_ids"])
 
@@ -333,7 +338,7 @@ class CatalogService:
             await self._audit(
                 tx,
                 ChangeDraft(deleted.id, "FIELD", "DELETE", before=_field_state(deleted)),
-                *(ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]),
+                *_edge_deletions(row["edges"]),
                 *implied,
             )
             return DeletedField(deleted, row["lineage_ids"])
@@ -353,12 +358,16 @@ class CatalogService:
             rows = await tx.run("fields/by_tables", table_ids=[table_id])
             current = {f["name"]: Field.from_record(f) for row in rows for f in row["fields"]}
             audit: list[ChangeDraft] = []
-            table_props: dict[str, Any] = {"kind": draft.kind.value}
+            table_props: dict[str, Any] = {}
+            if table.kind is not draft.kind:
+                table_props["kind"] = draft.kind.value
             if not table.description and draft.description:
                 table_props["description"] = draft.description
-            updated_table = await self.tables.update(tx, table_id=table_id, props=table_props)
-            assert updated_table is not None
-            if updated_table != table:
+            updated_table = table
+            if table_props:
+                changed = await self.tables.update(tx, table_id=table_id, props=table_props)
+                assert changed is not None
+                updated_table = changed
                 audit.append(
                     ChangeDraft(
                         table_id,
@@ -416,7 +425,7 @@ class CatalogService:
                     audit.append(
                         ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing))
                     )
-                    audit += [ChangeDraft(lid, "LINEAGE", "DELETE") for lid in row["lineage_ids"]]
+                    audit += _edge_deletions(row["edges"])
                     audit += implied
             await self._audit(tx, *audit)
             fields = sorted(created + kept, key=lambda f: (f.ordinal_position or 0, f.name))
@@ -430,6 +439,16 @@ async def _load_table(tx: Tx, table_id: str, *, field: str = "id") -> Table:
     if not rows:
         raise _not_found("table", table_id, field)
     return Table.from_record(rows[0]["table"])
+
+
+def _edge_deletions(edges: list[dict[str, Any]]) -> list[ChangeDraft]:
+    """Lineage removed with a table or field, recorded as it was."""
+    return [
+        ChangeDraft(
+            e["id"], "LINEAGE", "DELETE", before=e, comment="Removed with its table or field."
+        )
+        for e in edges
+    ]
 
 
 def _table_state(table: Table) -> dict[str, Any]:

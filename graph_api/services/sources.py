@@ -53,6 +53,8 @@ from graph_api.store.tables import TableRepository
 
 log = logging.getLogger(__name__)
 
+SECRET_KEYS = ("password", "api_key", "uri")
+
 DEFAULT_PORTS = {
     SourceType.ORACLE: 1521,
     SourceType.MONGODB: 27017,
@@ -62,8 +64,8 @@ DEFAULT_PORTS = {
 }
 
 
-def test_topic(source_id: str | None) -> str:
-    return f"connection-tests:{source_id or 'unsaved'}"
+def test_topic(source_id: str) -> str:
+    return f"connection-tests:{source_id}"
 
 
 class SecretUnavailableError(ClewError):
@@ -224,17 +226,29 @@ class ConnectorPool:
         self._items[source_id] = (config, connector)
         while len(self._items) > self._size:
             _, (_, old) = self._items.popitem(last=False)
-            _close(old)
+            _close_later(old)
         return connector
 
     def discard(self, source_id: str) -> None:
         item = self._items.pop(source_id, None)
         if item is not None:
-            _close(item[1])
+            _close_later(item[1])
 
     def close_all(self) -> None:
-        for source_id in list(self._items):
-            self.discard(source_id)
+        while self._items:
+            _, (_, connector) = self._items.popitem()
+            _close(connector)
+
+
+def _close_later(connector: Connector) -> None:
+    """Closing may wait for a running catalog query or do network I/O: never on the event
+    loop. Outside a loop (the CLI, shutdown) it closes at once."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _close(connector)
+        return
+    loop.run_in_executor(None, _close, connector)
 
 
 def _close(connector: Connector) -> None:
@@ -507,7 +521,8 @@ class SourceService:
                 "version": report.version,
             }
         )
-        if operation == "CONNECTION_TEST":
+        # Tests of unsaved settings go only to the caller: there is no source to subscribe to.
+        if operation == "CONNECTION_TEST" and source_id is not None:
             self._broker.publish(test_topic(source_id), record)
         return record
 
@@ -614,25 +629,39 @@ def _public_state(source: Source) -> dict[str, Any]:
 async def rotate_secrets(store: Store, box: SecretBox) -> tuple[int, list[str]]:
     """Re-encrypts every stored secret under the newest key. Returns how many sources were
     re-encrypted and the names of those whose secrets no configured key can decrypt (left
-    untouched, so adding the missing key later still recovers them)."""
+    untouched, so adding the missing key later still recovers them). A secret changed while
+    this runs is left as it now is, and rotated on the next pass."""
     repo = SourceSecretRepository(store)
-    stored = await repo.all()
-    rows: list[dict[str, str | None]] = []
-    unreadable: list[str] = []
-    for source_id, secrets in stored.items():
-        try:
-            rotated = {name: box.rotate(token) for name, token in secrets.tokens.items()}
-        except SecretDecryptionError:
-            unreadable.append(secrets.name)
-            continue
-        rows.append(
-            {"id": source_id, **{n: rotated.get(n) for n in ("password", "api_key", "uri")}}
-        )
+    done: set[str] = set()
+    unreadable: dict[str, str] = {}
+    for _ in range(3):
+        stored = {k: v for k, v in (await repo.all()).items() if k not in done}
+        rows: list[dict[str, str | None]] = []
+        for source_id, secrets in stored.items():
+            try:
+                rotated = {name: box.rotate(token) for name, token in secrets.tokens.items()}
+            except SecretDecryptionError:
+                unreadable[source_id] = secrets.name
+                continue
+            unreadable.pop(source_id, None)
+            rows.append(
+                {
+                    "id": source_id,
+                    **{n: rotated.get(n) for n in SECRET_KEYS},
+                    **{f"old_{n}": secrets.tokens.get(n) for n in SECRET_KEYS},
+                }
+            )
+        if not rows:
+            break
 
-    async def work(tx: Tx) -> None:
-        for start in range(0, len(rows), 500):
-            await repo.replace(tx, rows[start : start + 500])
+        async def work(tx: Tx, rows: list[dict[str, str | None]] = rows) -> set[str]:
+            written: set[str] = set()
+            for start in range(0, len(rows), 500):
+                written |= await repo.replace(tx, rows[start : start + 500])
+            return written
 
-    if rows:
-        await store.transaction(work)
-    return len(rows), unreadable
+        written = await store.transaction(work)
+        done |= written
+        if len(written) == len(rows):
+            break
+    return len(done), sorted(unreadable.values())

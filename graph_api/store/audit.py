@@ -9,7 +9,7 @@ from typing import Any
 
 from graph_api.models import Change, Page
 from graph_api.store.client import Store, Tx
-from graph_api.store.pagination import decode_cursor
+from graph_api.store.pagination import decode_time_cursor
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -60,7 +60,7 @@ class AuditRepository:
         )
 
     async def history(self, *, entity_id: str, first: int, after: str | None) -> Page[Change]:
-        after_at, after_id = decode_cursor(after)
+        after_at, after_id = decode_time_cursor(after)
         rows = await self._store.read(
             "audit/history",
             entity_id=entity_id,

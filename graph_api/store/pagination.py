@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 
 from graph_api.errors import ValidationError
 
@@ -30,11 +31,27 @@ def decode_cursor(cursor: str | None, *, size: int = 2) -> tuple[str, ...] | tup
     return tuple(key)
 
 
-def check_page_size(first: int, *, maximum: int) -> int:
+def decode_time_cursor(cursor: str | None) -> tuple[str, str] | tuple[None, None]:
+    """A cursor whose sort key is (ISO timestamp, id), checked before it reaches Cypher."""
+    at, entity_id = decode_cursor(cursor)
+    if at is None or entity_id is None:
+        return None, None
+    try:
+        datetime.fromisoformat(at)
+    except ValueError:
+        raise ValidationError(
+            "The cursor in 'after' belongs to another list; pass the endCursor of a previous "
+            "page of this one, or leave 'after' out to start from the beginning.",
+            field="after",
+        ) from None
+    return at, entity_id
+
+
+def check_page_size(first: int, *, maximum: int, argument: str = "first") -> int:
     if not 1 <= first <= maximum:
         raise ValidationError(
-            f"'first' must be between 1 and {maximum}, got {first}; ask for fewer rows and "
-            "follow pageInfo.endCursor for the rest.",
-            field="first",
+            f"'{argument}' must be between 1 and {maximum}, got {first}; ask for fewer rows"
+            + (" and follow pageInfo.endCursor for the rest." if argument == "first" else "."),
+            field=argument,
         )
     return first

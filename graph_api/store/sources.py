@@ -10,7 +10,7 @@ from neo4j.exceptions import ConstraintError
 from graph_api.errors import ConflictError
 from graph_api.models import ConnectionTestRecord, Page, Source, SourceType
 from graph_api.store.client import Store, Tx
-from graph_api.store.pagination import decode_cursor
+from graph_api.store.pagination import decode_cursor, decode_time_cursor
 
 
 def _duplicate(name: str) -> ConflictError:
@@ -57,7 +57,16 @@ class SourceRepository:
         return Source.from_record(rows[0]["source"]) if rows else None
 
     async def delete(self, tx: Tx, *, source_id: str) -> dict[str, Any] | None:
-        rows = await tx.run("sources/delete", id=source_id)
+        try:
+            rows = await tx.run("sources/delete", id=source_id)
+        except ConstraintError:
+            # Its tables would become manual ones, and one is named like a manual table.
+            raise ConflictError(
+                "The source's tables stay in the catalog as manually documented tables, but one "
+                "of them has the same schema and name as a manual table already there. Rename "
+                "or delete that manual table (or the source's table) first.",
+                field="id",
+            ) from None
         return rows[0] if rows else None
 
 
@@ -92,8 +101,10 @@ class SourceSecretRepository:
             for row in rows
         }
 
-    async def replace(self, tx: Tx, rows: list[dict[str, str | None]]) -> None:
-        await tx.run("sources/set_secrets", sources=rows)
+    async def replace(self, tx: Tx, rows: list[dict[str, str | None]]) -> set[str]:
+        """Writes rotated tokens where the old ones are still in place; returns those ids."""
+        result = await tx.run("sources/set_secrets", sources=rows)
+        return {row["id"] for row in result}
 
 
 class ConnectionTestRepository:
@@ -107,7 +118,7 @@ class ConnectionTestRepository:
     async def page(
         self, *, source_id: str, operation: str | None, first: int, after: str | None
     ) -> Page[ConnectionTestRecord]:
-        after_at, after_id = decode_cursor(after)
+        after_at, after_id = decode_time_cursor(after)
         rows = await self._store.read(
             "sources/connection_tests",
             source_id=source_id,
