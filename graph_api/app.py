@@ -27,6 +27,7 @@ from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.secrets import SecretBox
 from graph_api.services.sources import ConnectorPool
+from graph_api.services.transfer import stop_running_imports
 from graph_api.settings import Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             migrate.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await migrate
+            await stop_running_imports()
             await asyncio.to_thread(connectors.close_all)
             await store.close()
 

@@ -1,7 +1,7 @@
 // A page of field lineage for an export, by edge id. With filters, edges touching a field of a
 // matching table (at either end).
 MATCH (a:Field)-[r:FLOWS_TO]->(b:Field)
-WHERE $after IS NULL OR r.id > $after
+WHERE r.id > coalesce($after, "")
 MATCH (ta:Table {id: a.table_id}), (tb:Table {id: b.table_id})
 WHERE NOT $filtered
    OR (($source_keys IS NULL OR ta.source_key IN $source_keys)

@@ -1,7 +1,7 @@
 // A page of table lineage for an export, by edge id. With filters, edges touching a matching
 // table (at either end).
 MATCH (a:Table)-[r:FLOWS_TO]->(b:Table)
-WHERE ($after IS NULL OR r.id > $after)
+WHERE r.id > coalesce($after, "")
   AND (NOT $filtered
        OR (($source_keys IS NULL OR a.source_key IN $source_keys)
            AND all(tag IN $tags WHERE tag IN a.tags)

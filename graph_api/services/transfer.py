@@ -816,3 +816,12 @@ def _remove_tree(directory: Path) -> None:
         child.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         os.rmdir(directory)
+
+
+async def stop_running_imports() -> None:
+    """At shutdown, before the driver closes: cancelling rolls back each import's single
+    transaction, so nothing partial stays behind; the jobs are then marked interrupted."""
+    tasks = list(_RUNNING.values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -698,5 +698,11 @@ def write_cell(column: Column, value: Any, encoding: Encoding) -> Any:
             return value if encoding is Encoding.XLSX else ("TRUE" if value else "FALSE")
         if isinstance(value, int | float):
             return value if encoding is Encoding.XLSX else repr(value)
+        if encoding is Encoding.XLSX and isinstance(value, str):
+            # Strip what a workbook cannot hold *before* neutralising, or "\x01=..." would
+            # lose its first character afterwards and become a live formula.
+            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         return neutralise(value)
     return value

@@ -209,6 +209,8 @@ def _read_xlsx(
 
 
 def _sheet_rows(sheet: Any) -> Iterator[RawRow]:
+    # Read-only sheets trust the file's declared range, which some writers get wrong.
+    sheet.reset_dimensions()
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if values and any(v is not None and v != "" for v in values):
             yield RawRow(number, list(values))
@@ -221,6 +223,7 @@ def _first_filled(rows: Iterator[RawRow]) -> tuple[int | None, list[Any] | None]
 
 
 def _read_about(sheet: Any, info: FileInfo) -> None:
+    sheet.reset_dimensions()
     for values in sheet.iter_rows(max_row=20, values_only=True):
         if not values or values[0] is None:
             continue
@@ -335,8 +338,21 @@ def _csv_section(
         stream.close()
         problem(_encoding_problem(file_name, label, 1))
         return
-    if not first.strip():
+    header_row = 1
+    while first and not first.strip():
+        first = stream.readline()
+        header_row += 1
+    if not first:
         stream.close()
+        problem(
+            Problem(
+                ProblemCode.EMPTY_FILE,
+                f"'{label}' holds no header row and no data; remove it, or add the section's "
+                "header (see the template).",
+                file=file_name,
+                section=label,
+            )
+        )
         return
     delimiter = _delimiter(first)
     lines = _chain_first(first, stream)
@@ -381,8 +397,8 @@ def _csv_section(
         finally:
             stream.close()
 
-    counter.row = 1
-    yield RawSection(place, section, header, 1, rows())
+    counter.row = header_row
+    yield RawSection(place, section, header, header_row, rows())
 
 
 @dataclass
@@ -732,9 +748,12 @@ class _YamlEvents:
     def build(self) -> Any:
         event = self._loader.get_event()
         if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in self._anchors:
-                raise _YamlError(f"unknown alias *{event.anchor}", event.start_mark.line + 1)
-            return self._anchors[event.anchor]
+            # The format never needs them, and nested aliases expand exponentially.
+            raise _YamlError(
+                f"aliases (*{event.anchor}) are not supported in import files; write the "
+                "values out in full",
+                event.start_mark.line + 1,
+            )
         if isinstance(event, yaml.ScalarEvent):
             value = self._scalar(event)
         elif isinstance(event, yaml.SequenceStartEvent):

@@ -119,6 +119,12 @@ async def test_formula_like_text_is_neutralised_in_spreadsheets_and_restored_on_
         r[8] for r in csv_fields if r[3] == "email" and r[2] == "customers"
     ]
 
+    # A control character in front cannot smuggle a formula into a workbook.
+    from graph_api.transfer.format import TABLES, write_cell
+
+    column = next(c for c in TABLES.columns if c.name == "description")
+    assert write_cell(column, "\x01=1+1", Encoding.XLSX) == "'=1+1"
+
     # JSON needs no neutralising: nothing runs its text.
     document = json.loads(await export(transfer, Encoding.JSON))
     assert document["tables"][0]["description"].startswith("=HYPERLINK")

@@ -326,3 +326,23 @@ async def test_the_template_example_row_left_in_is_pointed_out(
     assert {(p.section, p.row) for p in examples} >= {("sources", 2), ("tables", 2), ("fields", 2)}
     assert all(p.severity is Severity.WARNING for p in examples)
     assert "template's example row" in examples[0].message
+
+
+async def test_hostile_inputs_are_refused_or_read_whole(
+    transfer: TransferService, tmp_path: Path
+) -> None:
+    # Nested YAML aliases would expand exponentially: refused with the line.
+    bomb = tmp_path / "catalog.yaml"
+    bomb.write_text(
+        "a: &a [x, x, x]\nb: &b [*a, *a, *a]\ntables:\n  - name: t\n    description: *b\n"
+    )
+    job = await run_import(transfer, bomb, dry_run=True)
+    assert "aliases" in by_code(job, "MALFORMED_YAML")[0].message
+
+    # Blank lines above the header: the rows are read, numbered as the file shows them.
+    tables = tmp_path / "tables.csv"
+    tables.write_text("\n\nschema,name\nsales,orders\nsales,\n")
+    job = await run_import(transfer, tables, dry_run=True)
+    assert job.report is not None
+    assert job.report.sections["tables"].samples[0].key == "sales.orders"
+    assert [p.row for p in job.report.problems] == [5]
