@@ -203,6 +203,16 @@ class _Rollback(Exception):
 
 
 # Jobs running in this process; the tasks are kept here so they are not garbage collected.
+
+
+class CatalogChanged(Exception):
+    """Another writer changed what an import planned to write; nothing is written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 _RUNNING: dict[str, asyncio.Task[ImportJob]] = {}
 
 
@@ -491,7 +501,7 @@ class TransferService:
                 )
                 report.outcome = Outcome.NOTHING_APPLIED
                 return report
-            except ConstraintError as exc:
+            except (ConstraintError, CatalogChanged) as exc:
                 # Another writer changed the catalog between planning and writing.
                 report = copy_report(first_pass)
                 report.add(
@@ -560,12 +570,15 @@ class TransferService:
         elif section is FIELDS:
             await repo.create_fields(tx, plan.creates)
             await repo.update_fields(tx, plan.updates)
-        elif section is TABLE_LINEAGE:
-            await repo.create_edges(tx, LineageLevel.TABLE, plan.creates)
+        elif section in (TABLE_LINEAGE, FIELD_LINEAGE):
+            level = LineageLevel.TABLE if section is TABLE_LINEAGE else LineageLevel.FIELD
+            created = await repo.create_edges(tx, level, plan.creates)
+            if created < len(plan.creates):
+                raise CatalogChanged(
+                    f"{len(plan.creates) - created} lineage edge(s) were added by someone else"
+                )
             await repo.update_edges(tx, plan.updates)
-        elif section is FIELD_LINEAGE:
-            await repo.create_edges(tx, LineageLevel.FIELD, plan.creates)
-            await repo.update_edges(tx, plan.updates)
+        if section is FIELD_LINEAGE:
             audit += await self._refresh_implied(tx, plan, planner)
         await AuditRepository(self._store).record(
             tx,
@@ -583,7 +596,9 @@ class TransferService:
         pairs = sorted({(u, d) for u, d in plan.refresh_pairs if u != d})
         if not pairs:
             return []
-        rows = await LineageRepository(self._store).refresh_implied(
+        lineage = LineageRepository(self._store)
+        await lineage.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
+        rows = await lineage.refresh_implied(
             tx,
             [
                 {

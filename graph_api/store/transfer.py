@@ -8,6 +8,7 @@ from typing import Any
 
 from graph_api.models import LineageLevel
 from graph_api.store.client import Store, Tx
+from graph_api.store.lineage import LineageRepository
 from graph_api.store.text_search import search_words
 
 Row = dict[str, Any]
@@ -140,9 +141,15 @@ class TransferRepository:
         if rows:
             await tx.run("transfer/update_fields", rows=_searchable(rows, "name"))
 
-    async def create_edges(self, tx: Tx, level: LineageLevel, rows: list[Row]) -> None:
-        if rows:
-            await tx.run("transfer/create_edges", slots={"node": level}, rows=rows)
+    async def create_edges(self, tx: Tx, level: LineageLevel, rows: list[Row]) -> int:
+        """How many were created: fewer than given when another writer got there first."""
+        if not rows:
+            return 0
+        await LineageRepository(self._store).lock(
+            tx, level, [i for row in rows for i in (row["upstream_id"], row["downstream_id"])]
+        )
+        result = await tx.run("transfer/create_edges", slots={"node": level}, rows=rows)
+        return int(result[0]["created"])
 
     async def update_edges(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
