@@ -107,6 +107,16 @@ def read(
             )
         )
         return
+    if head.startswith(b"PK") and (too_large := _unpacks_too_large(path)):
+        problem(
+            Problem(
+                ProblemCode.UNREADABLE_FILE,
+                f"The file '{file_name}' {too_large}, more than Clew reads in one import. "
+                "Split it (for example one file per section, imported in order).",
+                file=file_name,
+            )
+        )
+        return
     if encoding is Encoding.XLSX:
         if head.startswith(b"PK") and not _is_workbook(path):
             info.encoding = Encoding.CSV
@@ -148,6 +158,33 @@ def _is_workbook(path: Path) -> bool:
         or "[Content_Types].xml" in names
         and any(n.startswith("xl/") for n in names)
     )
+
+
+# A zip (workbook or CSV archive) is checked by its declared sizes before anything is unpacked:
+# openpyxl holds a workbook's whole shared-strings part in memory, and a few hundred KB can
+# declare gigabytes of them.
+MAX_UNPACKED_BYTES = 2 * 1024**3
+MAX_MEMBER_RATIO = 200  # unpacked/packed; real sheets stay far below this
+
+
+def _unpacks_too_large(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return None  # reported as unreadable by the reader that opens it
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        return f"unpacks to {total / 1024**3:.1f} GB"
+    for member in members:
+        if member.file_size > 50 * 1024**2 and (
+            member.file_size > MAX_MEMBER_RATIO * max(member.compress_size, 1)
+        ):
+            return (
+                f"holds '{member.filename}', which unpacks to {member.file_size / 1024**2:.0f} MB "
+                f"from {member.compress_size / 1024:.0f} KB"
+            )
+    return None
 
 
 def _read_xlsx(

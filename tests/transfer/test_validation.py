@@ -346,3 +346,19 @@ async def test_hostile_inputs_are_refused_or_read_whole(
     assert job.report is not None
     assert job.report.sections["tables"].samples[0].key == "sales.orders"
     assert [p.row for p in job.report.problems] == [5]
+
+
+async def test_a_zip_declaring_gigabytes_is_refused_before_unpacking(
+    transfer: TransferService, tmp_path: Path
+) -> None:
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            chunk = b"<si><t>x</t></si>" * 65536
+            for _ in range(60):  # ~67 MB of strings that deflate to almost nothing
+                member.write(chunk)
+    job = await run_import(transfer, path, dry_run=True)
+    problems = by_code(job, "UNREADABLE_FILE")
+    assert problems and "sharedStrings.xml" in problems[0].message
