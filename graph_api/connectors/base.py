@@ -13,6 +13,9 @@ Errors carry a `FailureReason` and a hint of what to check, and never contain a 
 from __future__ import annotations
 
 import abc
+import difflib
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
@@ -85,7 +88,10 @@ class ConnectionConfig:
         forms (drivers echo either), longest first so scrubbing never leaves a tail."""
         values = {self.password, self.api_key, self.uri}
         if self.uri:
-            password = urlsplit(self.uri).password
+            try:
+                password = urlsplit(self.uri).password
+            except ValueError:  # e.g. a bad port: no password can be told apart then
+                password = None
             if password:
                 values |= {password, unquote(password)}
         return sorted((v for v in values if v), key=len, reverse=True)
@@ -185,7 +191,22 @@ class Connector(abc.ABC):
         """Release pooled connections. Safe to call twice."""
 
     def scrub(self, text: str) -> str:
-        """`text` with every secret of this connector's config replaced by ******."""
+        """`text` with every secret of this connector's config replaced by ******, including
+        a password inside the URI on its own (drivers sometimes quote just the credentials)."""
         for secret in self.config.secrets():
             text = text.replace(secret, "******")
         return text
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """ " Did you mean 'x' or 'y'?" for names close to `name` (ignoring case), or ""."""
+    lowered = {candidate.lower(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since `started` (a time.perf_counter() reading), for reports."""
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -21,7 +21,6 @@ path mapped to different types in different indices reads "type1|type2" with a n
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import tempfile
 import time
@@ -29,7 +28,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError, TransportError
@@ -51,6 +50,8 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
+    did_you_mean,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import register
 from graph_api.models import SourceType, TableKind
@@ -108,14 +109,14 @@ class ElasticsearchConnector(Connector):
             client = self._connect().options(request_timeout=self.config.connect_timeout)
             info = client.info()
         except ConnectorError as exc:
-            return TestReport.failure(exc, latency_ms=_elapsed_ms(started))
+            return TestReport.failure(exc, latency_ms=elapsed_ms(started))
         except (TransportError, ApiError) as exc:
             error = self._classify(exc, timeout=self.config.connect_timeout)
-            return TestReport.failure(error, latency_ms=_elapsed_ms(started))
+            return TestReport.failure(error, latency_ms=elapsed_ms(started))
         version = (info.body.get("version") or {}).get("number")
         return TestReport(
             ok=True,
-            latency_ms=_elapsed_ms(started),
+            latency_ms=elapsed_ms(started),
             product="Elasticsearch",
             version=str(version) if version else None,
         )
@@ -141,13 +142,6 @@ class ElasticsearchConnector(Connector):
         if self._ca_file is not None:
             _remove_file(self._ca_file)
             self._ca_file = None
-
-    def scrub(self, text: str) -> str:
-        # A password inside the URI (https://user:pw@host) may surface on its own.
-        text = super().scrub(text)
-        for secret in _uri_passwords(self.config.uri):
-            text = text.replace(secret, "******")
-        return text
 
     # Connecting
 
@@ -275,7 +269,7 @@ class ElasticsearchConnector(Connector):
             candidates = []  # suggestions are a courtesy; the account may not list indices
         return self._error(
             FailureReason.TABLE_NOT_FOUND,
-            f"No index, alias or data stream is named '{table}'.{_did_you_mean(table, candidates)}",
+            f"No index, alias or data stream is named '{table}'.{did_you_mean(table, candidates)}",
             hint="Check the index name (names are lower case) and that the account may see it.",
         )
 
@@ -482,30 +476,6 @@ def _tls_detail(exc: TransportError) -> str:
     return str(exc)
 
 
-def _did_you_mean(name: str, candidates: list[str]) -> str:
-    lowered = {candidate.lower(): candidate for candidate in candidates}
-    matches = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    if not matches:
-        return ""
-    return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
-
-
-def _uri_passwords(uri: str | None) -> list[str]:
-    if not uri:
-        return []
-    try:
-        password = urlsplit(uri).password
-    except ValueError:
-        return []
-    if not password:
-        return []
-    return sorted({password, unquote(password)}, key=len, reverse=True)
-
-
 def _remove_file(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import difflib
 import os
 import socket
 import tempfile
@@ -34,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pymongo
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
@@ -59,6 +58,8 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
+    did_you_mean,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import register
 from graph_api.models import SourceType, TableKind
@@ -133,12 +134,12 @@ class MongoDBConnector(Connector):
             client.admin.command("ping")
             build = client.admin.command("buildInfo")
         except ConnectorError as exc:
-            return TestReport.failure(exc, latency_ms=_elapsed_ms(started))
+            return TestReport.failure(exc, latency_ms=elapsed_ms(started))
         except PyMongoError as exc:
-            return TestReport.failure(self._classify(exc), latency_ms=_elapsed_ms(started))
+            return TestReport.failure(self._classify(exc), latency_ms=elapsed_ms(started))
         return TestReport(
             ok=True,
-            latency_ms=_elapsed_ms(started),
+            latency_ms=elapsed_ms(started),
             product="MongoDB",
             version=str(build.get("version") or "") or None,
         )
@@ -168,13 +169,6 @@ class MongoDBConnector(Connector):
         if self._ca_file is not None:
             _remove_file(self._ca_file)
             self._ca_file = None
-
-    def scrub(self, text: str) -> str:
-        # A URI's password may surface on its own (a driver quoting just the credentials).
-        text = super().scrub(text)
-        for secret in _uri_passwords(self.config.uri):
-            text = text.replace(secret, "******")
-        return text
 
     # Connecting
 
@@ -332,7 +326,7 @@ class MongoDBConnector(Connector):
             return
         raise ConnectorError(
             FailureReason.DATABASE_NOT_FOUND,
-            self.scrub(f"Database '{database}' does not exist.{_did_you_mean(database, names)}"),
+            self.scrub(f"Database '{database}' does not exist.{did_you_mean(database, names)}"),
         )
 
     def _introspect(self, database: str, table: str) -> TableInfo:
@@ -342,7 +336,7 @@ class MongoDBConnector(Connector):
                 FailureReason.TABLE_NOT_FOUND,
                 self.scrub(
                     f"Collection '{table}' does not exist in database '{database}'."
-                    f"{_did_you_mean(table, self._collections(database))}"
+                    f"{did_you_mean(table, self._collections(database))}"
                 ),
             )
         collection = self._connect()[database][table]
@@ -640,15 +634,6 @@ def _rejects_sample(exc: OperationFailure) -> bool:
     return "$sample" in str(exc) and exc.code not in (_UNAUTHORIZED, _AUTHENTICATION_FAILED)
 
 
-def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    names = list(candidates)
-    lowered = {candidate.lower(): candidate for candidate in names}
-    matches = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    if not matches:
-        return ""
-    return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
-
-
 def _first_error(exc: PyMongoError) -> str:
     # A selection timeout's text ends in the configured timeouts and the whole topology;
     # the part before them is the server's own error, the part a user can act on.
@@ -660,22 +645,6 @@ def _uri_has_credentials(uri: str | None) -> bool:
     return bool(uri) and "@" in (urlsplit(uri).netloc if uri else "")
 
 
-def _uri_passwords(uri: str | None) -> list[str]:
-    if not uri:
-        return []
-    try:
-        password = urlsplit(uri).password
-    except ValueError:
-        return []
-    if not password:
-        return []
-    return sorted({password, unquote(password)}, key=len, reverse=True)
-
-
 def _remove_file(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

@@ -38,6 +38,7 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import register
 from graph_api.models import SourceType, TableKind
@@ -278,10 +279,6 @@ def product_and_version(version: str) -> tuple[str, str]:
     return ("MariaDB" if "mariadb" in version.lower() else "MySQL"), number
 
 
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
-
-
 def _near(name: str, candidates: list[str]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
@@ -322,9 +319,9 @@ class MySqlConnector(Connector):
             finally:
                 conn.close()
         except pymysql.MySQLError as exc:
-            return TestReport.failure(self._failure(exc), latency_ms=_ms(started))
+            return TestReport.failure(self._failure(exc), latency_ms=elapsed_ms(started))
         product, number = product_and_version(version)
-        return TestReport(ok=True, latency_ms=_ms(started), product=product, version=number)
+        return TestReport(ok=True, latency_ms=elapsed_ms(started), product=product, version=number)
 
     def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
         if limit <= 0:

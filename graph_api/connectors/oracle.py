@@ -38,6 +38,7 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import register
 from graph_api.models import SourceType, TableKind
@@ -408,10 +409,6 @@ def dsn(config: ConnectionConfig) -> str:
     return config.uri or connect_params(config).get_connect_string()
 
 
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
-
-
 @dataclass(frozen=True)
 class _Found:
     owner: str
@@ -431,8 +428,8 @@ class OracleConnector(Connector):
         try:
             product, version = self._run(self._version, budget=self.config.connect_timeout)
         except ConnectorError as error:
-            return TestReport.failure(error, latency_ms=_ms(started))
-        return TestReport(ok=True, latency_ms=_ms(started), product=product, version=version)
+            return TestReport.failure(error, latency_ms=elapsed_ms(started))
+        return TestReport(ok=True, latency_ms=elapsed_ms(started), product=product, version=version)
 
     def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
         if limit <= 0:

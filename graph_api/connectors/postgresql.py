@@ -40,6 +40,7 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import register
 from graph_api.models import SourceType, TableKind
@@ -299,10 +300,6 @@ def _fold(name: str) -> list[str]:
     return list(dict.fromkeys([name, name.lower()]))
 
 
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
-
-
 @dataclass(frozen=True)
 class _Found:
     oid: int
@@ -331,10 +328,10 @@ class PostgresConnector(Connector):
             with self._connect() as conn:
                 server_version, banner = conn.execute(VERSION_SQL).fetchone() or ("", "")
         except pg.Error as exc:
-            return TestReport.failure(self._failure(exc), latency_ms=_ms(started))
+            return TestReport.failure(self._failure(exc), latency_ms=elapsed_ms(started))
         return TestReport(
             ok=True,
-            latency_ms=_ms(started),
+            latency_ms=elapsed_ms(started),
             product=_product(banner),
             version=server_version.split()[0] if server_version else None,
         )

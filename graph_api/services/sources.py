@@ -24,6 +24,7 @@ from graph_api.connectors.base import (
     TableRef,
     TestReport,
     TlsConfig,
+    elapsed_ms,
 )
 from graph_api.connectors.registry import create_connector
 from graph_api.errors import ClewError, NotFoundError, ValidationError
@@ -493,7 +494,7 @@ class SourceService:
                     FailureReason.TIMEOUT,
                     f"No answer within {config.connect_timeout:g} seconds.",
                 ),
-                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                latency_ms=elapsed_ms(started),
             )
         return report
 
@@ -568,7 +569,7 @@ class SourceService:
                     "less busy.",
                 )
             )
-            latency = round((time.perf_counter() - started) * 1000, 1)
+            latency = elapsed_ms(started)
             await self._record(
                 source.id,
                 source.name,
@@ -577,7 +578,7 @@ class SourceService:
                 TestReport.failure(error, latency_ms=latency),
             )
             raise ValidationError(f"{error.message} {error.hint}", field="tableName") from None
-        latency = round((time.perf_counter() - started) * 1000, 1)
+        latency = elapsed_ms(started)
         await self._record(
             source.id, source.name, "INTROSPECTION", name, TestReport(ok=True, latency_ms=latency)
         )
