@@ -35,7 +35,7 @@ run: install neo4j-start
 		$(BIN)/clew keys generate --file $(DEV_KEYS); fi
 	@if [ -z "$$CLEW_SECRET_KEYS$$CLEW_SECRET_KEYS_FILE" ]; then \
 		export CLEW_SECRET_KEYS_FILE=$(DEV_KEYS); fi; \
-	$(BIN)/clew migrate && \
+	$(BIN)/clew migrate && $(BIN)/clew user bootstrap && \
 	exec $(BIN)/clew serve --host $${CLEW_HOST:-127.0.0.1} --port $${CLEW_PORT:-8000}
 
 test-servers:

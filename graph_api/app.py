@@ -19,13 +19,18 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
 from graph_api import graphiql
+from graph_api.auth.http import requires_role
+from graph_api.auth.roles import Principal, Role
 from graph_api.context import Context
+from graph_api.errors import AuthenticationError, ClewError
 from graph_api.events import Broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.secrets import SecretBox
+from graph_api.services.identity import IdentityService
 from graph_api.services.sources import ConnectorPool
 from graph_api.services.transfer import stop_running_imports
 from graph_api.settings import Settings
@@ -36,7 +41,6 @@ from graph_api.transfer import http as transfer_http
 
 log = logging.getLogger("graph_api")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_SAFE_ACTOR = re.compile(r"^[\w.@+-]{1,128}$", re.UNICODE)
 
 
 class RequestIdMiddleware:
@@ -88,8 +92,10 @@ class ClewGraphQL(GraphQL[Context, None]):
         broker: Broker,
         secret_box: SecretBox,
         connectors: ConnectorPool,
+        identity: IdentityService,
     ) -> None:
         super().__init__(schema, multipart_uploads_enabled=True, keep_alive=True)
+        self._identity = identity
         self._store = store
         self._settings = settings
         self._broker = broker
@@ -98,18 +104,42 @@ class ClewGraphQL(GraphQL[Context, None]):
         self._ide_html: str | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        actor = request.headers.get("x-clew-user", "").strip()
-        return Context(
+        principal, auth_error = await self._authenticate(request.headers.get("authorization"))
+        context = Context(
             settings=self._settings,
             store=self._store,
+            principal=principal,
+            identity=self._identity,
             broker=self._broker,
             secret_box=self._secret_box,
             connectors=self._connectors,
-            actor=actor if _SAFE_ACTOR.match(actor) else "anonymous",
             request_id=request_id_var.get() or uuid.uuid4().hex,
             request=request,
             response=response,
         )
+        context.auth_error = auth_error
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # Browsers cannot set headers on a WebSocket: the token comes in connection_init.
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization")
+        if isinstance(header, str) and header:
+            if not header.lower().startswith("bearer "):
+                header = f"Bearer {header}"
+            principal, context.auth_error = await self._authenticate(header)
+            context.sign_in(principal)
+        return await super().on_ws_connect(context)
+
+    async def _authenticate(
+        self, authorization: str | None
+    ) -> tuple[Principal | None, AuthenticationError | None]:
+        # A bad token is not fatal here: `login` must still work, and every other field
+        # then reports exactly what is wrong with the token.
+        try:
+            return await self._identity.authenticate(authorization), None
+        except AuthenticationError as exc:
+            return None, exc
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._ide_html is None:
@@ -127,6 +157,7 @@ async def _migrate_until_ready(app: Starlette) -> None:
             applied = await apply_migrations(store)
             app.state.migrated = True
             log.info("database ready", extra={"migrations_applied": applied})
+            await _bootstrap_admin(app)
             return
         except (ServiceUnavailable, SessionExpired, TransientError, OSError) as exc:
             log.warning("Neo4j not ready yet: %s", exc, extra={"retry_in_s": delay})
@@ -139,6 +170,26 @@ async def _migrate_until_ready(app: Starlette) -> None:
             return
 
 
+async def _bootstrap_admin(app: Starlette) -> None:
+    settings: Settings = app.state.settings
+    identity: IdentityService = app.state.identity
+    if settings.admin_password:
+        try:
+            created, _ = await identity.bootstrap_admin(
+                username=settings.admin_username, password=settings.admin_password
+            )
+        except ClewError as exc:
+            log.error("CLEW_ADMIN_PASSWORD/CLEW_ADMIN_USERNAME not usable: %s", exc.message)
+            return
+        if created:
+            log.info("created the first administrator", extra={"username": settings.admin_username})
+    elif await identity.users_count() == 0:
+        log.warning(
+            "no users yet: nobody can sign in. Run `clew user bootstrap` (prints a generated "
+            "password once) or set CLEW_ADMIN_PASSWORD and restart."
+        )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -148,12 +199,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
     broker = Broker()
     connectors = ConnectorPool()
+    identity = IdentityService(store, settings)
     graphql_app = ClewGraphQL(
         store=store,
         settings=settings,
         broker=broker,
         secret_box=secret_box,
         connectors=connectors,
+        identity=identity,
     )
 
     @contextlib.asynccontextmanager
@@ -202,7 +255,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/export", transfer_http.export_catalog, methods=["GET"]),
+        Route("/export", requires_role(Role.VIEWER, transfer_http.export_catalog), methods=["GET"]),
         Route("/export/template.xlsx", transfer_http.export_template, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
@@ -217,5 +270,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.store = store
     app.state.broker = broker
     app.state.settings = settings
+    app.state.identity = identity
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -111,6 +111,83 @@ def _keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _user(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from graph_api.auth.roles import Role
+    from graph_api.errors import ClewError
+    from graph_api.services.identity import IdentityService
+
+    actor = f"cli:{getpass.getuser()}"
+    password = sys.stdin.readline().rstrip("\n") if getattr(args, "password_stdin", False) else None
+
+    async def run() -> str:
+        store = _store(settings)
+        identity = IdentityService(store, settings)
+        try:
+            if args.action == "bootstrap":
+                name = args.username or settings.admin_username
+                created, generated = await identity.bootstrap_admin(
+                    username=name, password=password or settings.admin_password
+                )
+                if generated:
+                    return _shown_once(name, generated)
+                return f"created the administrator {name}" if created else "users exist already."
+            if args.action == "list":
+                users = await identity.users()
+                lines = [
+                    "\t".join([u.username, u.role] + (["disabled"] if u.disabled else []))
+                    for u in users
+                ]
+                return "\n".join(lines) or "no users yet; run `clew user bootstrap`."
+            if args.action == "create":
+                user, generated = await identity.create_user(
+                    actor=actor,
+                    username=args.username,
+                    role=Role.parse(args.role or "VIEWER"),
+                    password=password,
+                )
+                if generated:
+                    return _shown_once(user.username, generated)
+                return f"created {user.username} ({user.role})"
+            if args.action == "set-role":
+                user = await identity.set_role(
+                    actor=actor, username=args.username, role=Role.parse(args.role or "")
+                )
+                return f"{user.username} is now {user.role}"
+            if args.action == "reset-password":
+                user, generated = await identity.reset_password(
+                    actor=actor, username=args.username, password=password
+                )
+                if generated:
+                    return _shown_once(user.username, generated)
+                return f"password of {user.username} changed"
+            user = await identity.set_disabled(
+                actor=actor, username=args.username, disabled=args.action == "disable"
+            )
+            return f"{user.username} is {'disabled' if user.disabled else 'enabled'}"
+        finally:
+            await store.close()
+
+    if args.action not in ("bootstrap", "list") and not args.username:
+        print(f"error: `clew user {args.action}` needs a USERNAME.", file=sys.stderr)
+        return 2
+    try:
+        print(asyncio.run(run()))
+    except (ClewError, ValueError) as exc:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _shown_once(username: str, password: str) -> str:
+    return (
+        f"Sign in as '{username}' with password:\n\n    {password}\n\n"
+        "It is shown only this once (Clew stores a hash). Change it with the changePassword "
+        "mutation."
+    )
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from graph_api.schema import schema
 
@@ -161,6 +238,21 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("action", choices=["generate", "rotate"])
     keys.add_argument("--file", help="with generate: add the new key to the top of this file")
 
+    user = commands.add_parser(
+        "user",
+        help="manage who may sign in",
+        description="Passwords are read from standard input with --password-stdin, or "
+        "generated and printed once; never pass them as arguments.",
+    )
+    user.add_argument(
+        "action",
+        choices=["bootstrap", "list", "create", "set-role", "disable", "enable", "reset-password"],
+        help="bootstrap: create the first ADMIN when there are no users",
+    )
+    user.add_argument("username", nargs="?")
+    user.add_argument("role", nargs="?", help="VIEWER, EDITOR, STEWARD or ADMIN")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
     serve = commands.add_parser("serve", help="serve the GraphQL API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -187,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         return transfer_cli.main(args, settings)
     if args.command == "keys":
         return _keys(args, settings)
+    if args.command == "user":
+        return _user(args, settings)
     if args.command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print("applied: " + ", ".join(applied) if applied else "schema is up to date")

@@ -7,10 +7,13 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from graph_api.auth.roles import Principal
+from graph_api.errors import AuthenticationError
 from graph_api.events import Broker
 from graph_api.loaders import Loaders
 from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
+from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
@@ -21,21 +24,33 @@ from graph_api.store.client import Store
 class Context:
     settings: Settings
     store: Store
-    # Who is acting, for the audit trail. Until authentication lands this is the
-    # X-Clew-User header, or "anonymous".
-    actor: str
+    # The signed-in user; None until someone signs in (then only `login` answers).
+    principal: Principal | None
+    identity: IdentityService
     request_id: str
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
+    # Who is acting, for the audit trail: the principal's username.
+    actor: str = field(init=False)
     loaders: Loaders = field(init=False)
     catalog: CatalogService = field(init=False)
     lineage: LineageService = field(init=False)
     sources: SourceService = field(init=False)
     request: Any = None
     response: Any = None
+    # The graphql-transport-ws connection_init payload (WebSocket only).
+    connection_params: dict[str, Any] | None = None
+    # Why the presented token was refused, told to the caller by any field that needs one.
+    auth_error: AuthenticationError | None = None
 
     def __post_init__(self) -> None:
+        self.sign_in(self.principal)
+
+    def sign_in(self, principal: Principal | None) -> None:
+        """Acts for this principal from now on (a WebSocket signs in after it connects)."""
+        self.principal = principal
+        self.actor = principal.username if principal else "anonymous"
         self.loaders = Loaders.create(self.store)
         self.catalog = CatalogService(self.store, actor=self.actor, broker=self.broker)
         self.lineage = LineageService(self.store, actor=self.actor, broker=self.broker)

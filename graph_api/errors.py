@@ -13,6 +13,9 @@ class ErrorCode(Enum):
     VALIDATION = "VALIDATION"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class ClewError(Exception):
@@ -35,3 +38,23 @@ class NotFoundError(ClewError):
 
 class ConflictError(ClewError):
     code = ErrorCode.CONFLICT
+
+
+class AuthenticationError(ClewError):
+    """Nobody, or nobody valid, is signed in."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(ClewError):
+    """The signed-in user's role does not allow this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class RateLimitedError(ClewError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

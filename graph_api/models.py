@@ -362,3 +362,55 @@ class LineageEdge:
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
         )
+
+
+@dataclass(frozen=True)
+class User:
+    """A person (or robot) who signs in. The password hash never leaves the store layer."""
+
+    id: str
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> User:
+        return cls(
+            id=row["id"],
+            username=row["username"],
+            role=row["role"],
+            disabled=bool(row.get("disabled", False)),
+            created_at=_native(row["created_at"]),
+            updated_at=_native(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A long-lived token for automation; only its digest is stored, and never returned."""
+
+    id: str
+    name: str
+    user_id: str
+    username: str
+    hint: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ApiToken:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            user_id=row["user_id"],
+            username=row["username"],
+            hint=row["hint"],
+            created_at=_native(row["created_at"]),
+            expires_at=_native(row.get("expires_at")),
+            last_used_at=_native(row.get("last_used_at")),
+            revoked_at=_native(row.get("revoked_at")),
+        )

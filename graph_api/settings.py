@@ -55,6 +55,13 @@ class Settings:
     lineage_max_nodes: int
     secret_keys: tuple[str, ...] = field(repr=False)
     connection_test_timeout: float
+    # Sign-in tokens are signed with this key; by default one derived from the first secret key.
+    token_signing_key: str | None = field(default=None, repr=False)
+    token_ttl_minutes: int = 480
+    login_max_failures: int = 5
+    # The first administrator, created at start-up when no user exists yet.
+    admin_username: str = "admin"
+    admin_password: str | None = field(default=None, repr=False)
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -108,4 +115,9 @@ class Settings:
             connection_test_timeout=float(
                 _int(env, "CLEW_CONNECTION_TEST_TIMEOUT", 5, low=1, high=120)
             ),
+            token_signing_key=env.get("CLEW_TOKEN_SIGNING_KEY") or None,
+            token_ttl_minutes=_int(env, "CLEW_TOKEN_TTL_MINUTES", 480, low=1, high=43_200),
+            login_max_failures=_int(env, "CLEW_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
+            admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",
+            admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -11,10 +12,12 @@ from typing import Any
 import pytest
 
 from graph_api import neo4j_local
+from graph_api.auth.roles import Principal, Role
 from graph_api.context import Context
 from graph_api.events import Broker
 from graph_api.schema import schema
 from graph_api.secrets import SecretBox, generate_key
+from graph_api.services.identity import IdentityService
 from graph_api.services.sources import ConnectorPool
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
@@ -70,7 +73,8 @@ async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 class GraphQLClient:
     """Runs operations through the real schema with a fresh per-request context each time,
-    as the HTTP layer does."""
+    as the HTTP layer does. The caller is a signed-in ADMIN named `actor` unless a role (or
+    `principal=None` for nobody) is given; tests/test_identity.py covers real sign-in."""
 
     def __init__(self, store: Store, settings: Settings, broker: Broker) -> None:
         self.store = store
@@ -78,31 +82,48 @@ class GraphQLClient:
         self.broker = broker
         self.secret_box = SecretBox(list(settings.secret_keys))
         self.connectors = ConnectorPool()
+        self.identity = IdentityService(store, settings)
 
-    def context(self, actor: str = "tester") -> Context:
+    def context(
+        self, actor: str = "tester", role: Role | None = Role.ADMIN, *, user_id: str | None = None
+    ) -> Context:
+        principal = None if role is None else Principal(user_id or f"test-{actor}", actor, role)
         return Context(
             settings=self.settings,
             store=self.store,
+            principal=principal,
+            identity=self.identity,
             broker=self.broker,
             secret_box=self.secret_box,
             connectors=self.connectors,
-            actor=actor,
             request_id="test",
         )
 
     async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, *, actor: str = "tester"
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        actor: str = "tester",
+        role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
         result = await schema.execute(
-            query, variable_values=variables, context_value=self.context(actor)
+            query, variable_values=variables, context_value=self.context(actor, role)
         )
         assert result.errors is None, [e.formatted for e in result.errors]
         assert result.data is not None
         return result.data
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict]:
+    async def errors(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        actor: str = "tester",
+        role: Role | None = Role.ADMIN,
+    ) -> list[dict]:
         result = await schema.execute(
-            query, variable_values=variables, context_value=self.context()
+            query, variable_values=variables, context_value=self.context(actor, role)
         )
         assert result.errors, "expected errors"
         return [e.formatted for e in result.errors]
@@ -118,3 +139,32 @@ def gql(store: Store, settings: Settings, broker: Broker) -> Iterator[GraphQLCli
     client = GraphQLClient(store, settings, broker)
     yield client
     client.connectors.close_all()
+
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+LOGIN = (
+    "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { "
+    "... on LoginSuccess { token } ... on LoginFailed { code message } } }"
+)
+
+
+def sign_in(client: Any, username: str, role: Role = Role.ADMIN) -> dict[str, str]:
+    """Creates `username` with `role` in the app a Starlette TestClient runs (unless it
+    exists), signs in through the login mutation and returns the Authorization header."""
+    identity: IdentityService = client.app.state.identity
+    if client.portal.call(identity.users_by_username, username) is None:
+        client.portal.call(
+            functools.partial(
+                identity.create_user,
+                actor="test-setup",
+                username=username,
+                role=role,
+                password=TEST_PASSWORD,
+            )
+        )
+    response = client.post(
+        "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": TEST_PASSWORD}}
+    )
+    login = response.json()["data"]["login"]
+    assert "token" in login, login
+    return {"Authorization": f"Bearer {login['token']}"}

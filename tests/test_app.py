@@ -12,15 +12,18 @@ from neo4j import GraphDatabase
 from starlette.testclient import TestClient
 
 from graph_api.app import create_app
+from graph_api.auth.roles import Role
 from graph_api.secrets import SecretKeyError
 from graph_api.settings import Settings
 from graph_api.store.client import Store
+from tests.conftest import sign_in
 
 
 @pytest.fixture
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
     # `store` is requested so the autouse fixture wipes the database first.
     with TestClient(create_app(settings)) as client:
+        client.headers.update(sign_in(client, "ana"))
         yield client
 
 
@@ -47,7 +50,7 @@ def test_post_and_get_queries_with_request_id(client: TestClient) -> None:
             "query": 'mutation { createTable(input: {name: "web_orders", fields: [{name: "id"}]}) '
             "{ ... on CreateTableSuccess { table { id } } } }"
         },
-        headers={"X-Request-ID": "req-123", "X-Clew-User": "ana"},
+        headers={"X-Request-ID": "req-123"},
     )
     assert created.status_code == 200
     assert created.headers["x-request-id"] == "req-123"
@@ -105,7 +108,8 @@ def test_graphql_syntax_errors_are_shown_not_masked(client: TestClient) -> None:
 
 def test_subscription_streams_catalog_changes(client: TestClient) -> None:
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init"})
+        token = client.headers["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json(
             {
@@ -129,7 +133,7 @@ def test_subscription_streams_catalog_changes(client: TestClient) -> None:
                 "query": 'mutation { createTable(input: {name: "live", fields: [{name: "x"}]}) '
                 "{ __typename } }"
             },
-            headers={"X-Clew-User": "bo"},
+            headers=sign_in(client, "bo", Role.EDITOR),
         )
         message = ws.receive_json()
         assert message["type"] == "next"
@@ -151,8 +155,9 @@ def test_subscriptions_serve_several_clients_and_clean_up(client: TestClient) ->
         client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as first,
         client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as second,
     ):
+        token = client.headers["Authorization"].removeprefix("Bearer ")
         for ws in (first, second):
-            ws.send_json({"type": "connection_init"})
+            ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
             assert ws.receive_json()["type"] == "connection_ack"
             ws.send_json({"id": "s", **subscribe})
         for _ in range(100):
@@ -184,7 +189,8 @@ def test_start_up_stops_without_an_encryption_key(settings: Settings) -> None:
 
 def test_subscription_errors_are_shaped_like_any_other(client: TestClient) -> None:
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init"})
+        token = client.headers["Authorization"]
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json(
             {

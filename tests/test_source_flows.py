@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from graph_api.app import create_app
 from graph_api.settings import Settings
 from graph_api.store.client import Store
+from tests.conftest import sign_in
 from tests.servers import nosql, sql
 
 SERVERS_DIR = nosql.REPO_ROOT / ".clew" / "test" / "servers"
@@ -51,7 +52,6 @@ class Session:
         response = self.client.post(
             "/graphql",
             json={"query": query, "variables": variables or {}},
-            headers={"X-Clew-User": "ana"},
         )
         self.seen.append(response.text)
         body = response.json()
@@ -62,6 +62,7 @@ class Session:
 @pytest.fixture
 def session(settings: Settings, store: Store) -> Iterator[Session]:
     with TestClient(create_app(settings)) as client:
+        client.headers.update(sign_in(client, "ana"))
         yield Session(client)
 
 
@@ -78,7 +79,8 @@ TEST = """mutation ($id: ID!) { testConnection(sourceId: $id) {
 def watch_tests(session: Session, source_id: str) -> Any:
     ws = session.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
     ws.__enter__()
-    ws.send_json({"type": "connection_init"})
+    token = session.client.headers["Authorization"].removeprefix("Bearer ")
+    ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
     assert ws.receive_json()["type"] == "connection_ack"
     ws.send_json(
         {

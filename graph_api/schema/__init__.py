@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,13 +17,18 @@ from strawberry.tools import merge_types
 from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
+from graph_api.schema.identity import IdentityMutation, IdentityQuery
+from graph_api.schema.limits import MaxLineageTraversals
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 from graph_api.schema.transfer import TransferMutation, TransferQuery, TransferSubscription
 
-Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, TransferQuery))
+Query = merge_types(
+    "Query", (CatalogQuery, SourceQuery, LineageQuery, TransferQuery, IdentityQuery)
+)
 Mutation = merge_types(
-    "Mutation", (CatalogMutation, SourceMutation, LineageMutation, TransferMutation)
+    "Mutation",
+    (CatalogMutation, SourceMutation, LineageMutation, TransferMutation, IdentityMutation),
 )
 Subscription = merge_types(
     "Subscription", (CatalogSubscription, SourceSubscription, TransferSubscription)
@@ -40,6 +46,7 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=15),
             lambda: MaxAliasesLimiter(max_alias_count=50),
             lambda: MaxTokensLimiter(max_token_count=20_000),
+            AddValidationRules([MaxLineageTraversals]),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],

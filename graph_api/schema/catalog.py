@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from graph_api import models
+from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
 from graph_api.schema.common import (
@@ -20,6 +21,7 @@ from graph_api.schema.common import (
     to_connection,
     user_error,
 )
+from graph_api.schema.permissions import requires
 from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
@@ -164,14 +166,17 @@ def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="A table by id; null when there is none.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER), description="A table by id; null when there is none."
+    )
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
         table = await info.context.loaders.table.load(str(id))
         return TableNode.from_model(table) if table else None
 
     @strawberry.field(
+        extensions=requires(Role.VIEWER),
         description="Tables ordered by qualified name, filtered, a page at a time. `text` "
-        "matches words (or word prefixes) of names and descriptions."
+        "matches words (or word prefixes) of names and descriptions.",
     )
     async def tables(
         self,
@@ -203,13 +208,16 @@ class CatalogQuery:
         info.context.loaders.prime_tables(page.items)
         return _table_connection(page)
 
-    @strawberry.field(description="A field by id; null when there is none.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER), description="A field by id; null when there is none."
+    )
     async def field(self, info: Info, id: strawberry.ID) -> FieldNode | None:
         f = await info.context.loaders.field.load(str(id))
         return FieldNode.from_model(f) if f else None
 
     @strawberry.field(
-        description="Tables and fields whose names or descriptions match, most relevant first."
+        extensions=requires(Role.VIEWER),
+        description="Tables and fields whose names or descriptions match, most relevant first.",
     )
     async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:
         maximum = info.context.settings.search_limit
@@ -226,7 +234,10 @@ class CatalogQuery:
                 results.append(SearchHit(score=hit.score, node=by_id[hit.id]))
         return results
 
-    @strawberry.field(description="Recorded changes to one entity, newest first.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER),
+        description="Recorded changes to one entity, newest first.",
+    )
     async def history(
         self,
         info: Info,
@@ -244,7 +255,10 @@ class CatalogQuery:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Document a table, optionally with its fields, in one step.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Document a table, optionally with its fields, in one step.",
+    )
     async def create_table(self, info: Info, input: CreateTableInput) -> CreateTableResult:
         try:
             table, fields = await info.context.catalog.create_table(
@@ -264,7 +278,10 @@ class CatalogMutation:
             table=TableNode.from_model(table), fields=[FieldNode.from_model(f) for f in fields]
         )
 
-    @strawberry.mutation(description="Change a table's name, schema, kind, description or tags.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Change a table's name, schema, kind, description or tags.",
+    )
     async def update_table(
         self, info: Info, id: strawberry.ID, input: UpdateTableInput
     ) -> TableResult:
@@ -277,7 +294,8 @@ class CatalogMutation:
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
-        description="Delete a table with its fields and every lineage edge touching them."
+        extensions=requires(Role.EDITOR),
+        description="Delete a table with its fields and every lineage edge touching them.",
     )
     async def delete_table(self, info: Info, id: strawberry.ID) -> DeleteTableResult:
         try:
@@ -291,7 +309,10 @@ class CatalogMutation:
             deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],
         )
 
-    @strawberry.mutation(description="Attach a table to a source (moving it from another).")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Attach a table to a source (moving it from another).",
+    )
     async def bind_table_to_source(
         self, info: Info, table_id: strawberry.ID, source_id: strawberry.ID
     ) -> TableResult:
@@ -301,7 +322,10 @@ class CatalogMutation:
             return user_error(exc)
         return TableSuccess(table=TableNode.from_model(table))
 
-    @strawberry.mutation(description="Detach a table from its source; it becomes a manual table.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Detach a table from its source; it becomes a manual table.",
+    )
     async def unbind_table_from_source(self, info: Info, table_id: strawberry.ID) -> TableResult:
         try:
             table = await info.context.catalog.unbind_table(str(table_id))
@@ -310,7 +334,8 @@ class CatalogMutation:
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
-        description="Add fields to a table, all or none: one bad field creates nothing."
+        extensions=requires(Role.EDITOR),
+        description="Add fields to a table, all or none: one bad field creates nothing.",
     )
     async def create_fields(
         self, info: Info, table_id: strawberry.ID, fields: list[FieldInput]
@@ -323,7 +348,7 @@ class CatalogMutation:
             return user_error(exc)
         return CreateFieldsSuccess(fields=[FieldNode.from_model(f) for f in created])
 
-    @strawberry.mutation(description="Add one field to a table.")
+    @strawberry.mutation(extensions=requires(Role.EDITOR), description="Add one field to a table.")
     async def create_field(
         self, info: Info, table_id: strawberry.ID, input: FieldInput
     ) -> FieldResult:
@@ -333,7 +358,7 @@ class CatalogMutation:
             return user_error(exc)
         return FieldSuccess(field=FieldNode.from_model(created[0]))
 
-    @strawberry.mutation(description="Change a field.")
+    @strawberry.mutation(extensions=requires(Role.EDITOR), description="Change a field.")
     async def update_field(
         self, info: Info, id: strawberry.ID, input: UpdateFieldInput
     ) -> FieldResult:
@@ -345,7 +370,10 @@ class CatalogMutation:
             return user_error(exc)
         return FieldSuccess(field=FieldNode.from_model(updated))
 
-    @strawberry.mutation(description="Delete a field and the lineage edges touching it.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Delete a field and the lineage edges touching it.",
+    )
     async def delete_field(self, info: Info, id: strawberry.ID) -> DeleteFieldResult:
         try:
             deleted = await info.context.catalog.delete_field(str(id))

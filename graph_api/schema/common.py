@@ -83,7 +83,11 @@ _BY_CODE: dict[errors.ErrorCode, type[UserError]] = {
 
 
 def user_error(exc: errors.ClewError) -> AnyUserError:
-    cls = _BY_CODE[exc.code]
+    cls = _BY_CODE.get(exc.code)
+    if cls is None:
+        # Not the caller's input but their standing (signed out, role, throttled): such
+        # errors leave as top-level errors with their code.
+        raise exc
     return cls(code=exc.code, message=exc.message, field=exc.field)  # type: ignore[return-value]
 
 

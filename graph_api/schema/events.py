@@ -6,8 +6,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.events import CATALOG_TOPIC, CatalogEvent
+from graph_api.schema.permissions import requires
 
 
 @strawberry.type(description="A committed change to the catalog.")
@@ -21,7 +23,8 @@ class CatalogChange:
 @strawberry.type
 class CatalogSubscription:
     @strawberry.subscription(
-        description="Every committed change to tables, fields and sources, as it happens."
+        extensions=requires(Role.VIEWER),
+        description="Every committed change to tables, fields and sources, as it happens.",
     )
     async def catalog_changes(
         self, info: Info, entity_types: list[str] | None = None

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from graph_api import models
+from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
 from graph_api.schema.common import (
@@ -30,6 +31,7 @@ from graph_api.schema.lineage_types import (
     TransformationType,
     to_filter,
 )
+from graph_api.schema.permissions import requires
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
 from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
@@ -152,15 +154,19 @@ def _check_confidence(value: float, name: str) -> float:
 
 @strawberry.type
 class LineageQuery:
-    @strawberry.field(description="A lineage edge by id; null when there is none.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER),
+        description="A lineage edge by id; null when there is none.",
+    )
     async def lineage_edge(self, info: Info, id: strawberry.ID) -> LineageEdgeNode | None:
         edge = await info.context.loaders.lineage_edge.load(str(id))
         return LineageEdgeNode.from_model(edge) if edge else None
 
     @strawberry.field(
+        extensions=requires(Role.VIEWER),
         description="The lineage around a table or field, shaped for ReactFlow. Never silently "
         "partial: when maxNodes is reached, `truncated` is true and `frontier` says where to "
-        "expand."
+        "expand.",
     )
     async def lineage_graph(
         self,
@@ -184,7 +190,8 @@ class LineageQuery:
         return LineageGraph.from_view(graph)
 
     @strawberry.field(
-        description="Every downstream table and field a change to this table or field affects."
+        extensions=requires(Role.VIEWER),
+        description="Every downstream table and field a change to this table or field affects.",
     )
     async def impact(
         self,
@@ -207,7 +214,9 @@ class LineageQuery:
         )
         return ImpactReport.from_view(report)
 
-    @strawberry.field(description="Lineage waiting for review, with counts.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER), description="Lineage waiting for review, with counts."
+    )
     async def review_queue(
         self,
         info: Info,
@@ -270,7 +279,10 @@ async def _create(
 
 @strawberry.type
 class LineageMutation:
-    @strawberry.mutation(description="Declare table-level lineage, one edge or many at once.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Declare table-level lineage, one edge or many at once.",
+    )
     async def create_table_lineage(
         self,
         info: Info,
@@ -280,7 +292,8 @@ class LineageMutation:
         return await _create(info, models.LineageLevel.TABLE, edges, on_duplicate)
 
     @strawberry.mutation(
-        description="Declare field-level lineage; the table edges it implies appear with it."
+        extensions=requires(Role.EDITOR),
+        description="Declare field-level lineage; the table edges it implies appear with it.",
     )
     async def create_field_lineage(
         self,
@@ -290,7 +303,10 @@ class LineageMutation:
     ) -> LineageChangeResult:
         return await _create(info, models.LineageLevel.FIELD, edges, on_duplicate)
 
-    @strawberry.mutation(description="Change an edge's confidence, transformation or description.")
+    @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
+        description="Change an edge's confidence, transformation or description.",
+    )
     async def update_lineage(
         self, info: Info, id: strawberry.ID, input: UpdateLineageInput
     ) -> LineageEdgeResult:
@@ -305,15 +321,19 @@ class LineageMutation:
             return user_error(exc)
         return LineageEdgeSuccess(edge=LineageEdgeNode.from_model(edge))
 
-    @strawberry.mutation(description="Approve many edges in one call: they become APPROVED.")
+    @strawberry.mutation(
+        extensions=requires(Role.STEWARD),
+        description="Approve many edges in one call: they become APPROVED.",
+    )
     async def approve_lineage(
         self, info: Info, ids: list[strawberry.ID], comment: str | None = None
     ) -> LineageChangeResult:
         return await _review(info, ids, approve=True, comment=comment)
 
     @strawberry.mutation(
+        extensions=requires(Role.STEWARD),
         description="Reject many edges in one call. They stay in history and leave traversals "
-        "(unless includeRejected)."
+        "(unless includeRejected).",
     )
     async def reject_lineage(
         self, info: Info, ids: list[strawberry.ID], reason: str
@@ -321,7 +341,8 @@ class LineageMutation:
         return await _review(info, ids, approve=False, comment=reason)
 
     @strawberry.mutation(
-        description="Delete edges. Deleting a table edge with field edges beneath needs cascade."
+        extensions=requires(Role.EDITOR),
+        description="Delete edges. Deleting a table edge with field edges beneath needs cascade.",
     )
     async def delete_lineage(
         self, info: Info, ids: list[strawberry.ID], cascade: bool = False

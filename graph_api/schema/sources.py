@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graph_api import models
+from graph_api.auth.roles import Role
 from graph_api.connectors.base import FailureReason as FailureReasonEnum
 from graph_api.context import Info
 from graph_api.errors import ClewError
@@ -26,6 +27,7 @@ from graph_api.schema.common import (
     to_connection,
     user_error,
 )
+from graph_api.schema.permissions import requires
 from graph_api.schema.types import FieldNode, SourceNode, SourceType, TableKind, TableNode
 from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
@@ -302,12 +304,16 @@ ApplyIntrospectionResult = Annotated[
 
 @strawberry.type
 class SourceQuery:
-    @strawberry.field(description="A source by id; null when there is none.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER), description="A source by id; null when there is none."
+    )
     async def source(self, info: Info, id: strawberry.ID) -> SourceNode | None:
         source = await info.context.loaders.source.load(str(id))
         return SourceNode.from_model(source) if source else None
 
-    @strawberry.field(description="Sources by name, a page at a time.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER), description="Sources by name, a page at a time."
+    )
     async def sources(
         self,
         info: Info,
@@ -324,7 +330,10 @@ class SourceQuery:
         info.context.loaders.prime_sources(page.items)
         return to_connection(page, key=lambda s: (s.name, s.id), node=SourceNode.from_model)
 
-    @strawberry.field(description="Connection tests and introspections of a source, newest first.")
+    @strawberry.field(
+        extensions=requires(Role.VIEWER),
+        description="Connection tests and introspections of a source, newest first.",
+    )
     async def connection_tests(
         self,
         info: Info,
@@ -342,7 +351,10 @@ class SourceQuery:
             page, key=lambda r: (r.at.isoformat(), r.id), node=ConnectionTestResult.from_model
         )
 
-    @strawberry.field(description="Tables, views or collections the source offers (bounded).")
+    @strawberry.field(
+        extensions=requires(Role.EDITOR),
+        description="Tables, views or collections the source offers (bounded).",
+    )
     async def source_tables(
         self, info: Info, source_id: strawberry.ID, schema: str | None = None, limit: int = 500
     ) -> list[SourceTableRef]:
@@ -354,8 +366,9 @@ class SourceQuery:
         return [SourceTableRef(schema_name=r.schema, name=r.name, kind=r.kind) for r in refs]
 
     @strawberry.field(
+        extensions=requires(Role.EDITOR),
         description="Fetch columns: read one table's definition from the database, without "
-        "saving. When the catalog already has it, the differences are listed."
+        "saving. When the catalog already has it, the differences are listed.",
     )
     async def introspect_table(
         self,
@@ -372,7 +385,10 @@ class SourceQuery:
 
 @strawberry.type
 class SourceMutation:
-    @strawberry.mutation(description="Register a data source; secrets are encrypted at rest.")
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN),
+        description="Register a data source; secrets are encrypted at rest.",
+    )
     async def create_source(self, info: Info, input: CreateSourceInput) -> SourceResult:
         try:
             connection = input.connection
@@ -388,7 +404,9 @@ class SourceMutation:
             return user_error(exc)
         return SourceSuccess(source=SourceNode.from_model(source))
 
-    @strawberry.mutation(description="Change a source. Omitted secrets are kept.")
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN), description="Change a source. Omitted secrets are kept."
+    )
     async def update_source(
         self, info: Info, id: strawberry.ID, input: UpdateSourceInput
     ) -> SourceResult:
@@ -406,7 +424,8 @@ class SourceMutation:
         return SourceSuccess(source=SourceNode.from_model(source))
 
     @strawberry.mutation(
-        description="Delete a source; its tables stay in the catalog as manual tables."
+        extensions=requires(Role.ADMIN),
+        description="Delete a source; its tables stay in the catalog as manual tables.",
     )
     async def delete_source(self, info: Info, id: strawberry.ID) -> DeleteSourceResult:
         try:
@@ -419,8 +438,9 @@ class SourceMutation:
         )
 
     @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
         description="Check that Clew can reach a saved source. The result is recorded, updates "
-        "the source's last test, and is streamed to connectionTestResults."
+        "the source's last test, and is streamed to connectionTestResults.",
     )
     async def test_connection(self, info: Info, source_id: strawberry.ID) -> TestConnectionResult:
         try:
@@ -429,7 +449,10 @@ class SourceMutation:
             return user_error(exc)
         return TestConnectionSuccess(result=ConnectionTestResult.from_model(record))
 
-    @strawberry.mutation(description="Check a connection before saving it; nothing is stored.")
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN),
+        description="Check a connection before saving it; nothing is stored.",
+    )
     async def test_connection_config(
         self, info: Info, input: TestConnectionConfigInput
     ) -> TestConnectionResult:
@@ -444,9 +467,10 @@ class SourceMutation:
         return TestConnectionSuccess(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
         description="Save a reviewed introspection: creates the table with its fields bound to "
         "the source in one transaction, or updates the catalog's table to match, keeping "
-        "descriptions and tags people wrote."
+        "descriptions and tags people wrote.",
     )
     async def create_table_from_introspection(
         self, info: Info, source_id: strawberry.ID, input: IntrospectedTableInput
@@ -476,7 +500,8 @@ class SourceMutation:
 @strawberry.type
 class SourceSubscription:
     @strawberry.subscription(
-        description="Each connection test of this source, from any client, the moment it ends."
+        extensions=requires(Role.VIEWER),
+        description="Each connection test of this source, from any client, the moment it ends.",
     )
     async def connection_test_results(
         self, info: Info, source_id: strawberry.ID

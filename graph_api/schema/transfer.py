@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.file_uploads import Upload
 
+from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.errors import ClewError, NotFoundError, ValidationError
 from graph_api.schema.common import (
@@ -25,7 +26,9 @@ from graph_api.schema.common import (
     ValidationErrorType,
     user_error,
 )
+from graph_api.schema.permissions import requires
 from graph_api.services import transfer as service
+from graph_api.services.identity import forbidden
 from graph_api.transfer import format as fmt
 from graph_api.transfer import report as rpt
 
@@ -351,8 +354,9 @@ def _service(info: Info) -> service.TransferService:
 @strawberry.type
 class TransferQuery:
     @strawberry.field(
+        extensions=requires(Role.VIEWER),
         description="An import job by id, with its progress and (when finished) "
-        "its report; null when there is none."
+        "its report; null when there is none.",
     )
     async def import_job(self, info: Info, id: strawberry.ID) -> ImportJobNode | None:
         job = await _service(info).job(str(id))
@@ -362,11 +366,15 @@ class TransferQuery:
 @strawberry.type
 class TransferMutation:
     @strawberry.mutation(
+        extensions=requires(Role.EDITOR),
         description="Import a file in the interchange format (sources, tables, fields, table "
         "and field lineage) as a job. Preview with dryRun first: it reports what would be "
-        "created, updated or left unchanged, and every problem, without writing."
+        "created, updated or left unchanged, and every problem, without writing.",
     )
     async def import_catalog(self, info: Info, input: ImportCatalogInput) -> ImportCatalogResult:
+        principal = info.context.principal
+        if input.allow_downgrade and principal and not principal.allows(Role.STEWARD):
+            raise forbidden(principal, Role.STEWARD, "import with allowDowngrade")
         transfer = _service(info)
         try:
             path, name = await _save(input.file)
@@ -390,8 +398,9 @@ class TransferMutation:
 @strawberry.type
 class TransferSubscription:
     @strawberry.subscription(
+        extensions=requires(Role.VIEWER),
         description="An import job as it runs: its state now, then each progress update, "
-        "ending with the finished job and its report."
+        "ending with the finished job and its report.",
     )
     async def import_job_progress(
         self, info: Info, id: strawberry.ID

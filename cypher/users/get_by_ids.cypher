@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (u:User {id: id})
+RETURN u {.*, password_hash: null} AS user

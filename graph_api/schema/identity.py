@@ -1,0 +1,307 @@
+"""Signing in, the signed-in user, user administration and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from graph_api import models
+from graph_api.auth.roles import Role
+from graph_api.context import Info
+from graph_api.errors import AuthenticationError, ClewError, RateLimitedError
+from graph_api.schema.common import (
+    ConflictErrorType,
+    ErrorCode,
+    NotFoundErrorType,
+    ValidationErrorType,
+    user_error,
+)
+from graph_api.schema.permissions import requires
+
+strawberry.enum(
+    Role,
+    description="What a user may do. Each role may do everything the ones before it may: "
+    "VIEWER reads; EDITOR changes tables, fields, lineage and imports; STEWARD also approves "
+    "and rejects lineage; ADMIN also manages sources' connection settings, users and keys.",
+)
+
+Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
+
+
+@strawberry.type(name="User", description="Someone who signs in, with their role.")
+class UserNode:
+    id: strawberry.ID
+    username: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, user: models.User) -> UserNode:
+        return cls(
+            id=strawberry.ID(user.id),
+            username=user.username,
+            role=Role(user.role),
+            disabled=user.disabled,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        )
+
+
+@strawberry.type(
+    name="ApiToken",
+    description="A long-lived token for scripts and pipelines. Its secret is shown once, when "
+    "it is created; Clew keeps only a hash.",
+)
+class ApiTokenNode:
+    id: strawberry.ID
+    name: str
+    username: str = strawberry.field(description="Whose rights the token carries.")
+    hint: str = strawberry.field(description="The token's first characters, to recognise it.")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(description="To the minute.")
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_model(cls, token: models.ApiToken) -> ApiTokenNode:
+        return cls(
+            id=strawberry.ID(token.id),
+            name=token.name,
+            username=token.username,
+            hint=token.hint,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+@strawberry.type
+class LoginSuccess:
+    token: str = strawberry.field(
+        description="Send as 'Authorization: Bearer <token>' (or `authorization` in a "
+        "WebSocket's connection_init payload)."
+    )
+    expires_at: datetime
+    user: UserNode
+
+
+@strawberry.type(description="Signing in did not work; the message says why and what to do.")
+class LoginFailed:
+    code: ErrorCode
+    message: str
+    retry_after_seconds: int | None = strawberry.field(
+        description="Set when too many attempts failed: wait this long before trying again."
+    )
+
+
+@strawberry.type
+class UserSuccess:
+    user: UserNode
+
+
+@strawberry.type
+class CreateUserSuccess:
+    user: UserNode
+    generated_password: str | None = strawberry.field(
+        description="Set when no password was given: pass it on now, it is not stored."
+    )
+
+
+@strawberry.type
+class ResetPasswordSuccess:
+    user: UserNode
+    generated_password: str | None = strawberry.field(
+        description="Set when no new password was given: pass it on now, it is not stored."
+    )
+
+
+@strawberry.type
+class CreateApiTokenSuccess:
+    token: ApiTokenNode
+    secret: str = strawberry.field(
+        description="The token itself. Copy it now: it is never shown again."
+    )
+
+
+@strawberry.type
+class ApiTokenSuccess:
+    token: ApiTokenNode
+
+
+@strawberry.type
+class PasswordChanged:
+    user: UserNode
+
+
+LoginResult = Annotated[LoginSuccess | LoginFailed, strawberry.union("LoginResult")]
+UserResult = Annotated[UserSuccess | Errors, strawberry.union("UserResult")]
+CreateUserResult = Annotated[CreateUserSuccess | Errors, strawberry.union("CreateUserResult")]
+ResetPasswordResult = Annotated[
+    ResetPasswordSuccess | Errors, strawberry.union("ResetPasswordResult")
+]
+ChangePasswordResult = Annotated[PasswordChanged | Errors, strawberry.union("ChangePasswordResult")]
+CreateApiTokenResult = Annotated[
+    CreateApiTokenSuccess | Errors, strawberry.union("CreateApiTokenResult")
+]
+ApiTokenResult = Annotated[ApiTokenSuccess | Errors, strawberry.union("ApiTokenResult")]
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    role: Role = Role.VIEWER
+    password: str | None = strawberry.field(
+        default=None, description="Left out, a strong password is generated and returned once."
+    )
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(extensions=requires(Role.VIEWER), description="The signed-in user.")
+    async def me(self, info: Info) -> UserNode:
+        principal = info.context.principal
+        assert principal is not None  # requires() let us in
+        users = await info.context.identity.users_by_id([principal.user_id])
+        return UserNode.from_model(users[principal.user_id])
+
+    @strawberry.field(extensions=requires(Role.ADMIN), description="Every user, by username.")
+    async def users(self, info: Info) -> list[UserNode]:
+        return [UserNode.from_model(u) for u in await info.context.identity.users()]
+
+    @strawberry.field(
+        extensions=requires(Role.VIEWER),
+        description="Your API tokens, newest first; with everyone: true (ADMIN), everyone's.",
+    )
+    async def api_tokens(self, info: Info, everyone: bool = False) -> list[ApiTokenNode]:
+        principal = info.context.principal
+        assert principal is not None
+        found = await info.context.identity.api_tokens(principal, everyone=everyone)
+        return [ApiTokenNode.from_model(t) for t in found]
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(
+        description="Sign in with a username and password; returns a bearer token that expires. "
+        "The only operation that needs no token."
+    )
+    async def login(self, info: Info, username: str, password: str) -> LoginResult:
+        request = info.context.request
+        client = getattr(getattr(request, "client", None), "host", None) or "unknown"
+        try:
+            signed = await info.context.identity.login(username, password, client=client)
+        except RateLimitedError as exc:
+            return LoginFailed(
+                code=exc.code, message=exc.message, retry_after_seconds=round(exc.retry_after)
+            )
+        except AuthenticationError as exc:
+            return LoginFailed(code=exc.code, message=exc.message, retry_after_seconds=None)
+        return LoginSuccess(
+            token=signed.token, expires_at=signed.expires_at, user=UserNode.from_model(signed.user)
+        )
+
+    @strawberry.mutation(
+        extensions=requires(Role.VIEWER),
+        description="Change your own password; you need the current one.",
+    )
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> ChangePasswordResult:
+        principal = info.context.principal
+        assert principal is not None
+        try:
+            user = await info.context.identity.change_own_password(
+                principal, current_password, new_password
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return PasswordChanged(user=UserNode.from_model(user))
+
+    @strawberry.mutation(
+        extensions=requires(Role.VIEWER),
+        description="Create an API token carrying your rights, for scripts and pipelines.",
+    )
+    async def create_api_token(
+        self, info: Info, name: str, expires_in_days: int | None = None
+    ) -> CreateApiTokenResult:
+        principal = info.context.principal
+        assert principal is not None
+        try:
+            token, secret = await info.context.identity.create_api_token(
+                principal, name=name, expires_in_days=expires_in_days
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return CreateApiTokenSuccess(token=ApiTokenNode.from_model(token), secret=secret)
+
+    @strawberry.mutation(
+        extensions=requires(Role.VIEWER),
+        description="Revoke an API token at once: yours, or anyone's if you are an ADMIN.",
+    )
+    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiTokenResult:
+        principal = info.context.principal
+        assert principal is not None
+        try:
+            token = await info.context.identity.revoke_api_token(principal, str(id))
+        except ClewError as exc:
+            return user_error(exc)
+        return ApiTokenSuccess(token=ApiTokenNode.from_model(token))
+
+    @strawberry.mutation(extensions=requires(Role.ADMIN), description="Add a user.")
+    async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
+        try:
+            user, generated = await info.context.identity.create_user(
+                actor=info.context.actor,
+                username=input.username,
+                role=input.role,
+                password=input.password,
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return CreateUserSuccess(user=UserNode.from_model(user), generated_password=generated)
+
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN),
+        description="Change a user's role; it applies to their very next request.",
+    )
+    async def set_user_role(self, info: Info, username: str, role: Role) -> UserResult:
+        try:
+            user = await info.context.identity.set_role(
+                actor=info.context.actor, username=username, role=role
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return UserSuccess(user=UserNode.from_model(user))
+
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN),
+        description="Disable (or re-enable) a user: their tokens stop working at once.",
+    )
+    async def set_user_disabled(self, info: Info, username: str, disabled: bool) -> UserResult:
+        try:
+            user = await info.context.identity.set_disabled(
+                actor=info.context.actor, username=username, disabled=disabled
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return UserSuccess(user=UserNode.from_model(user))
+
+    @strawberry.mutation(
+        extensions=requires(Role.ADMIN),
+        description="Set a user's password (one is generated when newPassword is left out).",
+    )
+    async def reset_user_password(
+        self, info: Info, username: str, new_password: str | None = None
+    ) -> ResetPasswordResult:
+        try:
+            user, generated = await info.context.identity.reset_password(
+                actor=info.context.actor, username=username, password=new_password
+            )
+        except ClewError as exc:
+            return user_error(exc)
+        return ResetPasswordSuccess(user=UserNode.from_model(user), generated_password=generated)

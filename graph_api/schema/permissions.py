@@ -1,0 +1,53 @@
+"""Who may call each root field: every Query, Mutation and Subscription field declares the
+least role it needs with ``extensions=requires(Role.X)``; a test fails for any root field
+that does not (``login`` is the one public field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.extensions import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from graph_api.auth.roles import GRANTS, Role
+from graph_api.errors import AuthenticationError, ForbiddenError
+
+SIGN_IN = (
+    "Sign in first: call the login mutation and send its token as 'Authorization: Bearer "
+    "<token>' (in GraphiQL, under Headers; over WebSocket, as `authorization` in the "
+    "connection_init payload)."
+)
+
+
+class RoleRequired(BasePermission):
+    def __init__(self, role: Role) -> None:
+        self.role = role
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            raise info.context.auth_error or AuthenticationError(SIGN_IN)
+        if not principal.allows(self.role):
+            raise ForbiddenError(
+                f"Your role {principal.role.value} cannot call {info.field_name}: it needs "
+                f"{self.role.value} or above (who may {GRANTS[self.role]}). Ask an "
+                "administrator to change your role."
+            )
+        return True
+
+
+def requires(role: Role) -> list[FieldExtension]:
+    # No schema directives: the SDL stays the plain contract clients see.
+    return [PermissionExtension(permissions=[RoleRequired(role)], use_directives=False)]
+
+
+def required_role(field: Any) -> Role | None:
+    """The role a resolved root field declares (for tests and the README's table)."""
+    for extension in getattr(field, "extensions", []):
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                if isinstance(permission, RoleRequired):
+                    return permission.role
+    return None

@@ -1,0 +1,360 @@
+"""Sign-in, bearer-token checks and user administration.
+
+One instance lives as long as the app: it holds the sign-in throttle, which must outlast a
+request. Every change to a user or token is audited with the acting user, like catalog changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from graph_api.auth import passwords, tokens
+from graph_api.auth.roles import GRANTS, Principal, Role
+from graph_api.auth.throttle import LoginThrottle
+from graph_api.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationError,
+)
+from graph_api.models import ApiToken, User
+from graph_api.settings import Settings
+from graph_api.store.audit import AuditRepository, ChangeDraft
+from graph_api.store.client import Store, Tx
+from graph_api.store.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+USERNAME_RULE = "1 to 64 letters, digits, dots, dashes, underscores or @"
+# Recording every use of an API token would turn each read into a write; once a minute will do.
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def _check_username(username: str) -> str:
+    name = username.strip()
+    if not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "._-@" for c in name):
+        raise ValidationError(
+            f"'{username}' is not a usable username: use {USERNAME_RULE}.", field="input.username"
+        )
+    return name
+
+
+def _check_password(password: str, field: str = "input.password") -> None:
+    try:
+        passwords.check_strength(password)
+    except passwords.WeakPasswordError as exc:
+        raise ValidationError(str(exc), field=field) from None
+
+
+def _user_state(user: User) -> dict[str, object]:
+    return {"username": user.username, "role": user.role, "disabled": user.disabled}
+
+
+def forbidden(principal: Principal, needed: Role, doing: str) -> ForbiddenError:
+    return ForbiddenError(
+        f"Your role {principal.role.value} cannot {doing}: that needs {needed.value} or above "
+        f"(who may {GRANTS[needed]}). Ask an administrator to change your role."
+    )
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    token: str
+    expires_at: datetime
+
+
+class IdentityService:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._users = UserRepository(store)
+        self._audit = AuditRepository(store)
+        self._settings = settings
+        self._ttl = timedelta(minutes=settings.token_ttl_minutes)
+        self.throttle = LoginThrottle(max_failures=settings.login_max_failures)
+        # One address may be a whole office behind NAT: it gets more tries than one username.
+        self.client_throttle = LoginThrottle(max_failures=settings.login_max_failures * 4)
+
+    # Signing in and checking tokens
+
+    @functools.cached_property
+    def _signing_key(self) -> bytes:
+        if self._settings.token_signing_key:
+            return self._settings.token_signing_key.encode()
+        if not self._settings.secret_keys:
+            # The service refuses to start without a key, so only a tool can get here.
+            raise RuntimeError("Sign-in tokens need CLEW_TOKEN_SIGNING_KEY or CLEW_SECRET_KEYS.")
+        return tokens.derive_signing_key(self._settings.secret_keys[0])
+
+    async def login(self, username: str, password: str, *, client: str) -> SignIn:
+        user_key = username.strip().casefold()
+        wait = max(self.throttle.retry_after(user_key), self.client_throttle.retry_after(client))
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            raise RateLimitedError(
+                f"Too many failed sign-ins; try again in about {minutes} minute"
+                f"{'s' if minutes != 1 else ''}, or ask an administrator to reset your password.",
+                retry_after=wait,
+            )
+        stored = await self._users.login_record(username)
+        # Always verify (against a dummy hash for unknown users) so timing reveals nothing.
+        valid = passwords.verify_password(stored.password_hash if stored else None, password)
+        if stored is None or not valid or stored.user.disabled:
+            self.throttle.failed(user_key)
+            self.client_throttle.failed(client)
+            log.info("sign-in refused", extra={"username": username[:64], "client": client})
+            raise AuthenticationError(
+                "Wrong username or password, or the account is disabled. Check both and try "
+                "again; an administrator can reset a forgotten password."
+            )
+        self.throttle.succeeded(user_key)
+        if stored.password_hash and passwords.needs_rehash(stored.password_hash):
+            await self._store.transaction(
+                lambda tx: self._users.update(
+                    tx,
+                    username=stored.user.username,
+                    changes={"password_hash": passwords.hash_password(password)},
+                )
+            )
+        issued = tokens.issue_sign_in_token(
+            key=self._signing_key, user_id=stored.user.id, ttl=self._ttl
+        )
+        return SignIn(user=stored.user, token=issued.token, expires_at=issued.expires_at)
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The principal an Authorization header names; None when there is no header.
+        A header that is present but wrong is an error, never a silent sign-out."""
+        if not authorization or not authorization.strip():
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError(
+                "Send the token as 'Authorization: Bearer <token>' (get one from the login "
+                "mutation, or an API token from createApiToken)."
+            )
+        if tokens.is_api_token(token):
+            return await self._api_token_principal(token)
+        try:
+            user_id = tokens.read_sign_in_token(token, key=self._signing_key)
+        except tokens.InvalidTokenError as exc:
+            raise AuthenticationError(str(exc)) from None
+        user = (await self._users.get_many([user_id])).get(user_id)
+        return self._principal(user, via="password")
+
+    async def _api_token_principal(self, token: str) -> Principal:
+        owner = await self._users.token_owner(tokens.api_token_digest(token))
+        if owner is None:
+            raise AuthenticationError(
+                "This API token is unknown, revoked or expired; create a new one with "
+                "createApiToken."
+            )
+        last = owner.last_used_at
+        if last is None or datetime.now(UTC) - last > _TOKEN_TOUCH_INTERVAL:
+            await self._users.touch_token(owner.token_id)
+        return self._principal(owner.user, via="api-token", token_id=owner.token_id)
+
+    @staticmethod
+    def _principal(user: User | None, *, via: str, token_id: str | None = None) -> Principal:
+        if user is None or user.disabled:
+            raise AuthenticationError(
+                "The account this token belongs to is disabled or gone; ask an administrator."
+            )
+        return Principal(
+            user_id=user.id,
+            username=user.username,
+            role=Role(user.role),
+            via=via,
+            token_id=token_id,
+        )
+
+    # Users
+
+    async def users(self) -> list[User]:
+        return await self._users.all()
+
+    async def users_by_username(self, username: str) -> User | None:
+        stored = await self._users.login_record(username)
+        return stored.user if stored else None
+
+    async def users_count(self) -> int:
+        return (await self._users.counts())[0]
+
+    async def users_by_id(self, ids: list[str]) -> dict[str, User]:
+        return await self._users.get_many(ids)
+
+    async def create_user(
+        self, *, actor: str, username: str, role: Role, password: str | None
+    ) -> tuple[User, str | None]:
+        """The new user, and the generated password when none was given (shown once)."""
+        name = _check_username(username)
+        generated = None
+        if password is None:
+            password = generated = passwords.generate_password()
+        _check_password(password)
+        password_hash = passwords.hash_password(password)
+
+        async def work(tx: Tx) -> User:
+            user = await self._users.create(
+                tx, username=name, role=role.value, password_hash=password_hash
+            )
+            await self._record(tx, actor, user.id, "CREATE", None, _user_state(user))
+            return user
+
+        return await self._store.transaction(work), generated
+
+    async def set_role(self, *, actor: str, username: str, role: Role) -> User:
+        return await self._change(actor, username, {"role": role.value})
+
+    async def set_disabled(self, *, actor: str, username: str, disabled: bool) -> User:
+        return await self._change(actor, username, {"disabled": disabled})
+
+    async def reset_password(
+        self, *, actor: str, username: str, password: str | None
+    ) -> tuple[User, str | None]:
+        """Sets a new password (generated when None, and returned to show once)."""
+        generated = None
+        if password is None:
+            password = generated = passwords.generate_password()
+        _check_password(password, field="newPassword")
+        changes: dict[str, object] = {"password_hash": passwords.hash_password(password)}
+        return await self._change(actor, username, changes), generated
+
+    async def change_own_password(self, principal: Principal, current: str, new: str) -> User:
+        stored = await self._users.login_record(principal.username)
+        if stored is None or not passwords.verify_password(stored.password_hash, current):
+            raise ValidationError(
+                "The current password is wrong; nothing was changed.", field="currentPassword"
+            )
+        _check_password(new, field="newPassword")
+        return await self._change(
+            principal.username,
+            principal.username,
+            {"password_hash": passwords.hash_password(new)},
+        )
+
+    async def _change(self, actor: str, username: str, changes: dict[str, object]) -> User:
+        async def work(tx: Tx) -> User:
+            result = await self._users.update(tx, username=username, changes=changes)
+            if result is None:
+                raise NotFoundError(f"There is no user named '{username}'.", field="username")
+            before, after = result
+            _, admins = await self._counts(tx)
+            if admins == 0 and before.role == Role.ADMIN.value and not before.disabled:
+                # Raising rolls the transaction back: the change never happened.
+                raise ConflictError(
+                    f"'{username}' is the last enabled administrator; make someone else an "
+                    "ADMIN first, so the catalog is never left without one."
+                )
+            action = "PASSWORD_RESET" if "password_hash" in changes else "UPDATE"
+            await self._record(tx, actor, after.id, action, _user_state(before), _user_state(after))
+            return after
+
+        return await self._store.transaction(work)
+
+    async def _counts(self, tx: Tx) -> tuple[int, int]:
+        row = (await tx.run("users/count"))[0]
+        return row["total"], row["admins"]
+
+    async def bootstrap_admin(
+        self, *, username: str, password: str | None
+    ) -> tuple[bool, str | None]:
+        """Creates the first administrator when there are no users at all: (created, the
+        generated password to show once, if one was generated)."""
+        if await self.users_count():
+            return False, None
+        try:
+            _, generated = await self.create_user(
+                actor="bootstrap", username=username, role=Role.ADMIN, password=password
+            )
+        except ConflictError:
+            # Another process bootstrapped it at the same moment.
+            return False, None
+        return True, generated
+
+    # API tokens
+
+    async def create_api_token(
+        self, principal: Principal, *, name: str, expires_in_days: int | None
+    ) -> tuple[ApiToken, str]:
+        label = name.strip()
+        if not 1 <= len(label) <= 100:
+            raise ValidationError("Give the token a name of 1 to 100 characters.", field="name")
+        if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+            raise ValidationError(
+                "expiresInDays must be between 1 and 3650, or left out for no expiry.",
+                field="expiresInDays",
+            )
+        secret = tokens.new_api_token()
+        props: dict[str, object] = {
+            "name": label,
+            "digest": tokens.api_token_digest(secret),
+            "hint": secret[:9] + "…",
+        }
+        if expires_in_days is not None:
+            props["expires_at"] = datetime.now(UTC) + timedelta(days=expires_in_days)
+
+        async def work(tx: Tx) -> ApiToken:
+            token = await self._users.create_token(tx, user_id=principal.user_id, props=props)
+            await self._record(
+                tx,
+                principal.username,
+                token.id,
+                "CREATE",
+                None,
+                {"name": token.name, "user": principal.username},
+                entity="ApiToken",
+            )
+            return token
+
+        return await self._store.transaction(work), secret
+
+    async def api_tokens(self, principal: Principal, *, everyone: bool) -> list[ApiToken]:
+        if everyone and not principal.allows(Role.ADMIN):
+            raise forbidden(principal, Role.ADMIN, "list other people's API tokens")
+        return await self._users.tokens(user_id=None if everyone else principal.user_id)
+
+    async def revoke_api_token(self, principal: Principal, token_id: str) -> ApiToken:
+        # Administrators may revoke anyone's token (e.g. a leaked one); others only their own.
+        owner_filter = None if principal.allows(Role.ADMIN) else principal.user_id
+
+        async def work(tx: Tx) -> ApiToken:
+            token = await self._users.revoke_token(tx, token_id=token_id, user_id=owner_filter)
+            if token is None:
+                raise NotFoundError(
+                    f"There is no API token {token_id} of yours to revoke.", field="id"
+                )
+            await self._record(
+                tx,
+                principal.username,
+                token.id,
+                "REVOKE",
+                None,
+                {"name": token.name, "user": token.username},
+                entity="ApiToken",
+            )
+            return token
+
+        return await self._store.transaction(work)
+
+    async def _record(
+        self,
+        tx: Tx,
+        actor: str,
+        entity_id: str,
+        action: str,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+        *,
+        entity: str = "User",
+    ) -> None:
+        await self._audit.record(
+            tx,
+            actor=actor,
+            changes=[ChangeDraft(entity_id, entity, action, before=before, after=after)],
+        )

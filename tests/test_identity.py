@@ -1,0 +1,374 @@
+"""Who may do what: signing in, roles on every operation, API tokens, and the audit trail
+naming each actor; over HTTP and WebSocket as clients use them."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from neo4j import GraphDatabase
+from starlette.testclient import TestClient
+
+from graph_api import cli
+from graph_api.app import create_app
+from graph_api.auth import tokens
+from graph_api.auth.roles import Role
+from graph_api.schema import schema
+from graph_api.schema.permissions import required_role
+from graph_api.settings import Settings
+from graph_api.store.client import Store
+from tests.conftest import LOGIN, TEST_PASSWORD, GraphQLClient, sign_in
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def call(client: TestClient, query: str, headers: dict[str, str] | None = None, **variables: Any):
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+CREATE_TABLE = """mutation ($name: String!) { createTable(input: {name: $name, fields: [{name: "id"}, {name: "email"}]}) {
+  ... on CreateTableSuccess { table { id fields { id name } } } } }"""
+FIELD_LINEAGE = """mutation ($up: ID!, $down: ID!) { createFieldLineage(edges: [{upstreamId: $up, downstreamId: $down, lineageSource: INFERRED}]) {
+  ... on LineageChangeSuccess { results { edge { id reviewState } } } ... on UserError { message } } }"""
+APPROVE = """mutation ($id: ID!) { approveLineage(ids: [$id]) {
+  ... on LineageChangeSuccess { results { edge { reviewState reviewedBy } } } ... on UserError { message } } }"""
+
+
+def test_every_root_field_declares_the_role_it_needs() -> None:
+    public = {("Mutation", "login")}
+    undeclared = []
+    for type_name in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(type_name)
+        for field in definition.fields:  # type: ignore[union-attr]
+            if (type_name, field.python_name) in public:
+                assert required_role(field) is None
+            elif required_role(field) is None:
+                undeclared.append(f"{type_name}.{field.python_name}")
+    assert undeclared == []
+    mutation = {f.python_name: required_role(f) for f in schema.get_type_by_name("Mutation").fields}  # type: ignore[union-attr]
+    assert mutation["approve_lineage"] is Role.STEWARD
+    assert mutation["create_field_lineage"] is Role.EDITOR
+    assert mutation["create_source"] is Role.ADMIN
+
+
+def test_viewer_editor_steward_each_see_their_limits_and_the_history_names_them(
+    client: TestClient,
+) -> None:
+    admin = sign_in(client, "root-admin")
+    viewer = sign_in(client, "vera", Role.VIEWER)
+    editor = sign_in(client, "ed", Role.EDITOR)
+    steward = sign_in(client, "stella", Role.STEWARD)
+
+    refused = call(client, CREATE_TABLE, viewer, name="orders")
+    assert codes(refused) == ["FORBIDDEN"]
+    message = refused["errors"][0]["message"]
+    assert "VIEWER" in message and "EDITOR" in message and "administrator" in message
+    assert refused["data"] is None
+
+    orders = call(client, CREATE_TABLE, editor, name="orders")["data"]["createTable"]["table"]
+    mart = call(client, CREATE_TABLE, editor, name="mart")["data"]["createTable"]["table"]
+    declared = call(
+        client, FIELD_LINEAGE, editor, up=orders["fields"][1]["id"], down=mart["fields"][1]["id"]
+    )
+    edge = declared["data"]["createFieldLineage"]["results"][0]["edge"]
+    assert edge["reviewState"] == "PENDING"
+
+    not_allowed = call(client, APPROVE, editor, id=edge["id"])
+    assert codes(not_allowed) == ["FORBIDDEN"]
+    assert "STEWARD" in not_allowed["errors"][0]["message"]
+
+    approved = call(client, APPROVE, steward, id=edge["id"])["data"]["approveLineage"]
+    assert approved["results"] == [{"edge": {"reviewState": "APPROVED", "reviewedBy": "stella"}}]
+
+    # The viewer can read everything, including who did what.
+    history = call(
+        client,
+        "query ($id: ID!) { history(entityId: $id) { nodes { action actor } } }",
+        viewer,
+        id=edge["id"],
+    )["data"]["history"]["nodes"]
+    assert {(h["action"], h["actor"]) for h in history} >= {("CREATE", "ed"), ("APPROVE", "stella")}
+    table_history = call(
+        client,
+        "query ($id: ID!) { history(entityId: $id) { nodes { actor } } }",
+        admin,
+        id=orders["id"],
+    )["data"]["history"]["nodes"]
+    assert table_history == [{"actor": "ed"}]
+
+
+def test_without_a_token_only_login_answers_and_says_how_to_sign_in(client: TestClient) -> None:
+    body = call(client, "{ tables { totalCount } }")
+    assert codes(body) == ["UNAUTHENTICATED"]
+    assert "login" in body["errors"][0]["message"]
+    assert "Authorization: Bearer" in body["errors"][0]["message"]
+    # GraphiQL still loads its schema without a token.
+    assert "errors" not in call(client, "{ __schema { queryType { name } } }")
+
+
+def test_wrong_passwords_are_refused_then_throttled(client: TestClient) -> None:
+    sign_in(client, "mallory-target", Role.VIEWER)
+    for _ in range(5):
+        failed = call(client, LOGIN, u="mallory-target", p="guess-guess-guess")["data"]["login"]
+        assert failed["code"] == "UNAUTHENTICATED"
+        assert "Wrong username or password" in failed["message"]
+    # Locked now, even with the right password, and told for how long.
+    locked = client.post(
+        "/graphql",
+        json={
+            "query": "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) "
+            "{ ... on LoginFailed { code message retryAfterSeconds } } }",
+            "variables": {"u": "mallory-target", "p": TEST_PASSWORD},
+        },
+    ).json()["data"]["login"]
+    assert locked["code"] == "RATE_LIMITED"
+    assert 0 < locked["retryAfterSeconds"] <= 900
+    assert "minute" in locked["message"]
+    # An unknown username gets the same answer as a wrong password.
+    unknown = call(client, LOGIN, u="nobody-here", p="whatever-whatever")["data"]["login"]
+    assert unknown["message"] == failed["message"]
+
+
+def test_bad_and_expired_tokens_say_what_to_do(client: TestClient, settings: Settings) -> None:
+    garbage = call(client, "{ me { username } }", {"Authorization": "Bearer not-a-token"})
+    assert codes(garbage) == ["UNAUTHENTICATED"]
+    assert "sign in again" in garbage["errors"][0]["message"]
+
+    sign_in(client, "old-timer", Role.VIEWER)
+    user = client.portal.call(client.app.state.identity.users_by_username, "old-timer")  # type: ignore[attr-defined]
+    key = tokens.derive_signing_key(settings.secret_keys[0])
+    expired = tokens.issue_sign_in_token(key=key, user_id=user.id, ttl=timedelta(seconds=-5))
+    body = call(client, "{ me { username } }", {"Authorization": f"Bearer {expired.token}"})
+    assert codes(body) == ["UNAUTHENTICATED"]
+    assert "expired" in body["errors"][0]["message"]
+
+    wrong_scheme = call(client, "{ me { username } }", {"Authorization": "Basic dXNlcjpwdw=="})
+    assert "Bearer" in wrong_scheme["errors"][0]["message"]
+
+
+def test_role_changes_and_disabling_apply_to_the_very_next_request(client: TestClient) -> None:
+    admin = sign_in(client, "boss")
+    worker = sign_in(client, "wendy", Role.VIEWER)
+    assert codes(call(client, CREATE_TABLE, worker, name="t1")) == ["FORBIDDEN"]
+
+    promote = 'mutation { setUserRole(username: "wendy", role: EDITOR) { ... on UserSuccess { user { role } } } }'
+    assert call(client, promote, admin)["data"]["setUserRole"]["user"]["role"] == "EDITOR"
+    assert "errors" not in call(client, CREATE_TABLE, worker, name="t1")
+
+    disable = 'mutation { setUserDisabled(username: "wendy", disabled: true) { ... on UserSuccess { user { disabled } } } }'
+    assert call(client, disable, admin)["data"]["setUserDisabled"]["user"]["disabled"] is True
+    refused = call(client, "{ me { username } }", worker)
+    assert codes(refused) == ["UNAUTHENTICATED"]
+    assert "disabled" in refused["errors"][0]["message"]
+    relogin = call(client, LOGIN, u="wendy", p=TEST_PASSWORD)["data"]["login"]
+    assert relogin["code"] == "UNAUTHENTICATED"
+
+
+def test_the_last_administrator_cannot_be_demoted_or_disabled(client: TestClient) -> None:
+    admin = sign_in(client, "only-admin")
+    demote = 'mutation { setUserRole(username: "only-admin", role: VIEWER) { ... on UserError { code message } } }'
+    refused = call(client, demote, admin)["data"]["setUserRole"]
+    assert refused["code"] == "CONFLICT"
+    assert "last enabled administrator" in refused["message"]
+    assert call(client, "{ me { role } }", admin)["data"]["me"]["role"] == "ADMIN"
+
+
+def test_api_tokens_work_until_revoked_and_only_their_hash_is_stored(
+    client: TestClient, settings: Settings
+) -> None:
+    robot = sign_in(client, "pipeline", Role.EDITOR)
+    created = call(
+        client,
+        'mutation { createApiToken(name: "nightly dbt", expiresInDays: 30) { '
+        "... on CreateApiTokenSuccess { secret token { id name hint expiresAt } } } }",
+        robot,
+    )["data"]["createApiToken"]
+    secret = created["secret"]
+    assert secret.startswith("clew_") and created["token"]["hint"] == secret[:9] + "…"
+    as_token = {"Authorization": f"Bearer {secret}"}
+    made = call(client, CREATE_TABLE, as_token, name="from_robot")
+    assert "errors" not in made
+    table_id = made["data"]["createTable"]["table"]["id"]
+    actor = call(
+        client,
+        "query ($id: ID!) { history(entityId: $id) { nodes { actor } } }",
+        as_token,
+        id=table_id,
+    )
+    assert actor["data"]["history"]["nodes"] == [{"actor": "pipeline"}]
+
+    listed = call(client, "{ apiTokens { name hint lastUsedAt revokedAt } }", robot)
+    assert listed["data"]["apiTokens"][0]["name"] == "nightly dbt"
+    assert listed["data"]["apiTokens"][0]["lastUsedAt"] is not None
+    assert secret not in str(listed)
+
+    with GraphDatabase.driver(settings.bolt_uri) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (n) RETURN properties(n) AS p", database_=settings.neo4j_database
+        )
+    stored = str([r["p"] for r in records])
+    assert secret not in stored and TEST_PASSWORD not in stored
+    assert "$argon2id$" in stored
+
+    revoke = call(
+        client,
+        "mutation ($id: ID!) { revokeApiToken(id: $id) { ... on ApiTokenSuccess { token { revokedAt } } } }",
+        robot,
+        id=created["token"]["id"],
+    )
+    assert revoke["data"]["revokeApiToken"]["token"]["revokedAt"] is not None
+    after = call(client, "{ me { username } }", as_token)
+    assert codes(after) == ["UNAUTHENTICATED"]
+    assert "revoked" in after["errors"][0]["message"]
+
+
+def test_someone_elses_api_token_cannot_be_revoked_by_a_non_admin(client: TestClient) -> None:
+    owner = sign_in(client, "owner", Role.EDITOR)
+    other = sign_in(client, "other", Role.STEWARD)
+    token_id = call(
+        client,
+        'mutation { createApiToken(name: "mine") { ... on CreateApiTokenSuccess { token { id } } } }',
+        owner,
+    )["data"]["createApiToken"]["token"]["id"]
+    refused = call(
+        client,
+        "mutation ($id: ID!) { revokeApiToken(id: $id) { ... on UserError { code } } }",
+        other,
+        id=token_id,
+    )
+    assert refused["data"]["revokeApiToken"] == {"code": "NOT_FOUND"}
+    everyone = call(client, "{ apiTokens(everyone: true) { name } }", other)
+    assert codes(everyone) == ["FORBIDDEN"]
+
+
+def test_websocket_subscriptions_need_a_token_in_connection_init(client: TestClient) -> None:
+    viewer = sign_in(client, "watcher", Role.VIEWER)
+    editor = sign_in(client, "maker", Role.EDITOR)
+    subscribe = {
+        "id": "1",
+        "type": "subscribe",
+        "payload": {"query": "subscription { catalogChanges { entityType actor } }"},
+    }
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(subscribe)
+        message = ws.receive_json()
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    broker = client.app.state.broker  # type: ignore[attr-defined]
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = viewer["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(subscribe)
+        for _ in range(100):
+            if broker.subscriber_count("catalog"):
+                break
+            time.sleep(0.02)
+        call(client, CREATE_TABLE, editor, name="watched")
+        message = ws.receive_json()
+        assert message["payload"]["data"]["catalogChanges"] == {
+            "entityType": "TABLE",
+            "actor": "maker",
+        }
+
+
+def test_export_download_needs_a_token(client: TestClient) -> None:
+    refused = client.get("/export?format=json")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in refused.json()["error"]["message"]
+    viewer = sign_in(client, "reader", Role.VIEWER)
+    assert client.get("/export?format=json", headers=viewer).status_code == 200
+    # The template holds no catalog data and stays public.
+    assert client.get("/export/template.xlsx").status_code == 200
+
+
+async def test_importing_with_allow_downgrade_needs_a_steward(gql: GraphQLClient) -> None:
+    query = """mutation ($file: Upload!) { importCatalog(input: {file: $file, allowDowngrade: true}) { __typename } }"""
+    errors = await gql.errors(query, {"file": "never read"}, role=Role.EDITOR)
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    assert "allowDowngrade" in errors[0]["message"] and "STEWARD" in errors[0]["message"]
+
+
+def test_weak_passwords_and_bad_usernames_are_refused_with_the_rule(client: TestClient) -> None:
+    admin = sign_in(client, "chief")
+    weak = call(
+        client,
+        'mutation { createUser(input: {username: "newbie", password: "short"}) { ... on UserError { code message field } } }',
+        admin,
+    )["data"]["createUser"]
+    assert weak == {
+        "code": "VALIDATION",
+        "message": weak["message"],
+        "field": "input.password",
+    }
+    assert "12 characters" in weak["message"]
+    bad_name = call(
+        client,
+        'mutation { createUser(input: {username: "no spaces please"}) { ... on UserError { field } } }',
+        admin,
+    )["data"]["createUser"]
+    assert bad_name == {"field": "input.username"}
+    generated = call(
+        client,
+        'mutation { createUser(input: {username: "newbie", role: EDITOR}) { ... on CreateUserSuccess { generatedPassword user { role } } } }',
+        admin,
+    )["data"]["createUser"]
+    assert generated["user"]["role"] == "EDITOR"
+    login = call(client, LOGIN, u="NewBie", p=generated["generatedPassword"])["data"]["login"]
+    assert "token" in login  # usernames match case-insensitively
+
+
+def test_cli_bootstraps_the_first_admin_once_and_manages_users(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEO4J_URI", settings.bolt_uri)
+    monkeypatch.setenv("CLEW_SECRET_KEYS", settings.secret_keys[0])
+    monkeypatch.delenv("CLEW_ADMIN_PASSWORD", raising=False)
+
+    def clew(*args: str) -> tuple[int, str]:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = cli.main(list(args))
+        return code, out.getvalue()
+
+    code, printed = clew("user", "bootstrap")
+    assert code == 0 and "shown only this once" in printed
+    password = printed.split("password:")[1].split()[0]
+    login = call(client, LOGIN, u="admin", p=password)["data"]["login"]
+    admin = {"Authorization": f"Bearer {login['token']}"}
+    assert clew("user", "bootstrap") == (0, "users exist already.\n")
+
+    assert clew("user", "create", "dora", "steward")[0] == 0
+    assert clew("user", "set-role", "dora", "viewer") == (0, "dora is now VIEWER\n")
+    code, listed = clew("user", "list")
+    assert "admin\tADMIN" in listed and "dora\tVIEWER" in listed
+    assert clew("user", "disable", "dora") == (0, "dora is disabled\n")
+    history = call(
+        client,
+        "query ($id: ID!) { history(entityId: $id) { nodes { action actor } } }",
+        admin,
+        id=client.portal.call(client.app.state.identity.users_by_username, "dora").id,  # type: ignore[attr-defined]
+    )["data"]["history"]["nodes"]
+    assert {h["actor"] for h in history} == {f"cli:{__import__('getpass').getuser()}"}
+    assert len(history) == 3
