@@ -13,6 +13,7 @@ from typing import Any
 
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -271,5 +272,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.broker = broker
     app.state.settings = settings
     app.state.identity = identity
+    # Refuses oversized uploads before they are spooled to disk.
+    app.add_middleware(transfer_http.BodySizeLimit)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
     app.add_middleware(RequestIdMiddleware)
     return app

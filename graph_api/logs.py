@@ -60,3 +60,6 @@ def configure_logging(level: str) -> None:
         logger.propagate = True
     # Strawberry logs every error itself; we log unexpected ones with the request id instead.
     logging.getLogger("strawberry.execution").disabled = True
+    # The driver's DEBUG output is the Bolt wire log: every query parameter, including
+    # encrypted source secrets and password hashes. It stays out even at DEBUG.
+    logging.getLogger("neo4j").setLevel(max(logging.INFO, logging.getLevelName(level)))

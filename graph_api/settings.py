@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,47 @@ def _secret_keys(env: dict[str, str]) -> tuple[str, ...]:
         raise SettingsError(str(exc)) from None
 
 
+def _trusted_ca(env: dict[str, str], uri: str | None) -> Path | None:
+    raw = env.get("NEO4J_TRUSTED_CA") or None
+    if raw is None:
+        return None
+    if uri is None:
+        raise SettingsError(
+            "NEO4J_TRUSTED_CA needs NEO4J_URI: the local Neo4j that Clew starts speaks plain "
+            "Bolt. Set NEO4J_URI to your TLS Neo4j (bolt:// or neo4j://), or unset "
+            "NEO4J_TRUSTED_CA."
+        )
+    if "+" in uri.partition("://")[0]:
+        raise SettingsError(
+            f"NEO4J_TRUSTED_CA cannot be combined with NEO4J_URI={uri!r}: a +s or +ssc scheme "
+            "picks its own trust (+s: the system's CAs, +ssc: any certificate). To trust only "
+            "your CA, use the same address with bolt:// or neo4j:// (Clew then encrypts); "
+            "otherwise unset NEO4J_TRUSTED_CA."
+        )
+    path = Path(raw).expanduser()
+    try:
+        # Parsing it now turns a wrong path or a non-PEM file into a start-up error
+        # instead of a certificate failure on the first query.
+        ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise SettingsError(
+            f"NEO4J_TRUSTED_CA={raw!r} is not a readable PEM CA certificate file ({exc}). "
+            "Point it at the PEM file of the CA that signed the Neo4j server's certificate."
+        ) from None
+    return path
+
+
+def _cors_origins(env: dict[str, str]) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in env.get("CLEW_CORS_ORIGINS", "").split(","))
+    for origin in origins:
+        if origin and origin != "*" and not origin.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"CLEW_CORS_ORIGINS takes origins like https://catalog.example.com, separated "
+                f"by commas; {origin!r} is not one."
+            )
+    return tuple(o for o in origins if o)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
@@ -42,6 +84,8 @@ class Settings:
     neo4j_user: str
     neo4j_password: str
     neo4j_database: str | None
+    # Set: the driver encrypts and trusts only the CA in this PEM file (bolt:// / neo4j://).
+    neo4j_trusted_ca: Path | None = None
     data_dir: Path
     local_neo4j_port: int
     local_neo4j_heap: str
@@ -62,6 +106,8 @@ class Settings:
     # The first administrator, created at start-up when no user exists yet.
     admin_username: str = "admin"
     admin_password: str | None = field(default=None, repr=False)
+    # Browser origins allowed to call the API from another site; empty sends no CORS headers.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -100,9 +146,12 @@ class Settings:
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password=env.get("NEO4J_PASSWORD", ""),
             neo4j_database=env.get("NEO4J_DATABASE") or None,
+            neo4j_trusted_ca=_trusted_ca(env, uri),
             data_dir=Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew"))),
             local_neo4j_port=_int(env, "CLEW_NEO4J_PORT", 7687, low=1, high=65535),
-            local_neo4j_heap=env.get("CLEW_NEO4J_HEAP", "512m"),
+            # Half the heap is transaction memory: a 100,000-row all-or-nothing import
+            # needs ~0.9 GiB of it (benchmarks/import_100k.py).
+            local_neo4j_heap=env.get("CLEW_NEO4J_HEAP", "2g"),
             local_neo4j_pagecache=env.get("CLEW_NEO4J_PAGECACHE", "256m"),
             cypher_dir=Path(env.get("CLEW_CYPHER_DIR", str(REPO_ROOT / "cypher"))),
             log_level=level,
@@ -120,4 +169,5 @@ class Settings:
             login_max_failures=_int(env, "CLEW_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
             admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",
             admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,
+            cors_origins=_cors_origins(env),
         )

@@ -372,3 +372,49 @@ def test_cli_bootstraps_the_first_admin_once_and_manages_users(
     )["data"]["history"]["nodes"]
     assert {h["actor"] for h in history} == {f"cli:{__import__('getpass').getuser()}"}
     assert len(history) == 3
+
+
+def test_only_stewards_can_import_lineage_as_approved(client: TestClient) -> None:
+    import json as _json
+
+    catalog = {
+        "tables": [{"schema": "crm", "name": "leads"}, {"schema": "mart", "name": "lead_dim"}],
+        "table_lineage": [
+            {
+                "upstream_schema": "crm",
+                "upstream_table": "leads",
+                "downstream_schema": "mart",
+                "downstream_table": "lead_dim",
+                "lineage_source": "APPROVED",
+            }
+        ],
+    }
+    query = (
+        "mutation ($file: Upload!) { importCatalog(input: {file: $file, wait: true}) {"
+        " ... on ImportCatalogSuccess { job { status report { outcome errorCount"
+        " problems { code row message } } } } } }"
+    )
+
+    def upload(headers: dict[str, str]) -> dict[str, Any]:
+        operations = {"query": query, "variables": {"file": None}}
+        response = client.post(
+            "/graphql",
+            data={
+                "operations": _json.dumps(operations),
+                "map": _json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": ("catalog.json", _json.dumps(catalog).encode(), "application/json")},
+            headers=headers,
+        )
+        return response.json()["data"]["importCatalog"]["job"]
+
+    refused = upload(sign_in(client, "eddie", Role.EDITOR))
+    assert refused["report"]["outcome"] == "NOTHING_APPLIED"
+    [problem] = refused["report"]["problems"]
+    assert problem["code"] == "REVIEW_NOT_ALLOWED"
+    assert problem["row"] == 1
+    assert "STEWARD" in problem["message"] and "crm.leads" in problem["message"]
+
+    accepted = upload(sign_in(client, "stew", Role.STEWARD))
+    assert accepted["report"]["outcome"] == "APPLIED"
+    assert accepted["report"]["errorCount"] == 0

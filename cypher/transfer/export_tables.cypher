@@ -1,11 +1,13 @@
-// A page of tables for an export, by qualified name then id (keyset pagination).
+// A page of tables for an export, by qualified name then id (keyset pagination). The lower
+// bound on qualified_name is what lets the planner seek the range index and read it in order
+// (a PartialTop stops after $limit rows); `$after_name IS NULL OR ...` alone forces a label
+// scan and a sort of every table for every page.
 MATCH (t:Table)
-WHERE ($source_keys IS NULL OR t.source_key IN $source_keys)
+WHERE t.qualified_name >= coalesce($after_name, "")
+  AND ($source_keys IS NULL OR t.source_key IN $source_keys)
   AND all(tag IN $tags WHERE tag IN t.tags)
   AND ($tables IS NULL OR t.id IN $tables OR t.qualified_name IN $tables)
-  AND ($after_name IS NULL
-       OR t.qualified_name > $after_name
-       OR (t.qualified_name = $after_name AND t.id > $after_id))
+  AND ($after_name IS NULL OR t.qualified_name > $after_name OR t.id > $after_id)
 WITH t
 ORDER BY t.qualified_name, t.id
 LIMIT $limit

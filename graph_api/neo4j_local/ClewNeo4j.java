@@ -2,8 +2,9 @@
 // interface, for local development and tests without Docker or a Neo4j install.
 //
 // Started and stopped by graph_api/neo4j_local/__init__.py; usage:
-//   java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE
-// SIZE uses Neo4j's byte notation (e.g. 256m, 1g).
+//   java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE [--tls-dir DIR]
+// SIZE uses Neo4j's byte notation (e.g. 256m, 1g). With --tls-dir, Bolt requires TLS
+// with the PEM files DIR/private.key and DIR/public.crt; without it, Bolt is plain.
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -13,9 +14,13 @@ import java.util.concurrent.CountDownLatch;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnector.EncryptionLevel;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.configuration.ssl.ClientAuth;
+import org.neo4j.configuration.ssl.SslPolicyConfig;
+import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
@@ -31,6 +36,8 @@ public final class ClewNeo4j {
         int port = Integer.parseInt(require(opts, "port"));
         long pagecache = ByteUnit.parse(require(opts, "pagecache"));
         long txMemory = ByteUnit.parse(require(opts, "tx-memory"));
+        String tlsOption = opts.get("tls-dir");
+        Path tlsDir = tlsOption == null ? null : Path.of(tlsOption).toAbsolutePath();
 
         // The user log (start-up problems, "Started." etc.) goes to stdout, which the
         // Python launcher redirects into its log file; the detailed debug.log stays
@@ -39,7 +46,7 @@ public final class ClewNeo4j {
 
         DatabaseManagementService dbms;
         try {
-            dbms = build(home, port, pagecache, txMemory, userLog);
+            dbms = build(home, port, pagecache, txMemory, tlsDir, userLog);
         } catch (RuntimeException e) {
             // A half-started DBMS can leave non-daemon threads behind; exit explicitly so
             // the launcher sees the process die instead of waiting for its timeout.
@@ -65,7 +72,8 @@ public final class ClewNeo4j {
             }
         }, "clew-neo4j-shutdown"));
 
-        System.out.println("ClewNeo4j ready: bolt://127.0.0.1:" + port + " home=" + home);
+        String scheme = tlsDir == null ? "bolt" : "bolt+s";
+        System.out.println("ClewNeo4j ready: " + scheme + "://127.0.0.1:" + port + " home=" + home);
         System.out.flush();
         // The DBMS threads alone would keep the JVM alive too; waiting here makes the
         // lifetime explicit: the process lives until a signal has shut the DBMS down.
@@ -73,13 +81,17 @@ public final class ClewNeo4j {
     }
 
     private static DatabaseManagementService build(
-            Path home, int port, long pagecache, long txMemory, Log4jLogProvider userLog) {
-        return new DatabaseManagementServiceBuilder(home)
+            Path home,
+            int port,
+            long pagecache,
+            long txMemory,
+            Path tlsDir,
+            Log4jLogProvider userLog) {
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setUserLogProvider(userLog)
                 // Loopback only: auth is off, so nothing else may be able to connect.
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
@@ -94,8 +106,21 @@ public final class ClewNeo4j {
                 // Netty waits this many quiet seconds per event-loop group (two of them)
                 // before Bolt is down; by then the databases are already stopped, so the
                 // default of 5 only makes every shutdown 10 s slower.
-                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 1)
-                .build();
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 1);
+        if (tlsDir == null) {
+            builder.setConfig(BoltConnector.encryption_level, EncryptionLevel.DISABLED);
+        } else {
+            // REQUIRED, not OPTIONAL: a client that forgets encryption must fail to connect
+            // rather than silently talk in plain text. Clients are not asked for certificates.
+            SslPolicyConfig bolt = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
+            builder.setConfig(bolt.enabled, true)
+                    .setConfig(bolt.base_directory, tlsDir)
+                    .setConfig(bolt.private_key, tlsDir.resolve("private.key"))
+                    .setConfig(bolt.public_certificate, tlsDir.resolve("public.crt"))
+                    .setConfig(bolt.client_auth, ClientAuth.NONE)
+                    .setConfig(BoltConnector.encryption_level, EncryptionLevel.REQUIRED);
+        }
+        return builder.build();
     }
 
     private static Map<String, String> parseArgs(String[] args) {
@@ -121,7 +146,8 @@ public final class ClewNeo4j {
     private static void usage(String problem) {
         System.err.println("ClewNeo4j: " + problem);
         System.err.println(
-                "usage: java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE");
+                "usage: java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE"
+                        + " [--tls-dir DIR]");
         System.exit(2);
     }
 }

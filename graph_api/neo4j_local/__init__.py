@@ -9,6 +9,7 @@ owns lives in ``data_dir``:
     neo4j.log       the JVM's stdout and stderr (the previous run's: neo4j.log.1)
     neo4j.pid       pid of the running JVM
     bolt.port       the port it was started on
+    tls.dir         the certificate directory, only while started with TLS
     classpath.txt   the resolved jar list (the jars stay in the Maven repository)
     jvm.args        the classpath as a java @argfile, so `ps` lines stay readable
 
@@ -48,6 +49,8 @@ _JAVA_SOURCE = _HERE / "ClewNeo4j.java"
 _POM = _HERE / "pom.xml"
 _MAIN_CLASS = "ClewNeo4j"
 _DEFAULT_PORT = 7687
+# The file names Neo4j is told to load from ``tls_dir``.
+_TLS_FILES = ("private.key", "public.crt")
 
 # The flags Neo4j 5.26's own distribution passes that matter here. Without the
 # add-opens Neo4j still starts on Java 17 but falls back to slower page-cache
@@ -89,6 +92,8 @@ class LocalNeo4jStatus:
     bolt_uri: str
     data_dir: Path
     log_file: Path
+    # Bolt requires TLS; bolt_uri is then bolt+ssc:// (encrypted, certificate unchecked).
+    tls: bool = False
 
 
 class LocalNeo4jError(Exception):
@@ -102,14 +107,17 @@ def start(
     heap: str = "512m",
     pagecache: str = "256m",
     timeout: float = 180.0,
+    tls_dir: Path | None = None,
 ) -> LocalNeo4jStatus:
     """Start Neo4j for ``data_dir`` on 127.0.0.1:``port``, or return the one already running.
 
     ``heap`` and ``pagecache`` take JVM-style sizes (``512m``, ``1g``). ``timeout``
     bounds the wait for Bolt to answer after launch; the one-off jar download and
-    compilation before it are not counted.
+    compilation before it are not counted. With ``tls_dir`` (holding the PEM files
+    ``private.key`` and ``public.crt``) Bolt accepts only TLS connections.
     """
     paths = _Paths.of(data_dir)
+    tls = None if tls_dir is None else _check_tls_dir(tls_dir)
     heap_bytes = _parse_size("heap", heap)
     _parse_size("pagecache", pagecache)
     if not 0 < port < 65536:
@@ -118,7 +126,7 @@ def start(
     with _locked(paths):
         pid = _running_pid(paths)
         if pid is not None:
-            return _adopt_running(paths, pid, port, timeout)
+            return _adopt_running(paths, pid, port, tls, timeout)
         paths.pid_file.unlink(missing_ok=True)  # stale: its process is gone
 
         java = _require_tool(
@@ -131,12 +139,12 @@ def start(
         classpath = _resolve_classpath(paths)
         classes = _compile_launcher(classpath)
 
-        proc = _launch(paths, java, classes, classpath, port, heap, heap_bytes, pagecache)
+        proc = _launch(paths, java, classes, classpath, port, heap, heap_bytes, pagecache, tls)
         try:
             _wait_for_bolt(
                 paths,
                 proc.pid,
-                _bolt_uri(port),
+                _bolt_uri(port, tls=tls is not None),
                 timeout,
                 on_timeout="It has been stopped; a slow machine may need a larger timeout.",
             )
@@ -208,23 +216,49 @@ class _Paths:
         return self.data_dir / "jvm.args"
 
     @property
+    def tls_file(self) -> Path:
+        return self.data_dir / "tls.dir"
+
+    @property
     def lock_file(self) -> Path:
         return self.data_dir / "neo4j.lock"
 
 
 def _status(paths: _Paths, pid: int | None) -> LocalNeo4jStatus:
     port = _read_int(paths.port_file) or _DEFAULT_PORT
+    tls = _recorded_tls_dir(paths) is not None
     return LocalNeo4jStatus(
         running=pid is not None,
         pid=pid,
-        bolt_uri=_bolt_uri(port),
+        bolt_uri=_bolt_uri(port, tls=tls),
         data_dir=paths.data_dir,
         log_file=paths.log_file,
+        tls=tls,
     )
 
 
-def _bolt_uri(port: int) -> str:
-    return f"bolt://127.0.0.1:{port}"
+def _bolt_uri(port: int, *, tls: bool = False) -> str:
+    # +ssc: the launcher only checks that Neo4j answers; trusting its certificate is
+    # the client's decision (see NEO4J_TRUSTED_CA).
+    return f"bolt{'+ssc' if tls else ''}://127.0.0.1:{port}"
+
+
+def _check_tls_dir(tls_dir: Path) -> Path:
+    tls = Path(tls_dir).expanduser().resolve()
+    missing = [name for name in _TLS_FILES if not (tls / name).is_file()]
+    if missing:
+        raise LocalNeo4jError(
+            f"TLS directory {tls} lacks {' and '.join(missing)}. Put the server's private key "
+            "in private.key and its certificate (chain) in public.crt, both PEM."
+        )
+    return tls
+
+
+def _recorded_tls_dir(paths: _Paths) -> Path | None:
+    try:
+        return Path(paths.tls_file.read_text().strip())
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -237,17 +271,26 @@ def _locked(paths: _Paths) -> Iterator[None]:
         yield
 
 
-def _adopt_running(paths: _Paths, pid: int, port: int, timeout: float) -> LocalNeo4jStatus:
+def _adopt_running(
+    paths: _Paths, pid: int, port: int, tls: Path | None, timeout: float
+) -> LocalNeo4jStatus:
     running_port = _read_int(paths.port_file) or _DEFAULT_PORT
     if running_port != port:
         raise LocalNeo4jError(
             f"Neo4j for {paths.data_dir} is already running (pid {pid}) on port "
             f"{running_port}, not {port}. Use port {running_port}, or stop it first."
         )
+    running_tls = _recorded_tls_dir(paths)
+    if running_tls != tls:
+        how = "without TLS" if running_tls is None else f"with TLS from {running_tls}"
+        raise LocalNeo4jError(
+            f"Neo4j for {paths.data_dir} is already running (pid {pid}) {how}. "
+            "Stop it first to start it with other TLS settings."
+        )
     _wait_for_bolt(
         paths,
         pid,
-        _bolt_uri(port),
+        _bolt_uri(port, tls=tls is not None),
         timeout,
         on_timeout="Its process is alive but not answering; stop() it and start again.",
     )
@@ -497,6 +540,7 @@ def _launch(
     heap: str,
     heap_bytes: int,
     pagecache: str,
+    tls: Path | None,
 ) -> subprocess.Popen[bytes]:
     paths.home.mkdir(parents=True, exist_ok=True)
     if paths.log_file.exists():
@@ -523,6 +567,8 @@ def _launch(
         "--tx-memory",
         tx_memory,
     ]
+    if tls is not None:
+        command += ["--tls-dir", str(tls)]
     with open(paths.log_file, "wb") as log_out:
         # A new session: the JVM outlives the caller (e.g. `make run`) and is not hit
         # by the terminal's Ctrl-C meant for the caller.
@@ -536,6 +582,10 @@ def _launch(
         )
     _children[proc.pid] = proc
     _write_atomic(paths.port_file, f"{port}\n")
+    if tls is None:
+        paths.tls_file.unlink(missing_ok=True)
+    else:
+        _write_atomic(paths.tls_file, f"{tls}\n")
     _write_atomic(paths.pid_file, f"{proc.pid}\n")
     return proc
 

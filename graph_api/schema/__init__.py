@@ -46,7 +46,7 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=15),
             lambda: MaxAliasesLimiter(max_alias_count=50),
             lambda: MaxTokensLimiter(max_token_count=20_000),
-            AddValidationRules([MaxLineageTraversals]),
+            lambda: AddValidationRules([MaxLineageTraversals]),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],

@@ -1,7 +1,8 @@
 """How errors leave the service: expected ones carry a code, everything else is masked.
 
 An error caused by the caller (a ``ClewError`` raised in a query, or invalid GraphQL) keeps
-its message and gets ``extensions.code``. Anything else is a bug or an outage: the client
+its message and gets ``extensions.code``. Neo4j being unreachable is an outage, not a bug: the
+client gets ``STORAGE_UNAVAILABLE`` and is told to retry. Anything else is a bug: the client
 sees a generic message and the request id, and the log gets the whole story.
 """
 
@@ -12,15 +13,55 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+)
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from graph_api.errors import ClewError
 from graph_api.logs import request_id_var
 
 log = logging.getLogger("graph_api.errors")
 
+# The driver has already retried these (managed transactions and execute_query do) by the
+# time they reach a resolver, so the database is down or unreachable, not merely busy.
+_OUTAGES = (
+    ServiceUnavailable,
+    SessionExpired,
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+)
+STORAGE_UNAVAILABLE = (
+    "The catalog's database is unavailable right now; nothing was changed by this request. "
+    "Retry in a few seconds."
+)
+# A write cut off by the outage may have been committed just before the connection died
+# (Neo4j can commit and go away before the reply arrives), so a mutation cannot promise that
+# nothing changed.
+CHANGE_UNCONFIRMED = (
+    "The catalog's database is unavailable right now, so this change could not be confirmed. "
+    "Retry in a few seconds; if the database went away while saving, the change may already "
+    "be there, so check first."
+)
 
-def _shape(error: GraphQLError) -> GraphQLError:
+
+def _outage(error: BaseException) -> BaseException | None:
+    """The driver error behind ``error`` when the failure is Neo4j being unreachable."""
+    seen: BaseException | None = error
+    for _ in range(5):  # services may re-raise with ``from``; never follow a cycle for long
+        if seen is None:
+            return None
+        if isinstance(seen, _OUTAGES):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _shape(error: GraphQLError, *, mutation: bool = False) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         # Syntax and validation errors: about the caller's document, safe to show.
@@ -35,6 +76,22 @@ def _shape(error: GraphQLError) -> GraphQLError:
             extensions={"code": original.code.value, "field": original.field},
         )
     request_id = request_id_var.get()
+    outage = _outage(original)
+    if outage is not None:
+        log.warning(
+            "Neo4j unavailable while resolving %s: %s: %s",
+            ".".join(str(p) for p in error.path or []) or "the operation",
+            type(outage).__name__,
+            outage,
+        )
+        return GraphQLError(
+            CHANGE_UNCONFIRMED if mutation else STORAGE_UNAVAILABLE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "STORAGE_UNAVAILABLE", "requestId": request_id},
+        )
     log.error(
         "unexpected error while resolving %s",
         ".".join(str(p) for p in error.path or []) or "the operation",
@@ -54,7 +111,15 @@ def _shape(error: GraphQLError) -> GraphQLError:
 class ShapeErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        _shape_result(self.execution_context.result)
+        _shape_result(self.execution_context.result, mutation=self._is_mutation())
+
+    def _is_mutation(self) -> bool:
+        if self.execution_context.graphql_document is None:
+            return False  # the document did not parse: nothing ran
+        try:
+            return self.execution_context.operation_type is OperationType.MUTATION
+        except RuntimeError:  # no operation of the requested name: nothing ran either
+            return False
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         # Each subscription frame passes here before it is sent; on_operation would be too late.
@@ -62,8 +127,8 @@ class ShapeErrors(SchemaExtension):
         yield
 
 
-def _shape_result(result: Any) -> None:
+def _shape_result(result: Any, *, mutation: bool = False) -> None:
     errors = getattr(result, "errors", None)
     if result is not None and errors:
         # Shaping twice is harmless: a shaped error has no original error left.
-        result.errors = [_shape(e) for e in errors]
+        result.errors = [_shape(e, mutation=mutation) for e in errors]

@@ -166,8 +166,10 @@ class IdentityQuery:
     async def me(self, info: Info) -> UserNode:
         principal = info.context.principal
         assert principal is not None  # requires() let us in
-        users = await info.context.identity.users_by_id([principal.user_id])
-        return UserNode.from_model(users[principal.user_id])
+        user = (await info.context.identity.users_by_id([principal.user_id])).get(principal.user_id)
+        if user is None:
+            raise AuthenticationError("Your account no longer exists; ask an administrator.")
+        return UserNode.from_model(user)
 
     @strawberry.field(extensions=requires(Role.ADMIN), description="Every user, by username.")
     async def users(self, info: Info) -> list[UserNode]:

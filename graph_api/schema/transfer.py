@@ -385,6 +385,7 @@ class TransferMutation:
                     dry_run=input.dry_run,
                     mode=input.mode,
                     allow_downgrade=input.allow_downgrade,
+                    may_review=principal is not None and principal.allows(Role.STEWARD),
                     encoding=input.format,
                 ),
             )

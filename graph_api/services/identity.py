@@ -301,6 +301,8 @@ class IdentityService:
 
         async def work(tx: Tx) -> ApiToken:
             token = await self._users.create_token(tx, user_id=principal.user_id, props=props)
+            if token is None:
+                raise AuthenticationError("Your account no longer exists; ask an administrator.")
             await self._record(
                 tx,
                 principal.username,

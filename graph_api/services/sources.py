@@ -139,6 +139,16 @@ def validate_connection(
             f"URL in {p}.uri instead.",
             field=f"{p}.host",
         )
+    if out["host"]:
+        try:
+            # What the resolver will do with it; a name it cannot encode can never connect.
+            out["host"].encode("idna")
+        except UnicodeError:
+            raise ValidationError(
+                f"{p}.host {out['host']!r} is not a valid host name; use a name like "
+                "db.example.com (labels of 1 to 63 letters, digits or hyphens) or an IP address.",
+                field=f"{p}.host",
+            ) from None
     ca = out["tls_ca_certificate"]
     if ca is not None and "-----BEGIN CERTIFICATE-----" not in ca:
         raise ValidationError(
@@ -367,6 +377,13 @@ class SourceService:
         secrets: dict[str, str | None],
     ) -> Source:
         props: dict[str, Any] = {}
+        for required in ("name", "active"):
+            # null is not "leave as is" (that is omitting the field): say so, don't guess.
+            if required in changes and changes[required] is None:
+                raise ValidationError(
+                    f"'{required}' cannot be null; leave it out to keep the current value.",
+                    field=f"input.{required}",
+                )
         if "name" in changes:
             props["name"] = check.name(changes["name"], field="input.name", what="source name")
         if "description" in changes:

@@ -10,7 +10,9 @@ stops the writing (planning goes on, to report every problem) and the transactio
 back at the end; in SKIP_INVALID mode the valid rows are written and the invalid reported.
 
 Every import is a job recorded in Neo4j (:ImportJob) with its progress and report. Progress
-is written and published on the broker at most twice a second while the job runs.
+is written and published on the broker at most twice a second while the job runs. An import
+that writes records its final status in its own transaction, so the job and the catalog always
+agree, whenever the process stops.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class ImportOptions:
     dry_run: bool = False
     mode: ImportMode = ImportMode.ALL_OR_NOTHING
     allow_downgrade: bool = False
+    # False for an importer who may not approve or reject lineage (below STEWARD).
+    may_review: bool = True
     encoding: Encoding | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     max_problems: int = DEFAULT_MAX_PROBLEMS
@@ -301,8 +305,13 @@ class TransferService:
     async def wait(self, job_id: str) -> ImportJob:
         task = _RUNNING.get(job_id)
         if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not task.cancelled() or (current is not None and current.cancelling()):
+                    raise  # the waiter itself was cancelled: let it stop
+                # The import was cancelled (the service is stopping); its record says so.
         job = await self.job(job_id)
         assert job is not None
         return job
@@ -353,40 +362,42 @@ class TransferService:
                 job.id, {"status": JobStatus.RUNNING.value, **progress.as_props()}, started=True
             )
             report = await self._import(job, path=path, options=options, progress=progress)
-            if report.outcome is Outcome.NOTHING_APPLIED:
-                progress.rows_written = 0
-            progress.phase = Phase.DONE
-            props = {
-                "status": JobStatus.SUCCEEDED.value,
-                "outcome": report.outcome.value if report.outcome else None,
-                "error_count": report.error_count,
-                "warning_count": report.warning_count,
-                "report": json.dumps(report.as_dict(), ensure_ascii=False, default=str),
-            }
+            props = _succeeded(report, progress)
+            failed = False
         except asyncio.CancelledError:
-            progress.phase = Phase.DONE
+            # The import's one transaction was rolled back: nothing was written.
+            progress.phase, progress.rows_written = Phase.DONE, 0
             props = {
                 "status": JobStatus.INTERRUPTED.value,
                 "failure": "The import was cancelled; nothing was written.",
             }
+            failed = True
             raise
         except Exception:
             log.exception("import job %s failed", job.id)
-            progress.phase = Phase.DONE
+            progress.phase, progress.rows_written = Phase.DONE, 0
             props = {
                 "status": JobStatus.FAILED.value,
                 "failure": "Something went wrong on our side and nothing was written. It has "
                 f"been logged; if it persists, report it with job id {job.id}.",
             }
+            failed = True
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             if owns_file:
                 await asyncio.to_thread(path.unlink, missing_ok=True)
+            # An import that committed has already recorded its success in its transaction;
+            # a failure after that (say, publishing its events) must not say nothing was
+            # written.
             row = await asyncio.shield(
-                self.repo.update_job(job.id, {**props, **progress.as_props()}, finished=True)
+                self.repo.update_job(
+                    job.id, {**props, **progress.as_props()}, finished=True, unless_finished=failed
+                )
             )
+            if row is None:
+                row = await asyncio.shield(self.repo.get_job(job.id))
             if on_progress is not None:
                 on_progress(progress)
         assert row is not None
@@ -409,7 +420,7 @@ class TransferService:
                 continue
             last, beat = now, time.monotonic()
             try:
-                row = await self.repo.update_job(job_id, now)
+                row = await self.repo.update_job(job_id, now, unless_finished=True)
             except (Neo4jError, OSError) as exc:  # progress is best effort; the import goes on
                 log.warning("could not record progress of import %s: %s", job_id, exc)
                 continue
@@ -442,13 +453,21 @@ class TransferService:
             if options.dry_run or spool.unreadable:
                 report = copy_report(first_pass)
                 await self._plan_all(
-                    spool, report, CatalogLookups(self._store), None, options, progress, comment
+                    spool,
+                    report,
+                    CatalogLookups(self._store),
+                    None,
+                    options,
+                    progress,
+                    comment,
+                    job.id,
                 )
                 report.outcome = Outcome.PREVIEWED if options.dry_run else Outcome.NOTHING_APPLIED
                 return report
 
             async def work(tx: Tx) -> Report:
                 progress.rows_validated = progress.rows_written = 0
+                progress.phase = Phase.VALIDATING
                 attempt = copy_report(first_pass)
                 try:
                     events = await self._plan_all(
@@ -459,17 +478,23 @@ class TransferService:
                         options,
                         progress,
                         comment,
+                        job.id,
+                    )
+                    if options.mode is ImportMode.ALL_OR_NOTHING and attempt.error_count:
+                        raise _Rollback(attempt)
+                    attempt.outcome = (
+                        Outcome.PARTIALLY_APPLIED if attempt.error_count else Outcome.APPLIED
+                    )
+                    # The job's final status commits with the import, so that no crash
+                    # between the two can leave a job saying nothing was written when it was.
+                    await self.repo.update_job(
+                        job.id, _succeeded(attempt, progress), finished=True, tx=tx
                     )
                 except Neo4jError as exc:
                     if _out_of_memory(exc):
                         # Transient to the driver, but a retry would only hit the limit again.
                         raise _TooLarge(exc) from None
                     raise
-                if options.mode is ImportMode.ALL_OR_NOTHING and attempt.error_count:
-                    raise _Rollback(attempt)
-                attempt.outcome = (
-                    Outcome.PARTIALLY_APPLIED if attempt.error_count else Outcome.APPLIED
-                )
                 tx.after_commit.append(self._publisher(job, events))
                 return attempt
 
@@ -527,6 +552,7 @@ class TransferService:
         options: ImportOptions,
         progress: Progress,
         comment: str,
+        job_id: str,
     ) -> list[CatalogEvent]:
         planner = Planner(
             lookups,
@@ -534,6 +560,7 @@ class TransferService:
             spool.places,
             actor=self._actor,
             allow_downgrade=options.allow_downgrade,
+            may_review=options.may_review,
             comment=comment,
         )
         events: list[CatalogEvent] = []
@@ -546,7 +573,7 @@ class TransferService:
                 )
                 if writing:
                     assert tx is not None
-                    audit = await self._apply(tx, section, plan, planner)
+                    audit = await self._apply(tx, section, plan, planner, job_id)
                     progress.rows_written += plan.writes
                     if len(events) <= MAX_CHANGE_EVENTS:
                         events.extend(
@@ -557,7 +584,7 @@ class TransferService:
         return events
 
     async def _apply(
-        self, tx: Tx, section: Section, plan: BatchPlan, planner: Planner
+        self, tx: Tx, section: Section, plan: BatchPlan, planner: Planner, job_id: str
     ) -> list[AuditEntry]:
         repo = self.repo
         audit = list(plan.audit)
@@ -580,9 +607,11 @@ class TransferService:
             await repo.update_edges(tx, plan.updates)
         if section is FIELD_LINEAGE:
             audit += await self._refresh_implied(tx, plan, planner)
-        await AuditRepository(self._store).record(
+        await AuditRepository(self._store).record_set(
             tx,
             actor=self._actor,
+            comment=planner.comment,
+            job_id=job_id,
             changes=[
                 ChangeDraft(a.entity_id, a.entity_type, a.action, a.before, a.after, a.comment)
                 for a in audit
@@ -598,18 +627,16 @@ class TransferService:
             return []
         lineage = LineageRepository(self._store)
         await lineage.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
-        rows = await lineage.refresh_implied(
-            tx,
-            [
-                {
-                    "upstream_id": u,
-                    "downstream_id": d,
-                    "new_id": planner.implied_rows.get((u, d), {}).get("id") or str(uuid.uuid4()),
-                }
-                for u, d in pairs
-            ],
-            actor=self._actor,
-        )
+        sent = [
+            {
+                "upstream_id": u,
+                "downstream_id": d,
+                "new_id": planner.implied_rows.get((u, d), {}).get("id") or str(uuid.uuid4()),
+            }
+            for u, d in pairs
+        ]
+        rows = await lineage.refresh_implied(tx, sent, actor=self._actor)
+        sent.clear()  # the driver keeps parameters until the commit (see store/transfer.py)
         audit: list[AuditEntry] = []
         stamps = []
         for row in rows:
@@ -752,7 +779,7 @@ class TransferService:
                 yield [_table_row(r) for r in rows]
         elif section is FIELDS:
             async for rows in repo.export_fields(filters, page=page):
-                yield [_field_row(r, f) for r in rows for f in r["fields"]]
+                yield [_field_row(r) for r in rows]
         elif section is TABLE_LINEAGE:
             async for rows in repo.export_lineage(LineageLevel.TABLE, filters, page=page):
                 yield [_edge_row(r, with_fields=False) for r in rows]
@@ -771,7 +798,8 @@ def _table_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _field_row(record: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+def _field_row(record: dict[str, Any]) -> dict[str, Any]:
+    f = record["field"]
     return {
         **f,
         "tags": f.get("tags") or [],
@@ -815,6 +843,21 @@ def _edge_row(record: dict[str, Any], *, with_fields: bool) -> dict[str, Any]:
         else:
             row[f"{role}_table_id"] = record[f"{role}_id"]
     return row
+
+
+def _succeeded(report: Report, progress: Progress) -> dict[str, Any]:
+    """A finished job's record: its report, and its progress at the end."""
+    if report.outcome is Outcome.NOTHING_APPLIED:
+        progress.rows_written = 0
+    progress.phase = Phase.DONE
+    return {
+        "status": JobStatus.SUCCEEDED.value,
+        "outcome": report.outcome.value if report.outcome else None,
+        "error_count": report.error_count,
+        "warning_count": report.warning_count,
+        "report": json.dumps(report.as_dict(), ensure_ascii=False, default=str),
+        **progress.as_props(),
+    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -13,7 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    RoutingControl,
+    TrustCustomCAs,
+)
 
 from graph_api.settings import Settings
 from graph_api.store.cypher import CypherRegistry
@@ -25,9 +31,18 @@ log = logging.getLogger(__name__)
 
 def create_driver(settings: Settings) -> AsyncDriver:
     auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+    tls: dict[str, Any] = {}
+    if settings.neo4j_trusted_ca is not None:
+        # Settings allow this only with bolt:// or neo4j://: the driver refuses these
+        # options on +s/+ssc URIs, whose scheme already decides encryption and trust.
+        tls = {
+            "encrypted": True,
+            "trusted_certificates": TrustCustomCAs(str(settings.neo4j_trusted_ca)),
+        }
     return AsyncGraphDatabase.driver(
         settings.bolt_uri,
         auth=auth,
+        **tls,
         # Keep failures quick and visible: a dead database should not hang requests.
         connection_timeout=10.0,
         connection_acquisition_timeout=30.0,

@@ -25,6 +25,24 @@ def _searchable(rows: list[Row], source: str) -> list[Row]:
     ]
 
 
+def _forget(params: dict[str, Any]) -> None:
+    """Empties the lists a statement was sent. The driver keeps every statement's parameters
+    (the dict copied, its values not) until the transaction ends; an import's transaction
+    sends every batch of the file, so without this the importing process would hold the
+    whole file's rows until it commits. A retried transaction builds its batches anew."""
+    for value in params.values():
+        if isinstance(value, list):
+            value.clear()
+
+
+async def _write(tx: Tx, statement: str, rows: list[Row], /, **params: Any) -> list[Row]:
+    sent = {"rows": list(rows), **params}
+    try:
+        return await tx.run(statement, **sent)
+    finally:
+        _forget(sent)
+
+
 class CatalogLookups:
     """The planner's view of the catalog (`transfer.plan.CatalogReader`): reads either in the
     import's own write transaction (so later batches see earlier ones) or, for a preview,
@@ -37,9 +55,15 @@ class CatalogLookups:
 
     async def _read(self, statement: str, /, **params: Any) -> list[Row]:
         self.statements += 1
-        if self._tx is not None:
-            return await self._tx.run(statement, slots=params.pop("slots", None), **params)
-        return await self._store.read(statement, slots=params.pop("slots", None), **params)
+        slots = params.pop("slots", None)
+        if self._tx is None:
+            return await self._store.read(statement, slots=slots, **params)
+        # Copies, emptied once read (see _forget): the planner keeps using its own lists.
+        sent = {k: list(v) if isinstance(v, list) else v for k, v in params.items()}
+        try:
+            return await self._tx.run(statement, slots=slots, **sent)
+        finally:
+            _forget(sent)
 
     async def sources(self, *, ids: list[str], names: list[str]) -> list[Row]:
         if not ids and not names:
@@ -119,27 +143,27 @@ class TransferRepository:
 
     async def create_sources(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/create_sources", rows=rows)
+            await _write(tx, "transfer/create_sources", rows)
 
     async def update_sources(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/update_sources", rows=rows)
+            await _write(tx, "transfer/update_sources", rows)
 
     async def create_tables(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/create_tables", rows=_searchable(rows, "qualified_name"))
+            await _write(tx, "transfer/create_tables", _searchable(rows, "qualified_name"))
 
     async def update_tables(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/update_tables", rows=_searchable(rows, "qualified_name"))
+            await _write(tx, "transfer/update_tables", _searchable(rows, "qualified_name"))
 
     async def create_fields(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/create_fields", rows=_searchable(rows, "name"))
+            await _write(tx, "transfer/create_fields", _searchable(rows, "name"))
 
     async def update_fields(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/update_fields", rows=_searchable(rows, "name"))
+            await _write(tx, "transfer/update_fields", _searchable(rows, "name"))
 
     async def create_edges(self, tx: Tx, level: LineageLevel, rows: list[Row]) -> int:
         """How many were created: fewer than given when another writer got there first."""
@@ -148,16 +172,16 @@ class TransferRepository:
         await LineageRepository(self._store).lock(
             tx, level, [i for row in rows for i in (row["upstream_id"], row["downstream_id"])]
         )
-        result = await tx.run("transfer/create_edges", slots={"node": level}, rows=rows)
+        result = await _write(tx, "transfer/create_edges", rows, slots={"node": level})
         return int(result[0]["created"])
 
     async def update_edges(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/update_edges", rows=rows)
+            await _write(tx, "transfer/update_edges", rows)
 
     async def stamp_edges(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await tx.run("transfer/stamp_edges", rows=rows)
+            await _write(tx, "transfer/stamp_edges", rows)
 
     # Jobs
 
@@ -166,11 +190,28 @@ class TransferRepository:
         return rows[0]["job"]
 
     async def update_job(
-        self, job_id: str, props: dict[str, Any], *, started: bool = False, finished: bool = False
+        self,
+        job_id: str,
+        props: dict[str, Any],
+        *,
+        started: bool = False,
+        finished: bool = False,
+        unless_finished: bool = False,
+        tx: Tx | None = None,
     ) -> Row | None:
-        rows = await self._store.write(
-            "transfer/job_update", id=job_id, props=props, started=started, finished=finished
-        )
+        """With `unless_finished`, a job that has already finished is left as it is (and
+        None returned); with `tx`, the update commits or rolls back with that transaction."""
+        params: dict[str, Any] = {
+            "id": job_id,
+            "props": props,
+            "started": started,
+            "finished": finished,
+            "unless_finished": unless_finished,
+        }
+        if tx is not None:
+            rows = await tx.run("transfer/job_update", **params)
+        else:
+            rows = await self._store.write("transfer/job_update", **params)
         return rows[0]["job"] if rows else None
 
     async def get_job(self, job_id: str) -> Row | None:
@@ -209,29 +250,47 @@ class TransferRepository:
                 return
             after = rows[-1]["source"]["name"]
 
-    async def _table_pages(
-        self, statement: str, filters: dict[str, Any], *, page: int
+    async def export_tables(
+        self, filters: dict[str, Any], *, page: int
     ) -> AsyncIterator[list[Row]]:
         after_name = after_id = None
         while True:
             rows = await self._store.read(
-                statement, **filters, after_name=after_name, after_id=after_id, limit=page
+                "transfer/export_tables",
+                **filters,
+                after_name=after_name,
+                after_id=after_id,
+                limit=page,
             )
             if rows:
                 yield rows
             if len(rows) < page:
                 return
+            after_name, after_id = rows[-1]["table"]["qualified_name"], rows[-1]["table"]["id"]
+
+    async def export_fields(
+        self, filters: dict[str, Any], *, page: int
+    ) -> AsyncIterator[list[Row]]:
+        """Pages of `page` fields (not tables: one table may have thousands of fields)."""
+        after: dict[str, Any] = {
+            "after_name": None,
+            "after_id": None,
+            "after_ordinal": None,
+            "after_field": None,
+        }
+        while True:
+            rows = await self._store.read("transfer/export_fields", **filters, **after, limit=page)
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
             last = rows[-1]
-            if "table" in last and isinstance(last["table"], dict):
-                after_name, after_id = last["table"]["qualified_name"], last["table"]["id"]
-            else:
-                after_name, after_id = last["qualified_name"], last["table_id"]
-
-    def export_tables(self, filters: dict[str, Any], *, page: int) -> AsyncIterator[list[Row]]:
-        return self._table_pages("transfer/export_tables", filters, page=page)
-
-    def export_fields(self, filters: dict[str, Any], *, page: int) -> AsyncIterator[list[Row]]:
-        return self._table_pages("transfer/export_fields", filters, page=page)
+            after = {
+                "after_name": last["qualified_name"],
+                "after_id": last["table_id"],
+                "after_ordinal": last["ordinal"],
+                "after_field": last["field"]["name"],
+            }
 
     async def export_lineage(
         self, level: LineageLevel, filters: dict[str, Any], *, page: int

@@ -77,9 +77,10 @@ class UserRepository:
             return None
         return User.from_record(rows[0]["before"]), User.from_record(rows[0]["user"])
 
-    async def create_token(self, tx: Tx, *, user_id: str, props: dict[str, Any]) -> ApiToken:
+    async def create_token(self, tx: Tx, *, user_id: str, props: dict[str, Any]) -> ApiToken | None:
+        """The new token, or None when the user is gone."""
         rows = await tx.run("users/create_token", user_id=user_id, props=props)
-        return ApiToken.from_record(rows[0]["token"])
+        return ApiToken.from_record(rows[0]["token"]) if rows else None
 
     async def tokens(self, *, user_id: str | None) -> list[ApiToken]:
         rows = await self._store.read("users/tokens", user_id=user_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import sys
 import time
@@ -46,7 +47,11 @@ def add_parsers(commands: Any) -> None:
         choices=["xlsx", "csv", "json", "yaml"],
         help="the file's format, when its name does not tell",
     )
-    imp.add_argument("--actor", default="cli", help="who imports, for the audit trail")
+    imp.add_argument(
+        "--actor",
+        default=f"cli:{getpass.getuser()}",
+        help="who imports, for the audit trail (default cli:<your login name>)",
+    )
     imp.add_argument("--batch-size", type=int, default=1000)
     imp.add_argument("--report", metavar="FILE", help="write the full report as JSON to FILE")
     imp.add_argument(

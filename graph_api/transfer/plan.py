@@ -166,12 +166,15 @@ class Planner:
         actor: str,
         allow_downgrade: bool,
         comment: str,
+        may_review: bool = True,
     ) -> None:
         self.catalog = catalog
         self.report = report
         self.places = places
         self.actor = actor
         self.allow_downgrade = allow_downgrade
+        # Approving and rejecting lineage is a steward's call, in a file as in the API.
+        self.may_review = may_review
         self.comment = comment
         # The file's rows by natural key and by the id they carry.
         self.sources_by_name: dict[str, _Entry] = {}
@@ -812,6 +815,25 @@ class Planner:
             )
             raise _RowError()
 
+    def _same_entity(
+        self, row: _Row, index: dict[str, _Entry], current: Record | None, what: str, label: str
+    ) -> None:
+        """Two rows reaching one entity by different keys (one by its id, say, the other by the
+        name it had before the first renamed it) would be merged into one write."""
+        if current is None:
+            return
+        entry = index.get(current["id"])
+        if entry is not None and entry.id is not None:
+            row.problem(
+                ProblemCode.DUPLICATE_ROW,
+                f"{label} is the {what} with id '{current['id']}', already in "
+                f"{self._where(entry)} (one row names the {what} by its id, the other by its "
+                "name or a name it had); keep one of the two rows.",
+                column="id" if row.parsed.values.get("id") else "name",
+                value=current["id"],
+            )
+            raise _RowError()
+
     # Sources
 
     async def _source_row(self, row: _Row, *, plan: BatchPlan | None) -> None:
@@ -823,6 +845,7 @@ class Planner:
         current = self._identify(
             row, "source", "source_id", "source_name", row_id, name, label=f"the source '{name}'"
         )
+        self._same_entity(row, self.sources_by_id, current, "source", f"the source '{name}'")
         if current is None and row_id:
             self._id_free(row, row_id, "source")
         if plan is None:
@@ -853,6 +876,7 @@ class Planner:
             self.sources_by_name[name] = entry
             if row_id:
                 self.sources_by_id[row_id] = entry
+            self.sources_by_id.setdefault(new_id, entry)
             self.source_names[new_id] = name
 
         row.commits.append(commit)
@@ -1000,6 +1024,7 @@ class Planner:
         current = self._identify(
             row, "table", "table_id", "table_key", row_id, (source_key, qn), label=label
         )
+        self._same_entity(row, self.tables_by_id, current, "table", label)
         if current is None and row_id:
             self._id_free(row, row_id, "table")
         if plan is None:
@@ -1088,6 +1113,7 @@ class Planner:
         current = self._identify(
             row, "field", "field_id", "field_key", row_id, (table_id, name), label=label
         )
+        self._same_entity(row, self.fields_by_id, current, "field", label)
         if current is None and row_id:
             self._id_free(row, row_id, "field")
         ordinal = v.get("ordinal_position")
@@ -1326,6 +1352,20 @@ class Planner:
             )
             raise _RowError()
 
+    def _check_may_review(self, row: _Row, state: ReviewState, pair: str) -> None:
+        if self.may_review or state not in (ReviewState.APPROVED, ReviewState.REJECTED):
+            return
+        row.problem(
+            ProblemCode.REVIEW_NOT_ALLOWED,
+            f"this row would make the lineage {pair} {state.value}, and approving or "
+            "rejecting lineage needs the STEWARD role. Leave review_state empty (and "
+            "lineage_source not APPROVED) so the edge waits for a steward's review, or ask a "
+            "steward to import the file.",
+            column="review_state",
+            value=state.value,
+        )
+        raise _RowError()
+
     def _new_edge(
         self,
         row: _Row,
@@ -1343,6 +1383,7 @@ class Planner:
         v = row.parsed.values
         source = source or LineageSource.MANUAL
         review = review or _review_for(source)
+        self._check_may_review(row, review, key)
         props = {
             "level": level.name,
             "lineage_source": source.value,
@@ -1498,6 +1539,8 @@ class Planner:
             ReviewState.APPROVED,
             ReviewState.REJECTED,
         )
+        if newly_reviewed:
+            self._check_may_review(row, state, key)
         if newly_reviewed:
             after["reviewed_by"] = v.get("reviewed_by") or self.actor
         elif v.get("reviewed_by"):

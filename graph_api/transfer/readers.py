@@ -13,10 +13,12 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 import yaml
 
@@ -39,12 +41,22 @@ ProblemSink = Callable[[Problem], None]
 _SECTION_NAMES = [s.name for s in SECTIONS]
 _META_KEYS = {"format", "version", "exported_at", "generated_at", "filters"}
 
+# What a damaged zip member (bad CRC, cut-off or corrupt deflate data) or a damaged sheet XML
+# raises while it is read; openpyxl parses sheets with xml.etree (neither lxml nor defusedxml is
+# installed), so a broken sheet is an ElementTree ParseError.
+# What reading a damaged zip member raises: besides the zip module's own errors, a corrupt
+# header offset makes the seek fail (OSError) and a garbled "version needed" byte is
+# NotImplementedError. The file read is always the import's own spooled copy.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, ParseError, OSError, NotImplementedError)
+
 
 @dataclass
 class RawRow:
     row: int  # as the person sees it: the spreadsheet row (header = 1) or the item number
     values: list[Any] | dict[str, Any] | Any
     line: int | None = None
+    # The reader found (and reported) a problem that makes the row unusable as it is.
+    invalid: bool = False
 
 
 @dataclass
@@ -119,12 +131,18 @@ def read(
         return
     if encoding is Encoding.XLSX:
         if head.startswith(b"PK") and not _is_workbook(path):
+            if not _opens_as_zip(path) and not _holds_only_csv(path):
+                problem(_damaged_workbook(file_name))
+                return
             info.encoding = Encoding.CSV
             yield from _read_csv_zip(path, file_name, problem)
             return
         yield from _read_xlsx(path, file_name, head, problem, info)
     elif encoding is Encoding.CSV:
         if head.startswith(b"PK"):
+            if not _opens_as_zip(path) and _holds_workbook_parts(path):
+                problem(_damaged_workbook(file_name))
+                return
             if _is_workbook(path):
                 problem(
                     Problem(
@@ -151,13 +169,104 @@ def _is_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except _DAMAGED:
         return False
     return (
         "xl/workbook.xml" in names
         or "[Content_Types].xml" in names
         and any(n.startswith("xl/") for n in names)
     )
+
+
+def _opens_as_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path):
+            return True
+    except _DAMAGED:
+        return False
+
+
+def _local_names(path: Path, *, limit: int = 1 << 20) -> list[str]:
+    """Member names from the local headers at the start of a zip: a zip cut short loses its
+    central directory (at the end), but its first members still name themselves."""
+    with path.open("rb") as handle:
+        data = handle.read(limit)
+    names = []
+    at = data.find(b"PK\x03\x04")
+    while at != -1 and at + 30 <= len(data):
+        length = int.from_bytes(data[at + 26 : at + 28], "little")
+        names.append(data[at + 30 : at + 30 + length].decode("utf-8", "replace"))
+        at = data.find(b"PK\x03\x04", at + 30)
+    return names
+
+
+def _holds_workbook_parts(path: Path) -> bool:
+    return any(n.startswith("xl/") or n == "[Content_Types].xml" for n in _local_names(path))
+
+
+def _holds_only_csv(path: Path) -> bool:
+    names = _local_names(path)
+    return (
+        bool(names)
+        and not _holds_workbook_parts(path)
+        and all(n.endswith("/") or n.lower().endswith((".csv", ".tsv", ".txt")) for n in names)
+    )
+
+
+_RESAVE = (
+    "Open it in your spreadsheet program, save it again as 'Excel Workbook (.xlsx)' and import "
+    "the new file (if it was copied or downloaded, copy it again: it may have been cut off)."
+)
+
+
+def _damaged_workbook(file_name: str, reason: str | None = None) -> Problem:
+    return Problem(
+        ProblemCode.NOT_A_WORKBOOK,
+        f"The Excel workbook '{file_name}' is damaged or incomplete and cannot be read"
+        + (f" ({reason})" if reason else "")
+        + f". {_RESAVE}",
+        file=file_name,
+        value=reason,
+    )
+
+
+def _damaged_sheet(file_name: str, sheet: str, after_row: int, exc: Exception) -> Problem:
+    where = f"after row {after_row}" if after_row else "from its first row"
+    return Problem(
+        ProblemCode.UNREADABLE_FILE,
+        f"The sheet '{sheet}' of '{file_name}' is damaged and cannot be read {where} "
+        f"({_reason(exc)}); nothing after that was read. {_RESAVE}",
+        file=file_name,
+        section=sheet,
+        row=after_row + 1,
+        value=_reason(exc),
+    )
+
+
+def _damaged_member(file_name: str, label: str, after_row: int, exc: Exception) -> Problem:
+    where = f"after row {after_row}" if after_row else "from its start"
+    return Problem(
+        ProblemCode.UNREADABLE_FILE,
+        f"'{label}' in the zip archive '{file_name}' is damaged and cannot be read {where} "
+        f"({_reason(exc)}); nothing after that was read. Save the CSV files again from your "
+        "spreadsheet program, zip them again and import the new archive.",
+        file=file_name,
+        section=label,
+        row=after_row + 1 if after_row else None,
+        value=_reason(exc),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ParseError):
+        return f"broken XML: {exc}"
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+        return "its checksum does not match its content, so rows already read may be wrong too"
+    if isinstance(exc, EOFError):
+        return "its compressed data ends too early"
+    if isinstance(exc, zlib.error):
+        return "its compressed data is corrupt"
+    return str(exc) or type(exc).__name__
 
 
 # A zip (workbook or CSV archive) is checked by its declared sizes before anything is unpacked:
@@ -171,7 +280,7 @@ def _unpacks_too_large(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+    except _DAMAGED:
         return None  # reported as unreadable by the reader that opens it
     total = sum(m.file_size for m in members)
     if total > MAX_UNPACKED_BYTES:
@@ -193,10 +302,14 @@ def _read_xlsx(
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    looks_like = "CSV or other text" if not head.startswith(b"PK") else "a damaged workbook"
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (*_DAMAGED, InvalidFileException, KeyError, ValueError) as exc:
+        if head.startswith(b"PK"):
+            damaged = isinstance(exc, _DAMAGED)
+            problem(_damaged_workbook(file_name, _reason(exc) if damaged else None))
+            return
+        looks_like = "CSV or other text"
         problem(
             Problem(
                 ProblemCode.NOT_A_WORKBOOK,
@@ -211,16 +324,23 @@ def _read_xlsx(
     try:
         names = list(workbook.sheetnames)
         if ABOUT in [normalise_header(n) for n in names]:
-            sheet = workbook[names[[normalise_header(n) for n in names].index(ABOUT)]]
-            _read_about(sheet, info)
+            about = names[[normalise_header(n) for n in names].index(ABOUT)]
+            try:
+                _read_about(workbook[about], info)
+            except _DAMAGED as exc:
+                problem(_damaged_sheet(file_name, about, 0, exc))
+                return
         for name in names:
             if normalise_header(name) == ABOUT:
                 continue
             sheet = workbook[name]
             section = section_for(name)
             place = Place(file_name, section.name if section else name, name)
-            rows = _sheet_rows(sheet)
-            header_row, header = _first_filled(rows)
+            rows = _sheet_rows(sheet, file_name, name, problem)
+            try:
+                header_row, header = _first_filled(rows)
+            except StopFile:
+                return
             if section is None:
                 if header is None:
                     continue  # an empty extra sheet (e.g. 'Sheet1') is harmless
@@ -245,12 +365,18 @@ def _read_xlsx(
         workbook.close()
 
 
-def _sheet_rows(sheet: Any) -> Iterator[RawRow]:
+def _sheet_rows(sheet: Any, file_name: str, name: str, problem: ProblemSink) -> Iterator[RawRow]:
     # Read-only sheets trust the file's declared range, which some writers get wrong.
     sheet.reset_dimensions()
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if values and any(v is not None and v != "" for v in values):
-            yield RawRow(number, list(values))
+    number = 0
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if values and any(v is not None and v != "" for v in values):
+                yield RawRow(number, list(values))
+    except _DAMAGED as exc:
+        # openpyxl numbers rows from the XML, so the last good one is number - 1 at worst.
+        problem(_damaged_sheet(file_name, name, max(number - 1, 0), exc))
+        raise StopFile() from None
 
 
 def _first_filled(rows: Iterator[RawRow]) -> tuple[int | None, list[Any] | None]:
@@ -298,7 +424,7 @@ def _read_csv_file(path: Path, file_name: str, problem: ProblemSink) -> Iterator
 def _read_csv_zip(path: Path, file_name: str, problem: ProblemSink) -> Iterator[RawSection]:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except _DAMAGED:
         problem(
             Problem(
                 ProblemCode.UNREADABLE_FILE,
@@ -340,7 +466,12 @@ def _read_csv_zip(path: Path, file_name: str, problem: ProblemSink) -> Iterator[
             def opener(member: zipfile.ZipInfo = member) -> IO[bytes]:
                 return archive.open(member)
 
-            yield from _csv_section(opener, label, file_name, problem, from_zip=True)
+            try:
+                yield from _csv_section(opener, label, file_name, problem, from_zip=True)
+            except _DAMAGED as exc:
+                # Damaged before its first row; damage further on is reported by its rows.
+                problem(_damaged_member(file_name, label, 0, exc))
+                return
 
 
 def _csv_section(
@@ -369,16 +500,16 @@ def _csv_section(
     encoding = _decoder_for(head)
     stream = io.TextIOWrapper(opener(), encoding=encoding, errors="strict", newline="")
     counter = _RowCounter()
+    header_row = 1
     try:
         first = stream.readline()
+        while first and not first.strip():
+            first = stream.readline()
+            header_row += 1
     except UnicodeDecodeError:
         stream.close()
-        problem(_encoding_problem(file_name, label, 1))
+        problem(_encoding_problem(file_name, label, header_row))
         return
-    header_row = 1
-    while first and not first.strip():
-        first = stream.readline()
-        header_row += 1
     if not first:
         stream.close()
         problem(
@@ -398,7 +529,12 @@ def _csv_section(
         header = next(reader)
     except csv.Error as exc:
         stream.close()
-        problem(_csv_problem(file_name, label, 1, exc))
+        problem(_csv_problem(file_name, label, header_row, exc))
+        return
+    except UnicodeDecodeError:
+        # A quoted header cell running over several lines reads on past the first line.
+        stream.close()
+        problem(_encoding_problem(file_name, label, header_row))
         return
     section = section_for(stem) or _section_by_header(header)
     if section is None:
@@ -430,6 +566,9 @@ def _csv_section(
             raise StopFile() from None
         except csv.Error as exc:
             problem(_csv_problem(file_name, label, counter.row + 1, exc))
+            raise StopFile() from None
+        except _DAMAGED as exc:
+            problem(_damaged_member(file_name, label, counter.row, exc))
             raise StopFile() from None
         finally:
             stream.close()
@@ -503,11 +642,62 @@ def _csv_problem(file_name: str, label: str, row: int, exc: csv.Error) -> Proble
 # JSON
 
 
+class _Object(dict[str, Any]):
+    """A JSON or YAML object whose keys name the same column more than once ('Table Name' and
+    'table_name', or one key twice): a plain dict would silently keep the last value."""
+
+    clashes: list[list[str]]
+
+
+def _object(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    named: dict[str, list[str]] = {}
+    for key, _ in pairs:
+        named.setdefault(normalise_header(key), []).append(str(key))
+    clashes = [keys for keys in named.values() if len(keys) > 1]
+    if not clashes:
+        return {str(k): v for k, v in pairs}
+    found = _Object((str(k), v) for k, v in pairs)
+    found.clashes = clashes
+    return found
+
+
+def _clash_problem(place: Place, section: Section, row: RawRow, file_name: str) -> Problem | None:
+    clashes = [
+        keys
+        for keys in getattr(row.values, "clashes", [])
+        if normalise_header(keys[0]) in section.column_names
+    ]
+    if not clashes:
+        return None
+    keys = clashes[0]
+    column = normalise_header(keys[0])
+    if len(set(keys)) == 1:
+        what = f"the key '{keys[0]}' appears {len(keys)} times"
+    else:
+        listed = ", ".join(f"'{k}'" for k in keys[:-1]) + f" and '{keys[-1]}'"
+        what = f"the keys {listed} all name the column '{column}'"
+        what = what.replace(" all ", " both ") if len(keys) == 2 else what
+    return Problem(
+        ProblemCode.DUPLICATE_COLUMN,
+        f"{place.at(row.row, row.line)}: {what}, so Clew cannot tell which value you mean; "
+        "keep one of them. The row was not imported.",
+        file=file_name,
+        section=section.name,
+        row=row.row,
+        line=row.line,
+        column=column,
+        value=", ".join(keys),
+    )
+
+
 class _JsonStream:
     """An incremental reader for a JSON object whose values are arrays of small objects: each
     item is decoded on its own, so memory holds one item, not the document."""
 
     CHUNK = 1 << 16
+    # Far above any real item (a transformation's SQL is at most 100,000 characters); without
+    # a bound, one unclosed quote would make the reader take in the rest of the file.
+    MAX_ITEM = 4 * 1024 * 1024
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
@@ -515,12 +705,15 @@ class _JsonStream:
         self._pos = 0
         self._eof = False
         self.line = 1
-        self._decoder = json.JSONDecoder()
+        self._decoder = json.JSONDecoder(object_pairs_hook=_object)
 
     def _fill(self) -> bool:
         if self._eof:
             return False
-        chunk = self._stream.read(self.CHUNK)
+        # Reading as much again as is buffered (up to the cap) keeps retrying a long item
+        # linear, not quadratic.
+        held = len(self._buffer) - self._pos
+        chunk = self._stream.read(max(self.CHUNK, min(held, self.MAX_ITEM - held)))
         if not chunk:
             self._eof = True
             return False
@@ -556,14 +749,37 @@ class _JsonStream:
             try:
                 value, end = self._decoder.raw_decode(self._buffer, self._pos)
             except json.JSONDecodeError as exc:
-                if self._fill():
-                    continue
                 line = self.line + self._buffer.count("\n", self._pos, exc.pos)
+                if _more_may_help(exc, len(self._buffer)):
+                    if len(self._buffer) - self._pos > self.MAX_ITEM:
+                        reason = exc.msg.lower().removesuffix(" at")
+                        raise _JsonError(
+                            f"the value starting at line {self.line} is larger than "
+                            f"{self.MAX_ITEM // 1024**2} MB or never ends ({reason} at "
+                            f"line {line}), so it was not read",
+                            self.line,
+                        ) from None
+                    if self._fill():
+                        continue
                 raise _JsonError(exc.msg.lower(), line) from None
+            except RecursionError:
+                # The decoder recurses per level of nesting; the format needs three.
+                raise _JsonError(
+                    f"the value starting at line {self.line} is nested too deeply; the format "
+                    "needs only sections holding rows of plain values",
+                    self.line,
+                ) from None
             if end == len(self._buffer) and self._fill():
                 continue  # a number may go on in the next chunk
             self._advance(end)
             return value
+
+
+def _more_may_help(exc: json.JSONDecodeError, buffered: int) -> bool:
+    """Whether the error may only mean the item goes on past what is buffered: an unclosed
+    string, or a failure within a token's length of the end. Anything earlier is a real
+    mistake, reported at once instead of reading on."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= buffered - 16
 
 
 class _JsonError(Exception):
@@ -628,9 +844,8 @@ def _read_json(
                     continue
                 place = Place(file_name, section.name, key, unit="Item")
                 info.sections.append(section.name)
-                yield RawSection(
-                    place, section, None, None, _json_items(parser, malformed, problem), False
-                )
+                items = _json_items(parser, malformed, problem, place, section)
+                yield RawSection(place, section, None, None, items, False)
         except _JsonError as exc:
             problem(malformed(exc.message, exc.line))
         except UnicodeDecodeError:
@@ -647,7 +862,11 @@ def _read_json(
 
 
 def _json_items(
-    parser: _JsonStream, malformed: Callable[[str, int], Problem], problem: ProblemSink
+    parser: _JsonStream,
+    malformed: Callable[[str, int], Problem],
+    problem: ProblemSink,
+    place: Place,
+    section: Section,
 ) -> Iterator[RawRow]:
     number = 0
     try:
@@ -661,10 +880,18 @@ def _json_items(
             number += 1
             parser.peek()
             line = parser.line
-            yield RawRow(number, parser.value(), line)
+            yield _checked_item(RawRow(number, parser.value(), line), place, section, problem)
     except _JsonError as exc:
         problem(malformed(exc.message, exc.line))
         raise StopFile() from None
+
+
+def _checked_item(row: RawRow, place: Place, section: Section, problem: ProblemSink) -> RawRow:
+    clash = _clash_problem(place, section, row, place.file)
+    if clash is not None:
+        problem(clash)
+        row.invalid = True
+    return row
 
 
 def _json_meta(
@@ -736,9 +963,8 @@ def _read_yaml(
                     continue
                 place = Place(file_name, section.name, str(key), unit="Item")
                 info.sections.append(section.name)
-                yield RawSection(
-                    place, section, None, None, _yaml_items(events, file_name, problem), False
-                )
+                items = _yaml_items(events, file_name, problem, place, section)
+                yield RawSection(place, section, None, None, items, False)
         except (_YamlError, yaml.YAMLError) as exc:
             problem(_yaml_problem(file_name, exc))
         except UnicodeDecodeError:
@@ -752,6 +978,9 @@ def _read_yaml(
     finally:
         loader.dispose()
         stream.close()
+
+
+_MAX_YAML_DEPTH = 50
 
 
 class _YamlError(Exception):
@@ -782,8 +1011,15 @@ class _YamlEvents:
             raise _YamlError(f"unexpected {type(self._loader.peek_event()).__name__}", self.line())
         return self._loader.get_event()
 
-    def build(self) -> Any:
+    def build(self, depth: int = 0) -> Any:
         event = self._loader.get_event()
+        if depth > _MAX_YAML_DEPTH:
+            # The format nests three levels; this bounds the recursion below.
+            raise _YamlError(
+                f"values nested more than {_MAX_YAML_DEPTH} levels deep; the format needs "
+                "only sections holding rows of plain values",
+                event.start_mark.line + 1,
+            )
         if isinstance(event, yaml.AliasEvent):
             # The format never needs them, and nested aliases expand exponentially.
             raise _YamlError(
@@ -796,14 +1032,15 @@ class _YamlEvents:
         elif isinstance(event, yaml.SequenceStartEvent):
             value = []
             while not self._loader.check_event(yaml.SequenceEndEvent):
-                value.append(self.build())
+                value.append(self.build(depth + 1))
             self._loader.get_event()
         elif isinstance(event, yaml.MappingStartEvent):
-            value = {}
+            pairs = []
             while not self._loader.check_event(yaml.MappingEndEvent):
-                key = self.build()
-                value[key if isinstance(key, str) else str(key)] = self.build()
+                key = self.build(depth + 1)
+                pairs.append((key if isinstance(key, str) else str(key), self.build(depth + 1)))
             self._loader.get_event()
+            value = _object(pairs)
         else:
             raise _YamlError(f"unexpected {type(event).__name__}", event.start_mark.line + 1)
         anchor = getattr(event, "anchor", None)
@@ -822,14 +1059,16 @@ class _YamlEvents:
         return construct(loader, node)
 
 
-def _yaml_items(events: _YamlEvents, file_name: str, problem: ProblemSink) -> Iterator[RawRow]:
+def _yaml_items(
+    events: _YamlEvents, file_name: str, problem: ProblemSink, place: Place, section: Section
+) -> Iterator[RawRow]:
     try:
         events.expect(yaml.SequenceStartEvent)
         number = 0
         while not events.check(yaml.SequenceEndEvent):
             number += 1
             line = events.line()
-            yield RawRow(number, events.build(), line)
+            yield _checked_item(RawRow(number, events.build(), line), place, section, problem)
         events.expect(yaml.SequenceEndEvent)
     except (_YamlError, yaml.YAMLError) as exc:
         problem(_yaml_problem(file_name, exc))

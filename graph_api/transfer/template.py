@@ -1,6 +1,7 @@
 """The template workbook: one sheet per section with its headers (each described in a cell
-comment), one example row, drop-down lists for columns with a fixed set of values, and an
-'about' sheet with the format's version and a description of every column."""
+comment), example rows that import cleanly together, drop-down lists for columns with a fixed
+set of values, and an 'about' sheet with the format's version and a description of every
+column."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from graph_api.transfer.format import (
     Column,
     Encoding,
     Kind,
+    Section,
     write_cell,
 )
 
@@ -31,6 +33,42 @@ _REQUIRED_NOTE = {
         "downstream_field": "required unless downstream_field_id is given",
     },
 }
+
+
+# Lineage needs two tables: the examples' downstream table (mart.revenue, see format.py) and its
+# field get a row of their own, so that the lineage examples refer to rows the template holds.
+EXTRA_EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "tables": [
+        {
+            "source": "warehouse",
+            "schema": "mart",
+            "name": "revenue",
+            "kind": "VIEW",
+            "description": "Revenue per customer and day",
+            "tags": ["finance"],
+        }
+    ],
+    "fields": [
+        {
+            "source": "warehouse",
+            "schema": "mart",
+            "table": "revenue",
+            "name": "email",
+            "data_type": "text",
+            "nullable": False,
+            "primary_key": True,
+            "ordinal_position": 1,
+            "description": "The customer",
+            "tags": ["pii"],
+        }
+    ],
+}
+
+
+def example_rows(section: Section) -> list[dict[str, Any]]:
+    """The template's example rows for a section, as values by column name."""
+    first = {c.name: c.example for c in section.columns if c.example is not None}
+    return [first, *EXTRA_EXAMPLES.get(section.name, [])]
 
 
 def requirement(section: str, column: Column) -> str:
@@ -67,8 +105,9 @@ def template_bytes() -> bytes:
     for line in (
         "Fill one sheet per section; leave a sheet empty (or delete it) if you have nothing "
         "for it. Row 1 of each sheet is the header: keep it.",
-        "Row 2 of each sheet is an example: overwrite or delete it (the import warns when it "
-        "is still there).",
+        "The gray rows under each header are examples that fit together (the lineage examples "
+        "refer to the example tables and fields): overwrite or delete them (the import warns "
+        "when one is still there).",
         "Rows refer to each other by names (source, schema, table, field) or by id; ids are "
         "only needed to rename something that is already in Clew.",
         "An empty cell clears the value (or takes the default); a column you delete is left "
@@ -100,7 +139,11 @@ def template_bytes() -> bytes:
     for section in SECTIONS:
         sheet = workbook.create_sheet(section.name)
         sheet.append(section.column_names)
-        sheet.append([write_cell(c, c.example, Encoding.XLSX) for c in section.columns])
+        examples = example_rows(section)
+        for example in examples:
+            sheet.append(
+                [write_cell(c, example.get(c.name), Encoding.XLSX) for c in section.columns]
+            )
         sheet.freeze_panes = "A2"
         for index, column in enumerate(section.columns, start=1):
             letter = get_column_letter(index)
@@ -114,7 +157,8 @@ def template_bytes() -> bytes:
             )
             comment.width, comment.height = 320, 160
             header.comment = comment
-            sheet.cell(row=2, column=index).font = example_font
+            for row in range(2, 2 + len(examples)):
+                sheet.cell(row=row, column=index).font = example_font
             sheet.column_dimensions[letter].width = max(14, len(column.name) + 4)
             if column.kind is Kind.ENUM:
                 choices = DataValidation(

@@ -34,6 +34,7 @@ from graph_api.transfer.format import (
     suggest,
 )
 from graph_api.transfer.report import Place, Problem, ProblemCode, Report
+from graph_api.transfer.template import example_rows
 
 ProgressHook = Callable[[int], None]
 
@@ -112,11 +113,7 @@ class _Spool:
 
 
 # The template's example rows: a row equal to one of them was most likely left in by mistake.
-def _example(section: Section) -> dict[str, Any]:
-    return {c.name: c.example for c in section.columns if c.example is not None}
-
-
-_EXAMPLES = {s.name: _example(s) for s in SECTIONS}
+_EXAMPLES = {s.name: example_rows(s) for s in SECTIONS}
 
 
 def parse(
@@ -415,7 +412,7 @@ class _SectionChecker:
         return values
 
     def _check(self, raw: readers.RawRow, values: dict[str, Any]) -> ParsedRow:
-        invalid = self.section_invalid
+        invalid = self.section_invalid or raw.invalid
         typed: dict[str, Any] = {}
         for name, cell in values.items():
             column = self.section.column(name)
@@ -485,7 +482,10 @@ class _SectionChecker:
         return missing
 
     def _is_example(self, typed: dict[str, Any]) -> bool:
-        example = _EXAMPLES[self.section.name]
+        return any(self._matches(example, typed) for example in _EXAMPLES[self.section.name])
+
+    @staticmethod
+    def _matches(example: dict[str, Any], typed: dict[str, Any]) -> bool:
         compared = [k for k in example if k in typed]
         if len(compared) < 3:
             return False

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from graph_api.services.transfer import TransferService
 from graph_api.settings import REPO_ROOT
 from graph_api.transfer.format import (
     FORMAT_VERSION,
@@ -18,7 +20,9 @@ from graph_api.transfer.format import (
     read_cell,
     restore,
 )
+from graph_api.transfer.report import Outcome, ProblemCode
 from graph_api.transfer.template import template_bytes
+from tests.transfer.conftest import run_import
 
 
 def test_the_template_opens_and_describes_every_column() -> None:
@@ -100,3 +104,28 @@ def test_numbers_and_flags_accept_spreadsheet_habits() -> None:
     assert read_cell(FIELDS.column("ordinal_position"), 3.0) == 3
     with pytest.raises(CellError, match="not a whole number"):
         read_cell(FIELDS.column("ordinal_position"), 2.5)
+
+
+async def test_the_template_previews_without_errors(
+    transfer: TransferService, tmp_path: Path
+) -> None:
+    path = tmp_path / "clew-import-template.xlsx"
+    path.write_bytes(template_bytes())
+
+    job = await run_import(transfer, path, dry_run=True)
+
+    assert job.report is not None
+    assert job.report.outcome is Outcome.PREVIEWED
+    assert job.report.errors() == []
+    # Every example row (and nothing else) is pointed out, so none is imported by mistake.
+    warned = sorted((p.section, p.row) for p in job.report.problems)
+    assert all(p.code is ProblemCode.EXAMPLE_ROW for p in job.report.problems)
+    assert warned == sorted([(s.name, 2) for s in SECTIONS] + [("tables", 3), ("fields", 3)])
+    created = {s.section: s.created for s in job.report.sections.values()}
+    assert created == {
+        "sources": 1,
+        "tables": 2,
+        "fields": 2,
+        "table_lineage": 1,
+        "field_lineage": 1,
+    }

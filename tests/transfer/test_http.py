@@ -10,12 +10,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from graph_api.app import create_app
+from graph_api.auth.roles import Role
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from graph_api.transfer.format import SECTIONS
+from graph_api.transfer.http import BodySizeLimit
+from tests.conftest import sign_in
 from tests.transfer.conftest import DATA, read_workbook, read_zip
 
 JOB = """
@@ -40,6 +48,7 @@ UPLOAD = (
 @pytest.fixture
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
+        client.headers.update(sign_in(client, "dana", Role.STEWARD))
         yield client
 
 
@@ -57,7 +66,6 @@ def upload(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": (name, io.BytesIO(content), "application/octet-stream")},
-        headers={"X-Clew-User": "dana"},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -222,4 +230,93 @@ def test_the_template_downloads_and_lists_every_column(client: TestClient) -> No
     sheets = read_workbook(response.content)
     for section in SECTIONS:
         assert sheets[section.name][0] == section.column_names
-        assert len(sheets[section.name]) == 2  # the header and one example row
+        # The header and the example rows: the lineage examples' downstream table and field
+        # have example rows of their own.
+        extra = 1 if section.name in ("tables", "fields") else 0
+        assert len(sheets[section.name]) == 2 + extra
+    assert [r[2] for r in sheets["tables"][1:]] == ["orders", "revenue"]
+    assert [r[2:4] for r in sheets["fields"][1:]] == [
+        ["orders", "customer_email"],
+        ["revenue", "email"],
+    ]
+
+
+def _upload_app(seen: list[str]) -> Starlette:
+    """A tiny app that reads a multipart upload the way the GraphQL endpoint does."""
+
+    async def receive_file(request: Request) -> JSONResponse:
+        form = await request.form()
+        upload = form["file"]
+        assert not isinstance(upload, str)
+        data = await upload.read()
+        seen.append("read the whole upload")
+        return JSONResponse({"size": len(data)})
+
+    return Starlette(routes=[Route("/upload", receive_file, methods=["POST"])])
+
+
+def test_an_upload_declared_too_large_is_refused_before_it_is_read() -> None:
+    seen: list[str] = []
+    client = TestClient(BodySizeLimit(_upload_app(seen), max_bytes=1000))
+
+    small = client.post("/upload", files={"file": ("a.csv", b"x" * 500)})
+    large = client.post("/upload", files={"file": ("a.csv", b"x" * 5000)})
+
+    assert small.status_code == 200 and small.json() == {"size": 500}
+    assert large.status_code == 413
+    error = large.json()["error"]
+    assert error["code"] == "PAYLOAD_TOO_LARGE"
+    assert "split the file" in error["message"]
+    assert seen == ["read the whole upload"]  # only the small one reached the app
+
+
+async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit() -> None:
+    # No Content-Length (Transfer-Encoding: chunked): the limit is only known as bytes arrive.
+    seen: list[str] = []
+    app = BodySizeLimit(_upload_app(seen), max_bytes=10_000)
+    boundary = "xyz"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    chunks = [head] + [b"x" * 1000] * 1000 + [f"\r\n--{boundary}--\r\n".encode()]
+    pulled = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        nonlocal pulled
+        pulled += 1
+        return {
+            "type": "http.request",
+            "body": chunks[pulled - 1],
+            "more_body": pulled < len(chunks),
+        }
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/upload",
+        "raw_path": b"/upload",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+
+    await app(scope, receive, send)
+
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert len(sent) == 2  # nothing from the app after the refusal
+    assert pulled == 11  # the header chunk and ten of a thousand 1 KB chunks, then it stopped
+    assert seen == []

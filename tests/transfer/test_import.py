@@ -3,8 +3,10 @@ and files of ten thousand rows."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,10 @@ from typing import Any
 import pytest
 
 from graph_api.services import transfer as transfer_service
-from graph_api.services.transfer import ImportMode, JobStatus, TransferService
+from graph_api.services.transfer import ImportMode, ImportOptions, JobStatus, TransferService
+from graph_api.store.audit import AuditRepository
 from graph_api.store.client import Store
+from graph_api.store.transfer import TransferRepository
 from graph_api.transfer.report import Outcome, ProblemCode
 from tests.transfer.conftest import (
     by_code,
@@ -90,7 +94,7 @@ async def test_preview_writes_nothing_and_counts_what_would_change(
 ) -> None:
     await run_import(transfer, small_catalog(tmp_path / "first.xlsx"))
     before = await snapshot(store)
-    changes = await count(store, "Change")
+    changes = await count(store, "Change") + await count(store, "ChangeSet")
     path = workbook(
         tmp_path / "second.xlsx",
         {
@@ -117,7 +121,7 @@ async def test_preview_writes_nothing_and_counts_what_would_change(
     )
     assert [s.key for s in tables.samples if s.action == "created"] == ["crm.orders"]
     assert await snapshot(store) == before
-    assert await count(store, "Change") == changes
+    assert await count(store, "Change") + await count(store, "ChangeSet") == changes
     assert job.progress.rows_written == 0
 
 
@@ -135,7 +139,7 @@ async def test_all_or_nothing_with_one_bad_row_writes_nothing(
     assert [(p.row, p.code) for p in report.problems] == [(2102, ProblemCode.REQUIRED_VALUE)]
     assert report.sections["tables"].created == 2499  # what it would have done
     assert await count(store, "Table") == 0
-    assert await count(store, "Change") == 0
+    assert await count(store, "Change") + await count(store, "ChangeSet") == 0
     assert job.progress.rows_written == 0
 
     job = await run_import(transfer, path, mode=ImportMode.SKIP_INVALID)
@@ -174,6 +178,8 @@ async def test_a_failure_part_way_leaves_the_catalog_as_it_was(
     assert job.failure is not None and "nothing was written" in job.failure
     assert batches == 3
     assert await snapshot(store) == before
+    # Two batches had been sent before the failure, but none of it was committed.
+    assert job.progress.rows_written == 0
 
 
 async def test_inferred_lineage_never_overwrites_manual_or_approved_lineage(
@@ -202,10 +208,14 @@ async def test_inferred_lineage_never_overwrites_manual_or_approved_lineage(
     )
     assert await snapshot(store) == before
     records, _, _ = await store.driver.execute_query(
-        "MATCH (c:Change {action: 'SUGGESTION'}) RETURN count(c) AS n, collect(c.actor) AS actors",
-        database_=store.database,
+        "MATCH (:Field)-[r:FLOWS_TO]->(:Field) RETURN r.id AS id", database_=store.database
     )
-    assert records[0]["n"] == 2 and set(records[0]["actors"]) == {"importer"}
+    for record in records:
+        page = await AuditRepository(store).history(entity_id=record["id"], first=10, after=None)
+        suggestion = page.items[0]
+        assert (suggestion.action, suggestion.actor) == ("SUGGESTION", "importer")
+        assert suggestion.after is not None
+        assert json.loads(suggestion.after)["lineage_source"] == "INFERRED"
 
 
 async def test_approved_lineage_is_downgraded_only_when_the_import_allows_it(
@@ -306,15 +316,25 @@ async def test_imports_are_audited_in_batches_by_the_importer(
     # Three batches: a handful of lookups, one write and one audit statement each (plus the
     # job's own bookkeeping): round trips grow with batches, not rows.
     assert store.statements_sent - sent < 40
+    # One audit record per batch, holding the batch's 1000 (then 500) changes.
     records, _, _ = await store.driver.execute_query(
-        "MATCH (c:Change {entity_type: 'TABLE', action: 'CREATE'}) "
-        "RETURN count(c) AS n, collect(DISTINCT c.actor) AS actors, "
-        "collect(DISTINCT c.comment) AS comments",
+        "MATCH (s:ChangeSet) RETURN s.job_id AS job, size(s.entity_ids) AS n ORDER BY n DESC",
         database_=store.database,
     )
-    row = records[0]
-    assert row["n"] == 2500 and row["actors"] == ["importer"]
-    assert row["comments"] == [f"Imported from 'audit.xlsx' (job {job.id})."]
+    assert [(r["job"], r["n"]) for r in records] == [(job.id, 1000)] * 2 + [(job.id, 500)]
+    tables, _, _ = await store.driver.execute_query(
+        "MATCH (t:Table) RETURN t.id AS id, t.name AS name", database_=store.database
+    )
+    assert len(tables) == 2500
+    for table in tables[:: len(tables) // 5]:
+        page = await AuditRepository(store).history(entity_id=table["id"], first=10, after=None)
+        [change] = page.items
+        assert page.total_count == 1
+        assert (change.entity_type, change.action, change.actor) == ("TABLE", "CREATE", "importer")
+        assert change.comment == f"Imported from 'audit.xlsx' (job {job.id})."
+        assert change.before is None
+        assert change.after is not None
+        assert json.loads(change.after)["qualified_name"] == f"s.{table['name']}"
 
 
 async def test_ten_thousand_rows_import_without_errors(
@@ -381,3 +401,213 @@ async def test_imported_tables_and_fields_can_be_searched(
     data = await gql('{ search(query: "dim") { node { __typename ... on Table { name } } } }')
 
     assert {"__typename": "Table", "name": "dim_customer"} in [h["node"] for h in data["search"]]
+
+
+HISTORY = (
+    "query ($id: ID!, $after: String) { history(entityId: $id, first: 2, after: $after) { "
+    "totalCount edges { cursor } nodes { action actor comment before after } } }"
+)
+
+
+async def test_history_shows_what_each_import_changed_among_other_changes(
+    transfer: TransferService, store: Store, gql: Any, tmp_path: Path
+) -> None:
+    first = await run_import(transfer, small_catalog(tmp_path / "first.xlsx"))
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (t:Table {name: 'customers'}) RETURN t.id AS id", database_=store.database
+    )
+    table_id = records[0]["id"]
+    await gql(
+        'mutation ($id: ID!) { updateTable(id: $id, input: {tags: ["pii"]}) { __typename } }',
+        {"id": table_id},
+    )
+    second = await run_import(
+        transfer,
+        workbook(tmp_path / "second.xlsx", {"tables": [TABLES, ["crm", "customers", None]]}),
+    )
+
+    page = await gql(HISTORY, {"id": table_id}, actor="ana")
+    rest = await gql(
+        HISTORY, {"id": table_id, "after": page["history"]["edges"][-1]["cursor"]}, actor="ana"
+    )
+
+    assert page["history"]["totalCount"] == 3
+    update, manual = page["history"]["nodes"]
+    [create] = rest["history"]["nodes"]
+    assert (update["action"], update["actor"]) == ("UPDATE", "importer")
+    assert update["comment"] == f"Imported from 'second.xlsx' (job {second.id})."
+    # Only what changed, and a cleared value says so.
+    assert (update["before"], update["after"]) == (
+        {"description": "People"},
+        {"description": None},
+    )
+    assert (manual["action"], manual["actor"]) == ("UPDATE", "tester")
+    assert (create["action"], create["actor"], create["before"]) == ("CREATE", "importer", None)
+    assert create["comment"] == f"Imported from 'first.xlsx' (job {first.id})."
+    assert create["after"] == {
+        "description": "People",
+        "kind": "TABLE",
+        "name": "customers",
+        "qualified_name": "crm.customers",
+        "schema": "crm",
+    }
+
+
+async def test_a_row_renaming_a_table_and_a_row_with_its_old_name_are_reported_not_merged(
+    transfer: TransferService, store: Store, tmp_path: Path
+) -> None:
+    await run_import(transfer, small_catalog(tmp_path / "first.xlsx"))
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (t:Table {name: 'customers'}) RETURN t.id AS id", database_=store.database
+    )
+    table_id = records[0]["id"]
+    before = await snapshot(store)
+    path = workbook(
+        tmp_path / "rename.xlsx",
+        {
+            "tables": [
+                ["id", "schema", "name", "description"],
+                [table_id, "crm", "clients", "Renamed"],
+                [None, "crm", "customers", "Still people"],
+            ]
+        },
+    )
+
+    job = await run_import(transfer, path)
+
+    [problem] = by_code(job, "DUPLICATE_ROW")
+    assert problem.row == 3
+    assert f"the table 'crm.customers' is the table with id '{table_id}'" in problem.message
+    assert (
+        "already in Row 2 of 'tables'" in problem.message
+        and "keep one of the two rows" in problem.message
+    )
+    assert job.report is not None and job.report.outcome is Outcome.NOTHING_APPLIED
+    assert await snapshot(store) == before
+
+
+async def test_one_field_named_by_its_id_and_by_its_name_is_reported_not_merged(
+    transfer: TransferService, store: Store, tmp_path: Path
+) -> None:
+    await run_import(transfer, small_catalog(tmp_path / "first.xlsx"))
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (:Table {name: 'customers'})-[:HAS_FIELD]->(f:Field {name: 'email'}) "
+        "RETURN f.id AS id",
+        database_=store.database,
+    )
+    field_id = records[0]["id"]
+    path = workbook(
+        tmp_path / "fields.xlsx",
+        {
+            "fields": [
+                ["id", "schema", "table", "name", "description"],
+                [field_id, "crm", "customers", "mail", "Renamed"],
+                [None, "crm", "customers", "email", "Where we write"],
+            ]
+        },
+    )
+
+    job = await run_import(transfer, path, mode=ImportMode.SKIP_INVALID)
+
+    [problem] = by_code(job, "DUPLICATE_ROW")
+    assert problem.row == 3 and "already in Row 2 of 'fields'" in problem.message
+    assert f"the field 'crm.customers.email' is the field with id '{field_id}'" in problem.message
+    assert job.report is not None and job.report.outcome is Outcome.PARTIALLY_APPLIED
+    # The renaming row was imported; the other was not merged into it.
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (f:Field {id: $id}) RETURN f.name AS name, f.description AS description",
+        id=field_id,
+        database_=store.database,
+    )
+    assert records[0].data() == {"name": "mail", "description": "Renamed"}
+    assert await count(store, "Field") == 4
+
+
+async def test_a_committed_import_says_so_even_if_the_process_dies_before_its_last_write(
+    transfer: TransferService, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = small_catalog(tmp_path / "first.xlsx")
+    real_update = TransferRepository.update_job
+
+    async def dying_update(self: TransferRepository, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("finished") and kwargs.get("tx") is None:
+            raise RuntimeError("the process was killed")  # after the import's commit
+        return await real_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(TransferRepository, "update_job", dying_update)
+
+    with pytest.raises(RuntimeError):
+        await transfer.run(path=path, file_name=path.name, options=ImportOptions())
+
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (j:ImportJob) RETURN j.id AS id", database_=store.database
+    )
+    job = await transfer.job(records[0]["id"])
+    assert job is not None and job.status is JobStatus.SUCCEEDED
+    assert job.finished_at is not None
+    assert job.report is not None and job.report.outcome is Outcome.APPLIED
+    assert job.progress.rows_written == 8 == job.progress.rows_total
+    assert await count(store, "Table") == 2
+
+
+async def test_a_cancelled_import_is_interrupted_with_nothing_written(
+    transfer: TransferService, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = workbook(
+        tmp_path / "many.xlsx", {"tables": [TABLES, *[["s", f"t{i}", None] for i in range(2500)]]}
+    )
+    real_apply = TransferService._apply
+    batches = 0
+
+    async def cancelled_apply(self: TransferService, *args: Any) -> Any:
+        nonlocal batches
+        batches += 1
+        result = await real_apply(self, *args)
+        if batches == 2:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # as the service does to running imports when it stops
+        return result
+
+    monkeypatch.setattr(TransferService, "_apply", cancelled_apply)
+
+    submitted = await transfer.submit(
+        path=path, file_name=path.name, options=ImportOptions(), owns_file=False
+    )
+    job = await transfer.wait(submitted.id)
+
+    assert job.status is JobStatus.INTERRUPTED
+    assert job.failure is not None and "nothing was written" in job.failure
+    assert job.progress.rows_written == 0
+    assert await count(store, "Table") == 0
+
+
+async def test_cancelling_a_wait_cancels_the_waiter_not_the_import(
+    transfer: TransferService, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = small_catalog(tmp_path / "first.xlsx")
+    entered, release = asyncio.Event(), asyncio.Event()
+    real_apply = TransferService._apply
+
+    async def held_apply(self: TransferService, *args: Any) -> Any:
+        entered.set()
+        await release.wait()
+        return await real_apply(self, *args)
+
+    monkeypatch.setattr(TransferService, "_apply", held_apply)
+    submitted = await transfer.submit(
+        path=path, file_name=path.name, options=ImportOptions(), owns_file=False
+    )
+    await entered.wait()
+
+    waiter = asyncio.create_task(transfer.wait(submitted.id))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    release.set()
+    job = await transfer.wait(submitted.id)
+
+    assert waiter.cancelled()
+    assert job.status is JobStatus.SUCCEEDED
+    assert await count(store, "Table") == 2
