@@ -128,6 +128,7 @@ class ClewGraphQL(GraphQL[Context, None]):
         if isinstance(header, str) and header:
             if not header.lower().startswith("bearer "):
                 header = f"Bearer {header}"
+            context.ws_authorization = header
             principal, context.auth_error = await self._authenticate(header)
             context.sign_in(principal)
         return await super().on_ws_connect(context)

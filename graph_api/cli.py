@@ -119,7 +119,11 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     from graph_api.services.identity import IdentityService
 
     actor = f"cli:{getpass.getuser()}"
-    password = sys.stdin.readline().rstrip("\n") if getattr(args, "password_stdin", False) else None
+    password = None
+    if args.password_stdin:
+        # Typed at a terminal, it should not show on the screen.
+        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline()
+        password = password.rstrip("\n")
 
     async def run() -> str:
         store = _store(settings)

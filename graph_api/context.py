@@ -43,9 +43,25 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # Why the presented token was refused, told to the caller by any field that needs one.
     auth_error: AuthenticationError | None = None
+    # The token a WebSocket signed in with: its operations share this context, so each one
+    # checks it again (a user disabled or demoted meanwhile loses their rights at once).
+    ws_authorization: str | None = None
 
     def __post_init__(self) -> None:
         self.sign_in(self.principal)
+
+    async def recheck_sign_in(self) -> None:
+        if self.ws_authorization is None:
+            return
+        try:
+            principal, self.auth_error = (
+                await self.identity.authenticate(self.ws_authorization),
+                None,
+            )
+        except AuthenticationError as exc:
+            principal, self.auth_error = None, exc
+        if principal != self.principal:
+            self.sign_in(principal)
 
     def sign_in(self, principal: Principal | None) -> None:
         """Acts for this principal from now on (a WebSocket signs in after it connects)."""

@@ -374,6 +374,8 @@ class User:
     disabled: bool
     created_at: datetime
     updated_at: datetime
+    # Sign-in tokens issued before this no longer count (set when the password changes).
+    signed_out_at: datetime | None = None
 
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> User:
@@ -384,6 +386,7 @@ class User:
             disabled=bool(row.get("disabled", False)),
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
+            signed_out_at=_native(row.get("signed_out_at")),
         )
 
 

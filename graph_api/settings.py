@@ -77,6 +77,17 @@ def _cors_origins(env: dict[str, str]) -> tuple[str, ...]:
     return tuple(o for o in origins if o)
 
 
+def _signing_key(env: dict[str, str]) -> str | None:
+    key = env.get("CLEW_TOKEN_SIGNING_KEY") or None
+    if key is not None and len(key.encode()) < 32:
+        # Anyone holding one issued token could guess a short key offline and forge others.
+        raise SettingsError(
+            "CLEW_TOKEN_SIGNING_KEY must be at least 32 bytes of random text (e.g. the output "
+            "of `clew keys generate`), or unset to derive one from CLEW_SECRET_KEYS."
+        )
+    return key
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
@@ -164,7 +175,7 @@ class Settings:
             connection_test_timeout=float(
                 _int(env, "CLEW_CONNECTION_TEST_TIMEOUT", 5, low=1, high=120)
             ),
-            token_signing_key=env.get("CLEW_TOKEN_SIGNING_KEY") or None,
+            token_signing_key=_signing_key(env),
             token_ttl_minutes=_int(env, "CLEW_TOKEN_TTL_MINUTES", 480, low=1, high=43_200),
             login_max_failures=_int(env, "CLEW_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
             admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",

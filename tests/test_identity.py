@@ -3,6 +3,7 @@ naming each actor; over HTTP and WebSocket as clients use them."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from graph_api import cli
 from graph_api.app import create_app
 from graph_api.auth import tokens
 from graph_api.auth.roles import Role
+from graph_api.errors import ClewError
 from graph_api.schema import schema
 from graph_api.schema.permissions import required_role
 from graph_api.settings import Settings
@@ -411,10 +413,126 @@ def test_only_stewards_can_import_lineage_as_approved(client: TestClient) -> Non
     refused = upload(sign_in(client, "eddie", Role.EDITOR))
     assert refused["report"]["outcome"] == "NOTHING_APPLIED"
     [problem] = refused["report"]["problems"]
-    assert problem["code"] == "REVIEW_NOT_ALLOWED"
+    assert problem["code"] == "ROLE_REQUIRED"
     assert problem["row"] == 1
     assert "STEWARD" in problem["message"] and "crm.leads" in problem["message"]
 
     accepted = upload(sign_in(client, "stew", Role.STEWARD))
     assert accepted["report"]["outcome"] == "APPLIED"
     assert accepted["report"]["errorCount"] == 0
+
+
+def test_an_editor_cannot_declare_lineage_already_approved(client: TestClient) -> None:
+    editor = sign_in(client, "eager", Role.EDITOR)
+    a = call(client, CREATE_TABLE, editor, name="a")["data"]["createTable"]["table"]
+    b = call(client, CREATE_TABLE, editor, name="b")["data"]["createTable"]["table"]
+    approved = """mutation ($u: ID!, $d: ID!) { createTableLineage(edges: [{upstreamId: $u, downstreamId: $d, lineageSource: APPROVED}], onDuplicate: UPDATE) { __typename } }"""
+    refused = call(client, approved, editor, u=a["id"], d=b["id"])
+    assert codes(refused) == ["FORBIDDEN"]
+    assert "APPROVED" in refused["errors"][0]["message"]
+    steward = sign_in(client, "sage", Role.STEWARD)
+    assert "errors" not in call(client, approved, steward, u=a["id"], d=b["id"])
+
+
+def test_websocket_operations_follow_the_users_current_rights(client: TestClient) -> None:
+    admin = sign_in(client, "ops-admin")
+    worker = sign_in(client, "ws-worker", Role.EDITOR)
+    subscribe = {
+        "type": "subscribe",
+        "payload": {"query": "subscription { catalogChanges { entityType } }"},
+    }
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = worker["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        disable = (
+            'mutation { setUserDisabled(username: "ws-worker", disabled: true) { __typename } }'
+        )
+        assert "errors" not in call(client, disable, admin)
+        ws.send_json({"id": "after", **subscribe})
+        message = ws.receive_json()
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "disabled" in message["payload"][0]["message"]
+
+
+def test_a_password_reset_ends_earlier_sign_ins(client: TestClient) -> None:
+    admin = sign_in(client, "reset-admin")
+    victim = sign_in(client, "victim", Role.EDITOR)
+    time.sleep(1.1)  # sign-in tokens count whole seconds
+    reset = 'mutation { resetUserPassword(username: "victim") { ... on ResetPasswordSuccess { generatedPassword } } }'
+    new_password = call(client, reset, admin)["data"]["resetUserPassword"]["generatedPassword"]
+    stale = call(client, "{ me { username } }", victim)
+    assert codes(stale) == ["UNAUTHENTICATED"]
+    assert "password was changed" in stale["errors"][0]["message"]
+    login = call(client, LOGIN, u="victim", p=new_password)["data"]["login"]
+    fresh = {"Authorization": f"Bearer {login['token']}"}
+    assert call(client, "{ me { username } }", fresh)["data"]["me"] == {"username": "victim"}
+
+
+def test_an_api_token_cannot_create_another(client: TestClient) -> None:
+    owner = sign_in(client, "token-owner", Role.EDITOR)
+    mint = 'mutation { createApiToken(name: "first") { ... on CreateApiTokenSuccess { secret } } }'
+    secret = call(client, mint, owner)["data"]["createApiToken"]["secret"]
+    refused = call(client, mint, {"Authorization": f"Bearer {secret}"})
+    assert codes(refused) == ["FORBIDDEN"]
+    assert "sign in with your password" in refused["errors"][0]["message"]
+
+
+async def test_concurrent_wrong_passwords_cannot_outrun_the_throttle(gql: GraphQLClient) -> None:
+    identity = gql.identity
+    await identity.create_user(
+        actor="test", username="target", role=Role.VIEWER, password=TEST_PASSWORD
+    )
+
+    async def guess(i: int) -> str:
+        try:
+            await identity.login("target", f"wrong-guess-{i:04d}", client=f"10.0.0.{i}")
+        except ClewError as exc:
+            return exc.code.value
+        return "SIGNED_IN"
+
+    results = await asyncio.gather(*(guess(i) for i in range(20)))
+    assert results.count("UNAUTHENTICATED") == 5
+    assert results.count("RATE_LIMITED") == 15
+
+
+async def test_two_admins_disabling_each_other_at_once_leave_one_admin(
+    gql: GraphQLClient,
+) -> None:
+    identity = gql.identity
+    for name in ("ann", "ben"):
+        await identity.create_user(actor="test", username=name, role=Role.ADMIN, password=None)
+
+    async def disable(actor: str, target: str) -> str:
+        try:
+            await identity.set_disabled(actor=actor, username=target, disabled=True)
+        except ClewError as exc:
+            return exc.code.value
+        return "DISABLED"
+
+    results = await asyncio.gather(disable("ann", "ben"), disable("ben", "ann"))
+    assert sorted(results) == ["CONFLICT", "DISABLED"]
+    admins = [u for u in await identity.users() if u.role == "ADMIN" and not u.disabled]
+    assert len(admins) == 1
+
+
+def test_an_editor_import_cannot_create_or_change_sources(client: TestClient) -> None:
+    import json as _json
+
+    query = (
+        "mutation ($file: Upload!) { importCatalog(input: {file: $file, wait: true}) {"
+        " ... on ImportCatalogSuccess { job { report { outcome problems { code message } } } } } }"
+    )
+    catalog = {"sources": [{"name": "warehouse", "type": "POSTGRESQL"}]}
+    operations = {"query": query, "variables": {"file": None}}
+    response = client.post(
+        "/graphql",
+        data={"operations": _json.dumps(operations), "map": _json.dumps({"0": ["variables.file"]})},
+        files={"0": ("c.json", _json.dumps(catalog).encode(), "application/json")},
+        headers=sign_in(client, "importer", Role.EDITOR),
+    )
+    report = response.json()["data"]["importCatalog"]["job"]["report"]
+    assert report["outcome"] == "NOTHING_APPLIED"
+    [problem] = report["problems"]
+    assert problem["code"] == "ROLE_REQUIRED" and "ADMIN" in problem["message"]

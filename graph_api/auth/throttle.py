@@ -46,9 +46,21 @@ class LoginThrottle:
         for key in keys:
             self._failures.setdefault(key, deque()).append(now)
         if len(self._failures) > 100_000:
-            # Bounded memory under a spray of made-up usernames: forget the stalest keys.
-            for key in list(self._failures)[:50_000]:
-                del self._failures[key]
+            # Bounded memory under a spray of made-up usernames: forget expired keys first,
+            # then the ones whose latest failure is oldest (a locked key's is recent).
+            for key in list(self._failures):
+                self._recent(key)
+            if len(self._failures) > 100_000:
+                stalest = sorted(self._failures, key=lambda k: self._failures[k][-1])
+                for key in stalest[:50_000]:
+                    del self._failures[key]
 
-    def succeeded(self, username_key: str) -> None:
-        self._failures.pop(username_key, None)
+    def succeeded(self, key: str) -> None:
+        """Forgets the key's failures (a right password for this username)."""
+        self._failures.pop(key, None)
+
+    def forget_one(self, key: str) -> None:
+        """Takes back the latest failure (an attempt counted in advance that succeeded)."""
+        failures = self._failures.get(key)
+        if failures:
+            failures.pop()

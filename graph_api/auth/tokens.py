@@ -45,8 +45,8 @@ def issue_sign_in_token(*, key: bytes, user_id: str, ttl: timedelta) -> IssuedTo
     return IssuedToken(token=jwt.encode(claims, key, algorithm=_ALGORITHM), expires_at=expires)
 
 
-def read_sign_in_token(token: str, *, key: bytes) -> str:
-    """The user id a valid sign-in token names."""
+def read_sign_in_token(token: str, *, key: bytes) -> tuple[str, int]:
+    """The user id a valid sign-in token names, and when it was issued (Unix seconds)."""
     try:
         claims = jwt.decode(
             token,
@@ -61,7 +61,7 @@ def read_sign_in_token(token: str, *, key: bytes) -> str:
         raise InvalidTokenError(
             "The bearer token is not valid here; sign in again to get a new one."
         ) from None
-    return str(claims["sub"])
+    return str(claims["sub"]), int(claims["iat"])
 
 
 def new_api_token() -> str:

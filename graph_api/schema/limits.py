@@ -1,7 +1,9 @@
 """Limits on what one GraphQL document may ask for, beyond depth, aliases and tokens.
 
-Each lineage traversal (`lineageGraph`, `impact`) is already capped in depth and nodes; this
-caps how many of them one request may run, so fifty aliases cannot multiply the cap by fifty.
+Each lineage traversal (`lineageGraph`, `impact`, and a table's or field's `upstream` /
+`downstream`) is already capped in depth and nodes; this caps how many of them one document may
+ask for, so fifty aliases cannot multiply the cap by fifty. (A nested `upstream` under a page
+of tables counts once: the page's traversals run as one batched walk.)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from graphql import (
     ValidationRule,
 )
 
-TRAVERSALS = frozenset({"lineageGraph", "impact"})
+TRAVERSALS = frozenset({"lineageGraph", "impact", "upstream", "downstream"})
 MAX_TRAVERSALS_PER_REQUEST = 5
 
 
@@ -28,7 +30,8 @@ class MaxLineageTraversals(ValidationRule):
         if count > MAX_TRAVERSALS_PER_REQUEST:
             self.report_error(
                 GraphQLError(
-                    f"This request runs {count} lineage traversals (lineageGraph or impact); "
+                    f"This request runs {count} lineage traversals (lineageGraph, impact, "
+                    "upstream or downstream); "
                     f"at most {MAX_TRAVERSALS_PER_REQUEST} are allowed per request. Split it "
                     "into several requests.",
                     node,

@@ -33,6 +33,7 @@ from graph_api.schema.lineage_types import (
 )
 from graph_api.schema.permissions import requires
 from graph_api.services import lineage as service
+from graph_api.services.identity import forbidden
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
 from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 from graph_api.store.lineage import LineageRepository
@@ -268,6 +269,15 @@ class LineageQuery:
 async def _create(
     info: Info, level: models.LineageLevel, edges: list[LineageEdgeInput], on_duplicate: Any
 ) -> LineageChangeResult:
+    principal = info.context.principal
+    approved = any(e.lineage_source is models.LineageSource.APPROVED for e in edges)
+    if approved and principal is not None and not principal.allows(Role.STEWARD):
+        # APPROVED lineage is approved by someone: declaring it is a steward's review.
+        raise forbidden(
+            principal,
+            Role.STEWARD,
+            "declare lineage as APPROVED (declare it MANUAL or INFERRED and a steward approves it)",
+        )
     try:
         changes = await info.context.lineage.create(
             level, [e.to_draft() for e in edges], on_duplicate=on_duplicate

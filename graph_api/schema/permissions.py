@@ -25,7 +25,8 @@ class RoleRequired(BasePermission):
     def __init__(self, role: Role) -> None:
         self.role = role
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await info.context.recheck_sign_in()
         principal = info.context.principal
         if principal is None:
             raise info.context.auth_error or AuthenticationError(SIGN_IN)

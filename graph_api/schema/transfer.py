@@ -386,6 +386,7 @@ class TransferMutation:
                     mode=input.mode,
                     allow_downgrade=input.allow_downgrade,
                     may_review=principal is not None and principal.allows(Role.STEWARD),
+                    may_manage_sources=principal is not None and principal.allows(Role.ADMIN),
                     encoding=input.format,
                 ),
             )

@@ -6,6 +6,7 @@ request. Every change to a user or token is audited with the acting user, like c
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class IdentityService:
         self.throttle = LoginThrottle(max_failures=settings.login_max_failures)
         # One address may be a whole office behind NAT: it gets more tries than one username.
         self.client_throttle = LoginThrottle(max_failures=settings.login_max_failures * 4)
+        self._hashing = asyncio.Semaphore(2)
 
     # Signing in and checking tokens
 
@@ -101,24 +103,27 @@ class IdentityService:
                 f"{'s' if minutes != 1 else ''}, or ask an administrator to reset your password.",
                 retry_after=wait,
             )
+        # Counted as failed until proven right, before the first await: concurrent guesses
+        # cannot all slip past the check above.
+        self.throttle.failed(user_key)
+        self.client_throttle.failed(client)
         stored = await self._users.login_record(username)
         # Always verify (against a dummy hash for unknown users) so timing reveals nothing.
-        valid = passwords.verify_password(stored.password_hash if stored else None, password)
+        # Argon2 takes ~0.3 s of CPU and 64 MiB by design: off the event loop, a few at a time.
+        valid = await self._verify(stored.password_hash if stored else None, password)
         if stored is None or not valid or stored.user.disabled:
-            self.throttle.failed(user_key)
-            self.client_throttle.failed(client)
             log.info("sign-in refused", extra={"username": username[:64], "client": client})
             raise AuthenticationError(
                 "Wrong username or password, or the account is disabled. Check both and try "
                 "again; an administrator can reset a forgotten password."
             )
         self.throttle.succeeded(user_key)
+        self.client_throttle.forget_one(client)
         if stored.password_hash and passwords.needs_rehash(stored.password_hash):
+            rehashed = await self._hash(password)
             await self._store.transaction(
                 lambda tx: self._users.update(
-                    tx,
-                    username=stored.user.username,
-                    changes={"password_hash": passwords.hash_password(password)},
+                    tx, username=stored.user.username, changes={"password_hash": rehashed}
                 )
             )
         issued = tokens.issue_sign_in_token(
@@ -141,10 +146,16 @@ class IdentityService:
         if tokens.is_api_token(token):
             return await self._api_token_principal(token)
         try:
-            user_id = tokens.read_sign_in_token(token, key=self._signing_key)
+            user_id, issued_at = tokens.read_sign_in_token(token, key=self._signing_key)
         except tokens.InvalidTokenError as exc:
             raise AuthenticationError(str(exc)) from None
         user = (await self._users.get_many([user_id])).get(user_id)
+        if user is not None and user.signed_out_at is not None:
+            # Tokens carry whole seconds: one issued in the second of a reset stays valid.
+            if issued_at < int(user.signed_out_at.timestamp()):
+                raise AuthenticationError(
+                    "Your password was changed since you signed in; sign in again."
+                )
         return self._principal(user, via="password")
 
     async def _api_token_principal(self, token: str) -> Principal:
@@ -158,6 +169,14 @@ class IdentityService:
         if last is None or datetime.now(UTC) - last > _TOKEN_TOUCH_INTERVAL:
             await self._users.touch_token(owner.token_id)
         return self._principal(owner.user, via="api-token", token_id=owner.token_id)
+
+    async def _hash(self, password: str) -> str:
+        async with self._hashing:
+            return await asyncio.to_thread(passwords.hash_password, password)
+
+    async def _verify(self, stored_hash: str | None, password: str) -> bool:
+        async with self._hashing:
+            return await asyncio.to_thread(passwords.verify_password, stored_hash, password)
 
     @staticmethod
     def _principal(user: User | None, *, via: str, token_id: str | None = None) -> Principal:
@@ -197,7 +216,7 @@ class IdentityService:
         if password is None:
             password = generated = passwords.generate_password()
         _check_password(password)
-        password_hash = passwords.hash_password(password)
+        password_hash = await self._hash(password)
 
         async def work(tx: Tx) -> User:
             user = await self._users.create(
@@ -222,12 +241,16 @@ class IdentityService:
         if password is None:
             password = generated = passwords.generate_password()
         _check_password(password, field="newPassword")
-        changes: dict[str, object] = {"password_hash": passwords.hash_password(password)}
+        changes: dict[str, object] = {
+            "password_hash": await self._hash(password),
+            # Sign-ins from before the reset end with it (a stolen token among them).
+            "signed_out_at": datetime.now(UTC),
+        }
         return await self._change(actor, username, changes), generated
 
     async def change_own_password(self, principal: Principal, current: str, new: str) -> User:
         stored = await self._users.login_record(principal.username)
-        if stored is None or not passwords.verify_password(stored.password_hash, current):
+        if stored is None or not await self._verify(stored.password_hash, current):
             raise ValidationError(
                 "The current password is wrong; nothing was changed.", field="currentPassword"
             )
@@ -235,11 +258,12 @@ class IdentityService:
         return await self._change(
             principal.username,
             principal.username,
-            {"password_hash": passwords.hash_password(new)},
+            {"password_hash": await self._hash(new), "signed_out_at": datetime.now(UTC)},
         )
 
     async def _change(self, actor: str, username: str, changes: dict[str, object]) -> User:
         async def work(tx: Tx) -> User:
+            await tx.run("users/guard_admins")
             result = await self._users.update(tx, username=username, changes=changes)
             if result is None:
                 raise NotFoundError(f"There is no user named '{username}'.", field="username")
@@ -282,6 +306,11 @@ class IdentityService:
     async def create_api_token(
         self, principal: Principal, *, name: str, expires_in_days: int | None
     ) -> tuple[ApiToken, str]:
+        if principal.via == "api-token":
+            raise ForbiddenError(
+                "An API token cannot create API tokens (a leaked one could otherwise outlive "
+                "its revocation); sign in with your password to create one."
+            )
         label = name.strip()
         if not 1 <= len(label) <= 100:
             raise ValidationError("Give the token a name of 1 to 100 characters.", field="name")

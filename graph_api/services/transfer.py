@@ -107,6 +107,8 @@ class ImportOptions:
     allow_downgrade: bool = False
     # False for an importer who may not approve or reject lineage (below STEWARD).
     may_review: bool = True
+    # False for an importer who may not create or change sources (below ADMIN).
+    may_manage_sources: bool = True
     encoding: Encoding | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     max_problems: int = DEFAULT_MAX_PROBLEMS
@@ -561,6 +563,7 @@ class TransferService:
             actor=self._actor,
             allow_downgrade=options.allow_downgrade,
             may_review=options.may_review,
+            may_manage_sources=options.may_manage_sources,
             comment=comment,
         )
         events: list[CatalogEvent] = []

@@ -167,14 +167,17 @@ class Planner:
         allow_downgrade: bool,
         comment: str,
         may_review: bool = True,
+        may_manage_sources: bool = True,
     ) -> None:
         self.catalog = catalog
         self.report = report
         self.places = places
         self.actor = actor
         self.allow_downgrade = allow_downgrade
-        # Approving and rejecting lineage is a steward's call, in a file as in the API.
+        # Approving and rejecting lineage is a steward's call, and sources an administrator's,
+        # in a file as in the API.
         self.may_review = may_review
+        self.may_manage_sources = may_manage_sources
         self.comment = comment
         # The file's rows by natural key and by the id they carry.
         self.sources_by_name: dict[str, _Entry] = {}
@@ -858,6 +861,16 @@ class Planner:
             "active": True if v.get("active") is None else v["active"],
         }
         changes, update = self._diff(current, props, v, key_columns={"name"})
+        if not self.may_manage_sources and (current is None or changes):
+            row.problem(
+                ProblemCode.ROLE_REQUIRED,
+                f"this row would {'change' if current else 'create'} the source '{name}', and "
+                "managing sources needs the ADMIN role. Remove the row (tables can still "
+                "name the source), or ask an administrator to import the file.",
+                column="name",
+                value=name,
+            )
+            raise _RowError()
         self._decide(
             row,
             plan,
@@ -1356,7 +1369,7 @@ class Planner:
         if self.may_review or state not in (ReviewState.APPROVED, ReviewState.REJECTED):
             return
         row.problem(
-            ProblemCode.REVIEW_NOT_ALLOWED,
+            ProblemCode.ROLE_REQUIRED,
             f"this row would make the lineage {pair} {state.value}, and approving or "
             "rejecting lineage needs the STEWARD role. Leave review_state empty (and "
             "lineage_source not APPROVED) so the edge waits for a steward's review, or ask a "

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from graph_api.services.transfer import TransferService
 from graph_api.store.client import Store
-from graph_api.transfer.format import SECTIONS, Encoding
+from graph_api.transfer.format import SECTIONS, TABLES, Encoding
 from graph_api.transfer.report import Outcome
+from graph_api.transfer.template import template_bytes
 from tests.transfer.conftest import (
     DATA,
     GOLDEN,
@@ -225,3 +229,70 @@ async def test_an_unknown_source_filter_is_refused_with_a_suggestion(
 
     with pytest.raises(ValidationError, match="Did you mean 'warehouse'"):
         await transfer.export(Encoding.JSON, sources=["wharehouse"])
+
+
+SOFFICE = shutil.which("soffice")
+needs_libreoffice = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
+)
+
+
+def libreoffice(source: Path, target_format: str, out: Path) -> None:
+    """Opens a file in LibreOffice (headless) and saves it in another format, as a person
+    would with "Save as"."""
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target_format,
+            str(source),
+            "--outdir",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        # A profile of its own: no clash with a LibreOffice the developer has open.
+        env={**os.environ, "HOME": str(out)},
+    )
+
+
+@needs_libreoffice
+async def test_libreoffice_opens_the_template_and_exports_and_runs_no_formula(
+    transfer: TransferService, catalog: None, tmp_path: Path
+) -> None:
+    (tmp_path / "template.xlsx").write_bytes(template_bytes())
+    (tmp_path / "export.xlsx").write_bytes(await export(transfer, Encoding.XLSX))
+    every_sheet = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    for name in ("template.xlsx", "export.xlsx"):
+        await asyncio.to_thread(libreoffice, tmp_path / name, every_sheet, tmp_path / "csv")
+
+    template_tables = csv_rows((tmp_path / "csv" / "template-tables.csv").read_text())
+    assert template_tables[0] == [c.name for c in TABLES.columns]
+    exported = {
+        row[2]: row for row in csv_rows((tmp_path / "csv" / "export-tables.csv").read_text())
+    }
+    # LibreOffice shows the neutralised text as text; it computed nothing.
+    assert exported["customer_dim"][4] == '\'=HYPERLINK("http://x") looks like a formula'
+
+
+@needs_libreoffice
+async def test_a_workbook_saved_again_by_libreoffice_imports_with_no_change(
+    transfer: TransferService, store: Store, catalog: None, tmp_path: Path
+) -> None:
+    before = await snapshot(store)
+    (tmp_path / "catalog.xlsx").write_bytes(await export(transfer, Encoding.XLSX))
+    await asyncio.to_thread(libreoffice, tmp_path / "catalog.xlsx", "xlsx", tmp_path / "saved")
+    resaved = tmp_path / "saved" / "catalog.xlsx"
+    assert resaved.read_bytes() != (tmp_path / "catalog.xlsx").read_bytes()
+
+    job = await run_import(transfer, resaved)
+
+    assert job.report is not None
+    assert [p for p in job.report.problems if p.severity.value == "ERROR"] == []
+    changed = {name: (s.created, s.updated) for name, s in job.report.sections.items()}
+    assert changed == {name: (0, 0) for name in job.report.sections}
+    assert await snapshot(store) == before
