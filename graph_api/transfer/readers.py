@@ -48,6 +48,9 @@ _META_KEYS = {"format", "version", "exported_at", "generated_at", "filters"}
 # header offset makes the seek fail (OSError) and a garbled "version needed" byte is
 # NotImplementedError. The file read is always the import's own spooled copy.
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, ParseError, OSError, NotImplementedError)
+# What openpyxl raises on a sheet whose XML is well-formed but whose cells are not (a shared
+# string index past the table, "abc" in a number cell, a row numbered "x").
+_BAD_SHEET = (*_DAMAGED, ValueError, IndexError, KeyError, TypeError)
 
 
 @dataclass
@@ -266,6 +269,8 @@ def _reason(exc: Exception) -> str:
         return "its compressed data ends too early"
     if isinstance(exc, zlib.error):
         return "its compressed data is corrupt"
+    if isinstance(exc, ValueError | IndexError | KeyError | TypeError):
+        return f"a cell's stored value does not fit its cell type: {exc}"
     return str(exc) or type(exc).__name__
 
 
@@ -327,7 +332,7 @@ def _read_xlsx(
             about = names[[normalise_header(n) for n in names].index(ABOUT)]
             try:
                 _read_about(workbook[about], info)
-            except _DAMAGED as exc:
+            except _BAD_SHEET as exc:
                 problem(_damaged_sheet(file_name, about, 0, exc))
                 return
         for name in names:
@@ -373,7 +378,7 @@ def _sheet_rows(sheet: Any, file_name: str, name: str, problem: ProblemSink) -> 
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if values and any(v is not None and v != "" for v in values):
                 yield RawRow(number, list(values))
-    except _DAMAGED as exc:
+    except _BAD_SHEET as exc:
         # openpyxl numbers rows from the XML, so the last good one is number - 1 at worst.
         problem(_damaged_sheet(file_name, name, max(number - 1, 0), exc))
         raise StopFile() from None
@@ -502,9 +507,9 @@ def _csv_section(
     counter = _RowCounter()
     header_row = 1
     try:
-        first = stream.readline()
+        first = stream.readline(MAX_CSV_LINE + 1)
         while first and not first.strip():
-            first = stream.readline()
+            first = stream.readline(MAX_CSV_LINE + 1)
             header_row += 1
     except UnicodeDecodeError:
         stream.close()
@@ -523,7 +528,7 @@ def _csv_section(
         )
         return
     delimiter = _delimiter(first)
-    lines = _chain_first(first, stream)
+    lines = _bounded_lines(first, stream)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
@@ -582,9 +587,18 @@ class _RowCounter:
     row: int = 0
 
 
-def _chain_first(first: str, stream: IO[str]) -> Iterator[str]:
-    yield first
-    yield from stream
+# No line of a catalog file comes near this; without it one endless line (a million commas)
+# would be read into memory whole before the reader could object.
+MAX_CSV_LINE = 4 * 1024 * 1024
+
+
+def _bounded_lines(first: str, stream: IO[str]) -> Iterator[str]:
+    line = first
+    while line:
+        if len(line) > MAX_CSV_LINE:
+            raise csv.Error(f"a line is longer than {MAX_CSV_LINE // 1024**2} MB")
+        yield line
+        line = stream.readline(MAX_CSV_LINE + 1)
 
 
 def _delimiter(header_line: str) -> str:
@@ -981,6 +995,7 @@ def _read_yaml(
 
 
 _MAX_YAML_DEPTH = 50
+_MAX_YAML_ITEM = 4 * 1024 * 1024
 
 
 class _YamlError(Exception):
@@ -997,6 +1012,9 @@ class _YamlEvents:
     def __init__(self, loader: Any) -> None:
         self._loader = loader
         self._anchors: dict[str, Any] = {}
+        # Where the item being built starts, to refuse one too large to hold.
+        self.item_start = 0
+        self.item_line: int | None = None
 
     def check(self, kind: type) -> bool:
         return bool(self._loader.check_event(kind))
@@ -1011,8 +1029,17 @@ class _YamlEvents:
             raise _YamlError(f"unexpected {type(self._loader.peek_event()).__name__}", self.line())
         return self._loader.get_event()
 
+    def index(self) -> int:
+        return int(self._loader.peek_event().start_mark.index)
+
     def build(self, depth: int = 0) -> Any:
         event = self._loader.get_event()
+        if event.start_mark.index - self.item_start > _MAX_YAML_ITEM:
+            raise _YamlError(
+                f"the item starting at line {self.item_line} is larger than "
+                f"{_MAX_YAML_ITEM // 1024**2} MB, so it was not read",
+                event.start_mark.line + 1,
+            )
         if depth > _MAX_YAML_DEPTH:
             # The format nests three levels; this bounds the recursion below.
             raise _YamlError(
@@ -1068,6 +1095,7 @@ def _yaml_items(
         while not events.check(yaml.SequenceEndEvent):
             number += 1
             line = events.line()
+            events.item_start, events.item_line = events.index(), line
             yield _checked_item(RawRow(number, events.build(), line), place, section, problem)
         events.expect(yaml.SequenceEndEvent)
     except (_YamlError, yaml.YAMLError) as exc:

@@ -152,7 +152,11 @@ def parse(
             path, file_name=file_name, encoding=encoding, problem=problem, info=info
         ):
             if not version_ok():
-                _drain(raw)
+                # Read on only to close the file; damage past this point changes nothing.
+                try:
+                    _drain(raw)
+                except (readers.StopFile, UnicodeDecodeError):
+                    parsed.unreadable = True
                 break
             assert raw.section is not None
             parsed.places.append(raw.place)

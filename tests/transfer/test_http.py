@@ -48,7 +48,7 @@ UPLOAD = (
 @pytest.fixture
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
-        client.headers.update(sign_in(client, "dana", Role.STEWARD))
+        client.headers.update(sign_in(client, "dana", Role.ADMIN))
         yield client
 
 

@@ -331,3 +331,80 @@ async def test_absurdly_nested_json_and_yaml_are_refused_with_a_message(
     [problem] = job.report.problems
     assert "nested" in problem.message
     assert job.report.outcome is Outcome.NOTHING_APPLIED
+
+
+@pytest.mark.parametrize(
+    "bad_cell",
+    [
+        '<c r="A2" t="s"><v>999999</v></c>',  # a shared string that is not there
+        '<c r="A2" t="n"><v>abc</v></c>',  # text where the cell says number
+        '<c r="A2" t="d"><v>zz</v></c>',  # not a date
+    ],
+)
+async def test_well_formed_sheet_xml_with_impossible_cells_is_reported(
+    transfer: TransferService, store: Store, tmp_path: Path, bad_cell: str
+) -> None:
+    good = _catalog_workbook(tmp_path)
+    member = _sheet_member(good, "tables")
+
+    def spoil(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        text = data.decode()
+        start = text.index('<c r="A2"')
+        end = text.index("</c>", start) + len("</c>")
+        return (text[:start] + bad_cell + text[end:]).encode()
+
+    path = tmp_path / "catalog.xlsx"
+    path.write_bytes(_rewrite(good, spoil))
+
+    job = await _import(transfer, path)
+
+    [problem] = _syntax_problems(job.report.problems)
+    assert "The sheet 'tables' of 'catalog.xlsx' is damaged" in problem.message
+    assert "does not fit its cell type" in problem.message
+    assert await count(store, "Table") == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("v99.json", '{"version": 99, "tables": [ {"a": 1} }'),
+        ("v99.yaml", "version: 99\ntables:\n  - a: [1\n"),
+    ],
+)
+async def test_a_file_of_another_version_that_is_also_malformed_gets_a_report(
+    transfer: TransferService, tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+
+    job = await run_import(transfer, path)
+
+    codes = {p.code for p in job.report.problems}
+    assert ProblemCode.UNSUPPORTED_VERSION in codes
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("tables.csv", "schema,name\n" + "a," * 3_000_000 + "\n", "longer than 4 MB"),
+        (
+            "tables.yaml",
+            "tables:\n- name: t\n  tags: [" + ",".join(["x"] * 3_000_000) + "]\n",
+            "larger than 4 MB",
+        ),
+    ],
+)
+async def test_a_line_or_item_too_large_to_hold_is_refused_not_read(
+    transfer: TransferService, tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+
+    job = await run_import(transfer, path)
+
+    [problem] = job.report.problems
+    assert expected in problem.message
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
