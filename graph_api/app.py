@@ -23,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types.unset import UnsetType
 
 from graph_api import graphiql
-from graph_api.auth.http import requires_role
+from graph_api.auth.http import SignedInUploads, requires_role
 from graph_api.auth.roles import Principal, Role
 from graph_api.context import Context
 from graph_api.errors import AuthenticationError, ClewError
@@ -273,7 +273,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.broker = broker
     app.state.settings = settings
     app.state.identity = identity
-    # Refuses oversized uploads before they are spooled to disk.
+    # Refuses oversized and anonymous uploads before they are spooled to disk.
+    app.add_middleware(SignedInUploads)
     app.add_middleware(transfer_http.BodySizeLimit)
     if settings.cors_origins:
         app.add_middleware(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -536,3 +537,18 @@ def test_an_editor_import_cannot_create_or_change_sources(client: TestClient) ->
     assert report["outcome"] == "NOTHING_APPLIED"
     [problem] = report["problems"]
     assert problem["code"] == "ROLE_REQUIRED" and "ADMIN" in problem["message"]
+
+
+def test_an_anonymous_upload_is_refused_before_it_is_read(client: TestClient) -> None:
+    operations = {
+        "query": "mutation ($f: Upload!) { importCatalog(input: {file: $f}) { __typename } }",
+        "variables": {"f": None},
+    }
+    response = client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+        files={"0": ("big.csv", b"schema,name\n" * 1000, "text/csv")},
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+    assert "Sign in before uploading" in response.json()["error"]["message"]
