@@ -8,7 +8,6 @@ rather than quietly talking in plain text. Settings reject the combinations that
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import os
 import shutil
 import ssl
@@ -18,10 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ServiceUnavailable
 
@@ -33,6 +28,7 @@ from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations
 from tests.conftest import GraphQLClient
+from tests.servers.certs import make_ca, make_server_cert, write_cert, write_key
 
 TLS_PORT = int(os.environ.get("CLEW_TEST_TLS_NEO4J_PORT", "7697"))
 TLS_DIR = Path(os.environ.get("CLEW_TEST_TLS_DATA_DIR", REPO_ROOT / ".clew" / "test-tls")) / "neo4j"
@@ -59,82 +55,18 @@ class Pki:
     server: Path  # private.key and public.crt for Neo4j
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _write_ca(path: Path, common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Name]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert.subject
-
-
 def _make_pki(root: Path) -> Pki:
-    ca_key, ca_name = _write_ca(root / "ca.crt", "Clew test CA")
-    _write_ca(root / "other-ca.crt", "Clew unrelated CA")
+    day = datetime.timedelta(days=1)
+    ca_key, ca = make_ca("Clew test CA", valid=day)
+    write_cert(root / "ca.crt", ca)
+    write_cert(root / "other-ca.crt", make_ca("Clew unrelated CA", valid=day)[1])
     server = root / "server"
     server.mkdir()
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+    key, cert = make_server_cert(
+        ca_key, ca, dns_names=["localhost"], ip_addresses=["127.0.0.1"], valid=day
     )
-    (server / "private.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    (server / "public.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_key(server / "private.key", key)
+    write_cert(server / "public.crt", cert)
     return Pki(ca=root / "ca.crt", other_ca=root / "other-ca.crt", server=server)
 
 
