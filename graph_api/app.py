@@ -119,6 +119,9 @@ class ClewGraphQL(GraphQL[Context, None]):
             response=response,
         )
         context.auth_error = auth_error
+        if isinstance(request, WebSocket) and principal is not None:
+            # Signed in by the upgrade request's header: checked again like connection_init's.
+            context.ws_authorization = request.headers.get("authorization")
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -552,3 +552,49 @@ def test_an_anonymous_upload_is_refused_before_it_is_read(client: TestClient) ->
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "UNAUTHENTICATED"
     assert "Sign in before uploading" in response.json()["error"]["message"]
+
+
+def test_a_running_subscription_ends_when_its_user_is_disabled(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph_api.schema import permissions
+
+    monkeypatch.setattr(permissions, "RECHECK_SECONDS", 0.0)
+    admin = sign_in(client, "sub-admin")
+    watcher = sign_in(client, "sub-watcher", Role.VIEWER)
+    broker = client.app.state.broker  # type: ignore[attr-defined]
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = watcher["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "s",
+                "type": "subscribe",
+                "payload": {
+                    "query": 'subscription { catalogChanges(entityTypes: ["TABLE"]) { entityType } }'
+                },
+            }
+        )
+        for _ in range(100):
+            if broker.subscriber_count("catalog"):
+                break
+            time.sleep(0.02)
+        call(client, CREATE_TABLE, admin, name="seen")
+        assert ws.receive_json()["payload"]["data"]["catalogChanges"] == {"entityType": "TABLE"}
+
+        disable = (
+            'mutation { setUserDisabled(username: "sub-watcher", disabled: true) { __typename } }'
+        )
+        assert "errors" not in call(client, disable, admin)
+        call(client, CREATE_TABLE, admin, name="unseen")
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "data" not in message["payload"] or message["payload"]["data"] is None
+        assert ws.receive_json()["type"] == "complete"
+    for _ in range(100):
+        if broker.subscriber_count("catalog") == 0:
+            break
+        time.sleep(0.02)
+    assert broker.subscriber_count("catalog") == 0

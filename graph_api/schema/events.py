@@ -9,7 +9,7 @@ import strawberry
 from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.events import CATALOG_TOPIC, CatalogEvent
-from graph_api.schema.permissions import requires
+from graph_api.schema.permissions import requires, while_allowed
 
 
 @strawberry.type(description="A committed change to the catalog.")
@@ -31,7 +31,8 @@ class CatalogSubscription:
     ) -> AsyncGenerator[CatalogChange, None]:
         wanted = {t.upper() for t in entity_types} if entity_types else None
         event: CatalogEvent
-        async for event in info.context.broker.subscribe(CATALOG_TOPIC):
+        events = info.context.broker.subscribe(CATALOG_TOPIC)
+        async for event in while_allowed(info, Role.VIEWER, events):
             if wanted is None or event.entity_type in wanted:
                 yield CatalogChange(
                     entity_type=event.entity_type,

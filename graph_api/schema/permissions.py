@@ -5,7 +5,9 @@ that does not (``login`` is the one public field).
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
@@ -37,6 +39,29 @@ class RoleRequired(BasePermission):
                 "administrator to change your role."
             )
         return True
+
+
+T = TypeVar("T")
+# How often a long-lived subscription checks that its subscriber may still see what it sends.
+RECHECK_SECONDS = 30.0
+
+
+async def while_allowed(info: Info, role: Role, events: AsyncIterator[T]) -> AsyncIterator[T]:
+    """The events, for as long as the subscriber keeps `role`: before an event goes out, the
+    connection's token is checked again (at most every RECHECK_SECONDS), and a user disabled,
+    demoted or signed out meanwhile gets an error that ends the subscription."""
+    checked = time.monotonic()
+    try:
+        async for event in events:
+            if time.monotonic() - checked >= RECHECK_SECONDS:
+                await RoleRequired(role).has_permission(None, info)
+                checked = time.monotonic()
+            yield event
+    finally:
+        # Ends the broker subscription too, not only this wrapper.
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def requires(role: Role) -> list[FieldExtension]:

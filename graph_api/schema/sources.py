@@ -27,7 +27,7 @@ from graph_api.schema.common import (
     to_connection,
     user_error,
 )
-from graph_api.schema.permissions import requires
+from graph_api.schema.permissions import requires, while_allowed
 from graph_api.schema.types import FieldNode, SourceNode, SourceType, TableKind, TableNode
 from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
@@ -507,5 +507,6 @@ class SourceSubscription:
         self, info: Info, source_id: strawberry.ID
     ) -> AsyncGenerator[ConnectionTestResult, None]:
         record: models.ConnectionTestRecord
-        async for record in info.context.broker.subscribe(test_topic(str(source_id))):
+        records = info.context.broker.subscribe(test_topic(str(source_id)))
+        async for record in while_allowed(info, Role.VIEWER, records):
             yield ConnectionTestResult.from_model(record)
