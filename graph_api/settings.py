@@ -113,6 +113,7 @@ class Settings:
     # Sign-in tokens are signed with this key; by default one derived from the first secret key.
     token_signing_key: str | None = field(default=None, repr=False)
     token_ttl_minutes: int = 480
+    import_job_retention_days: int = 30
     login_max_failures: int = 5
     # The first administrator, created at start-up when no user exists yet.
     admin_username: str = "admin"
@@ -177,6 +178,9 @@ class Settings:
             ),
             token_signing_key=_signing_key(env),
             token_ttl_minutes=_int(env, "CLEW_TOKEN_TTL_MINUTES", 480, low=1, high=43_200),
+            import_job_retention_days=_int(
+                env, "CLEW_IMPORT_JOB_RETENTION_DAYS", 30, low=1, high=3650
+            ),
             login_max_failures=_int(env, "CLEW_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
             admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",
             admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,

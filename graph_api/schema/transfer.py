@@ -347,7 +347,10 @@ async def _save(upload: Any) -> tuple[Path, str]:
 
 def _service(info: Info) -> service.TransferService:
     return service.TransferService(
-        info.context.store, actor=info.context.actor, broker=info.context.broker
+        info.context.store,
+        actor=info.context.actor,
+        broker=info.context.broker,
+        job_retention_days=info.context.settings.import_job_retention_days,
     )
 
 

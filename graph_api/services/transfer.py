@@ -237,11 +237,23 @@ def encoding_of(file_name: str, path: Path, given: Encoding | None) -> Encoding:
     return found
 
 
+# How long finished import jobs (and their reports) are kept.
+DEFAULT_JOB_RETENTION_DAYS = 30
+
+
 class TransferService:
-    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        actor: str,
+        broker: Broker | None = None,
+        job_retention_days: int = DEFAULT_JOB_RETENTION_DAYS,
+    ) -> None:
         self._store = store
         self._actor = actor
         self._broker = broker
+        self._job_retention_days = job_retention_days
         self.repo = TransferRepository(store)
 
     # Jobs
@@ -332,6 +344,7 @@ class TransferService:
             if owns_file:
                 await asyncio.to_thread(path.unlink, missing_ok=True)
             raise
+        await self.repo.prune_jobs(older_than_days=self._job_retention_days)
         row = await self.repo.create_job(
             {
                 "id": str(uuid.uuid4()),

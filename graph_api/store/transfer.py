@@ -185,6 +185,10 @@ class TransferRepository:
 
     # Jobs
 
+    async def prune_jobs(self, *, older_than_days: int) -> int:
+        rows = await self._store.write("transfer/job_prune", days=older_than_days)
+        return int(rows[0]["pruned"])
+
     async def create_job(self, props: dict[str, Any]) -> Row:
         rows = await self._store.write("transfer/job_create", props=props)
         return rows[0]["job"]

@@ -158,7 +158,9 @@ async def _import(args: argparse.Namespace, settings: Settings, path: Path) -> A
     store = await _store(settings)
     bar = _Bar(sys.stderr)
     try:
-        service = TransferService(store, actor=args.actor)
+        service = TransferService(
+            store, actor=args.actor, job_retention_days=settings.import_job_retention_days
+        )
         options = ImportOptions(
             dry_run=args.dry_run,
             mode=ImportMode(_MODES[args.mode]),

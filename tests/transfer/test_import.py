@@ -611,3 +611,28 @@ async def test_cancelling_a_wait_cancels_the_waiter_not_the_import(
     assert waiter.cancelled()
     assert job.status is JobStatus.SUCCEEDED
     assert await count(store, "Table") == 2
+
+
+async def test_finished_jobs_older_than_the_retention_period_are_pruned(
+    store: Store, tmp_path: Path
+) -> None:
+    await store.driver.execute_query(
+        "CREATE (:ImportJob {id: 'ancient', status: 'SUCCEEDED', "
+        "finished_at: datetime() - duration({days: 40})}), "
+        "(:ImportJob {id: 'recent', status: 'SUCCEEDED', "
+        "finished_at: datetime() - duration({days: 2})}), "
+        "(:ImportJob {id: 'old-but-running', status: 'RUNNING'})",
+        database_=store.database,
+    )
+    service = TransferService(store, actor="importer", job_retention_days=30)
+    path = tmp_path / "tables.csv"
+    path.write_text("schema,name\nsales,orders\n")
+
+    await run_import(service, path, dry_run=True)
+
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (j:ImportJob) WHERE j.id IN ['ancient', 'recent', 'old-but-running'] "
+        "RETURN j.id AS id ORDER BY id",
+        database_=store.database,
+    )
+    assert [r["id"] for r in records] == ["old-but-running", "recent"]
