@@ -37,3 +37,14 @@ async def test_pages_larger_than_the_cap_are_refused_with_the_cap(gql: GraphQLCl
     errors = await gql.errors("{ tables(first: 100000) { totalCount } }")
     assert errors[0]["extensions"]["code"] == "VALIDATION"
     assert str(gql.settings.max_page_size) in errors[0]["message"]
+
+
+async def test_nested_lineage_over_a_page_is_bounded_per_request(gql: GraphQLClient) -> None:
+    for i in range(11):
+        await gql(f'mutation {{ createTable(input: {{name: "t{i}"}}) {{ __typename }} }}')
+    modest = await gql("{ tables(first: 100) { nodes { upstream { truncated } } } }")
+    assert len(modest["tables"]["nodes"]) == 11
+    greedy = "{ tables(first: 100) { nodes { upstream(maxNodes: 5000) { truncated } } } }"
+    errors = await gql.errors(greedy)
+    assert errors[0]["extensions"]["code"] == "VALIDATION"
+    assert "one request may ask for 50,000" in errors[0]["message"]

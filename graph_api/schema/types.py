@@ -34,7 +34,7 @@ def _lineage_key(
     max_nodes: int,
 ) -> LineageKey:
     settings = info.context.settings
-    return LineageKey(
+    key = LineageKey(
         root_id=node_id,
         level=level,
         direction=direction,
@@ -42,6 +42,8 @@ def _lineage_key(
         traversal=to_filter(filter),
         max_nodes=check_max_nodes(max_nodes, maximum=settings.lineage_max_nodes),
     )
+    info.context.spend_lineage_budget(key)
+    return key
 
 
 # strawberry.enum registers the GraphQL enum on the class itself, so annotations
