@@ -169,3 +169,23 @@ async def test_requests_fail_clearly_while_neo4j_is_down_and_work_again_after(
     # Sent when the database was already gone: it cannot have been saved. (A write cut off
     # mid-commit may have been, which is why mutations are told to check before retrying.)
     assert "outage.while_down" not in names
+
+
+async def test_the_log_says_why_the_database_is_unreachable(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from neo4j import AsyncGraphDatabase
+
+    # Nothing listens on port 9: the reason the driver tucks away is a refused connection.
+    driver = AsyncGraphDatabase.driver("bolt://127.0.0.1:9", max_transaction_retry_time=0.5)
+    store = Store(driver, database=None, cypher=CypherRegistry.load(settings.cypher_dir))
+    gql = GraphQLClient(store, settings, Broker())
+    try:
+        with caplog.at_level("WARNING", logger="graph_api.errors"):
+            result = await schema.execute(LIST, context_value=gql.context())
+    finally:
+        await store.close()
+    assert result.errors is not None
+    assert [(e.extensions or {}).get("code") for e in result.errors] == ["STORAGE_UNAVAILABLE"]
+    [record] = [r for r in caplog.records if r.name == "graph_api.errors"]
+    assert any("refused" in cause.lower() for cause in record.causes)  # type: ignore[attr-defined]

@@ -61,6 +61,23 @@ def _outage(error: BaseException) -> BaseException | None:
     return None
 
 
+def _causes(exc: BaseException, limit: int = 8) -> list[str]:
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack and len(found) < limit:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current is not exc:
+            found.append(f"{type(current).__name__}: {current}")
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return found
+
+
 def _shape(error: GraphQLError, *, mutation: bool = False) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
@@ -83,6 +100,9 @@ def _shape(error: GraphQLError, *, mutation: bool = False) -> GraphQLError:
             ".".join(str(p) for p in error.path or []) or "the operation",
             type(outage).__name__,
             outage,
+            # The driver tucks the reason (a refused connection, an untrusted certificate)
+            # into chained exceptions and exception groups; operators need it.
+            extra={"causes": _causes(outage)},
         )
         return GraphQLError(
             CHANGE_UNCONFIRMED if mutation else STORAGE_UNAVAILABLE,
