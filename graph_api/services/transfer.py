@@ -515,9 +515,11 @@ class TransferService:
 
             try:
                 try:
-                    return await self._store.transaction(work)
+                    # One attempt: a retry of a whole import would mostly meet the same
+                    # memory limit again, after as long as the first try took.
+                    return await self._store.transaction(work, retry=False)
                 except Neo4jError as exc:
-                    if _out_of_memory(exc):  # at commit, after the driver's retries
+                    if _out_of_memory(exc):  # at commit
                         raise _TooLarge(exc) from None
                     raise
             except _Rollback as rollback:

@@ -17,6 +17,7 @@ from neo4j import (
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
+    AsyncTransaction,
     RoutingControl,
     TrustCustomCAs,
 )
@@ -56,7 +57,7 @@ def create_driver(settings: Settings) -> AsyncDriver:
 class Tx:
     """A running write transaction that runs named statements."""
 
-    def __init__(self, store: Store, tx: AsyncManagedTransaction) -> None:
+    def __init__(self, store: Store, tx: AsyncManagedTransaction | AsyncTransaction) -> None:
         self._store = store
         self._tx = tx
         # Run once the transaction has committed (e.g. publishing change events), never
@@ -105,10 +106,14 @@ class Store:
         )
         return [record.data() for record in records]
 
-    async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def transaction(self, work: Callable[[Tx], Awaitable[T]], *, retry: bool = True) -> T:
+        """Runs `work` in one write transaction. With `retry` (the default) the driver runs it
+        again on a transient error; without, the first error is final: for a unit of work so
+        large that running it twice costs more than reporting the failure (an import that
+        ran out of transaction memory would only run out again)."""
         attempts: list[Tx] = []
 
-        async def unit(tx: AsyncManagedTransaction) -> T:
+        async def unit(tx: AsyncManagedTransaction | AsyncTransaction) -> T:
             attempts.append(Tx(self, tx))
             return await work(attempts[-1])
 
@@ -117,7 +122,12 @@ class Store:
             database=self.database,
             bookmark_manager=self.driver.execute_query_bookmark_manager,
         ) as session:
-            result = await session.execute_write(unit)
+            if retry:
+                result = await session.execute_write(unit)
+            else:
+                async with await session.begin_transaction() as tx:
+                    result = await unit(tx)
+                    await tx.commit()
         for callback in attempts[-1].after_commit:
             callback()
         return result
