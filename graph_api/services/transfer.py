@@ -31,7 +31,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from neo4j.exceptions import ConstraintError, Neo4jError
+from neo4j.exceptions import ConstraintError, Neo4jError, TransientError
 
 from graph_api.errors import ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
@@ -198,6 +198,10 @@ class _TooLarge(Exception):
 def _out_of_memory(exc: Neo4jError) -> bool:
     code = exc.code or ""
     return "MemoryPoolOutOfMemoryError" in code or "TransactionMemoryLimit" in code
+
+
+class _Busy(Exception):
+    """A transient conflict with other writers; the import was not retried (see _import)."""
 
 
 class _Rollback(Exception):
@@ -521,6 +525,8 @@ class TransferService:
                 except Neo4jError as exc:
                     if _out_of_memory(exc):  # at commit
                         raise _TooLarge(exc) from None
+                    if isinstance(exc, TransientError):
+                        raise _Busy() from exc
                     raise
             except _Rollback as rollback:
                 rollback.report.outcome = Outcome.NOTHING_APPLIED
@@ -539,6 +545,19 @@ class TransferService:
                         "for the local Neo4j).",
                         file=job.file_name,
                         value=exc.detail,
+                    )
+                )
+                report.outcome = Outcome.NOTHING_APPLIED
+                return report
+            except _Busy:
+                report = copy_report(first_pass)
+                report.add(
+                    Problem(
+                        ProblemCode.DATABASE_BUSY,
+                        "Neo4j stopped the import because other changes to the same tables "
+                        "ran at the same moment (a deadlock or a lock wait). Nothing was "
+                        "written; import the file again.",
+                        file=job.file_name,
                     )
                 )
                 report.outcome = Outcome.NOTHING_APPLIED

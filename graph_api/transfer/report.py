@@ -62,6 +62,7 @@ class ProblemCode(Enum):
     APPROVED_DOWNGRADE = "APPROVED_DOWNGRADE"
     ROLE_REQUIRED = "ROLE_REQUIRED"
     TRANSACTION_TOO_LARGE = "TRANSACTION_TOO_LARGE"
+    DATABASE_BUSY = "DATABASE_BUSY"
     DOWNGRADE_ALLOWED = "DOWNGRADE_ALLOWED"
     KEPT_EXISTING = "KEPT_EXISTING"
     # Warnings that need no change but deserve a look.
@@ -110,6 +111,7 @@ _RULES = {
     ProblemCode.DOWNGRADE_ALLOWED,
     ProblemCode.KEPT_EXISTING,
     ProblemCode.TRANSACTION_TOO_LARGE,
+    ProblemCode.DATABASE_BUSY,
 }
 
 
