@@ -598,3 +598,16 @@ def test_a_running_subscription_ends_when_its_user_is_disabled(
             break
         time.sleep(0.02)
     assert broker.subscriber_count("catalog") == 0
+
+
+def test_graphiql_style_connection_params_sign_a_websocket_in(client: TestClient) -> None:
+    # GraphiQL sends the Headers editor's entries as the connection_init payload as they are.
+    headers = sign_in(client, "explorer", Role.VIEWER)
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": headers})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": "{ me { username role } }"}}
+        )
+        message = ws.receive_json()
+        assert message["payload"]["data"]["me"] == {"username": "explorer", "role": "VIEWER"}
