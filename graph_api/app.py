@@ -24,9 +24,9 @@ from strawberry.types.unset import UnsetType
 
 from graph_api import graphiql
 from graph_api.auth.http import SignedInUploads, requires_role
-from graph_api.auth.roles import Principal, Role
+from graph_api.auth.roles import Role
 from graph_api.context import Context
-from graph_api.errors import AuthenticationError, ClewError
+from graph_api.errors import ClewError
 from graph_api.events import Broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
@@ -105,7 +105,8 @@ class ClewGraphQL(GraphQL[Context, None]):
         self._ide_html: str | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        principal, auth_error = await self._authenticate(request.headers.get("authorization"))
+        header = request.headers.get("authorization")
+        principal, auth_error = await self._identity.try_authenticate(header)
         context = Context(
             settings=self._settings,
             store=self._store,
@@ -117,11 +118,11 @@ class ClewGraphQL(GraphQL[Context, None]):
             request_id=request_id_var.get() or uuid.uuid4().hex,
             request=request,
             response=response,
+            auth_error=auth_error,
+            # A WebSocket signed in by its upgrade request's header is checked again per
+            # operation, like one signed in through connection_init.
+            ws_authorization=header if isinstance(request, WebSocket) and principal else None,
         )
-        context.auth_error = auth_error
-        if isinstance(request, WebSocket) and principal is not None:
-            # Signed in by the upgrade request's header: checked again like connection_init's.
-            context.ws_authorization = request.headers.get("authorization")
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -132,19 +133,9 @@ class ClewGraphQL(GraphQL[Context, None]):
             if not header.lower().startswith("bearer "):
                 header = f"Bearer {header}"
             context.ws_authorization = header
-            principal, context.auth_error = await self._authenticate(header)
+            principal, context.auth_error = await self._identity.try_authenticate(header)
             context.sign_in(principal)
         return await super().on_ws_connect(context)
-
-    async def _authenticate(
-        self, authorization: str | None
-    ) -> tuple[Principal | None, AuthenticationError | None]:
-        # A bad token is not fatal here: `login` must still work, and every other field
-        # then reports exactly what is wrong with the token.
-        try:
-            return await self._identity.authenticate(authorization), None
-        except AuthenticationError as exc:
-            return None, exc
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._ide_html is None:

@@ -60,13 +60,7 @@ class Context:
     async def recheck_sign_in(self) -> None:
         if self.ws_authorization is None:
             return
-        try:
-            principal, self.auth_error = (
-                await self.identity.authenticate(self.ws_authorization),
-                None,
-            )
-        except AuthenticationError as exc:
-            principal, self.auth_error = None, exc
+        principal, self.auth_error = await self.identity.try_authenticate(self.ws_authorization)
         if principal != self.principal:
             self.sign_in(principal)
 

@@ -378,8 +378,6 @@ def test_cli_bootstraps_the_first_admin_once_and_manages_users(
 
 
 def test_only_stewards_can_import_lineage_as_approved(client: TestClient) -> None:
-    import json as _json
-
     catalog = {
         "tables": [{"schema": "crm", "name": "leads"}, {"schema": "mart", "name": "lead_dim"}],
         "table_lineage": [
@@ -403,10 +401,10 @@ def test_only_stewards_can_import_lineage_as_approved(client: TestClient) -> Non
         response = client.post(
             "/graphql",
             data={
-                "operations": _json.dumps(operations),
-                "map": _json.dumps({"0": ["variables.file"]}),
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.file"]}),
             },
-            files={"0": ("catalog.json", _json.dumps(catalog).encode(), "application/json")},
+            files={"0": ("catalog.json", json.dumps(catalog).encode(), "application/json")},
             headers=headers,
         )
         return response.json()["data"]["importCatalog"]["job"]
@@ -519,8 +517,6 @@ async def test_two_admins_disabling_each_other_at_once_leave_one_admin(
 
 
 def test_an_editor_import_cannot_create_or_change_sources(client: TestClient) -> None:
-    import json as _json
-
     query = (
         "mutation ($file: Upload!) { importCatalog(input: {file: $file, wait: true}) {"
         " ... on ImportCatalogSuccess { job { report { outcome problems { code message } } } } } }"
@@ -529,8 +525,8 @@ def test_an_editor_import_cannot_create_or_change_sources(client: TestClient) ->
     operations = {"query": query, "variables": {"file": None}}
     response = client.post(
         "/graphql",
-        data={"operations": _json.dumps(operations), "map": _json.dumps({"0": ["variables.file"]})},
-        files={"0": ("c.json", _json.dumps(catalog).encode(), "application/json")},
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("c.json", json.dumps(catalog).encode(), "application/json")},
         headers=sign_in(client, "importer", Role.EDITOR),
     )
     report = response.json()["data"]["importCatalog"]["job"]["report"]

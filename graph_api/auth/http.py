@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from graph_api.auth.roles import GRANTS, Role
+from graph_api.auth.roles import Role, forbidden
 from graph_api.errors import AuthenticationError
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -39,12 +39,8 @@ def requires_role(role: Role, endpoint: Endpoint) -> Endpoint:
                 401,
             )
         if not principal.allows(role):
-            return _refuse(
-                "FORBIDDEN",
-                f"Your role {principal.role.value} cannot do this: it needs {role.value} or "
-                f"above (who may {GRANTS[role]}).",
-                403,
-            )
+            refusal = forbidden(principal, role, f"{request.method} {request.url.path}")
+            return _refuse("FORBIDDEN", refusal.message, 403)
         request.state.principal = principal
         return await endpoint(request)
 

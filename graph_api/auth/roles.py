@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from graph_api.errors import ForbiddenError
+
 
 class Role(Enum):
     VIEWER = "VIEWER"
@@ -52,3 +54,11 @@ class Principal:
 
     def allows(self, needed: Role) -> bool:
         return self.role.allows(needed)
+
+
+def forbidden(principal: Principal, needed: Role, doing: str) -> ForbiddenError:
+    """The one wording of a refusal by role, wherever it happens (GraphQL, HTTP, services)."""
+    return ForbiddenError(
+        f"Your role {principal.role.value} cannot {doing}: it needs {needed.value} or above "
+        f"(who may {GRANTS[needed]}). Ask an administrator to change your role."
+    )

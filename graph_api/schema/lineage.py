@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from graph_api import models
-from graph_api.auth.roles import Role
+from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
 from graph_api.schema.common import (
@@ -33,7 +33,6 @@ from graph_api.schema.lineage_types import (
 )
 from graph_api.schema.permissions import requires
 from graph_api.services import lineage as service
-from graph_api.services.identity import forbidden
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
 from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 from graph_api.store.lineage import LineageRepository

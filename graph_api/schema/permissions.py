@@ -13,8 +13,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from graph_api.auth.roles import GRANTS, Role
-from graph_api.errors import AuthenticationError, ForbiddenError
+from graph_api.auth.roles import Role, forbidden
+from graph_api.errors import AuthenticationError
 
 SIGN_IN = (
     "Sign in first: call the login mutation and send its token as 'Authorization: Bearer "
@@ -33,11 +33,7 @@ class RoleRequired(BasePermission):
         if principal is None:
             raise info.context.auth_error or AuthenticationError(SIGN_IN)
         if not principal.allows(self.role):
-            raise ForbiddenError(
-                f"Your role {principal.role.value} cannot call {info.field_name}: it needs "
-                f"{self.role.value} or above (who may {GRANTS[self.role]}). Ask an "
-                "administrator to change your role."
-            )
+            raise forbidden(principal, self.role, f"call {info.field_name}")
         return True
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.file_uploads import Upload
 
-from graph_api.auth.roles import Role
+from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
 from graph_api.errors import ClewError, NotFoundError, ValidationError
 from graph_api.schema.common import (
@@ -28,7 +28,6 @@ from graph_api.schema.common import (
 )
 from graph_api.schema.permissions import requires
 from graph_api.services import transfer as service
-from graph_api.services.identity import forbidden
 from graph_api.transfer import format as fmt
 from graph_api.transfer import report as rpt
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from graph_api.auth import passwords, tokens
-from graph_api.auth.roles import GRANTS, Principal, Role
+from graph_api.auth.roles import Principal, Role, forbidden
 from graph_api.auth.throttle import LoginThrottle
 from graph_api.errors import (
     AuthenticationError,
@@ -54,13 +54,6 @@ def _check_password(password: str, field: str = "input.password") -> None:
 
 def _user_state(user: User) -> dict[str, object]:
     return {"username": user.username, "role": user.role, "disabled": user.disabled}
-
-
-def forbidden(principal: Principal, needed: Role, doing: str) -> ForbiddenError:
-    return ForbiddenError(
-        f"Your role {principal.role.value} cannot {doing}: that needs {needed.value} or above "
-        f"(who may {GRANTS[needed]}). Ask an administrator to change your role."
-    )
 
 
 @dataclass(frozen=True)
@@ -157,6 +150,16 @@ class IdentityService:
                     "Your password was changed since you signed in; sign in again."
                 )
         return self._principal(user, via="password")
+
+    async def try_authenticate(
+        self, authorization: str | None
+    ) -> tuple[Principal | None, AuthenticationError | None]:
+        """`authenticate` without raising: a bad token is not fatal to a request (`login` must
+        still work), and every field that needs one then says what is wrong with it."""
+        try:
+            return await self.authenticate(authorization), None
+        except AuthenticationError as exc:
+            return None, exc
 
     async def _api_token_principal(self, token: str) -> Principal:
         owner = await self._users.token_owner(tokens.api_token_digest(token))
@@ -263,12 +266,12 @@ class IdentityService:
 
     async def _change(self, actor: str, username: str, changes: dict[str, object]) -> User:
         async def work(tx: Tx) -> User:
-            await tx.run("users/guard_admins")
+            await self._users.lock_admins(tx)
             result = await self._users.update(tx, username=username, changes=changes)
             if result is None:
                 raise NotFoundError(f"There is no user named '{username}'.", field="username")
             before, after = result
-            _, admins = await self._counts(tx)
+            _, admins = await self._users.counts(tx)
             if admins == 0 and before.role == Role.ADMIN.value and not before.disabled:
                 # Raising rolls the transaction back: the change never happened.
                 raise ConflictError(
@@ -280,10 +283,6 @@ class IdentityService:
             return after
 
         return await self._store.transaction(work)
-
-    async def _counts(self, tx: Tx) -> tuple[int, int]:
-        row = (await tx.run("users/count"))[0]
-        return row["total"], row["admins"]
 
     async def bootstrap_admin(
         self, *, username: str, password: str | None

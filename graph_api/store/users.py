@@ -63,10 +63,14 @@ class UserRepository:
     async def all(self) -> list[User]:
         return [User.from_record(row["user"]) for row in await self._store.read("users/list")]
 
-    async def counts(self) -> tuple[int, int]:
-        """(users, enabled admins)."""
-        row = (await self._store.read("users/count"))[0]
-        return row["total"], row["admins"]
+    async def counts(self, tx: Tx | None = None) -> tuple[int, int]:
+        """(users, enabled admins), inside `tx` when given."""
+        rows = await tx.run("users/count") if tx else await self._store.read("users/count")
+        return rows[0]["total"], rows[0]["admins"]
+
+    async def lock_admins(self, tx: Tx) -> None:
+        """Write-locks the enabled admins, so a count after it cannot race another change."""
+        await tx.run("users/guard_admins")
 
     async def update(
         self, tx: Tx, *, username: str, changes: dict[str, Any]
