@@ -26,7 +26,7 @@ KEEP = os.environ.get("CLEW_TEST_KEEP_SERVERS") == "1"
 
 @pytest.fixture(scope="session")
 def ferretdb() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "57017"))
+    port = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
     yield nosql.start_ferretdb(SERVERS_DIR, port=port)
     if not KEEP:
         nosql.stop_ferretdb(SERVERS_DIR)
@@ -34,7 +34,7 @@ def ferretdb() -> Iterator[nosql.ServerInfo]:
 
 @pytest.fixture(scope="session")
 def elasticsearch() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "59200"))
+    port = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
     yield nosql.start_elasticsearch(SERVERS_DIR, port=port)
     if not KEEP:
         nosql.stop_elasticsearch(SERVERS_DIR)
@@ -277,7 +277,7 @@ def test_mongodb_wrong_port_then_fetch_columns(
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[sql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "55432"))
+    port = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
     info = sql.start_postgres(SERVERS_DIR, port=port)
     yield info
     if not KEEP and not info.reused:

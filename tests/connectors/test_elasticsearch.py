@@ -42,7 +42,7 @@ from tests.servers.nosql import (
 )
 
 SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "59200"))
+PORT = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
 ADMIN, ADMIN_PASSWORD = "clew_admin", ES_USERS["clew_admin"][0]
 SECRET = "Sup3r-Secret-pw"
 

@@ -40,7 +40,7 @@ from tests.servers.nosql import (
 )
 
 SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "57017"))
+PORT = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
 SECRET = "Sup3r-Secret-pw"
 
 

@@ -39,7 +39,7 @@ from tests.servers.sql import (
 )
 
 SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_MARIADB_PORT", "53306"))
+PORT = int(os.environ.get("CLEW_TEST_MARIADB_PORT", "23306"))
 WRONG_PASSWORD = "Wr0ng-pw-77c2"
 
 

@@ -38,7 +38,7 @@ from tests.servers.sql import (
 )
 
 SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "55432"))
+PORT = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
 WRONG_PASSWORD = "Wr0ng-pw-5e1f"
 
 

@@ -97,7 +97,9 @@ class ServerInfo:
 # FerretDB
 
 
-def start_ferretdb(base_dir: Path, port: int = 57017) -> ServerInfo:
+# Default ports sit below Linux's ephemeral range (32768-60999): a port inside it can be held,
+# for a moment, by any outgoing connection on the machine, and the server then fails to start.
+def start_ferretdb(base_dir: Path, port: int = 27117) -> ServerInfo:
     """FerretDB on 127.0.0.1:`port` (plain) and `port + 1` (TLS), database `shop` seeded."""
     if not FERRETDB_BIN.is_file():
         raise ServerError(f"FerretDB is not built ({FERRETDB_BIN} is missing): {INSTALL_HINT}.")
@@ -237,7 +239,7 @@ def _order(i: int, rng: random.Random, customers: list[dict[str, Any]]) -> dict[
 # Elasticsearch
 
 
-def start_elasticsearch(base_dir: Path, port: int = 59200) -> ServerInfo:
+def start_elasticsearch(base_dir: Path, port: int = 29200) -> ServerInfo:
     """Elasticsearch 8 behind the root proxy on 127.0.0.1:`port` (plain) and `port + 1`
     (TLS); the node itself listens on `port + 10` (HTTP) and `port + 110` (transport)."""
     if not (ES_HOME / "bin" / "elasticsearch").is_file():

@@ -144,7 +144,9 @@ GRANT SELECT ON public.customers, public.orders, public.customer_orders,
 """
 
 
-def start_postgres(base_dir: Path, port: int = 55432) -> ServerInfo:
+# Default ports sit below Linux's ephemeral range (32768-60999): a port inside it can be held,
+# for a moment, by any outgoing connection on the machine, and the server then fails to start.
+def start_postgres(base_dir: Path, port: int = 25432) -> ServerInfo:
     """A PostgreSQL server on 127.0.0.1:`port` with the `shop` database, started if needed."""
     root = _absolute(base_dir) / "postgres"
     root.mkdir(parents=True, exist_ok=True)
@@ -424,7 +426,7 @@ class _MariaPaths:
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def start_mariadb(base_dir: Path, port: int = 53306) -> ServerInfo:
+def start_mariadb(base_dir: Path, port: int = 23306) -> ServerInfo:
     """A MariaDB server on 127.0.0.1:`port` with the `shop` database, started if needed."""
     paths = _MariaPaths(_absolute(base_dir) / "mariadb")
     paths.root.mkdir(parents=True, exist_ok=True)

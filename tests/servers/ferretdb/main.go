@@ -34,7 +34,7 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	flag.StringVar(&o.listen, "listen", "127.0.0.1:57017", "plain TCP address (loopback only)")
+	flag.StringVar(&o.listen, "listen", "127.0.0.1:27117", "plain TCP address (loopback only)")
 	flag.StringVar(&o.tlsListen, "tls-listen", "", "TLS address (loopback only); empty disables TLS")
 	flag.StringVar(&o.tlsCert, "tls-cert", "", "server certificate PEM file, for -tls-listen")
 	flag.StringVar(&o.tlsKey, "tls-key", "", "server private key PEM file, for -tls-listen")
