@@ -14,13 +14,19 @@ FROM python:3.11-slim AS build
 # Bytecode is compiled here, since the runtime user cannot write to /opt/venv.
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
-RUN python -m venv /opt/venv
+# uv (pinned with hashes) installs exactly what uv.lock says, and refuses to when the lock
+# and pyproject.toml disagree; no dev extra, and Clew itself as a regular (non-editable) install.
+COPY tools/uv.txt /tmp/uv.txt
+RUN pip install --require-hashes -r /tmp/uv.txt
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_COMPILE_BYTECODE=1 \
+    UV_NO_CACHE=1
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # README.md* so a checkout without one still builds (pyproject only warns).
-COPY pyproject.toml README.md* ./
+COPY pyproject.toml uv.lock README.md* ./
 COPY graph_api/ graph_api/
-RUN pip install .
+RUN uv sync --locked --no-editable --python /usr/local/bin/python
 # Keep only the ~4 MB GraphiQL serves, and fail the build if any is missing.
 COPY --from=graphiql-assets /build/web/node_modules /tmp/node_modules
 RUN python -c "from pathlib import Path; from graph_api.graphiql import copy_assets; \

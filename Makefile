@@ -7,16 +7,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# uv installs exactly what uv.lock says (tools/uv.txt pins uv itself, with hashes).
+UV_VENV := .uv
+UV      := $(UV_VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A development key for stored credentials, made on first run when none is configured.
 DEV_KEYS := .clew/secret.keys
 
-.PHONY: install run test test-servers neo4j-start neo4j-stop schema lint clean
+.PHONY: install run test test-fast test-servers neo4j-start neo4j-stop schema lint lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV): tools/uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r tools/uv.txt
+	touch $(UV)
+
+# --locked: refuse to install when pyproject.toml and uv.lock disagree (run `make lock`).
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	touch $(STAMP)
+
+# Re-resolve every dependency to the newest release inside pyproject.toml's ranges.
+lock: $(UV)
+	$(UV) lock --upgrade
 
 web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
@@ -55,4 +67,4 @@ lint: install
 
 clean:
 	-$(BIN)/clew neo4j stop
-	rm -rf $(VENV) web/node_modules .clew
+	rm -rf $(VENV) $(UV_VENV) web/node_modules .clew

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -941,7 +942,7 @@ def _read_yaml(
     stream = _text_stream(path)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(stream)
-    events = _YamlEvents(loader)
+    events = _YamlEvents(loader, path)
     try:
         try:
             events.expect(yaml.StreamStartEvent)
@@ -980,7 +981,7 @@ def _read_yaml(
                 items = _yaml_items(events, file_name, problem, place, section)
                 yield RawSection(place, section, None, None, items, False)
         except (_YamlError, yaml.YAMLError) as exc:
-            problem(_yaml_problem(file_name, exc))
+            problem(_yaml_problem(path, file_name, exc))
         except UnicodeDecodeError:
             problem(
                 Problem(
@@ -998,6 +999,50 @@ _MAX_YAML_DEPTH = 50
 _MAX_YAML_ITEM = 4 * 1024 * 1024
 
 
+# What can open or close a flow collection, or hide a bracket from the count.
+_FLOW_TOKENS = re.compile(r"""[\[\]{}"'#\n]""")
+
+
+def _flow_nesting(path: Path, upto_line: int) -> int:
+    """The deepest flow nesting (`[`, `{`) in the file's first `upto_line` lines, skipping
+    quoted text and comments; a bracket inside a plain word (`a[1]`) does not open one."""
+    deepest = depth = 0
+    quote: str | None = None
+    line = 1
+    with _text_stream(path) as stream:
+        for chunk_line in stream:
+            for match in _FLOW_TOKENS.finditer(chunk_line):
+                char, at = match.group(), match.start()
+                if char == "\n":
+                    continue
+                if quote is not None:
+                    if char == quote and not (quote == '"' and _escaped(chunk_line, at)):
+                        quote = None
+                    continue
+                before = chunk_line[:at].rstrip()[-1:]
+                starts_token = before in ("", ":", "-", ",", "[", "{", "?")
+                if char == "#" and (at == 0 or chunk_line[at - 1] in " \t"):
+                    break
+                if char in "\"'" and starts_token:
+                    quote = char
+                elif char in "[{" and (depth > 0 or starts_token):
+                    depth += 1
+                    deepest = max(deepest, depth)
+                    if deepest > _MAX_YAML_DEPTH:
+                        return deepest
+                elif char in "]}" and depth > 0:
+                    depth -= 1
+            if line >= upto_line:
+                break
+            line += 1
+    return deepest
+
+
+def _escaped(text: str, at: int) -> bool:
+    backslashes = len(text[:at]) - len(text[:at].rstrip("\\"))
+    return backslashes % 2 == 1
+
+
 class _YamlError(Exception):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
@@ -1009,8 +1054,9 @@ class _YamlEvents:
     """Builds plain values from parser events one item at a time (the C parser exposes no
     composer, and composing the whole document would hold it all in memory)."""
 
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, path: Path) -> None:
         self._loader = loader
+        self.path = path
         self._anchors: dict[str, Any] = {}
         # Where the item being built starts, to refuse one too large to hold.
         self.item_start = 0
@@ -1099,17 +1145,24 @@ def _yaml_items(
             yield _checked_item(RawRow(number, events.build(), line), place, section, problem)
         events.expect(yaml.SequenceEndEvent)
     except (_YamlError, yaml.YAMLError) as exc:
-        problem(_yaml_problem(file_name, exc))
+        problem(_yaml_problem(events.path, file_name, exc))
         raise StopFile() from None
 
 
-def _yaml_problem(file_name: str, exc: Exception) -> Problem:
+def _yaml_problem(path: Path, file_name: str, exc: Exception) -> Problem:
     if isinstance(exc, _YamlError):
         line, reason = exc.line, exc.message
     else:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
+        # The library may stop deep nesting before Clew's own check does, in its own words
+        # (which change between releases): Clew measures the nesting itself and says so.
+        if line is not None and _flow_nesting(path, line) > _MAX_YAML_DEPTH:
+            reason = (
+                f"values nested more than {_MAX_YAML_DEPTH} levels deep; the format needs "
+                "only sections holding rows of plain values"
+            )
     return Problem(
         ProblemCode.MALFORMED_YAML,
         f"The YAML in '{file_name}' is malformed"

@@ -14,6 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${CLEW_CACHE_DIR:-$ROOT/.clew/cache}"
 ES_VERSION="${CLEW_ES_VERSION:-8.19.3}"
 ES_USER="clew-es"
+# Pinned as in graph_api/neo4j_local/pom.xml: without a pom, Maven picks its built-in default.
+DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.11.0"
 FERRET_SRC="$ROOT/tests/servers/ferretdb"
 
 log() { printf 'install_nosql: %s\n' "$*" >&2; }
@@ -53,7 +55,7 @@ fetch_elasticsearch() {
     tmp="$(mktemp -d "$CACHE/es-unpack.XXXXXX")"
     trap 'rm -rf "$tmp"' EXIT
     # Maven prints its errors on stdout: keep it quiet unless it fails.
-    if ! mvn -B -q dependency:copy -Dartifact="$gav" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1; then
+    if ! mvn -B -q "$DEPENDENCY_PLUGIN:copy" -Dartifact="$gav" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1; then
         cat "$tmp/mvn.log" >&2
         log "could not resolve $gav; set CLEW_ES_VERSION to another 8.x release to try it"
         exit 1
