@@ -72,7 +72,7 @@ SOURCE_RESULT = """
   ... on UserError { code message field }
 """
 TEST = """mutation ($id: ID!) { testConnection(sourceId: $id) {
-  ... on TestConnectionSuccess { result { success reason message hint latencyMs product version } }
+  ... on ConnectionTestReport { result { success reason message hint latencyMs product version } }
   ... on UserError { code message } } }"""
 
 

@@ -10,7 +10,11 @@ An index's mapping is its schema. `introspect` flattens `properties` into dotted
   mapping cannot tell.
 - Multi-fields (`fields`) are columns of their own (`name.keyword`, type "keyword"), with a
   comment naming the field they index differently. Runtime fields are listed too.
+- Type parameters a user needs to read the data stay in the type: `date(format=yyyy-MM-dd)`,
+  `dense_vector(dims=3, similarity=cosine)`, `scaled_float(scaling_factor=100)`.
 - Every column is nullable: a mapping declares no required field.
+- A closed index keeps its mapping, which is read as for an open one; it has no count, and a
+  note says it is closed.
 - No primary key: every document's `_id` is its key, but it is metadata outside the
   mapping, so a note says so instead of a made-up column.
 
@@ -47,6 +51,7 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TableRef,
     TestReport,
@@ -150,7 +155,7 @@ class ElasticsearchConnector(Connector):
             try:
                 self._client = Elasticsearch(**self._client_options())
             except ValueError as exc:  # the client validates hosts and TLS options up front
-                raise self._error(
+                raise self.error(
                     FailureReason.UNKNOWN,
                     f"The connection settings are not valid: {exc}",
                     hint="Check the URI's form (https://host:9200) and the TLS settings.",
@@ -228,6 +233,10 @@ class ElasticsearchConnector(Connector):
             answer = client.indices.get_mapping(index=table)
         except NotFoundError:
             raise self._not_found(table) from None
+        except ApiError as exc:
+            if _error_type(exc) == "index_closed_exception":
+                raise self._closed(table, exc) from None
+            raise
         mappings = {str(index): body.get("mappings") or {} for index, body in answer.body.items()}
         if not mappings:
             raise self._not_found(table)  # a pattern that matched nothing
@@ -242,14 +251,36 @@ class ElasticsearchConnector(Connector):
         notes.append(
             "Elasticsearch mappings declare no primary key: each document's _id is its key."
         )
+        row_count: int | None = None
+        try:
+            row_count = int(client.count(index=table).body["count"])
+        except ApiError as exc:
+            if _error_type(exc) != "index_closed_exception":
+                raise
+            # A closed index keeps its mapping but cannot be counted or searched.
+            closed = _error_index(exc) or table
+            notes.append(
+                f"Index '{closed}' is closed: its mapping is read as stored, but it has no "
+                f"document count and cannot be searched until it is opened (POST /{closed}/_open)."
+            )
         return TableInfo(
             schema=None,
             name=table,
             kind=TableKind.INDEX,
             comment=_description(mappings),
-            row_count=int(client.count(index=table).body["count"]),
+            row_count=row_count,
             columns=columns,
             notes=notes,
+            positions_from_names=True,
+        )
+
+    def _closed(self, table: str, exc: ApiError) -> ConnectorError:
+        name = _error_index(exc) or table
+        return self.error(
+            FailureReason.UNSUPPORTED,
+            f"Index '{name}' is closed, and its mapping could not be read.",
+            hint=f"Open it (POST /{table}/_open) and fetch the columns again.",
+            detail=_reason(exc),
         )
 
     def _resolution_notes(self, table: str, indices: list[str]) -> list[str]:
@@ -267,10 +298,11 @@ class ElasticsearchConnector(Connector):
             candidates = self._names()
         except (TransportError, ApiError):
             candidates = []  # suggestions are a courtesy; the account may not list indices
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"No index, alias or data stream is named '{table}'.{did_you_mean(table, candidates)}",
             hint="Check the index name (names are lower case) and that the account may see it.",
+            missing=Missing("index", table),
         )
 
     # Errors
@@ -284,27 +316,33 @@ class ElasticsearchConnector(Connector):
     ) -> ConnectorError:
         where = self._where()
         if isinstance(exc, AuthenticationException):
-            return self._error(
+            return self.error(
                 FailureReason.AUTHENTICATION_FAILED,
-                f"{where} refused the credentials: {_reason(exc)}",
+                f"{where} refused the credentials{self._of_user()}.",
+                detail=_reason(exc),
             )
         if isinstance(exc, AuthorizationException):
             what = f"'{table}'" if table else "this"
-            return self._error(
+            return self.error(
                 FailureReason.PERMISSION_DENIED,
-                f"The account may not read {what}: {_reason(exc)}",
+                f"The account{self._of_user(quoted=True)} may not read {what}.",
+                detail=_reason(exc),
             )
+        if isinstance(exc, ApiError) and _error_type(exc) == "index_closed_exception":
+            return self._closed(table or "?", exc)
         if isinstance(exc, NotFoundError) and table is not None:
             return self._not_found(table)
         if isinstance(exc, UnsupportedProductError):
-            return self._error(
+            return self.error(
                 FailureReason.UNSUPPORTED,
                 f"{where} does not identify itself as Elasticsearch (no X-Elastic-Product "
                 "header); OpenSearch and other look-alikes need their own connector.",
             )
         if isinstance(exc, ApiError):
-            return self._error(
-                FailureReason.UNKNOWN, f"Elasticsearch answered {exc.status_code}: {_reason(exc)}"
+            return self.error(
+                FailureReason.UNKNOWN,
+                f"{where} answered with HTTP status {exc.status_code}.",
+                detail=_reason(exc),
             )
         return self._classify_transport(exc, where, timeout or self.config.query_timeout)
 
@@ -315,24 +353,26 @@ class ElasticsearchConnector(Connector):
         if isinstance(exc, ConnectionTimeout) or (
             isinstance(exc, TransportConnectionError) and "timed out" in text
         ):
-            return self._error(
+            return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {timeout:g} seconds."
             )
         if any(marker in text for marker in _DNS_MARKERS):
-            return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
         if any(marker in text for marker in _REFUSED_MARKERS):
-            return self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+            return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
         if isinstance(exc, TlsError) or any(marker in text for marker in _TLS_MARKERS):
-            return self._error(
+            return self.error(
                 FailureReason.TLS_ERROR,
-                f"The TLS handshake with {where} failed: {_tls_detail(exc)}",
+                f"The TLS handshake with {where} failed.",
+                detail=_tls_detail(exc),
             )
-        return self._error(FailureReason.UNKNOWN, f"Could not talk to {where}: {exc}")
+        return self.error(FailureReason.UNKNOWN, f"Could not talk to {where}.", detail=str(exc))
 
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=hint)
+    def _of_user(self, *, quoted: bool = False) -> str:
+        user = self.config.username or (self.config.usernames() or [None])[0]
+        if self.config.api_key or not user:
+            return " (API key)" if self.config.api_key and not quoted else ""
+        return f" '{user}'" if quoted else f" of user '{user}'"
 
     def _where(self) -> str:
         if self.config.uri:
@@ -375,7 +415,7 @@ def _flatten(
         path = (*prefix, name)
         dotted = ".".join(path)
         # Objects omit "type": having properties is what makes them objects.
-        type_name = str(spec.get("type") or "object")
+        type_name = _type_name(spec)
         yield dotted, type_name, _comment(spec), type_name == "nested"
         if "properties" in spec:
             yield from _flatten(spec["properties"] or {}, path)
@@ -383,10 +423,29 @@ def _flatten(
             sub = spec["fields"][sub_name] or {}
             yield (
                 f"{dotted}.{sub_name}",
-                str(sub.get("type") or "object"),
+                _type_name(sub),
                 f"Multi-field of {dotted}: the same value, indexed as {sub.get('type')}.",
                 False,
             )
+
+
+# Mapping parameters that say how to read a value, kept with its type.
+_TYPE_PARAMETERS = ("format", "dims", "element_type", "similarity", "scaling_factor")
+
+
+def _type_name(spec: Mapping[str, Any]) -> str:
+    """'keyword', 'date(format=yyyy-MM-dd)', 'dense_vector(dims=3, similarity=cosine)'."""
+    name = str(spec.get("type") or "object")
+    parameters = [
+        f"{key}={_parameter(spec[key])}" for key in _TYPE_PARAMETERS if spec.get(key) is not None
+    ]
+    return f"{name}({', '.join(parameters)})" if parameters else name
+
+
+def _parameter(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str | None, bool]]:
@@ -394,7 +453,7 @@ def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str 
         spec = runtime[name] or {}
         yield (
             name,
-            str(spec.get("type") or "keyword"),
+            _type_name({"type": "keyword", **spec}),
             "Runtime field: computed at query time.",
             False,
         )
@@ -453,6 +512,18 @@ def _reason(exc: ApiError) -> str:
     if isinstance(error, str):
         return error
     return str(exc.message)
+
+
+def _error_type(exc: ApiError) -> str | None:
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error")
+    return str(error.get("type")) if isinstance(error, Mapping) and error.get("type") else None
+
+
+def _error_index(exc: ApiError) -> str | None:
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error")
+    return str(error.get("index")) if isinstance(error, Mapping) and error.get("index") else None
 
 
 def _transport_text(exc: TransportError) -> str:

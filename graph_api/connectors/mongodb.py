@@ -54,6 +54,7 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     ObservedType,
     TableInfo,
     TableRef,
@@ -130,9 +131,13 @@ class MongoDBConnector(Connector):
         started = time.perf_counter()
         try:
             self._preflight()
+            database = self._database_name(None)
             client = self._connect()
             client.admin.command("ping")
             build = client.admin.command("buildInfo")
+            # Reachable is not enough: the database the source reads must be there too.
+            if not self._collections(database):
+                self._require_database(database)
         except ConnectorError as exc:
             return TestReport.failure(exc, latency_ms=elapsed_ms(started))
         except PyMongoError as exc:
@@ -179,7 +184,7 @@ class MongoDBConnector(Connector):
             except (ConfigurationError, InvalidURI) as exc:
                 raise self._classify(exc) from None
             except (ValueError, TypeError) as exc:  # what pymongo raises for a malformed URI
-                raise self._error(
+                raise self.error(
                     FailureReason.UNKNOWN,
                     f"The connection settings are not valid: {exc}",
                     hint=_URI_HINT,
@@ -240,14 +245,14 @@ class MongoDBConnector(Connector):
             return  # let the driver talk, and tell
         where = self._where()
         if all(outcome == "unresolved" for outcome in outcomes):
-            raise self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            raise self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
         if all(outcome == "timeout" for outcome in outcomes):
             seconds = self.config.connect_timeout
-            raise self._error(
+            raise self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {seconds:g} seconds."
             )
         if "refused" in outcomes:
-            raise self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+            raise self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
 
     def _probe(self, host: str, port: int) -> str:
         try:
@@ -282,9 +287,10 @@ class MongoDBConnector(Connector):
     def _database_name(self, schema: str | None) -> str:
         name = schema or self.config.database or self._uri_database()
         if not name:
-            raise ConnectorError(
+            raise self.error(
                 FailureReason.DATABASE_NOT_FOUND,
-                "No database is configured: give the source a database.",
+                "No database is configured: give the source a database, or name it in the "
+                "URI (mongodb://host:port/database).",
             )
         return name
 
@@ -324,20 +330,26 @@ class MongoDBConnector(Connector):
             raise self._classify(exc) from None
         if database in names:
             return
-        raise ConnectorError(
+        raise self.error(
             FailureReason.DATABASE_NOT_FOUND,
-            self.scrub(f"Database '{database}' does not exist.{did_you_mean(database, names)}"),
+            f"Database '{database}' does not exist on {self._where()}."
+            f"{did_you_mean(database, names)}",
+            hint="Check the database name (MongoDB names are case-sensitive).",
+            missing=Missing("database", database),
         )
 
     def _introspect(self, database: str, table: str) -> TableInfo:
         kind = self._collections(database, name=table).get(table)
         if kind is None:
-            raise ConnectorError(
+            others = self._collections(database)
+            if not others:
+                self._require_database(database)  # a missing database is named as such
+            raise self.error(
                 FailureReason.TABLE_NOT_FOUND,
-                self.scrub(
-                    f"Collection '{table}' does not exist in database '{database}'."
-                    f"{did_you_mean(table, self._collections(database))}"
-                ),
+                f"Collection '{table}' does not exist in database '{database}'."
+                f"{did_you_mean(table, others)}",
+                hint="Check the collection name (case-sensitive) and the database.",
+                missing=Missing("collection", f"{database}.{table}"),
             )
         collection = self._connect()[database][table]
         documents, used_sample, rejection = self._sample(collection)
@@ -355,6 +367,7 @@ class MongoDBConnector(Connector):
             columns=columns,
             indexes=self._indexes(collection) if kind is TableKind.COLLECTION else [],
             notes=notes,
+            positions_from_names=True,
         )
 
     def _sample(
@@ -395,63 +408,66 @@ class MongoDBConnector(Connector):
             return self._classify_operation(exc, table=table)
         if isinstance(exc, (ConfigurationError, InvalidURI)):
             if any(marker in lowered for marker in _DNS_MARKERS):
-                return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-            return self._error(
+                return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            return self.error(
                 FailureReason.UNKNOWN,
                 f"The connection settings are not valid: {text}",
                 hint=_URI_HINT,
             )
         if isinstance(exc, ConnectionFailure):
             return self._classify_network(exc, where)
-        return self._error(FailureReason.UNKNOWN, f"MongoDB reported an error: {text}")
+        return self.error(
+            FailureReason.UNKNOWN, f"MongoDB at {where} reported an error.", detail=text
+        )
 
     def _classify_operation(self, exc: OperationFailure, *, table: str | None) -> ConnectorError:
         message = str((exc.details or {}).get("errmsg") or exc)
         if exc.code == _AUTHENTICATION_FAILED:
-            return self._error(
+            return self.error(
                 FailureReason.AUTHENTICATION_FAILED,
-                f"The server refused the credentials: {message}",
+                f"{self._where()} refused the credentials"
+                + (f" of user '{self.config.username}'." if self.config.username else "."),
+                detail=message,
             )
         if exc.code == _MAX_TIME_EXPIRED:
             seconds = self.config.query_timeout
-            return self._error(
+            return self.error(
                 FailureReason.TIMEOUT,
                 f"Reading {table or 'the server'} took longer than {seconds:g} seconds.",
                 hint="Raise the source's query timeout, or try when the server is less busy.",
             )
         if exc.code == _UNAUTHORIZED:
             what = f" to read '{table}'" if table else ""
-            return self._error(
+            return self.error(
                 FailureReason.PERMISSION_DENIED,
-                f"The account is not authorized{what}: {message}",
+                f"The account is not authorized{what}.",
+                detail=message,
             )
-        return self._error(FailureReason.UNKNOWN, f"MongoDB reported an error: {message}")
+        return self.error(
+            FailureReason.UNKNOWN, f"MongoDB at {self._where()} reported an error.", detail=message
+        )
 
     def _classify_network(self, exc: ConnectionFailure, where: str) -> ConnectorError:
         lowered = _first_error(exc).lower()
         if any(marker in lowered for marker in _DNS_MARKERS):
-            return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
         if any(marker in lowered for marker in _REFUSED_MARKERS):
-            return self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+            return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
         if any(marker in lowered for marker in _TLS_MARKERS):
-            return self._error(
+            return self.error(
                 FailureReason.TLS_ERROR,
-                f"The TLS handshake with {where} failed: {_first_error(exc)}",
+                f"The TLS handshake with {where} failed.",
+                detail=_first_error(exc),
             )
         # Nothing more specific: the server did not answer within the timeout.
         seconds = self.config.connect_timeout
         if isinstance(exc, ServerSelectionTimeoutError):
-            return self._error(
+            return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {seconds:g} seconds."
             )
-        return self._error(
-            FailureReason.TIMEOUT, f"The connection to {where} failed: {_first_error(exc)}"
+        return self.error(
+            FailureReason.TIMEOUT, f"The connection to {where} failed.", detail=_first_error(exc)
         )
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=hint)
 
     def _where(self) -> str:
         hosts = self._hosts()

@@ -9,9 +9,12 @@ dropped is replaced once, transparently: catalog reads are idempotent.
 
 Names: PostgreSQL folds unquoted names to lower case. A name is looked up exactly as given
 first, then folded, which finds both `"MixedCase"` (given as `MixedCase`) and `customers`
-(given as `Customers`). Columns come from information_schema (which hides what the account
-may not use), types from `format_type` (what a user would write in DDL), keys and comments
-from pg_catalog: information_schema's constraint views only show tables the account owns.
+(given as `Customers`). Types come from `format_type` (what a user would write in DDL), keys,
+indexes and comments from pg_catalog: information_schema's constraint views only show tables
+the account owns.
+Columns come from pg_attribute, not information_schema: the latter leaves out materialized
+views and hides the columns a column-level grant keeps from the account, which a catalog
+needs most (they are often the personal data); a note names those columns.
 
 libpq reports connection failures as text without an SQLSTATE, so those are classified by
 the (English) messages of libpq and the server; query failures by SQLSTATE.
@@ -32,11 +35,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph_api.connectors.base import (
+    REASON_SENTENCES,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TableRef,
     TestReport,
@@ -123,17 +128,38 @@ ORDER BY n.nspname, c.relname
 LIMIT 5000
 """
 
+# attnum is information_schema's ordinal_position. An array type's category is 'A'.
 COLUMNS_SQL = """
-SELECT c.column_name,
+SELECT a.attname,
        pg_catalog.format_type(a.atttypid, a.atttypmod),
-       c.is_nullable = 'YES',
-       c.ordinal_position::int,
-       pg_catalog.col_description(a.attrelid, a.attnum)
-FROM information_schema.columns c
-JOIN pg_catalog.pg_attribute a
-  ON a.attrelid = %(oid)s AND a.attname = c.column_name AND NOT a.attisdropped
-WHERE c.table_schema = %(schema)s AND c.table_name = %(table)s
-ORDER BY c.ordinal_position
+       NOT a.attnotnull,
+       a.attnum::int,
+       pg_catalog.col_description(a.attrelid, a.attnum),
+       t.typcategory = 'A',
+       pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+# Key columns only (INCLUDE columns are payload); expressions as PostgreSQL writes them.
+INDEXES_SQL = """
+SELECT ic.relname,
+       ix.indisprimary,
+       ix.indisunique,
+       am.amname,
+       ix.indpred IS NOT NULL,
+       ARRAY(
+           SELECT pg_catalog.pg_get_indexdef(ix.indexrelid, k, true)
+           FROM generate_series(1, ix.indnkeyatts) AS k
+           ORDER BY k
+       )
+FROM pg_catalog.pg_index ix
+JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE ix.indrelid = %(oid)s
+ORDER BY ic.relname
 """
 
 PRIMARY_KEY_SQL = """
@@ -148,7 +174,7 @@ _KINDS = {
     "p": TableKind.TABLE,  # partitioned table
     "f": TableKind.TABLE,  # foreign table
     "v": TableKind.VIEW,
-    "m": TableKind.VIEW,  # materialized view
+    "m": TableKind.MATERIALIZED_VIEW,
 }
 
 _SQLSTATE_REASONS = {
@@ -352,11 +378,11 @@ class PostgresConnector(Connector):
             found = self._find_table(conn, table, schema)
             if not found.readable:
                 raise self._permission_denied(found)
-            columns = conn.execute(
-                COLUMNS_SQL, {"oid": found.oid, "schema": found.schema, "table": found.name}
-            ).fetchall()
+            columns = conn.execute(COLUMNS_SQL, {"oid": found.oid}).fetchall()
             keys = {r[0] for r in conn.execute(PRIMARY_KEY_SQL, {"oid": found.oid})}
-            return _table_info(found, columns, keys)
+            indexes = conn.execute(INDEXES_SQL, {"oid": found.oid}).fetchall()
+            user = self.config.username or conn.info.user
+            return _table_info(found, columns, keys, indexes, user=user)
 
         return self._read(work)
 
@@ -381,7 +407,7 @@ class PostgresConnector(Connector):
 
     def _read(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         if not self._lock.acquire(timeout=self.config.query_timeout):
-            raise self._error(
+            raise self.error(
                 FailureReason.TIMEOUT,
                 f"Another catalog read on {self._target()} is still running after "
                 f"{self.config.query_timeout:g} seconds.",
@@ -432,13 +458,14 @@ class PostgresConnector(Connector):
                 return candidate
         known = [r[0] for r in conn.execute(USER_SCHEMAS_SQL)]
         near = _near(schema, known)
-        raise self._error(
+        raise self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Schema '{schema}' was not found in database '{self._database(conn)}'."
             + (f" Did you mean '{near}'?" if near else ""),
             hint="Check the schema name: PostgreSQL reads an unquoted name in lower case, "
             "so a schema created with a quoted mixed-case name must be given exactly."
             + (f" Schemas here include: {', '.join(known[:10])}." if known else ""),
+            missing=Missing("schema", schema),
         )
 
     def _find_table(self, conn: psycopg.Connection[Any], table: str, schema: str | None) -> _Found:
@@ -475,7 +502,7 @@ class PostgresConnector(Connector):
         )
         suggestion = _suggestion(table, schemas, rows)
         folded = "" if table == table.lower() else f" and as '{table.lower()}'"
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Table '{table}' was not found in {where} of database '{self._database(conn)}'."
             + (f" Did you mean {suggestion}?" if suggestion else ""),
@@ -483,12 +510,13 @@ class PostgresConnector(Connector):
             "in lower case). Check the spelling, the schema"
             + (" (none was given, so the search path was used)" if schema is None else "")
             + ", and that the table was not dropped or renamed.",
+            missing=Missing("table", table if schema is None else f"{schema}.{table}"),
         )
 
     def _permission_denied(self, found: _Found) -> ConnectorError:
         user = self.config.username or "the connecting user"
         qualified = f"{found.schema}.{found.name}"
-        return self._error(
+        return self.error(
             FailureReason.PERMISSION_DENIED,
             f"The account '{user}' may not read '{qualified}' on {self._target()}: it has no "
             "SELECT privilege on it (or no USAGE on its schema).",
@@ -501,15 +529,22 @@ class PostgresConnector(Connector):
 
     def _failure(self, exc: psycopg.Error) -> ConnectorError:
         reason, hint = classify(exc)
-        detail = driver_detail(exc)
+        said = REASON_SENTENCES[reason]
         if reason is FailureReason.TIMEOUT and isinstance(exc, _driver().errors.ConnectionTimeout):
-            detail = f"no answer within {max(MIN_CONNECT_TIMEOUT, self.config.connect_timeout):g} s"
-        return self._error(reason, f"PostgreSQL at {self._target()}: {detail}", hint=hint)
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+            said = f"no answer within {max(MIN_CONNECT_TIMEOUT, self.config.connect_timeout):g} s"
+        missing = None
+        if reason is FailureReason.AUTHENTICATION_FAILED and self.config.username:
+            said += f" of user '{self.config.username}'"
+        if reason is FailureReason.DATABASE_NOT_FOUND and self.config.database:
+            said = f"database '{self.config.database}' does not exist"
+            missing = Missing("database", self.config.database)
+        return self.error(
+            reason,
+            f"PostgreSQL at {self._target()}: {said}.",
+            hint=hint,
+            detail=driver_detail(exc),
+            missing=missing,
+        )
 
     def _target(self) -> str:
         if self.config.host is None:
@@ -557,15 +592,44 @@ def _suggestion(table: str, schemas: list[str], rows: list[tuple[str, str]]) -> 
     return None
 
 
-def _table_info(found: _Found, columns: list[tuple[Any, ...]], keys: set[str]) -> TableInfo:
+def describe_index(row: tuple[Any, ...]) -> str:
+    """'orders_pkey (customer_id, order_no) primary key', 'ix_email (lower(email)) unique'."""
+    name, primary, unique, method, partial, columns = row
+    flags = ["primary key" if primary else "unique" if unique else ""]
+    flags += ["" if method == "btree" else str(method), "partial" if partial else ""]
+    suffix = " ".join(flag for flag in flags if flag)
+    return f"{name} ({', '.join(columns)})" + (f" {suffix}" if suffix else "")
+
+
+def _table_info(
+    found: _Found,
+    columns: list[tuple[Any, ...]],
+    keys: set[str],
+    indexes: list[tuple[Any, ...]],
+    *,
+    user: str,
+) -> TableInfo:
     notes = []
     row_count = None
-    if found.kind is TableKind.TABLE and found.row_estimate is not None:
+    if found.kind is TableKind.MATERIALIZED_VIEW:
+        notes.append(
+            "A materialized view: its rows are stored, as of its last REFRESH MATERIALIZED VIEW."
+        )
+    if found.kind is not TableKind.VIEW and found.row_estimate is not None:
         if found.row_estimate < 0:
             notes.append("No row estimate: the table has not been analyzed yet.")
         else:
             row_count = int(found.row_estimate)
             notes.append("Row count is PostgreSQL's estimate (pg_class.reltuples).")
+    hidden = [row[0] for row in columns if not row[6]]
+    if hidden:
+        listed = ", ".join(hidden)
+        notes.append(
+            f"The account '{user}' may not read {len(hidden)} of {len(columns)} columns "
+            f"({listed}): its grant covers only some columns. They are listed from the system "
+            f"catalog; to read their data, GRANT SELECT ({listed}) ON "
+            f"{_ident(found.schema)}.{_ident(found.name)} TO {_ident(user)}."
+        )
     return TableInfo(
         schema=found.schema,
         name=found.name,
@@ -580,9 +644,11 @@ def _table_info(found: _Found, columns: list[tuple[Any, ...]], keys: set[str]) -
                 primary_key=name in keys,
                 ordinal_position=position,
                 comment=comment,
+                is_array=bool(is_array),
             )
-            for name, data_type, nullable, position, comment in columns
+            for name, data_type, nullable, position, comment, is_array, _readable in columns
         ],
+        indexes=[describe_index(row) for row in indexes],
         notes=notes,
     )
 

@@ -22,6 +22,7 @@ from graph_api.connectors.base import (
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TlsConfig,
 )
@@ -150,7 +151,9 @@ def test_a_wrong_password_is_an_authentication_failure_that_never_shows_it(
     report = make(password=WRONG_PASSWORD).test()
 
     assert report.reason is FailureReason.AUTHENTICATION_FAILED
-    assert f"Access denied for user '{mariadb.user}'" in (report.message or "")
+    # The server's own words are the detail; the message is Clew's classified sentence.
+    assert f"Access denied for user '{mariadb.user}'" in (report.detail or "")
+    assert "refused the credentials" in (report.message or "")
     assert "(error 1045)" in (report.message or "")
     assert "password" in (report.hint or "")
     for secret in (WRONG_PASSWORD, mariadb.password):
@@ -248,7 +251,8 @@ def test_tls_against_a_server_without_tls_is_a_tls_error(make: Make) -> None:
     report = make(tls=TlsConfig(enabled=True)).test()
 
     assert report.reason is FailureReason.TLS_ERROR
-    assert "(error 2026)" in (report.message or "")
+    assert "(error 2026)" in (report.detail or "")
+    assert "TLS handshake failed" in (report.message or "")
 
 
 def test_catalog_reads_report_connection_failures_the_same_way(make: Make) -> None:
@@ -346,6 +350,40 @@ def test_a_table_name_in_another_case_is_not_found_on_a_case_sensitive_server(
     assert error.reason is FailureReason.TABLE_NOT_FOUND
     assert "case-sensitive on this server" in error.message
     assert "Did you mean 'customers'?" in error.message
+
+
+def test_indexes_are_listed_with_their_keys_and_kind(make: Make) -> None:
+    assert make().introspect(table="orders").indexes == [
+        "PRIMARY (customer_id, order_no) primary key"
+    ]
+
+
+def test_a_column_level_grant_is_noted_with_its_indexes(make: Make, mariadb: ServerInfo) -> None:
+    # information_schema shows the account only the two columns it may read; MySQL offers
+    # no way to learn the others' names, so the note says the list is partial.
+    staff = make().introspect(table="staff", schema="workforce")
+
+    assert [c.name for c in staff.columns] == ["id", "display_name"]
+    note = next(n for n in staff.notes if "only some columns" in n)
+    assert (
+        f"The account '{mariadb.user}' has SELECT on only some columns of 'workforce.staff'" in note
+    )
+    assert "GRANT SELECT ON `workforce`.`staff`" in note
+    assert not any("only some columns" in n for n in make().introspect(table="customers").notes)
+
+
+def test_what_was_not_found_is_named_by_kind(make: Make) -> None:
+    table = failure(lambda: make().introspect(table="custmers"))
+    database = failure(lambda: make().list_tables(schema="shopp"))
+
+    assert (table.reason, table.missing) == (
+        FailureReason.TABLE_NOT_FOUND,
+        Missing("table", "shop.custmers"),
+    )
+    assert (database.reason, database.missing) == (
+        FailureReason.DATABASE_NOT_FOUND,
+        Missing("database", "shopp"),
+    )
 
 
 def test_a_missing_table_is_not_found_with_a_near_match_and_what_to_check(make: Make) -> None:
