@@ -386,3 +386,68 @@ def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(
     assert after["full_name"]["description"] == "Edited by a person"
     assert applied["removedFields"] == []
     assert_secret_nowhere(postgres.password, session, settings, capsys.readouterr().err)
+
+
+INTROSPECT = """query ($s: ID!, $t: String!, $schema: String) {
+  introspectTable(sourceId: $s, tableName: $t, schemaName: $schema) { name } }"""
+
+
+def refusal(session: Session, variables: dict[str, Any]) -> dict[str, Any]:
+    response = session.client.post("/graphql", json={"query": INTROSPECT, "variables": variables})
+    session.seen.append(response.text)
+    [error] = response.json()["errors"]
+    return error
+
+
+def test_what_a_source_lacks_or_refuses_comes_back_with_its_own_code(
+    session: Session, postgres: sql.ServerInfo, ferretdb: nosql.ServerInfo
+) -> None:
+    def create(name: str, type: str, connection: dict[str, Any]) -> str:
+        created = session(
+            f"mutation ($input: CreateSourceInput!) {{ createSource(input: $input) "
+            f"{{ {SOURCE_RESULT} }} }}",
+            {"input": {"name": name, "type": type, "connection": connection}},
+        )["createSource"]
+        return str(created["source"]["id"])
+
+    pg = create(
+        "shop-pg",
+        "POSTGRESQL",
+        {
+            "host": postgres.host,
+            "port": postgres.port,
+            "database": postgres.database,
+            "username": postgres.user,
+            "password": postgres.password,
+        },
+    )
+    mongo = create("shop-docs", "MONGODB", {"host": ferretdb.host, "port": ferretdb.port,
+                                             "database": "shop"})  # fmt: skip
+
+    missing = refusal(session, {"s": pg, "t": "custmers", "schema": "public"})
+    assert missing["extensions"] == {
+        "code": "NOT_FOUND",
+        "field": "tableName",
+        "reason": "TABLE_NOT_FOUND",
+        "missing": "TABLE",
+        "missingName": "public.custmers",
+    }
+    assert "Did you mean 'public.customers'?" in missing["message"]
+    schema = refusal(session, {"s": pg, "t": "customers", "schema": "salez"})
+    assert (schema["extensions"]["code"], schema["extensions"]["missing"]) == (
+        "NOT_FOUND",
+        "SCHEMA",
+    )
+    denied = refusal(session, {"s": pg, "t": "payroll", "schema": "public"})
+    assert denied["extensions"]["code"] == "PERMISSION_DENIED"
+    assert denied["extensions"]["reason"] == "PERMISSION_DENIED"
+    # A collection looked up in a database that does not exist: the database is what is missing.
+    database = refusal(session, {"s": mongo, "t": "customers", "schema": "shopp"})
+    assert database["extensions"]["missing"] == "DATABASE"
+    assert database["extensions"]["missingName"] == "shopp"
+    assert database["message"].startswith("Database 'shopp' does not exist")
+    collection = refusal(session, {"s": mongo, "t": "customer"})
+    assert (collection["extensions"]["missing"], collection["extensions"]["missingName"]) == (
+        "COLLECTION",
+        "shop.customer",
+    )

@@ -21,10 +21,10 @@ import base64
 import difflib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from graph_api.models import SourceType, TableKind
@@ -286,11 +286,50 @@ class TableInfo:
     positions_from_names: bool = False
 
 
+class SettingsError(ValueError):
+    """Connection settings a connector cannot work with; `field` names the input."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Where the settings sit in the API's input, for the field an error names.
+SETTINGS = "connection"
+
+
 class Connector(abc.ABC):
     type: ClassVar[SourceType]
+    default_port: ClassVar[int]
+    # Databases that always log in as someone need a user name (unless a URI holds one).
+    needs_username: ClassVar[bool] = False
+    accepts_api_key: ClassVar[bool] = False
 
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
+        """Refuses settings this database cannot use (SettingsError naming the field).
+        `settings` are cleaned (see services/sources.py); `secrets` holds the secrets given,
+        by name: their values where the caller has them, a placeholder for stored ones."""
+        p = SETTINGS
+        if settings.get("service_name") or settings.get("sid"):
+            raise SettingsError(
+                f"Service name and SID are Oracle settings; remove them for a "
+                f"{cls.type.value.title()} source.",
+                field=f"{p}.serviceName" if settings.get("service_name") else f"{p}.sid",
+            )
+        if cls.needs_username and "uri" not in secrets and not settings.get("username"):
+            raise SettingsError(
+                f"Give {p}.username, the account Clew connects as.", field=f"{p}.username"
+            )
+        if secrets.get("api_key") and not cls.accepts_api_key:
+            raise SettingsError(
+                "API keys are for Elasticsearch sources; use a user name and password.",
+                field=f"{p}.apiKey",
+            )
 
     @abc.abstractmethod
     def test(self) -> TestReport:
@@ -332,7 +371,8 @@ class Connector(abc.ABC):
             reason,
             self.scrub(message),
             hint=self.scrub(hint) if hint else None,
-            detail=self.scrub(server_text(detail)) if detail else None,
+            # Scrubbed before it is cut short: a secret cut in half would escape the scrub.
+            detail=server_text(self.scrub(detail)) if detail else None,
             missing=missing,
         )
 

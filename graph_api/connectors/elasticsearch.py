@@ -100,6 +100,8 @@ class _Field:
 
 class ElasticsearchConnector(Connector):
     type = SourceType.ELASTICSEARCH
+    default_port = DEFAULT_PORT
+    accepts_api_key = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
@@ -369,7 +371,7 @@ class ElasticsearchConnector(Connector):
         return self.error(FailureReason.UNKNOWN, f"Could not talk to {where}.", detail=str(exc))
 
     def _of_user(self, *, quoted: bool = False) -> str:
-        user = self.config.username or (self.config.usernames() or [None])[0]
+        user = self.config.username or next(iter(self.config.usernames()), None)
         if self.config.api_key or not user:
             return " (API key)" if self.config.api_key and not quoted else ""
         return f" '{user}'" if quoted else f" of user '{user}'"

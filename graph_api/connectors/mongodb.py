@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pymongo
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
@@ -49,6 +49,7 @@ from pymongo.errors import (
 )
 
 from graph_api.connectors.base import (
+    SETTINGS,
     ColumnInfo,
     ConnectionConfig,
     Connector,
@@ -56,6 +57,7 @@ from graph_api.connectors.base import (
     FailureReason,
     Missing,
     ObservedType,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
@@ -119,6 +121,23 @@ class _PathStats:
 
 class MongoDBConnector(Connector):
     type = SourceType.MONGODB
+    default_port = DEFAULT_PORT
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
+        super().check_settings(settings, secrets)
+        if settings.get("database"):
+            return
+        uri = secrets.get("uri")
+        # A stored URI (only a placeholder here) was checked when it was given.
+        if uri is not None and (not _looks_like_uri(uri) or _uri_database(uri)):
+            return
+        p = SETTINGS
+        raise SettingsError(
+            f"A MongoDB source needs {p}.database: the database whose collections Clew reads"
+            + (", or a database in the URI (mongodb://host:port/database)." if uri else "."),
+            field=f"{p}.database",
+        )
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
@@ -295,13 +314,7 @@ class MongoDBConnector(Connector):
         return name
 
     def _uri_database(self) -> str | None:
-        if not self.config.uri:
-            return None
-        try:
-            database = pymongo.uri_parser.parse_uri(self.config.uri, warn=True)["database"]
-        except (ConfigurationError, InvalidURI, ValueError):
-            return None
-        return str(database) if database else None
+        return _uri_database(self.config.uri) if self.config.uri else None
 
     # Collections
 
@@ -655,6 +668,17 @@ def _first_error(exc: PyMongoError) -> str:
     # the part before them is the server's own error, the part a user can act on.
     text = str(exc).split(", Timeout:")[0]
     return text.split(" (configured timeouts:")[0].strip()
+
+
+def _looks_like_uri(text: str) -> bool:
+    return text.startswith(("mongodb://", "mongodb+srv://"))
+
+
+def _uri_database(uri: str) -> str | None:
+    """The database a URI names (mongodb://host/shop), without resolving anything."""
+    parts = urlsplit(uri)
+    name = unquote(parts.path.lstrip("/")) if parts.scheme.startswith("mongodb") else ""
+    return name or None
 
 
 def _uri_has_credentials(uri: str | None) -> bool:

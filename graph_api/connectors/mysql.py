@@ -320,6 +320,8 @@ class _Found:
 
 class MySqlConnector(Connector):
     type = SourceType.MYSQL
+    default_port = DEFAULT_PORT
+    needs_username = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)

@@ -25,18 +25,20 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from graph_api.connectors.base import (
     REASON_SENTENCES,
+    SETTINGS,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
@@ -490,6 +492,21 @@ class _Found:
 
 class OracleConnector(Connector):
     type = SourceType.ORACLE
+    default_port = DEFAULT_PORT
+    needs_username = True
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
+        p = SETTINGS
+        service_name, sid = settings.get("service_name"), settings.get("sid")
+        if "uri" not in secrets and bool(service_name) == bool(sid):
+            raise SettingsError(
+                f"An Oracle source needs exactly one of {p}.serviceName (e.g. FREEPDB1) or "
+                f"{p}.sid.",
+                field=f"{p}.serviceName",
+            )
+        # Service name and SID are Oracle's own: the shared checks refuse them for others.
+        super().check_settings({**settings, "service_name": None, "sid": None}, secrets)
 
     # Contract
 

@@ -339,6 +339,8 @@ class _Found:
 
 class PostgresConnector(Connector):
     type = SourceType.POSTGRESQL
+    default_port = 5432
+    needs_username = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
@@ -550,7 +552,7 @@ class PostgresConnector(Connector):
         if self.config.host is None:
             return "the configured URI"
         database = f"/{self.config.database}" if self.config.database else ""
-        return f"{self.config.host}:{self.config.port or 5432}{database}"
+        return f"{self.config.host}:{self.config.port or self.default_port}{database}"
 
     @staticmethod
     def _database(conn: psycopg.Connection[Any]) -> str:

@@ -22,13 +22,14 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
     TlsConfig,
     elapsed_ms,
 )
-from graph_api.connectors.registry import create_connector
+from graph_api.connectors.registry import connector_class, create_connector
 from graph_api.errors import (
     ClewError,
     NotFoundError,
@@ -61,14 +62,6 @@ from graph_api.store.sources import (
 from graph_api.store.tables import TableRepository
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORTS = {
-    SourceType.ORACLE: 1521,
-    SourceType.MONGODB: 27017,
-    SourceType.ELASTICSEARCH: 9200,
-    SourceType.POSTGRESQL: 5432,
-    SourceType.MYSQL: 3306,
-}
 
 
 def test_topic(source_id: str) -> str:
@@ -162,34 +155,10 @@ def validate_connection(
             "-----BEGIN CERTIFICATE-----).",
             field=f"{p}.tls.caCertificate",
         )
-    if source_type is SourceType.ORACLE and uri is None:
-        if bool(out["service_name"]) == bool(out["sid"]):
-            raise ValidationError(
-                f"An Oracle source needs exactly one of {p}.serviceName (e.g. FREEPDB1) or "
-                f"{p}.sid.",
-                field=f"{p}.serviceName",
-            )
-    elif out["service_name"] or out["sid"]:
-        raise ValidationError(
-            f"Service name and SID are Oracle settings; remove them for a "
-            f"{source_type.value.title()} source.",
-            field=f"{p}.serviceName" if out["service_name"] else f"{p}.sid",
-        )
-    if source_type is SourceType.MONGODB and not out["database"]:
-        raise ValidationError(
-            f"A MongoDB source needs {p}.database: the database whose collections Clew reads.",
-            field=f"{p}.database",
-        )
-    if source_type in (SourceType.POSTGRESQL, SourceType.MYSQL, SourceType.ORACLE):
-        if uri is None and not out["username"]:
-            raise ValidationError(
-                f"Give {p}.username, the account Clew connects as.", field=f"{p}.username"
-            )
-    if secrets.get("api_key") and source_type is not SourceType.ELASTICSEARCH:
-        raise ValidationError(
-            "API keys are for Elasticsearch sources; use a user name and password.",
-            field=f"{p}.apiKey",
-        )
+    try:
+        connector_class(source_type).check_settings(out, secrets)
+    except SettingsError as exc:
+        raise ValidationError(exc.message, field=exc.field) from None
     return out
 
 
@@ -203,7 +172,8 @@ def to_config(
     return ConnectionConfig(
         type=source_type,
         host=settings.host,
-        port=settings.port or (DEFAULT_PORTS[source_type] if settings.host else None),
+        port=settings.port
+        or (connector_class(source_type).default_port if settings.host else None),
         database=settings.database,
         service_name=settings.service_name,
         sid=settings.sid,
@@ -487,7 +457,7 @@ class SourceService:
             except SecretDecryptionError:
                 raise SecretUnavailableError(
                     f"The stored {name.replace('_', ' ')} of source '{source.name}' cannot be "
-                    "decrypted with the configured keys (CLEW_SECRET_NAMES). Add the key it was "
+                    "decrypted with the configured keys (CLEW_SECRET_KEYS). Add the key it was "
                     "saved with, or enter the credential again with updateSource.",
                     field="sourceId",
                 ) from None
