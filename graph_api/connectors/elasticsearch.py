@@ -24,26 +24,11 @@ path mapped to different types in different indices reads "type1|type2" with a n
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import time
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout, TlsError, TransportError
-from elasticsearch import (
-    ApiError,
-    AuthenticationException,
-    AuthorizationException,
-    Elasticsearch,
-    NotFoundError,
-    UnsupportedProductError,
-)
 
 from graph_api.connectors.base import (
     ColumnInfo,
@@ -58,35 +43,18 @@ from graph_api.connectors.base import (
     did_you_mean,
     elapsed_ms,
 )
+from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import CaFile
 from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    from elastic_transport import TransportError
+    from elasticsearch import ApiError, Elasticsearch
 
 DEFAULT_PORT = 9200
 MAX_COLUMNS = 5000  # Elasticsearch's own default field limit is 1000 per index
 MAX_DEPTH = 20  # index.mapping.depth.limit defaults to 20
-
-_DNS_MARKERS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated with hostname",
-    "failed to resolve",
-    "[errno -2]",
-    "[errno -3]",
-    "[errno -5]",
-    "getaddrinfo failed",
-)
-_REFUSED_MARKERS = ("connection refused", "[errno 111]", "[errno 61]")
-# Specific phrases only: a host name may well contain "tls" or "ssl".
-_TLS_MARKERS = (
-    "[ssl",
-    "ssl:",
-    "sslerror",
-    "certificate verify failed",
-    "wrong version number",
-    "hostname mismatch",
-    "tlsv1 alert",
-)
 
 
 @dataclass
@@ -106,7 +74,7 @@ class ElasticsearchConnector(Connector):
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._client: Elasticsearch | None = None
-        self._ca_file: str | None = None
+        self._ca_file = CaFile(self, "clew-elasticsearch-ca-")
 
     # The contract
 
@@ -117,7 +85,7 @@ class ElasticsearchConnector(Connector):
             info = client.info()
         except ConnectorError as exc:
             return TestReport.failure(exc, latency_ms=elapsed_ms(started))
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             error = self._classify(exc, timeout=self.config.connect_timeout)
             return TestReport.failure(error, latency_ms=elapsed_ms(started))
         version = (info.body.get("version") or {}).get("number")
@@ -131,7 +99,7 @@ class ElasticsearchConnector(Connector):
     def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
         try:
             names = self._names()
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc) from None
         refs = [TableRef(schema=None, name=name, kind=TableKind.INDEX) for name in names]
         return refs[: max(limit, 0)]
@@ -139,23 +107,21 @@ class ElasticsearchConnector(Connector):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         try:
             return self._introspect(table)
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc, table=table) from None
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
-        if self._ca_file is not None:
-            _remove_file(self._ca_file)
-            self._ca_file = None
+        self._ca_file.close()
 
     # Connecting
 
     def _connect(self) -> Elasticsearch:
         if self._client is None:
             try:
-                self._client = Elasticsearch(**self._client_options())
+                self._client = _es().Elasticsearch(**self._client_options())
             except ValueError as exc:  # the client validates hosts and TLS options up front
                 raise self.error(
                     FailureReason.UNKNOWN,
@@ -198,22 +164,12 @@ class ElasticsearchConnector(Connector):
         tls = self.config.tls
         options: dict[str, Any] = {"verify_certs": True}
         if tls.ca_certificate:
-            options["ca_certs"] = self._write_ca_file(tls.ca_certificate)
+            # A file, not an SSLContext: with a context the client cannot switch off only
+            # the host name check. The file lives until close().
+            options["ca_certs"] = self._ca_file.path(tls.ca_certificate)
         if not tls.verify_hostname:
             options["ssl_assert_hostname"] = False
         return options
-
-    def _write_ca_file(self, pem: str) -> str:
-        # A file, not an SSLContext: with a context the client cannot switch off only the
-        # host name check. The file lives until close().
-        if self._ca_file is None:
-            fd, path = tempfile.mkstemp(prefix="clew-elasticsearch-ca-", suffix=".pem")
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(pem)
-            self._ca_file = path
-            # A connector dropped without close() must not leave the file behind.
-            weakref.finalize(self, _remove_file, path)
-        return self._ca_file
 
     # Reading
 
@@ -233,9 +189,9 @@ class ElasticsearchConnector(Connector):
         client = self._connect()
         try:
             answer = client.indices.get_mapping(index=table)
-        except NotFoundError:
+        except _es().NotFoundError:
             raise self._not_found(table) from None
-        except ApiError as exc:
+        except _es().ApiError as exc:
             if _error_type(exc) == "index_closed_exception":
                 raise self._closed(table, exc) from None
             raise
@@ -256,7 +212,7 @@ class ElasticsearchConnector(Connector):
         row_count: int | None = None
         try:
             row_count = int(client.count(index=table).body["count"])
-        except ApiError as exc:
+        except _es().ApiError as exc:
             if _error_type(exc) != "index_closed_exception":
                 raise
             # A closed index keeps its mapping but cannot be counted or searched.
@@ -298,7 +254,7 @@ class ElasticsearchConnector(Connector):
     def _not_found(self, table: str) -> ConnectorError:
         try:
             candidates = self._names()
-        except (TransportError, ApiError):
+        except (_transport().TransportError, _es().ApiError):
             candidates = []  # suggestions are a courtesy; the account may not list indices
         return self.error(
             FailureReason.TABLE_NOT_FOUND,
@@ -317,52 +273,55 @@ class ElasticsearchConnector(Connector):
         timeout: float | None = None,
     ) -> ConnectorError:
         where = self._where()
-        if isinstance(exc, AuthenticationException):
+        if isinstance(exc, _es().AuthenticationException):
             return self.error(
                 FailureReason.AUTHENTICATION_FAILED,
                 f"{where} refused the credentials{self._of_user()}.",
                 detail=_reason(exc),
             )
-        if isinstance(exc, AuthorizationException):
+        if isinstance(exc, _es().AuthorizationException):
             what = f"'{table}'" if table else "this"
             return self.error(
                 FailureReason.PERMISSION_DENIED,
                 f"The account{self._of_user(quoted=True)} may not read {what}.",
                 detail=_reason(exc),
             )
-        if isinstance(exc, ApiError) and _error_type(exc) == "index_closed_exception":
+        if isinstance(exc, _es().ApiError) and _error_type(exc) == "index_closed_exception":
             return self._closed(table or "?", exc)
-        if isinstance(exc, NotFoundError) and table is not None:
+        if isinstance(exc, _es().NotFoundError) and table is not None:
             return self._not_found(table)
-        if isinstance(exc, UnsupportedProductError):
+        if isinstance(exc, _es().UnsupportedProductError):
             return self.error(
                 FailureReason.UNSUPPORTED,
                 f"{where} does not identify itself as Elasticsearch (no X-Elastic-Product "
                 "header); OpenSearch and other look-alikes need their own connector.",
             )
-        if isinstance(exc, ApiError):
+        if isinstance(exc, _es().ApiError):
             return self.error(
                 FailureReason.UNKNOWN,
                 f"{where} answered with HTTP status {exc.status_code}.",
                 detail=_reason(exc),
             )
-        return self._classify_transport(exc, where, timeout or self.config.query_timeout)
+        return self._classify_transport(
+            cast("TransportError", exc), where, timeout or self.config.query_timeout
+        )
 
     def _classify_transport(
         self, exc: TransportError, where: str, timeout: float
     ) -> ConnectorError:
         text = _transport_text(exc).lower()
-        if isinstance(exc, ConnectionTimeout) or (
-            isinstance(exc, TransportConnectionError) and "timed out" in text
+        if isinstance(exc, _transport().ConnectionTimeout) or (
+            isinstance(exc, _transport().ConnectionError) and "timed out" in text
         ):
             return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {timeout:g} seconds."
             )
-        if any(marker in text for marker in _DNS_MARKERS):
+        reason = text_reason(text)
+        if reason is FailureReason.HOST_NOT_FOUND:
             return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-        if any(marker in text for marker in _REFUSED_MARKERS):
+        if reason is FailureReason.CONNECTION_REFUSED:
             return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
-        if isinstance(exc, TlsError) or any(marker in text for marker in _TLS_MARKERS):
+        if isinstance(exc, _transport().TlsError) or reason is FailureReason.TLS_ERROR:
             return self.error(
                 FailureReason.TLS_ERROR,
                 f"The TLS handshake with {where} failed.",
@@ -549,6 +508,14 @@ def _tls_detail(exc: TransportError) -> str:
     return str(exc)
 
 
-def _remove_file(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+def _es() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import elasticsearch
+
+    return elasticsearch
+
+
+def _transport() -> Any:
+    import elastic_transport
+
+    return elastic_transport

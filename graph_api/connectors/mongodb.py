@@ -21,32 +21,16 @@ order when the server rejects it (FerretDB does not implement `$sample`); a note
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import os
+import functools
 import socket
-import tempfile
 import time
 import uuid
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-
-import pymongo
-from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
-from pymongo import MongoClient
-from pymongo.collection import Collection
-from pymongo.errors import (
-    ConfigurationError,
-    ConnectionFailure,
-    InvalidURI,
-    OperationFailure,
-    PyMongoError,
-    ServerSelectionTimeoutError,
-)
 
 from graph_api.connectors.base import (
     SETTINGS,
@@ -64,8 +48,15 @@ from graph_api.connectors.base import (
     did_you_mean,
     elapsed_ms,
 )
+from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import CaFile
 from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.collection import Collection
+    from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 SAMPLE_SIZE = 1000
 MAX_COLUMNS = 2000
@@ -80,33 +71,9 @@ _NOT_IMPLEMENTED = 238
 _UNRECOGNIZED_STAGE = 40324
 _MAX_TIME_EXPIRED = 50
 
-# How pymongo's network errors read; it wraps socket and ssl errors in plain text.
-_DNS_MARKERS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated with hostname",
-    "[errno -2]",
-    "[errno -3]",
-    "[errno -5]",
-    "getaddrinfo failed",
-    "dns query name does not exist",
-    "dns operation timed out",
-)
 _URI_HINT = (
     "Check the URI's form (mongodb://user:password@host:port/database, with the user name "
     "and password percent-encoded) and its options."
-)
-_REFUSED_MARKERS = ("connection refused", "[errno 111]", "[errno 61]")
-# Specific phrases only: a host name may well contain "tls" or "ssl".
-_TLS_MARKERS = (
-    "[ssl",
-    "ssl:",
-    "ssl handshake failed",
-    "certificate verify failed",
-    "wrong version number",
-    "hostname mismatch",
-    "tlsv1 alert",
 )
 
 
@@ -142,7 +109,7 @@ class MongoDBConnector(Connector):
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._client: MongoClient[dict[str, Any]] | None = None
-        self._ca_file: str | None = None
+        self._ca_file = CaFile(self, "clew-mongodb-ca-")
 
     # The contract
 
@@ -159,7 +126,7 @@ class MongoDBConnector(Connector):
                 self._require_database(database)
         except ConnectorError as exc:
             return TestReport.failure(exc, latency_ms=elapsed_ms(started))
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             return TestReport.failure(self._classify(exc), latency_ms=elapsed_ms(started))
         return TestReport(
             ok=True,
@@ -172,7 +139,7 @@ class MongoDBConnector(Connector):
         database = self._database_name(schema)
         try:
             found = self._collections(database)
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc) from None
         if not found:
             self._require_database(database)
@@ -183,16 +150,14 @@ class MongoDBConnector(Connector):
         database = self._database_name(schema)
         try:
             return self._introspect(database, table)
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc, table=f"{database}.{table}") from None
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
-        if self._ca_file is not None:
-            _remove_file(self._ca_file)
-            self._ca_file = None
+        self._ca_file.close()
 
     # Connecting
 
@@ -200,7 +165,7 @@ class MongoDBConnector(Connector):
         if self._client is None:
             try:
                 self._client = self._new_client()
-            except (ConfigurationError, InvalidURI) as exc:
+            except (_errors().ConfigurationError, _errors().InvalidURI) as exc:
                 raise self._classify(exc) from None
             except (ValueError, TypeError) as exc:  # what pymongo raises for a malformed URI
                 raise self.error(
@@ -226,8 +191,8 @@ class MongoDBConnector(Connector):
             options["password"] = self.config.password
         options.update(self._tls_options())
         if self.config.uri:
-            return MongoClient(self.config.uri, **options)
-        return MongoClient(
+            return _driver().MongoClient(self.config.uri, **options)
+        return _driver().MongoClient(
             host=self.config.host or "localhost",
             port=self.config.port or DEFAULT_PORT,
             **options,
@@ -239,21 +204,11 @@ class MongoDBConnector(Connector):
             return {}
         options: dict[str, Any] = {"tls": True}
         if tls.ca_certificate:
-            options["tlsCAFile"] = self._write_ca_file(tls.ca_certificate)
+            # pymongo takes a CA only as a file path; the file lives until close().
+            options["tlsCAFile"] = self._ca_file.path(tls.ca_certificate)
         if not tls.verify_hostname:
             options["tlsAllowInvalidHostnames"] = True
         return options
-
-    def _write_ca_file(self, pem: str) -> str:
-        # pymongo takes a CA only as a file path; the file lives until close().
-        if self._ca_file is None:
-            fd, path = tempfile.mkstemp(prefix="clew-mongodb-ca-", suffix=".pem")
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(pem)
-            self._ca_file = path
-            # A connector dropped without close() must not leave the file behind.
-            weakref.finalize(self, _remove_file, path)
-        return self._ca_file
 
     def _preflight(self) -> None:
         # pymongo retries an unresolvable or refusing host until the selection timeout and
@@ -298,8 +253,8 @@ class MongoDBConnector(Connector):
         if self.config.uri.startswith("mongodb+srv://"):
             return []  # resolved through SRV records by the driver
         try:
-            parsed = pymongo.uri_parser.parse_uri(self.config.uri, warn=True)
-        except (ConfigurationError, InvalidURI, ValueError):
+            parsed = _driver().uri_parser.parse_uri(self.config.uri, warn=True)
+        except (_errors().ConfigurationError, _errors().InvalidURI, ValueError):
             return []  # the driver will say what is wrong with it
         return [(str(host), int(port)) for host, port in parsed["nodelist"]]
 
@@ -337,9 +292,9 @@ class MongoDBConnector(Connector):
                 "listDatabases", nameOnly=True, authorizedDatabases=True
             )
             names = [str(entry["name"]) for entry in reply.get("databases", [])]
-        except OperationFailure:
+        except _errors().OperationFailure:
             return
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc) from None
         if database in names:
             return
@@ -393,7 +348,7 @@ class MongoDBConnector(Connector):
                 [{"$sample": {"size": SAMPLE_SIZE}}], maxTimeMS=max_ms, batchSize=SAMPLE_SIZE
             )
             return list(sampled), True, None
-        except OperationFailure as exc:
+        except _errors().OperationFailure as exc:
             if not _rejects_sample(exc):
                 raise
             reason = str((exc.details or {}).get("errmsg") or exc)
@@ -405,7 +360,7 @@ class MongoDBConnector(Connector):
             return collection.estimated_document_count(
                 maxTimeMS=int(self.config.query_timeout * 1000)
             )
-        except OperationFailure:
+        except _errors().OperationFailure:
             return None  # views have no stored count; the sample still describes them
 
     def _indexes(self, collection: Collection[dict[str, Any]]) -> list[str]:
@@ -417,17 +372,17 @@ class MongoDBConnector(Connector):
         text = str(exc)
         lowered = text.lower()
         where = self._where()
-        if isinstance(exc, OperationFailure):
+        if isinstance(exc, _errors().OperationFailure):
             return self._classify_operation(exc, table=table)
-        if isinstance(exc, (ConfigurationError, InvalidURI)):
-            if any(marker in lowered for marker in _DNS_MARKERS):
+        if isinstance(exc, (_errors().ConfigurationError, _errors().InvalidURI)):
+            if text_reason(lowered) is FailureReason.HOST_NOT_FOUND:
                 return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
             return self.error(
                 FailureReason.UNKNOWN,
                 f"The connection settings are not valid: {text}",
                 hint=_URI_HINT,
             )
-        if isinstance(exc, ConnectionFailure):
+        if isinstance(exc, _errors().ConnectionFailure):
             return self._classify_network(exc, where)
         return self.error(
             FailureReason.UNKNOWN, f"MongoDB at {where} reported an error.", detail=text
@@ -461,12 +416,12 @@ class MongoDBConnector(Connector):
         )
 
     def _classify_network(self, exc: ConnectionFailure, where: str) -> ConnectorError:
-        lowered = _first_error(exc).lower()
-        if any(marker in lowered for marker in _DNS_MARKERS):
+        reason = text_reason(_first_error(exc))
+        if reason is FailureReason.HOST_NOT_FOUND:
             return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-        if any(marker in lowered for marker in _REFUSED_MARKERS):
+        if reason is FailureReason.CONNECTION_REFUSED:
             return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
-        if any(marker in lowered for marker in _TLS_MARKERS):
+        if reason is FailureReason.TLS_ERROR:
             return self.error(
                 FailureReason.TLS_ERROR,
                 f"The TLS handshake with {where} failed.",
@@ -474,7 +429,7 @@ class MongoDBConnector(Connector):
             )
         # Nothing more specific: the server did not answer within the timeout.
         seconds = self.config.connect_timeout
-        if isinstance(exc, ServerSelectionTimeoutError):
+        if isinstance(exc, _errors().ServerSelectionTimeoutError):
             return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {seconds:g} seconds."
             )
@@ -542,7 +497,7 @@ def _bson_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, Int64):
+    if isinstance(value, _bson().Int64):
         return "long"
     if isinstance(value, int):
         return "int" if -(2**31) <= value < 2**31 else "long"
@@ -554,23 +509,26 @@ def _bson_type(value: Any) -> str:
         return "object"
     if isinstance(value, list):
         return "array"
-    return _OTHER_TYPES.get(type(value), type(value).__name__)
+    return _other_types().get(type(value), type(value).__name__)
 
 
-_OTHER_TYPES: dict[type, str] = {
-    ObjectId: "objectId",
-    Decimal128: "decimal",
-    Timestamp: "timestamp",
-    Regex: "regex",
-    Code: "javascript",
-    MinKey: "minKey",
-    MaxKey: "maxKey",
-    DBRef: "dbPointer",
-    bytes: "binData",
-    Binary: "binData",
-    uuid.UUID: "binData",
-    datetime.datetime: "date",
-}
+@functools.cache
+def _other_types() -> dict[type, str]:
+    bson = _bson()
+    return {
+        bson.ObjectId: "objectId",
+        bson.Decimal128: "decimal",
+        bson.Timestamp: "timestamp",
+        bson.Regex: "regex",
+        bson.Code: "javascript",
+        bson.MinKey: "minKey",
+        bson.MaxKey: "maxKey",
+        bson.DBRef: "dbPointer",
+        bytes: "binData",
+        bson.Binary: "binData",
+        uuid.UUID: "binData",
+        datetime.datetime: "date",
+    }
 
 
 def _columns(stats: Mapping[str, _PathStats], sampled: int) -> tuple[list[ColumnInfo], bool]:
@@ -657,6 +615,25 @@ def _describe_index(spec: Mapping[str, Any]) -> str:
 # Small helpers
 
 
+def _driver() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import pymongo
+    import pymongo.errors
+    import pymongo.uri_parser
+
+    return pymongo
+
+
+def _errors() -> Any:
+    return _driver().errors
+
+
+def _bson() -> Any:
+    import bson
+
+    return bson
+
+
 def _rejects_sample(exc: OperationFailure) -> bool:
     if exc.code in (_NOT_IMPLEMENTED, _UNRECOGNIZED_STAGE):
         return True
@@ -683,8 +660,3 @@ def _uri_database(uri: str) -> str | None:
 
 def _uri_has_credentials(uri: str | None) -> bool:
     return bool(uri) and "@" in (urlsplit(uri).netloc if uri else "")
-
-
-def _remove_file(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)

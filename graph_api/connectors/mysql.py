@@ -19,10 +19,7 @@ invisible is probed once to tell "not found" (1146) from "not allowed" (1142).
 from __future__ import annotations
 
 import difflib
-import errno
-import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +39,10 @@ from graph_api.connectors.base import (
     TestReport,
     elapsed_ms,
 )
+from graph_api.connectors.network import socket_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.session import Busy, SharedConnection
+from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -190,32 +190,6 @@ def error_number(exc: BaseException) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
-def socket_reason(exc: BaseException) -> FailureReason | None:
-    """What a socket-level cause anywhere in the exception chain says went wrong."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, socket.gaierror):
-            return FailureReason.HOST_NOT_FOUND
-        if isinstance(current, ConnectionRefusedError):
-            return FailureReason.CONNECTION_REFUSED
-        if isinstance(current, TimeoutError):  # socket.timeout is TimeoutError
-            return FailureReason.TIMEOUT
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return FailureReason.TLS_ERROR
-        if isinstance(current, OSError) and current.errno in (
-            errno.EHOSTUNREACH,
-            errno.ENETUNREACH,
-        ):
-            return FailureReason.CONNECTION_REFUSED
-        # PyMySQL keeps the socket error of a failed connect on the exception.
-        current = (
-            getattr(current, "original_exception", None) or current.__cause__ or current.__context__
-        )
-    return None
-
-
 def classify(exc: BaseException) -> tuple[FailureReason, str | None]:
     """The reason for a driver error, and a more specific hint when there is one."""
     number = error_number(exc)
@@ -264,14 +238,8 @@ def target(config: ConnectionConfig) -> Target:
 
 
 def tls_context(config: ConnectionConfig) -> ssl.SSLContext | None:
-    tls = config.tls
-    if not tls.enabled:
-        return None
-    context = ssl.create_default_context(cadata=tls.ca_certificate or None)
-    context.check_hostname = tls.verify_hostname
     # The certificates MySQL generates for itself fail Python 3.13's strict X.509 checks.
-    context.verify_flags &= ~ssl.VERIFY_X509_STRICT
-    return context
+    return client_context(config.tls, strict=False) if config.tls.enabled else None
 
 
 def connect_kwargs(config: ConnectionConfig, *, read_timeout: float) -> dict[str, Any]:
@@ -325,9 +293,14 @@ class MySqlConnector(Connector):
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
-        self._lock = threading.Lock()
-        self._conn: Connection | None = None
         self._case_insensitive: bool | None = None
+        self._session: SharedConnection[Connection] = SharedConnection(
+            lambda: self._connect(read_timeout=self.config.query_timeout),
+            is_open=lambda conn: bool(conn.open),
+            was_dropped=self._dropped,
+            close=lambda conn: conn.close() if conn.open else None,
+            on_drop=self._forget_case,
+        )
 
     # Contract
 
@@ -388,8 +361,7 @@ class MySqlConnector(Connector):
         return self._read(work)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._session.close()
 
     # Connections
 
@@ -410,41 +382,29 @@ class MySqlConnector(Connector):
         return conn
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        if not self._lock.acquire(timeout=self.config.query_timeout):
+        try:
+            return self._session.run(work, wait=self.config.query_timeout)
+        except Busy:
             raise self.error(
                 FailureReason.TIMEOUT,
                 f"Another catalog read on {self._target()} is still running after "
                 f"{self.config.query_timeout:g} seconds.",
-            )
-        try:
-            return self._attempt(work)
+            ) from None
         except _driver().MySQLError as exc:
             raise self._failure(exc) from None
-        finally:
-            self._lock.release()
 
-    def _attempt(self, work: Callable[[Connection], T]) -> T:
+    @staticmethod
+    def _dropped(exc: BaseException, conn: Connection) -> bool:
+        # The server closed it (a restart, wait_timeout); a read that timed out is no drop.
         pymysql = _driver()
-        fresh = self._conn is None or not self._conn.open
-        if fresh:
-            self._conn = self._connect(read_timeout=self.config.query_timeout)
-        conn = self._conn
-        assert conn is not None
-        try:
-            return work(conn)
-        except (pymysql.OperationalError, pymysql.InterfaceError) as exc:
-            if fresh or conn.open or socket_reason(exc) is FailureReason.TIMEOUT:
-                raise
-            # The server dropped the connection (restart, wait_timeout): start over once.
-            self._drop()
-            self._conn = self._connect(read_timeout=self.config.query_timeout)
-            return work(self._conn)
+        return (
+            isinstance(exc, pymysql.OperationalError | pymysql.InterfaceError)
+            and not conn.open
+            and socket_reason(exc) is not FailureReason.TIMEOUT
+        )
 
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
+    def _forget_case(self) -> None:
         self._case_insensitive = None
-        if conn is not None and conn.open:
-            conn.close()
 
     @staticmethod
     def _query(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> list[Any]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
-import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -44,7 +43,9 @@ from graph_api.connectors.base import (
     TestReport,
     elapsed_ms,
 )
+from graph_api.connectors.network import socket_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -359,24 +360,6 @@ def _full_code(exc: BaseException) -> str | None:
     return getattr(args[0], "full_code", None) if args else None
 
 
-def socket_reason(exc: BaseException) -> FailureReason | None:
-    """What a socket-level error anywhere in the exception chain says went wrong."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, socket.gaierror):
-            return FailureReason.HOST_NOT_FOUND
-        if isinstance(current, ConnectionRefusedError):
-            return FailureReason.CONNECTION_REFUSED
-        if isinstance(current, TimeoutError):
-            return FailureReason.TIMEOUT
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return FailureReason.TLS_ERROR
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def classify(exc: BaseException) -> tuple[FailureReason, str | None]:
     """The reason for an error from the driver (or the socket under it), and a hint."""
     code = _full_code(exc)
@@ -440,7 +423,7 @@ def _driver() -> Any:
 def tls_context(config: ConnectionConfig) -> ssl.SSLContext | None:
     if not (config.tls.enabled and config.tls.ca_certificate):
         return None  # the driver's default context checks against the system's CAs
-    return ssl.create_default_context(cadata=config.tls.ca_certificate)
+    return client_context(config.tls)
 
 
 def connect_params(config: ConnectionConfig) -> oracledb.ConnectParams:

@@ -24,13 +24,9 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +44,8 @@ from graph_api.connectors.base import (
     elapsed_ms,
 )
 from graph_api.connectors.registry import register
+from graph_api.connectors.session import Busy, SharedConnection
+from graph_api.connectors.tls import ca_file
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -306,21 +304,6 @@ def connect_kwargs(config: ConnectionConfig, *, ca_file: str | None) -> dict[str
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
-@contextmanager
-def _ca_file(pem: str | None) -> Iterator[str | None]:
-    # libpq reads the CA from a file, and only while connecting.
-    if not pem:
-        yield None
-        return
-    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="clew-ca-", delete=False)
-    try:
-        with handle:
-            handle.write(pem)
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
-
-
 def _fold(name: str) -> list[str]:
     """The names PostgreSQL may mean: as given, then as it reads an unquoted name."""
     return list(dict.fromkeys([name, name.lower()]))
@@ -344,8 +327,14 @@ class PostgresConnector(Connector):
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
-        self._lock = threading.Lock()
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session: SharedConnection[psycopg.Connection[Any]] = SharedConnection(
+            self._connect,
+            is_open=lambda conn: not conn.closed,
+            was_dropped=lambda exc, conn: (
+                isinstance(exc, _driver().OperationalError) and bool(conn.broken)
+            ),
+            close=lambda conn: conn.close(),
+        )
 
     # Contract
 
@@ -389,15 +378,14 @@ class PostgresConnector(Connector):
         return self._read(work)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._session.close()
 
     # Connections
 
     def _connect(self) -> psycopg.Connection[Any]:
         pg = _driver()
-        with _ca_file(self.config.tls.ca_certificate) as ca_file:
-            kwargs = connect_kwargs(self.config, ca_file=ca_file)
+        with ca_file(self.config.tls.ca_certificate, "clew-ca-") as path:
+            kwargs = connect_kwargs(self.config, ca_file=path)
             conn: psycopg.Connection[Any] = pg.connect(self.config.uri or "", **kwargs)
         try:
             statement_timeout = f"{max(1, int(self.config.query_timeout * 1000))}ms"
@@ -408,41 +396,16 @@ class PostgresConnector(Connector):
         return conn
 
     def _read(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        if not self._lock.acquire(timeout=self.config.query_timeout):
+        try:
+            return self._session.run(work, wait=self.config.query_timeout)
+        except Busy:
             raise self.error(
                 FailureReason.TIMEOUT,
                 f"Another catalog read on {self._target()} is still running after "
                 f"{self.config.query_timeout:g} seconds.",
-            )
-        try:
-            return self._attempt(work)
+            ) from None
         except _driver().Error as exc:
             raise self._failure(exc) from None
-        finally:
-            self._lock.release()
-
-    def _attempt(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        fresh = self._conn is None or self._conn.closed
-        if fresh:
-            self._conn = self._connect()
-        conn = self._conn
-        assert conn is not None
-        try:
-            return work(conn)
-        except _driver().OperationalError:
-            if not conn.broken:
-                raise
-            # The server dropped the connection (restart, idle timeout): start over once.
-            self._drop()
-            if fresh:
-                raise
-            self._conn = self._connect()
-            return work(self._conn)
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
 
     # Name resolution
 

@@ -246,7 +246,7 @@ def test_tls_with_the_servers_ca_connects(make: Make, ferretdb: ServerInfo) -> N
     report = connector.test()
 
     assert report.ok, report.message
-    ca_file = connector._ca_file
+    ca_file = connector._ca_file.current
     assert ca_file is not None and Path(ca_file).exists()
     connector.close()
     assert not Path(ca_file).exists()  # the CA's temporary file goes with the connector
