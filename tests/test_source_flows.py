@@ -5,7 +5,6 @@ columns, edit one, save, find the table in the catalog, and never see the secret
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,26 +17,11 @@ from graph_api.app import create_app
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import sign_in
+from tests.servers import fixtures as servers
 from tests.servers import nosql, sql
 
-SERVERS_DIR = nosql.REPO_ROOT / ".clew" / "test" / "servers"
-KEEP = os.environ.get("CLEW_TEST_KEEP_SERVERS") == "1"
-
-
-@pytest.fixture(scope="session")
-def ferretdb() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
-    yield nosql.start_ferretdb(SERVERS_DIR, port=port)
-    if not KEEP:
-        nosql.stop_ferretdb(SERVERS_DIR)
-
-
-@pytest.fixture(scope="session")
-def elasticsearch() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
-    yield nosql.start_elasticsearch(SERVERS_DIR, port=port)
-    if not KEEP:
-        nosql.stop_elasticsearch(SERVERS_DIR)
+# The shared server fixtures (started once per session, stopped only if this session did).
+elasticsearch, ferretdb, postgres = servers.elasticsearch, servers.ferretdb, servers.postgres
 
 
 class Session:
@@ -273,15 +257,6 @@ def test_mongodb_wrong_port_then_fetch_columns(
     columns = {c["name"]: c for c in result["fetched"]["columns"]}
     assert columns["_id"]["primaryKey"] is True
     assert any("rejected $sample" in note for note in result["fetched"]["notes"])
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[sql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
-    info = sql.start_postgres(SERVERS_DIR, port=port)
-    yield info
-    if not KEEP and not info.reused:
-        sql.stop_postgres(SERVERS_DIR)
 
 
 def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(

@@ -9,12 +9,10 @@ data-streams module), are replayed from Elasticsearch 8's documented response sh
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,30 +34,13 @@ from graph_api.services.sources import diff_columns
 from tests.connectors.test_mongodb import catalog_field
 from tests.servers.nosql import (
     ES_USERS,
-    REPO_ROOT,
-    ServerError,
     ServerInfo,
     silent_socket,
-    start_elasticsearch,
-    stop_elasticsearch,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
 ADMIN, ADMIN_PASSWORD = "clew_admin", ES_USERS["clew_admin"][0]
 SECRET = "Sup3r-Secret-pw"
-
-
-@pytest.fixture(scope="session")
-def elasticsearch() -> Iterator[ServerInfo]:
-    try:
-        info = start_elasticsearch(SERVERS_DIR, port=PORT)
-    except ServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    if os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_elasticsearch(SERVERS_DIR)
 
 
 Make = Callable[..., ElasticsearchConnector]

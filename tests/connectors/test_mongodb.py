@@ -8,7 +8,6 @@ is therefore tested at the driver boundary, with the error MongoDB itself sends.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -34,29 +33,12 @@ from graph_api.connectors.mongodb import MongoDBConnector
 from graph_api.models import Field, SourceType, TableKind
 from graph_api.services.sources import diff_columns
 from tests.servers.nosql import (
-    REPO_ROOT,
-    ServerError,
     ServerInfo,
     silent_socket,
-    start_ferretdb,
-    stop_ferretdb,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
 SECRET = "Sup3r-Secret-pw"
-
-
-@pytest.fixture(scope="session")
-def ferretdb() -> Iterator[ServerInfo]:
-    try:
-        info = start_ferretdb(SERVERS_DIR, port=PORT)
-    except ServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    if os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_ferretdb(SERVERS_DIR)
 
 
 Make = Callable[..., MongoDBConnector]

@@ -8,10 +8,8 @@ Linux server: table names are case-sensitive.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pymysql
@@ -30,30 +28,12 @@ from graph_api.connectors.mysql import MySqlConnector, classify, product_and_ver
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
 from tests.servers.sql import (
-    REPO_ROOT,
     ServerInfo,
-    ServerSetupError,
     silent_socket,
-    start_mariadb,
-    stop_mariadb,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_MARIADB_PORT", "23306"))
 WRONG_PASSWORD = "Wr0ng-pw-77c2"
-
-
-@pytest.fixture(scope="session")
-def mariadb() -> Iterator[ServerInfo]:
-    try:
-        info = start_mariadb(SERVERS_DIR, port=PORT)
-    except ServerSetupError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    # A server this session found running belongs to someone else (another test run).
-    if not info.reused and os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_mariadb(SERVERS_DIR)
 
 
 Make = Callable[..., MySqlConnector]

@@ -7,10 +7,8 @@ with the quoted mixed-case table "MixedCase", and `payroll`, which the user may 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,31 +26,14 @@ from graph_api.connectors.base import (
 from graph_api.connectors.postgresql import PostgresConnector, classify
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
+from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import (
-    REPO_ROOT,
     ServerInfo,
-    ServerSetupError,
     silent_socket,
-    start_postgres,
-    stop_postgres,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
 WRONG_PASSWORD = "Wr0ng-pw-5e1f"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[ServerInfo]:
-    try:
-        info = start_postgres(SERVERS_DIR, port=PORT)
-    except ServerSetupError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    # A server this session found running belongs to someone else (another test run).
-    if not info.reused and os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_postgres(SERVERS_DIR)
 
 
 Make = Callable[..., PostgresConnector]
