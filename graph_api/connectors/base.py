@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from graph_api.models import SourceType, TableKind
@@ -196,6 +196,14 @@ class Missing:
     name: str
 
 
+class ErrorParts(TypedDict, total=False):
+    """What a ConnectorError holds besides its reason and message."""
+
+    hint: str | None
+    detail: str | None
+    missing: Missing | None
+
+
 class ConnectorError(Exception):
     """An expected failure talking to a database, classified, with a hint. No secrets.
 
@@ -203,21 +211,13 @@ class ConnectorError(Exception):
     errors with `Connector.error`, which scrubs all three). `missing` names what was not
     found, for NOT_FOUND errors."""
 
-    def __init__(
-        self,
-        reason: FailureReason,
-        message: str,
-        *,
-        hint: str | None = None,
-        detail: str | None = None,
-        missing: Missing | None = None,
-    ) -> None:
+    def __init__(self, reason: FailureReason, message: str, **parts: Unpack[ErrorParts]) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
-        self.hint = hint or DEFAULT_HINTS[reason]
-        self.detail = detail
-        self.missing = missing
+        self.hint = parts.get("hint") or DEFAULT_HINTS[reason]
+        self.detail = parts.get("detail")
+        self.missing = parts.get("missing")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -358,22 +358,17 @@ class Connector(abc.ABC):
         return scrub_text(text, secret_forms(self.secrets(), self.config.usernames()))
 
     def error(
-        self,
-        reason: FailureReason,
-        message: str,
-        *,
-        hint: str | None = None,
-        detail: str | None = None,
-        missing: Missing | None = None,
+        self, reason: FailureReason, message: str, **parts: Unpack[ErrorParts]
     ) -> ConnectorError:
         """A ConnectorError with message, hint and the server's `detail` all scrubbed."""
+        hint, detail = parts.get("hint"), parts.get("detail")
         return ConnectorError(
             reason,
             self.scrub(message),
             hint=self.scrub(hint) if hint else None,
             # Scrubbed before it is cut short: a secret cut in half would escape the scrub.
             detail=server_text(self.scrub(detail)) if detail else None,
-            missing=missing,
+            missing=parts.get("missing"),
         )
 
 

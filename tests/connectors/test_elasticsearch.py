@@ -8,11 +8,9 @@ data-streams module), are replayed from Elasticsearch 8's documented response sh
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +30,7 @@ from graph_api.connectors.elasticsearch import ElasticsearchConnector
 from graph_api.models import SourceType, TableKind
 from graph_api.services.sources import diff_columns
 from tests.connectors.test_mongodb import catalog_field
+from tests.servers.echo import Answer, serve_json
 from tests.servers.nosql import (
     ES_USERS,
     ServerInfo,
@@ -410,7 +409,7 @@ def test_a_missing_index_names_the_index(make: Make) -> None:
 # Recorded: data streams
 
 
-def _recorded_data_stream_node() -> ThreadingHTTPServer:
+def _recorded_data_stream_node() -> AbstractContextManager[int]:
     """Replays Elasticsearch 8.19's answers for a data stream `logs-web` with two backing
     indices. Shapes from the 8.19 reference: Resolve index API
     (https://www.elastic.co/guide/en/elasticsearch/reference/8.19/indices-resolve-index-api.html),
@@ -440,46 +439,28 @@ def _recorded_data_stream_node() -> ThreadingHTTPServer:
         },
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    headers = {
+        "X-elastic-product": "Elasticsearch",
+        "content-type": "application/vnd.elasticsearch+json;compatible-with=8",
+    }
 
-        def do_GET(self) -> None:
-            self._answer()
+    def answer(path: str, _headers: Mapping[str, str]) -> Answer:
+        body = answers.get(urlsplit(path).path)
+        return (200, body, headers) if body is not None else (404, {"status": 404}, headers)
 
-        def do_POST(self) -> None:
-            self._answer()
-
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = answers.get(urlsplit(self.path).path)
-            payload = json.dumps(body if body is not None else {"status": 404}).encode()
-            self.send_response(200 if body is not None else 404)
-            self.send_header("X-elastic-product", "Elasticsearch")
-            self.send_header("content-type", "application/vnd.elasticsearch+json;compatible-with=8")
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return serve_json(answer)
 
 
 def test_recorded_a_data_stream_is_listed_and_resolved_to_its_backing_indices() -> None:
-    server = _recorded_data_stream_node()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    connector = ElasticsearchConnector(
-        ConnectionConfig(type=SourceType.ELASTICSEARCH, host=str(host), port=int(port))
-    )
-    try:
-        listed = [t.name for t in connector.list_tables()]
-        info = connector.introspect(table="logs-web")
-    finally:
-        connector.close()
-        server.shutdown()
-        server.server_close()
+    with _recorded_data_stream_node() as port:
+        connector = ElasticsearchConnector(
+            ConnectionConfig(type=SourceType.ELASTICSEARCH, host="127.0.0.1", port=port)
+        )
+        try:
+            listed = [t.name for t in connector.list_tables()]
+            info = connector.introspect(table="logs-web")
+        finally:
+            connector.close()
 
     assert listed == ["logs-web", "web-archive"]
     assert info.row_count == 1523

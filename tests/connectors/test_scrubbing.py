@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
-from graph_api.connectors.base import ConnectionConfig, FailureReason, TestReport
+from graph_api.connectors import base
+from graph_api.connectors.base import ConnectionConfig, FailureReason
 from graph_api.connectors.registry import connector_class
 from graph_api.models import SourceType
 from tests.servers.echo import echo_http, echo_postgres, echoes
@@ -44,7 +45,7 @@ def leaks(text: str, *, user: str = USER, secret: str = SECRET) -> list[str]:
     return found
 
 
-def everything(report: TestReport) -> str:
+def everything(report: base.TestReport) -> str:
     return " ".join(str(part) for part in (report.message, report.hint, report.detail))
 
 

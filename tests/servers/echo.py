@@ -15,8 +15,8 @@ import json
 import socket
 import struct
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -44,8 +44,15 @@ def echoes(user: str, password: str) -> str:
     return "echo: " + " | ".join(forms)
 
 
+# What a handler answers: status, JSON body, extra headers.
+Answer = tuple[int, Any, dict[str, str]]
+
+
 @contextmanager
-def echo_http() -> Iterator[int]:
+def serve_json(answer: Callable[[str, Mapping[str, str]], Answer]) -> Iterator[int]:
+    """A local HTTP server answering every GET and POST with `answer(path, headers)`; yields
+    its port."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -57,12 +64,11 @@ def echo_http() -> Iterator[int]:
 
         def _answer(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            header = self.headers.get("Authorization") or ""
-            user, _, password = _basic(header)
-            text = f"bad gateway for {header}; {echoes(user, password)}"
-            payload = json.dumps({"error": {"type": "gateway", "reason": text}}).encode()
-            self.send_response(502)
-            self.send_header("content-type", "application/json")
+            status, body, headers = answer(self.path, self.headers)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            for name, value in {"content-type": "application/json", **headers}.items():
+                self.send_header(name, value)
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -78,6 +84,16 @@ def echo_http() -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def echo_http() -> AbstractContextManager[int]:
+    def answer(path: str, headers: Mapping[str, str]) -> Answer:
+        header = headers.get("Authorization") or ""
+        user, _, password = _basic(header)
+        text = f"bad gateway for {header}; {echoes(user, password)}"
+        return 502, {"error": {"type": "gateway", "reason": text}}, {}
+
+    return serve_json(answer)
 
 
 def _basic(header: str) -> tuple[str, str, str]:
