@@ -20,7 +20,6 @@ import os
 import re
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -58,6 +57,7 @@ from graph_api.connectors.oracle import (
 )
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
+from tests.servers.echo import serve_tcp
 from tests.servers.sql import silent_socket, unused_port
 
 SECRET = "T1ger-S3cret-pw"
@@ -573,27 +573,8 @@ def test_a_listener_that_never_answers_times_out_after_the_connect_timeout() -> 
 @pytest.fixture
 def not_oracle() -> Iterator[int]:
     """A port whose server answers every connection with a line of HTTP, then hangs up."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield int(listener.getsockname()[1])
-    stop.set()
-    thread.join()
-    listener.close()
+    with serve_tcp(lambda conn: conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")) as port:
+        yield port
 
 
 def test_tls_to_a_server_that_does_not_speak_it_is_a_tls_error(not_oracle: int) -> None:

@@ -105,7 +105,9 @@ def _basic(header: str) -> tuple[str, str, str]:
 
 
 @contextmanager
-def echo_postgres() -> Iterator[int]:
+def serve_tcp(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A local TCP server that runs `handle` on each connection, then closes it; yields its
+    port."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -120,7 +122,7 @@ def echo_postgres() -> Iterator[int]:
                 return
             with conn:
                 try:
-                    _postgres_session(conn)
+                    handle(conn)
                 except (OSError, struct.error):
                     pass
 
@@ -130,8 +132,12 @@ def echo_postgres() -> Iterator[int]:
         yield int(listener.getsockname()[1])
     finally:
         stop.set()
-        listener.close()
         thread.join(timeout=5)
+        listener.close()
+
+
+def echo_postgres() -> AbstractContextManager[int]:
+    return serve_tcp(_postgres_session)
 
 
 def _postgres_session(conn: socket.socket) -> None:
