@@ -12,6 +12,7 @@ from enum import Enum
 class ErrorCode(Enum):
     VALIDATION = "VALIDATION"
     NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
@@ -21,11 +22,15 @@ class ErrorCode(Enum):
 class ClewError(Exception):
     code: ErrorCode = ErrorCode.VALIDATION
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         # The input path the error is about, e.g. "input.name" or "fields[2].name".
         self.field = field
+        # Machine-readable particulars for `extensions`, e.g. a connector's failure reason.
+        self.details = details or {}
 
 
 class ValidationError(ClewError):
@@ -34,6 +39,12 @@ class ValidationError(ClewError):
 
 class NotFoundError(ClewError):
     code = ErrorCode.NOT_FOUND
+
+
+class PermissionDeniedError(ClewError):
+    """Something outside Clew (a source database) refuses its account what was asked."""
+
+    code = ErrorCode.PERMISSION_DENIED
 
 
 class ConflictError(ClewError):

@@ -16,6 +16,7 @@ MANUAL_SOURCE_KEY = "manual"
 class TableKind(Enum):
     TABLE = "TABLE"
     VIEW = "VIEW"
+    MATERIALIZED_VIEW = "MATERIALIZED_VIEW"
     COLLECTION = "COLLECTION"
     INDEX = "INDEX"
     FILE = "FILE"
@@ -223,6 +224,7 @@ class ConnectionTestRecord:
     product: str | None
     version: str | None
     at: datetime
+    detail: str | None = None  # the server's or driver's own words, scrubbed: ADMIN only
 
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> ConnectionTestRecord:
@@ -237,6 +239,7 @@ class ConnectionTestRecord:
             reason=row.get("reason"),
             message=row.get("message"),
             hint=row.get("hint"),
+            detail=row.get("detail"),
             latency_ms=row.get("latency_ms"),
             product=row.get("product"),
             version=row.get("version"),

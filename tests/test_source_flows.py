@@ -5,7 +5,6 @@ columns, edit one, save, find the table in the catalog, and never see the secret
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,26 +17,11 @@ from graph_api.app import create_app
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import sign_in
+from tests.servers import fixtures as servers
 from tests.servers import nosql, sql
 
-SERVERS_DIR = nosql.REPO_ROOT / ".clew" / "test" / "servers"
-KEEP = os.environ.get("CLEW_TEST_KEEP_SERVERS") == "1"
-
-
-@pytest.fixture(scope="session")
-def ferretdb() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
-    yield nosql.start_ferretdb(SERVERS_DIR, port=port)
-    if not KEEP:
-        nosql.stop_ferretdb(SERVERS_DIR)
-
-
-@pytest.fixture(scope="session")
-def elasticsearch() -> Iterator[nosql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
-    yield nosql.start_elasticsearch(SERVERS_DIR, port=port)
-    if not KEEP:
-        nosql.stop_elasticsearch(SERVERS_DIR)
+# The shared server fixtures (started once per session, stopped only if this session did).
+elasticsearch, ferretdb, postgres = servers.elasticsearch, servers.ferretdb, servers.postgres
 
 
 class Session:
@@ -72,7 +56,7 @@ SOURCE_RESULT = """
   ... on UserError { code message field }
 """
 TEST = """mutation ($id: ID!) { testConnection(sourceId: $id) {
-  ... on TestConnectionSuccess { result { success reason message hint latencyMs product version } }
+  ... on ConnectionTestReport { result { success reason message hint latencyMs product version } }
   ... on UserError { code message } } }"""
 
 
@@ -275,15 +259,6 @@ def test_mongodb_wrong_port_then_fetch_columns(
     assert any("rejected $sample" in note for note in result["fetched"]["notes"])
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[sql.ServerInfo]:
-    port = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
-    info = sql.start_postgres(SERVERS_DIR, port=port)
-    yield info
-    if not KEEP and not info.reused:
-        sql.stop_postgres(SERVERS_DIR)
-
-
 def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(
     session: Session,
     settings: Settings,
@@ -386,3 +361,68 @@ def test_postgresql_wrong_password_then_fetch_edit_save_and_resync(
     assert after["full_name"]["description"] == "Edited by a person"
     assert applied["removedFields"] == []
     assert_secret_nowhere(postgres.password, session, settings, capsys.readouterr().err)
+
+
+INTROSPECT = """query ($s: ID!, $t: String!, $schema: String) {
+  introspectTable(sourceId: $s, tableName: $t, schemaName: $schema) { name } }"""
+
+
+def refusal(session: Session, variables: dict[str, Any]) -> dict[str, Any]:
+    response = session.client.post("/graphql", json={"query": INTROSPECT, "variables": variables})
+    session.seen.append(response.text)
+    [error] = response.json()["errors"]
+    return error
+
+
+def test_what_a_source_lacks_or_refuses_comes_back_with_its_own_code(
+    session: Session, postgres: sql.ServerInfo, ferretdb: nosql.ServerInfo
+) -> None:
+    def create(name: str, type: str, connection: dict[str, Any]) -> str:
+        created = session(
+            f"mutation ($input: CreateSourceInput!) {{ createSource(input: $input) "
+            f"{{ {SOURCE_RESULT} }} }}",
+            {"input": {"name": name, "type": type, "connection": connection}},
+        )["createSource"]
+        return str(created["source"]["id"])
+
+    pg = create(
+        "shop-pg",
+        "POSTGRESQL",
+        {
+            "host": postgres.host,
+            "port": postgres.port,
+            "database": postgres.database,
+            "username": postgres.user,
+            "password": postgres.password,
+        },
+    )
+    mongo = create("shop-docs", "MONGODB", {"host": ferretdb.host, "port": ferretdb.port,
+                                             "database": "shop"})  # fmt: skip
+
+    missing = refusal(session, {"s": pg, "t": "custmers", "schema": "public"})
+    assert missing["extensions"] == {
+        "code": "NOT_FOUND",
+        "field": "tableName",
+        "reason": "TABLE_NOT_FOUND",
+        "missing": "TABLE",
+        "missingName": "public.custmers",
+    }
+    assert "Did you mean 'public.customers'?" in missing["message"]
+    schema = refusal(session, {"s": pg, "t": "customers", "schema": "salez"})
+    assert (schema["extensions"]["code"], schema["extensions"]["missing"]) == (
+        "NOT_FOUND",
+        "SCHEMA",
+    )
+    denied = refusal(session, {"s": pg, "t": "payroll", "schema": "public"})
+    assert denied["extensions"]["code"] == "PERMISSION_DENIED"
+    assert denied["extensions"]["reason"] == "PERMISSION_DENIED"
+    # A collection looked up in a database that does not exist: the database is what is missing.
+    database = refusal(session, {"s": mongo, "t": "customers", "schema": "shopp"})
+    assert database["extensions"]["missing"] == "DATABASE"
+    assert database["extensions"]["missingName"] == "shopp"
+    assert database["message"].startswith("Database 'shopp' does not exist")
+    collection = refusal(session, {"s": mongo, "t": "customer"})
+    assert (collection["extensions"]["missing"], collection["extensions"]["missingName"]) == (
+        "COLLECTION",
+        "shop.customer",
+    )

@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
+from graph_api.auth.roles import Role
 from graph_api.secrets import SecretBox, generate_key
 from graph_api.services.sources import rotate_secrets
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import GraphQLClient
+from tests.connectors.test_scrubbing import SECRET, USER, leaks
+from tests.servers.echo import echo_postgres
 
 SOURCE = """
   id name type active
@@ -192,3 +195,121 @@ async def test_key_rotation_and_unreadable_secrets(
     listed = await stranger("{ sources { totalCount nodes { name connection { apiKeySet } } } }")
     assert listed["sources"]["nodes"] == [{"name": "es", "connection": {"apiKeySet": True}}]
     assert await rotate_secrets(store, SecretBox([generate_key()])) == (0, ["es"])
+
+
+# Connection tests: what is kept, and who may read what a server said
+
+TEST_SAVED = """mutation ($id: ID!) { testConnection(sourceId: $id) {
+  __typename ... on ConnectionTestReport { result { success reason message hint serverMessage } }
+  ... on UserError { code message } } }"""
+
+TEST_UNSAVED = """mutation ($input: TestConnectionConfigInput!) { testConnectionConfig(input: $input) {
+  __typename ... on ConnectionTestReport { result { id success reason message serverMessage } }
+  ... on UserError { code message } } }"""
+
+HISTORY = """query ($id: ID!) {
+  connectionTests(sourceId: $id) { nodes { success reason message hint serverMessage } }
+  source(id: $id) { lastTest { success reason message } } }"""
+
+
+async def count_tests(store: Store) -> int:
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (c:ConnectionTest) RETURN count(c) AS n", database_=store.database
+    )
+    return int(records[0]["n"])
+
+
+async def test_a_connection_test_that_failed_is_not_called_a_success(gql: GraphQLClient) -> None:
+    # The result type says a test ran; `success` says how it went.
+    data = await gql(
+        TEST_UNSAVED,
+        {
+            "input": {
+                "type": "POSTGRESQL",
+                "connection": {"host": "127.0.0.1", "port": 1, "username": "u"},
+            }
+        },
+    )
+    result = data["testConnectionConfig"]
+    assert result["__typename"] == "ConnectionTestReport"
+    assert result["result"]["success"] is False
+    assert result["result"]["reason"] == "CONNECTION_REFUSED"
+
+
+async def test_testing_unsaved_settings_stores_nothing(gql: GraphQLClient, store: Store) -> None:
+    # The README and the schema say "nothing is stored": no record, no trace of the target.
+    with echo_postgres() as port:
+        data = await gql(
+            TEST_UNSAVED,
+            {
+                "input": {
+                    "type": "POSTGRESQL",
+                    "connection": {
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "database": "shop",
+                        "username": USER,
+                        "password": SECRET,
+                    },
+                }
+            },
+        )
+
+    result = data["testConnectionConfig"]["result"]
+    assert result["success"] is False and result["reason"] == "AUTHENTICATION_FAILED"
+    assert await count_tests(store) == 0
+    # The message keeps only the classified reason: nothing of what answered on the port.
+    assert result["message"] == (
+        f"PostgreSQL at 127.0.0.1:{port}/shop: the server refused the credentials of user '{USER}'."
+    )
+    assert leaks(repr(result)) == []
+
+
+async def test_viewers_never_read_what_an_echoing_server_said(gql: GraphQLClient) -> None:
+    with echo_postgres() as port:
+        created = await create(
+            gql,
+            name="rogue",
+            type="POSTGRESQL",
+            connection={
+                "host": "127.0.0.1",
+                "port": port,
+                "database": "shop",
+                "username": USER,
+                "password": SECRET,
+            },
+        )
+        source_id = created["source"]["id"]
+        tested = await gql(TEST_SAVED, {"id": source_id}, role=Role.EDITOR)
+
+    # The editor who ran it, and every viewer later, read Clew's words only.
+    assert tested["testConnection"]["result"]["serverMessage"] is None
+    viewer = await gql(HISTORY, {"id": source_id}, role=Role.VIEWER)
+    admin = await gql(HISTORY, {"id": source_id}, role=Role.ADMIN)
+
+    [seen] = viewer["connectionTests"]["nodes"]
+    assert seen["reason"] == "AUTHENTICATION_FAILED" and seen["serverMessage"] is None
+    assert viewer["source"]["lastTest"]["message"] == seen["message"]
+    # Administrators may read what the server said, with every form of the secret removed.
+    [full] = admin["connectionTests"]["nodes"]
+    assert "password authentication failed" in full["serverMessage"]
+    assert "******" in full["serverMessage"]
+    for text in (repr(viewer), repr(admin), repr(tested)):
+        assert leaks(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("uri", "accepted"),
+    [("mongodb://mongo:27017/shop", True), ("mongodb://mongo:27017/", False)],
+)
+async def test_a_mongodb_uri_that_names_its_database_needs_no_database_setting(
+    gql: GraphQLClient, uri: str, accepted: bool
+) -> None:
+    result = await create(gql, name="docs", type="MONGODB", connection={"uri": uri})
+
+    if accepted:
+        assert result["__typename"] == "SourceSuccess", result
+    else:
+        assert result["__typename"] == "ValidationError"
+        assert result["field"] == "connection.database"
+        assert "a database in the URI" in result["message"]

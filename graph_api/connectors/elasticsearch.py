@@ -10,7 +10,11 @@ An index's mapping is its schema. `introspect` flattens `properties` into dotted
   mapping cannot tell.
 - Multi-fields (`fields`) are columns of their own (`name.keyword`, type "keyword"), with a
   comment naming the field they index differently. Runtime fields are listed too.
+- Type parameters a user needs to read the data stay in the type: `date(format=yyyy-MM-dd)`,
+  `dense_vector(dims=3, similarity=cosine)`, `scaled_float(scaling_factor=100)`.
 - Every column is nullable: a mapping declares no required field.
+- A closed index keeps its mapping, which is read as for an open one; it has no count, and a
+  note says it is closed.
 - No primary key: every document's `_id` is its key, but it is metadata outside the
   mapping, so a note says so instead of a made-up column.
 
@@ -20,26 +24,11 @@ path mapped to different types in different indices reads "type1|type2" with a n
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import time
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout, TlsError, TransportError
-from elasticsearch import (
-    ApiError,
-    AuthenticationException,
-    AuthorizationException,
-    Elasticsearch,
-    NotFoundError,
-    UnsupportedProductError,
-)
 
 from graph_api.connectors.base import (
     ColumnInfo,
@@ -47,41 +36,25 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TableRef,
     TestReport,
     did_you_mean,
     elapsed_ms,
 )
+from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import CaFile
 from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    from elastic_transport import TransportError
+    from elasticsearch import ApiError, Elasticsearch
 
 DEFAULT_PORT = 9200
 MAX_COLUMNS = 5000  # Elasticsearch's own default field limit is 1000 per index
 MAX_DEPTH = 20  # index.mapping.depth.limit defaults to 20
-
-_DNS_MARKERS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated with hostname",
-    "failed to resolve",
-    "[errno -2]",
-    "[errno -3]",
-    "[errno -5]",
-    "getaddrinfo failed",
-)
-_REFUSED_MARKERS = ("connection refused", "[errno 111]", "[errno 61]")
-# Specific phrases only: a host name may well contain "tls" or "ssl".
-_TLS_MARKERS = (
-    "[ssl",
-    "ssl:",
-    "sslerror",
-    "certificate verify failed",
-    "wrong version number",
-    "hostname mismatch",
-    "tlsv1 alert",
-)
 
 
 @dataclass
@@ -95,11 +68,13 @@ class _Field:
 
 class ElasticsearchConnector(Connector):
     type = SourceType.ELASTICSEARCH
+    default_port = DEFAULT_PORT
+    accepts_api_key = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._client: Elasticsearch | None = None
-        self._ca_file: str | None = None
+        self._ca_file = CaFile(self, "clew-elasticsearch-ca-")
 
     # The contract
 
@@ -110,7 +85,7 @@ class ElasticsearchConnector(Connector):
             info = client.info()
         except ConnectorError as exc:
             return TestReport.failure(exc, latency_ms=elapsed_ms(started))
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             error = self._classify(exc, timeout=self.config.connect_timeout)
             return TestReport.failure(error, latency_ms=elapsed_ms(started))
         version = (info.body.get("version") or {}).get("number")
@@ -124,7 +99,7 @@ class ElasticsearchConnector(Connector):
     def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
         try:
             names = self._names()
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc) from None
         refs = [TableRef(schema=None, name=name, kind=TableKind.INDEX) for name in names]
         return refs[: max(limit, 0)]
@@ -132,25 +107,23 @@ class ElasticsearchConnector(Connector):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         try:
             return self._introspect(table)
-        except (TransportError, ApiError) as exc:
+        except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc, table=table) from None
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
-        if self._ca_file is not None:
-            _remove_file(self._ca_file)
-            self._ca_file = None
+        self._ca_file.close()
 
     # Connecting
 
     def _connect(self) -> Elasticsearch:
         if self._client is None:
             try:
-                self._client = Elasticsearch(**self._client_options())
+                self._client = _es().Elasticsearch(**self._client_options())
             except ValueError as exc:  # the client validates hosts and TLS options up front
-                raise self._error(
+                raise self.error(
                     FailureReason.UNKNOWN,
                     f"The connection settings are not valid: {exc}",
                     hint="Check the URI's form (https://host:9200) and the TLS settings.",
@@ -191,22 +164,12 @@ class ElasticsearchConnector(Connector):
         tls = self.config.tls
         options: dict[str, Any] = {"verify_certs": True}
         if tls.ca_certificate:
-            options["ca_certs"] = self._write_ca_file(tls.ca_certificate)
+            # A file, not an SSLContext: with a context the client cannot switch off only
+            # the host name check. The file lives until close().
+            options["ca_certs"] = self._ca_file.path(tls.ca_certificate)
         if not tls.verify_hostname:
             options["ssl_assert_hostname"] = False
         return options
-
-    def _write_ca_file(self, pem: str) -> str:
-        # A file, not an SSLContext: with a context the client cannot switch off only the
-        # host name check. The file lives until close().
-        if self._ca_file is None:
-            fd, path = tempfile.mkstemp(prefix="clew-elasticsearch-ca-", suffix=".pem")
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(pem)
-            self._ca_file = path
-            # A connector dropped without close() must not leave the file behind.
-            weakref.finalize(self, _remove_file, path)
-        return self._ca_file
 
     # Reading
 
@@ -226,8 +189,12 @@ class ElasticsearchConnector(Connector):
         client = self._connect()
         try:
             answer = client.indices.get_mapping(index=table)
-        except NotFoundError:
+        except _es().NotFoundError:
             raise self._not_found(table) from None
+        except _es().ApiError as exc:
+            if _error_type(exc) == "index_closed_exception":
+                raise self._closed(table, exc) from None
+            raise
         mappings = {str(index): body.get("mappings") or {} for index, body in answer.body.items()}
         if not mappings:
             raise self._not_found(table)  # a pattern that matched nothing
@@ -242,14 +209,36 @@ class ElasticsearchConnector(Connector):
         notes.append(
             "Elasticsearch mappings declare no primary key: each document's _id is its key."
         )
+        row_count: int | None = None
+        try:
+            row_count = int(client.count(index=table).body["count"])
+        except _es().ApiError as exc:
+            if _error_type(exc) != "index_closed_exception":
+                raise
+            # A closed index keeps its mapping but cannot be counted or searched.
+            closed = _error_index(exc) or table
+            notes.append(
+                f"Index '{closed}' is closed: its mapping is read as stored, but it has no "
+                f"document count and cannot be searched until it is opened (POST /{closed}/_open)."
+            )
         return TableInfo(
             schema=None,
             name=table,
             kind=TableKind.INDEX,
             comment=_description(mappings),
-            row_count=int(client.count(index=table).body["count"]),
+            row_count=row_count,
             columns=columns,
             notes=notes,
+            positions_from_names=True,
+        )
+
+    def _closed(self, table: str, exc: ApiError) -> ConnectorError:
+        name = _error_index(exc) or table
+        return self.error(
+            FailureReason.UNSUPPORTED,
+            f"Index '{name}' is closed, and its mapping could not be read.",
+            hint=f"Open it (POST /{table}/_open) and fetch the columns again.",
+            detail=_reason(exc),
         )
 
     def _resolution_notes(self, table: str, indices: list[str]) -> list[str]:
@@ -265,12 +254,13 @@ class ElasticsearchConnector(Connector):
     def _not_found(self, table: str) -> ConnectorError:
         try:
             candidates = self._names()
-        except (TransportError, ApiError):
+        except (_transport().TransportError, _es().ApiError):
             candidates = []  # suggestions are a courtesy; the account may not list indices
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"No index, alias or data stream is named '{table}'.{did_you_mean(table, candidates)}",
             hint="Check the index name (names are lower case) and that the account may see it.",
+            missing=Missing("index", table),
         )
 
     # Errors
@@ -283,56 +273,67 @@ class ElasticsearchConnector(Connector):
         timeout: float | None = None,
     ) -> ConnectorError:
         where = self._where()
-        if isinstance(exc, AuthenticationException):
-            return self._error(
+        if isinstance(exc, _es().AuthenticationException):
+            return self.error(
                 FailureReason.AUTHENTICATION_FAILED,
-                f"{where} refused the credentials: {_reason(exc)}",
+                f"{where} refused the credentials{self._of_user()}.",
+                detail=_reason(exc),
             )
-        if isinstance(exc, AuthorizationException):
+        if isinstance(exc, _es().AuthorizationException):
             what = f"'{table}'" if table else "this"
-            return self._error(
+            return self.error(
                 FailureReason.PERMISSION_DENIED,
-                f"The account may not read {what}: {_reason(exc)}",
+                f"The account{self._of_user(quoted=True)} may not read {what}.",
+                detail=_reason(exc),
             )
-        if isinstance(exc, NotFoundError) and table is not None:
+        if isinstance(exc, _es().ApiError) and _error_type(exc) == "index_closed_exception":
+            return self._closed(table or "?", exc)
+        if isinstance(exc, _es().NotFoundError) and table is not None:
             return self._not_found(table)
-        if isinstance(exc, UnsupportedProductError):
-            return self._error(
+        if isinstance(exc, _es().UnsupportedProductError):
+            return self.error(
                 FailureReason.UNSUPPORTED,
                 f"{where} does not identify itself as Elasticsearch (no X-Elastic-Product "
                 "header); OpenSearch and other look-alikes need their own connector.",
             )
-        if isinstance(exc, ApiError):
-            return self._error(
-                FailureReason.UNKNOWN, f"Elasticsearch answered {exc.status_code}: {_reason(exc)}"
+        if isinstance(exc, _es().ApiError):
+            return self.error(
+                FailureReason.UNKNOWN,
+                f"{where} answered with HTTP status {exc.status_code}.",
+                detail=_reason(exc),
             )
-        return self._classify_transport(exc, where, timeout or self.config.query_timeout)
+        return self._classify_transport(
+            cast("TransportError", exc), where, timeout or self.config.query_timeout
+        )
 
     def _classify_transport(
         self, exc: TransportError, where: str, timeout: float
     ) -> ConnectorError:
         text = _transport_text(exc).lower()
-        if isinstance(exc, ConnectionTimeout) or (
-            isinstance(exc, TransportConnectionError) and "timed out" in text
+        if isinstance(exc, _transport().ConnectionTimeout) or (
+            isinstance(exc, _transport().ConnectionError) and "timed out" in text
         ):
-            return self._error(
+            return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {timeout:g} seconds."
             )
-        if any(marker in text for marker in _DNS_MARKERS):
-            return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-        if any(marker in text for marker in _REFUSED_MARKERS):
-            return self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
-        if isinstance(exc, TlsError) or any(marker in text for marker in _TLS_MARKERS):
-            return self._error(
+        reason = text_reason(text)
+        if reason is FailureReason.HOST_NOT_FOUND:
+            return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+        if reason is FailureReason.CONNECTION_REFUSED:
+            return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+        if isinstance(exc, _transport().TlsError) or reason is FailureReason.TLS_ERROR:
+            return self.error(
                 FailureReason.TLS_ERROR,
-                f"The TLS handshake with {where} failed: {_tls_detail(exc)}",
+                f"The TLS handshake with {where} failed.",
+                detail=_tls_detail(exc),
             )
-        return self._error(FailureReason.UNKNOWN, f"Could not talk to {where}: {exc}")
+        return self.error(FailureReason.UNKNOWN, f"Could not talk to {where}.", detail=str(exc))
 
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=hint)
+    def _of_user(self, *, quoted: bool = False) -> str:
+        user = self.config.username or next(iter(self.config.usernames()), None)
+        if self.config.api_key or not user:
+            return " (API key)" if self.config.api_key and not quoted else ""
+        return f" '{user}'" if quoted else f" of user '{user}'"
 
     def _where(self) -> str:
         if self.config.uri:
@@ -375,7 +376,7 @@ def _flatten(
         path = (*prefix, name)
         dotted = ".".join(path)
         # Objects omit "type": having properties is what makes them objects.
-        type_name = str(spec.get("type") or "object")
+        type_name = _type_name(spec)
         yield dotted, type_name, _comment(spec), type_name == "nested"
         if "properties" in spec:
             yield from _flatten(spec["properties"] or {}, path)
@@ -383,10 +384,29 @@ def _flatten(
             sub = spec["fields"][sub_name] or {}
             yield (
                 f"{dotted}.{sub_name}",
-                str(sub.get("type") or "object"),
+                _type_name(sub),
                 f"Multi-field of {dotted}: the same value, indexed as {sub.get('type')}.",
                 False,
             )
+
+
+# Mapping parameters that say how to read a value, kept with its type.
+_TYPE_PARAMETERS = ("format", "dims", "element_type", "similarity", "scaling_factor")
+
+
+def _type_name(spec: Mapping[str, Any]) -> str:
+    """'keyword', 'date(format=yyyy-MM-dd)', 'dense_vector(dims=3, similarity=cosine)'."""
+    name = str(spec.get("type") or "object")
+    parameters = [
+        f"{key}={_parameter(spec[key])}" for key in _TYPE_PARAMETERS if spec.get(key) is not None
+    ]
+    return f"{name}({', '.join(parameters)})" if parameters else name
+
+
+def _parameter(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str | None, bool]]:
@@ -394,7 +414,7 @@ def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str 
         spec = runtime[name] or {}
         yield (
             name,
-            str(spec.get("type") or "keyword"),
+            _type_name({"type": "keyword", **spec}),
             "Runtime field: computed at query time.",
             False,
         )
@@ -455,6 +475,18 @@ def _reason(exc: ApiError) -> str:
     return str(exc.message)
 
 
+def _error_type(exc: ApiError) -> str | None:
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error")
+    return str(error.get("type")) if isinstance(error, Mapping) and error.get("type") else None
+
+
+def _error_index(exc: ApiError) -> str | None:
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error")
+    return str(error.get("index")) if isinstance(error, Mapping) and error.get("index") else None
+
+
 def _transport_text(exc: TransportError) -> str:
     # The client wraps urllib3's error, which wraps the socket's: read every layer.
     parts = [str(exc), *(str(inner) for inner in getattr(exc, "errors", ()) or ())]
@@ -476,6 +508,14 @@ def _tls_detail(exc: TransportError) -> str:
     return str(exc)
 
 
-def _remove_file(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+def _es() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import elasticsearch
+
+    return elasticsearch
+
+
+def _transport() -> Any:
+    import elastic_transport
+
+    return elastic_transport

@@ -21,48 +21,42 @@ order when the server rejects it (FerretDB does not implement `$sample`); a note
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import os
+import functools
 import socket
-import tempfile
 import time
 import uuid
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
-
-import pymongo
-from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
-from pymongo import MongoClient
-from pymongo.collection import Collection
-from pymongo.errors import (
-    ConfigurationError,
-    ConnectionFailure,
-    InvalidURI,
-    OperationFailure,
-    PyMongoError,
-    ServerSelectionTimeoutError,
-)
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from graph_api.connectors.base import (
+    SETTINGS,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     ObservedType,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
     did_you_mean,
     elapsed_ms,
 )
+from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import CaFile
 from graph_api.models import SourceType, TableKind
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.collection import Collection
+    from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 SAMPLE_SIZE = 1000
 MAX_COLUMNS = 2000
@@ -77,33 +71,9 @@ _NOT_IMPLEMENTED = 238
 _UNRECOGNIZED_STAGE = 40324
 _MAX_TIME_EXPIRED = 50
 
-# How pymongo's network errors read; it wraps socket and ssl errors in plain text.
-_DNS_MARKERS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated with hostname",
-    "[errno -2]",
-    "[errno -3]",
-    "[errno -5]",
-    "getaddrinfo failed",
-    "dns query name does not exist",
-    "dns operation timed out",
-)
 _URI_HINT = (
     "Check the URI's form (mongodb://user:password@host:port/database, with the user name "
     "and password percent-encoded) and its options."
-)
-_REFUSED_MARKERS = ("connection refused", "[errno 111]", "[errno 61]")
-# Specific phrases only: a host name may well contain "tls" or "ssl".
-_TLS_MARKERS = (
-    "[ssl",
-    "ssl:",
-    "ssl handshake failed",
-    "certificate verify failed",
-    "wrong version number",
-    "hostname mismatch",
-    "tlsv1 alert",
 )
 
 
@@ -118,11 +88,28 @@ class _PathStats:
 
 class MongoDBConnector(Connector):
     type = SourceType.MONGODB
+    default_port = DEFAULT_PORT
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
+        super().check_settings(settings, secrets)
+        if settings.get("database"):
+            return
+        uri = secrets.get("uri")
+        # A stored URI (only a placeholder here) was checked when it was given.
+        if uri is not None and (not _looks_like_uri(uri) or _uri_database(uri)):
+            return
+        p = SETTINGS
+        raise SettingsError(
+            f"A MongoDB source needs {p}.database: the database whose collections Clew reads"
+            + (", or a database in the URI (mongodb://host:port/database)." if uri else "."),
+            field=f"{p}.database",
+        )
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._client: MongoClient[dict[str, Any]] | None = None
-        self._ca_file: str | None = None
+        self._ca_file = CaFile(self, "clew-mongodb-ca-")
 
     # The contract
 
@@ -130,12 +117,16 @@ class MongoDBConnector(Connector):
         started = time.perf_counter()
         try:
             self._preflight()
+            database = self._database_name(None)
             client = self._connect()
             client.admin.command("ping")
             build = client.admin.command("buildInfo")
+            # Reachable is not enough: the database the source reads must be there too.
+            if not self._collections(database):
+                self._require_database(database)
         except ConnectorError as exc:
             return TestReport.failure(exc, latency_ms=elapsed_ms(started))
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             return TestReport.failure(self._classify(exc), latency_ms=elapsed_ms(started))
         return TestReport(
             ok=True,
@@ -148,7 +139,7 @@ class MongoDBConnector(Connector):
         database = self._database_name(schema)
         try:
             found = self._collections(database)
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc) from None
         if not found:
             self._require_database(database)
@@ -159,16 +150,14 @@ class MongoDBConnector(Connector):
         database = self._database_name(schema)
         try:
             return self._introspect(database, table)
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc, table=f"{database}.{table}") from None
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
-        if self._ca_file is not None:
-            _remove_file(self._ca_file)
-            self._ca_file = None
+        self._ca_file.close()
 
     # Connecting
 
@@ -176,10 +165,10 @@ class MongoDBConnector(Connector):
         if self._client is None:
             try:
                 self._client = self._new_client()
-            except (ConfigurationError, InvalidURI) as exc:
+            except (_errors().ConfigurationError, _errors().InvalidURI) as exc:
                 raise self._classify(exc) from None
             except (ValueError, TypeError) as exc:  # what pymongo raises for a malformed URI
-                raise self._error(
+                raise self.error(
                     FailureReason.UNKNOWN,
                     f"The connection settings are not valid: {exc}",
                     hint=_URI_HINT,
@@ -202,8 +191,8 @@ class MongoDBConnector(Connector):
             options["password"] = self.config.password
         options.update(self._tls_options())
         if self.config.uri:
-            return MongoClient(self.config.uri, **options)
-        return MongoClient(
+            return _driver().MongoClient(self.config.uri, **options)
+        return _driver().MongoClient(
             host=self.config.host or "localhost",
             port=self.config.port or DEFAULT_PORT,
             **options,
@@ -215,21 +204,11 @@ class MongoDBConnector(Connector):
             return {}
         options: dict[str, Any] = {"tls": True}
         if tls.ca_certificate:
-            options["tlsCAFile"] = self._write_ca_file(tls.ca_certificate)
+            # pymongo takes a CA only as a file path; the file lives until close().
+            options["tlsCAFile"] = self._ca_file.path(tls.ca_certificate)
         if not tls.verify_hostname:
             options["tlsAllowInvalidHostnames"] = True
         return options
-
-    def _write_ca_file(self, pem: str) -> str:
-        # pymongo takes a CA only as a file path; the file lives until close().
-        if self._ca_file is None:
-            fd, path = tempfile.mkstemp(prefix="clew-mongodb-ca-", suffix=".pem")
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(pem)
-            self._ca_file = path
-            # A connector dropped without close() must not leave the file behind.
-            weakref.finalize(self, _remove_file, path)
-        return self._ca_file
 
     def _preflight(self) -> None:
         # pymongo retries an unresolvable or refusing host until the selection timeout and
@@ -240,14 +219,14 @@ class MongoDBConnector(Connector):
             return  # let the driver talk, and tell
         where = self._where()
         if all(outcome == "unresolved" for outcome in outcomes):
-            raise self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            raise self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
         if all(outcome == "timeout" for outcome in outcomes):
             seconds = self.config.connect_timeout
-            raise self._error(
+            raise self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {seconds:g} seconds."
             )
         if "refused" in outcomes:
-            raise self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+            raise self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
 
     def _probe(self, host: str, port: int) -> str:
         try:
@@ -274,28 +253,23 @@ class MongoDBConnector(Connector):
         if self.config.uri.startswith("mongodb+srv://"):
             return []  # resolved through SRV records by the driver
         try:
-            parsed = pymongo.uri_parser.parse_uri(self.config.uri, warn=True)
-        except (ConfigurationError, InvalidURI, ValueError):
+            parsed = _driver().uri_parser.parse_uri(self.config.uri, warn=True)
+        except (_errors().ConfigurationError, _errors().InvalidURI, ValueError):
             return []  # the driver will say what is wrong with it
         return [(str(host), int(port)) for host, port in parsed["nodelist"]]
 
     def _database_name(self, schema: str | None) -> str:
         name = schema or self.config.database or self._uri_database()
         if not name:
-            raise ConnectorError(
+            raise self.error(
                 FailureReason.DATABASE_NOT_FOUND,
-                "No database is configured: give the source a database.",
+                "No database is configured: give the source a database, or name it in the "
+                "URI (mongodb://host:port/database).",
             )
         return name
 
     def _uri_database(self) -> str | None:
-        if not self.config.uri:
-            return None
-        try:
-            database = pymongo.uri_parser.parse_uri(self.config.uri, warn=True)["database"]
-        except (ConfigurationError, InvalidURI, ValueError):
-            return None
-        return str(database) if database else None
+        return _uri_database(self.config.uri) if self.config.uri else None
 
     # Collections
 
@@ -318,26 +292,32 @@ class MongoDBConnector(Connector):
                 "listDatabases", nameOnly=True, authorizedDatabases=True
             )
             names = [str(entry["name"]) for entry in reply.get("databases", [])]
-        except OperationFailure:
+        except _errors().OperationFailure:
             return
-        except PyMongoError as exc:
+        except _errors().PyMongoError as exc:
             raise self._classify(exc) from None
         if database in names:
             return
-        raise ConnectorError(
+        raise self.error(
             FailureReason.DATABASE_NOT_FOUND,
-            self.scrub(f"Database '{database}' does not exist.{did_you_mean(database, names)}"),
+            f"Database '{database}' does not exist on {self._where()}."
+            f"{did_you_mean(database, names)}",
+            hint="Check the database name (MongoDB names are case-sensitive).",
+            missing=Missing("database", database),
         )
 
     def _introspect(self, database: str, table: str) -> TableInfo:
         kind = self._collections(database, name=table).get(table)
         if kind is None:
-            raise ConnectorError(
+            others = self._collections(database)
+            if not others:
+                self._require_database(database)  # a missing database is named as such
+            raise self.error(
                 FailureReason.TABLE_NOT_FOUND,
-                self.scrub(
-                    f"Collection '{table}' does not exist in database '{database}'."
-                    f"{did_you_mean(table, self._collections(database))}"
-                ),
+                f"Collection '{table}' does not exist in database '{database}'."
+                f"{did_you_mean(table, others)}",
+                hint="Check the collection name (case-sensitive) and the database.",
+                missing=Missing("collection", f"{database}.{table}"),
             )
         collection = self._connect()[database][table]
         documents, used_sample, rejection = self._sample(collection)
@@ -355,6 +335,7 @@ class MongoDBConnector(Connector):
             columns=columns,
             indexes=self._indexes(collection) if kind is TableKind.COLLECTION else [],
             notes=notes,
+            positions_from_names=True,
         )
 
     def _sample(
@@ -367,7 +348,7 @@ class MongoDBConnector(Connector):
                 [{"$sample": {"size": SAMPLE_SIZE}}], maxTimeMS=max_ms, batchSize=SAMPLE_SIZE
             )
             return list(sampled), True, None
-        except OperationFailure as exc:
+        except _errors().OperationFailure as exc:
             if not _rejects_sample(exc):
                 raise
             reason = str((exc.details or {}).get("errmsg") or exc)
@@ -379,7 +360,7 @@ class MongoDBConnector(Connector):
             return collection.estimated_document_count(
                 maxTimeMS=int(self.config.query_timeout * 1000)
             )
-        except OperationFailure:
+        except _errors().OperationFailure:
             return None  # views have no stored count; the sample still describes them
 
     def _indexes(self, collection: Collection[dict[str, Any]]) -> list[str]:
@@ -391,67 +372,70 @@ class MongoDBConnector(Connector):
         text = str(exc)
         lowered = text.lower()
         where = self._where()
-        if isinstance(exc, OperationFailure):
+        if isinstance(exc, _errors().OperationFailure):
             return self._classify_operation(exc, table=table)
-        if isinstance(exc, (ConfigurationError, InvalidURI)):
-            if any(marker in lowered for marker in _DNS_MARKERS):
-                return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-            return self._error(
+        if isinstance(exc, (_errors().ConfigurationError, _errors().InvalidURI)):
+            if text_reason(lowered) is FailureReason.HOST_NOT_FOUND:
+                return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+            return self.error(
                 FailureReason.UNKNOWN,
                 f"The connection settings are not valid: {text}",
                 hint=_URI_HINT,
             )
-        if isinstance(exc, ConnectionFailure):
+        if isinstance(exc, _errors().ConnectionFailure):
             return self._classify_network(exc, where)
-        return self._error(FailureReason.UNKNOWN, f"MongoDB reported an error: {text}")
+        return self.error(
+            FailureReason.UNKNOWN, f"MongoDB at {where} reported an error.", detail=text
+        )
 
     def _classify_operation(self, exc: OperationFailure, *, table: str | None) -> ConnectorError:
         message = str((exc.details or {}).get("errmsg") or exc)
         if exc.code == _AUTHENTICATION_FAILED:
-            return self._error(
+            return self.error(
                 FailureReason.AUTHENTICATION_FAILED,
-                f"The server refused the credentials: {message}",
+                f"{self._where()} refused the credentials"
+                + (f" of user '{self.config.username}'." if self.config.username else "."),
+                detail=message,
             )
         if exc.code == _MAX_TIME_EXPIRED:
             seconds = self.config.query_timeout
-            return self._error(
+            return self.error(
                 FailureReason.TIMEOUT,
                 f"Reading {table or 'the server'} took longer than {seconds:g} seconds.",
                 hint="Raise the source's query timeout, or try when the server is less busy.",
             )
         if exc.code == _UNAUTHORIZED:
             what = f" to read '{table}'" if table else ""
-            return self._error(
+            return self.error(
                 FailureReason.PERMISSION_DENIED,
-                f"The account is not authorized{what}: {message}",
+                f"The account is not authorized{what}.",
+                detail=message,
             )
-        return self._error(FailureReason.UNKNOWN, f"MongoDB reported an error: {message}")
+        return self.error(
+            FailureReason.UNKNOWN, f"MongoDB at {self._where()} reported an error.", detail=message
+        )
 
     def _classify_network(self, exc: ConnectionFailure, where: str) -> ConnectorError:
-        lowered = _first_error(exc).lower()
-        if any(marker in lowered for marker in _DNS_MARKERS):
-            return self._error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
-        if any(marker in lowered for marker in _REFUSED_MARKERS):
-            return self._error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
-        if any(marker in lowered for marker in _TLS_MARKERS):
-            return self._error(
+        reason = text_reason(_first_error(exc))
+        if reason is FailureReason.HOST_NOT_FOUND:
+            return self.error(FailureReason.HOST_NOT_FOUND, f"{where} does not resolve.")
+        if reason is FailureReason.CONNECTION_REFUSED:
+            return self.error(FailureReason.CONNECTION_REFUSED, f"{where} refused the connection.")
+        if reason is FailureReason.TLS_ERROR:
+            return self.error(
                 FailureReason.TLS_ERROR,
-                f"The TLS handshake with {where} failed: {_first_error(exc)}",
+                f"The TLS handshake with {where} failed.",
+                detail=_first_error(exc),
             )
         # Nothing more specific: the server did not answer within the timeout.
         seconds = self.config.connect_timeout
-        if isinstance(exc, ServerSelectionTimeoutError):
-            return self._error(
+        if isinstance(exc, _errors().ServerSelectionTimeoutError):
+            return self.error(
                 FailureReason.TIMEOUT, f"{where} did not answer within {seconds:g} seconds."
             )
-        return self._error(
-            FailureReason.TIMEOUT, f"The connection to {where} failed: {_first_error(exc)}"
+        return self.error(
+            FailureReason.TIMEOUT, f"The connection to {where} failed.", detail=_first_error(exc)
         )
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=hint)
 
     def _where(self) -> str:
         hosts = self._hosts()
@@ -513,7 +497,7 @@ def _bson_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, Int64):
+    if isinstance(value, _bson().Int64):
         return "long"
     if isinstance(value, int):
         return "int" if -(2**31) <= value < 2**31 else "long"
@@ -525,23 +509,26 @@ def _bson_type(value: Any) -> str:
         return "object"
     if isinstance(value, list):
         return "array"
-    return _OTHER_TYPES.get(type(value), type(value).__name__)
+    return _other_types().get(type(value), type(value).__name__)
 
 
-_OTHER_TYPES: dict[type, str] = {
-    ObjectId: "objectId",
-    Decimal128: "decimal",
-    Timestamp: "timestamp",
-    Regex: "regex",
-    Code: "javascript",
-    MinKey: "minKey",
-    MaxKey: "maxKey",
-    DBRef: "dbPointer",
-    bytes: "binData",
-    Binary: "binData",
-    uuid.UUID: "binData",
-    datetime.datetime: "date",
-}
+@functools.cache
+def _other_types() -> dict[type, str]:
+    bson = _bson()
+    return {
+        bson.ObjectId: "objectId",
+        bson.Decimal128: "decimal",
+        bson.Timestamp: "timestamp",
+        bson.Regex: "regex",
+        bson.Code: "javascript",
+        bson.MinKey: "minKey",
+        bson.MaxKey: "maxKey",
+        bson.DBRef: "dbPointer",
+        bytes: "binData",
+        bson.Binary: "binData",
+        uuid.UUID: "binData",
+        datetime.datetime: "date",
+    }
 
 
 def _columns(stats: Mapping[str, _PathStats], sampled: int) -> tuple[list[ColumnInfo], bool]:
@@ -628,6 +615,25 @@ def _describe_index(spec: Mapping[str, Any]) -> str:
 # Small helpers
 
 
+def _driver() -> Any:
+    # Imported on first use, as the registry promises: listing connectors loads no driver.
+    import pymongo
+    import pymongo.errors
+    import pymongo.uri_parser
+
+    return pymongo
+
+
+def _errors() -> Any:
+    return _driver().errors
+
+
+def _bson() -> Any:
+    import bson
+
+    return bson
+
+
 def _rejects_sample(exc: OperationFailure) -> bool:
     if exc.code in (_NOT_IMPLEMENTED, _UNRECOGNIZED_STAGE):
         return True
@@ -641,10 +647,16 @@ def _first_error(exc: PyMongoError) -> str:
     return text.split(" (configured timeouts:")[0].strip()
 
 
+def _looks_like_uri(text: str) -> bool:
+    return text.startswith(("mongodb://", "mongodb+srv://"))
+
+
+def _uri_database(uri: str) -> str | None:
+    """The database a URI names (mongodb://host/shop), without resolving anything."""
+    parts = urlsplit(uri)
+    name = unquote(parts.path.lstrip("/")) if parts.scheme.startswith("mongodb") else ""
+    return name or None
+
+
 def _uri_has_credentials(uri: str | None) -> bool:
     return bool(uri) and "@" in (urlsplit(uri).netloc if uri else "")
-
-
-def _remove_file(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)

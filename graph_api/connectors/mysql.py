@@ -19,10 +19,7 @@ invisible is probed once to tell "not found" (1146) from "not allowed" (1142).
 from __future__ import annotations
 
 import difflib
-import errno
-import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,17 +27,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from graph_api.connectors.base import (
+    REASON_SENTENCES,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TableRef,
     TestReport,
     elapsed_ms,
 )
+from graph_api.connectors.network import socket_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.session import Busy, SharedConnection
+from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -107,6 +109,26 @@ WHERE c.TABLE_SCHEMA = %(schema)s AND c.TABLE_NAME = %(table)s
 ORDER BY c.ORDINAL_POSITION
 """
 
+INDEXES_SQL = """
+SELECT INDEX_NAME, NON_UNIQUE, INDEX_TYPE, COLUMN_NAME, SUB_PART, COLLATION
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s
+ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
+"""
+
+# information_schema shows an account only the columns it may use: with SELECT granted on
+# some columns only (and not on the table, its database or globally), the list is partial.
+PRIVILEGES_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM information_schema.COLUMN_PRIVILEGES
+   WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s AND PRIVILEGE_TYPE = 'SELECT'),
+  (SELECT COUNT(*) FROM information_schema.TABLE_PRIVILEGES
+   WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s AND PRIVILEGE_TYPE = 'SELECT')
+  + (SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES
+     WHERE TABLE_SCHEMA = %(schema)s AND PRIVILEGE_TYPE = 'SELECT')
+  + (SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT')
+"""
+
 # Identifiers cannot be bound; both are quoted with quote_ident. Only run when
 # information_schema does not show the table, to learn whether it is missing or forbidden.
 PROBE_SQL = "SELECT 1 FROM {schema}.{table} LIMIT 0"
@@ -168,32 +190,6 @@ def error_number(exc: BaseException) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
-def socket_reason(exc: BaseException) -> FailureReason | None:
-    """What a socket-level cause anywhere in the exception chain says went wrong."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, socket.gaierror):
-            return FailureReason.HOST_NOT_FOUND
-        if isinstance(current, ConnectionRefusedError):
-            return FailureReason.CONNECTION_REFUSED
-        if isinstance(current, TimeoutError):  # socket.timeout is TimeoutError
-            return FailureReason.TIMEOUT
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return FailureReason.TLS_ERROR
-        if isinstance(current, OSError) and current.errno in (
-            errno.EHOSTUNREACH,
-            errno.ENETUNREACH,
-        ):
-            return FailureReason.CONNECTION_REFUSED
-        # PyMySQL keeps the socket error of a failed connect on the exception.
-        current = (
-            getattr(current, "original_exception", None) or current.__cause__ or current.__context__
-        )
-    return None
-
-
 def classify(exc: BaseException) -> tuple[FailureReason, str | None]:
     """The reason for a driver error, and a more specific hint when there is one."""
     number = error_number(exc)
@@ -242,14 +238,8 @@ def target(config: ConnectionConfig) -> Target:
 
 
 def tls_context(config: ConnectionConfig) -> ssl.SSLContext | None:
-    tls = config.tls
-    if not tls.enabled:
-        return None
-    context = ssl.create_default_context(cadata=tls.ca_certificate or None)
-    context.check_hostname = tls.verify_hostname
     # The certificates MySQL generates for itself fail Python 3.13's strict X.509 checks.
-    context.verify_flags &= ~ssl.VERIFY_X509_STRICT
-    return context
+    return client_context(config.tls, strict=False) if config.tls.enabled else None
 
 
 def connect_kwargs(config: ConnectionConfig, *, read_timeout: float) -> dict[str, Any]:
@@ -298,12 +288,19 @@ class _Found:
 
 class MySqlConnector(Connector):
     type = SourceType.MYSQL
+    default_port = DEFAULT_PORT
+    needs_username = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
-        self._lock = threading.Lock()
-        self._conn: Connection | None = None
         self._case_insensitive: bool | None = None
+        self._session: SharedConnection[Connection] = SharedConnection(
+            lambda: self._connect(read_timeout=self.config.query_timeout),
+            is_open=lambda conn: bool(conn.open),
+            was_dropped=self._dropped,
+            close=lambda conn: conn.close() if conn.open else None,
+            on_drop=self._forget_case,
+        )
 
     # Contract
 
@@ -344,7 +341,7 @@ class MySqlConnector(Connector):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         wanted = schema or target(self.config).database
         if not wanted:
-            raise self._error(
+            raise self.error(
                 FailureReason.TABLE_NOT_FOUND,
                 f"Table '{table}' was given without a database, and the source has none.",
                 hint="Pass the database as the schema, or set the source's database.",
@@ -352,14 +349,19 @@ class MySqlConnector(Connector):
 
         def work(conn: Connection) -> TableInfo:
             found = self._find_table(conn, table, wanted)
-            columns = self._query(conn, COLUMNS_SQL, {"schema": found.schema, "table": found.name})
-            return _table_info(found, columns)
+            where = {"schema": found.schema, "table": found.name}
+            columns = self._query(conn, COLUMNS_SQL, where)
+            indexes = self._query(conn, INDEXES_SQL, where)
+            column_grants, wider_grants = self._query(conn, PRIVILEGES_SQL, where)[0]
+            info = _table_info(found, columns, indexes)
+            if column_grants and not wider_grants:
+                info.notes.append(self._partial_note(found))
+            return info
 
         return self._read(work)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._session.close()
 
     # Connections
 
@@ -380,41 +382,29 @@ class MySqlConnector(Connector):
         return conn
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        if not self._lock.acquire(timeout=self.config.query_timeout):
-            raise self._error(
+        try:
+            return self._session.run(work, wait=self.config.query_timeout)
+        except Busy:
+            raise self.error(
                 FailureReason.TIMEOUT,
                 f"Another catalog read on {self._target()} is still running after "
                 f"{self.config.query_timeout:g} seconds.",
-            )
-        try:
-            return self._attempt(work)
+            ) from None
         except _driver().MySQLError as exc:
             raise self._failure(exc) from None
-        finally:
-            self._lock.release()
 
-    def _attempt(self, work: Callable[[Connection], T]) -> T:
+    @staticmethod
+    def _dropped(exc: BaseException, conn: Connection) -> bool:
+        # The server closed it (a restart, wait_timeout); a read that timed out is no drop.
         pymysql = _driver()
-        fresh = self._conn is None or not self._conn.open
-        if fresh:
-            self._conn = self._connect(read_timeout=self.config.query_timeout)
-        conn = self._conn
-        assert conn is not None
-        try:
-            return work(conn)
-        except (pymysql.OperationalError, pymysql.InterfaceError) as exc:
-            if fresh or conn.open or socket_reason(exc) is FailureReason.TIMEOUT:
-                raise
-            # The server dropped the connection (restart, wait_timeout): start over once.
-            self._drop()
-            self._conn = self._connect(read_timeout=self.config.query_timeout)
-            return work(self._conn)
+        return (
+            isinstance(exc, pymysql.OperationalError | pymysql.InterfaceError)
+            and not conn.open
+            and socket_reason(exc) is not FailureReason.TIMEOUT
+        )
 
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
+    def _forget_case(self) -> None:
         self._case_insensitive = None
-        if conn is not None and conn.open:
-            conn.close()
 
     @staticmethod
     def _query(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
@@ -444,13 +434,14 @@ class MySqlConnector(Connector):
         picked = self._pick(conn, schema, names)
         if picked is not None:
             return picked
-        raise self._error(
+        raise self.error(
             FailureReason.DATABASE_NOT_FOUND,
             f"Database '{schema}' was not found on {self._target()}, or the account "
             f"'{target(self.config).user}' has no privileges on it."
             + (f" Did you mean '{names[0]}'?" if names else ""),
             hint="Check the database name (names are case-sensitive on most Linux "
             "servers) and that the account was granted SELECT on it.",
+            missing=Missing("database", schema),
         )
 
     def _find_table(self, conn: Connection, table: str, schema: str) -> _Found:
@@ -484,9 +475,10 @@ class MySqlConnector(Connector):
             if number in (1142, 1143, 1044):
                 return self._permission_denied(table, schema)
             if number == 1049:
-                return self._error(
+                return self.error(
                     FailureReason.DATABASE_NOT_FOUND,
                     f"Database '{schema}' was not found on {self._target()}.",
+                    missing=Missing("database", schema),
                 )
             if number != 1146:
                 return self._failure(exc)
@@ -505,18 +497,29 @@ class MySqlConnector(Connector):
             if case_only is not None and not self._server_ignores_case(conn)
             else ""
         )
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Table '{table}' was not found in database '{schema}' on {self._target()}."
             + case_note
             + (f" Did you mean '{suggestion}'?" if suggestion else ""),
             hint="Check the table name and its case, the database (schema) it is in, and "
             "that the account was granted SELECT on it.",
+            missing=Missing("table", f"{schema}.{table}"),
+        )
+
+    def _partial_note(self, found: _Found) -> str:
+        user = target(self.config).user or "the connecting user"
+        return (
+            f"The account '{user}' has SELECT on only some columns of "
+            f"'{found.schema}.{found.name}' (a column-level grant): MySQL shows an account only "
+            "the columns it may use, so the columns it may not read are missing from this "
+            f"list. GRANT SELECT ON {quote_ident(found.schema)}.{quote_ident(found.name)} TO "
+            f"'{user}'@'%'; to see them all."
         )
 
     def _permission_denied(self, table: str, schema: str) -> ConnectorError:
         user = target(self.config).user or "the connecting user"
-        return self._error(
+        return self.error(
             FailureReason.PERMISSION_DENIED,
             f"The account '{user}' may not read '{schema}.{table}' on {self._target()}, or "
             "it does not exist: MySQL does not tell an account without privileges on it "
@@ -529,16 +532,27 @@ class MySqlConnector(Connector):
 
     def _failure(self, exc: BaseException) -> ConnectorError:
         reason, hint = classify(exc)
-        detail = driver_detail(exc)
-        if reason is FailureReason.TIMEOUT and error_number(exc) in _CLIENT_CONNECTION_ERRORS:
-            detail = f"no answer within the time limit ({detail})"
-        product = "MySQL/MariaDB"
-        return self._error(reason, f"{product} at {self._target()}: {detail}", hint=hint)
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+        said = REASON_SENTENCES[reason]
+        if reason is FailureReason.TIMEOUT:
+            said = "no answer within the time limit"
+        missing = None
+        database = target(self.config).database
+        if error_number(exc) in (1044, 1049) and database:
+            said = f"database '{database}' does not exist" + (
+                ", or the account may not use it" if error_number(exc) == 1044 else ""
+            )
+            missing = Missing("database", database)
+        if reason is FailureReason.AUTHENTICATION_FAILED and target(self.config).user:
+            said += f" of user '{target(self.config).user}'"
+        number = error_number(exc)
+        return self.error(
+            reason,
+            f"MySQL/MariaDB at {self._target()}: {said}"
+            + (f" (error {number})." if number else "."),
+            hint=hint,
+            detail=driver_detail(exc),
+            missing=missing,
+        )
 
     def _target(self) -> str:
         where = target(self.config)
@@ -546,7 +560,28 @@ class MySqlConnector(Connector):
         return f"{where.host}:{where.port}{database}"
 
 
-def _table_info(found: _Found, columns: list[Any]) -> TableInfo:
+def describe_index(rows: list[Any]) -> str:
+    """'PRIMARY (customer_id, order_no) primary key', 'staff_ssn (ssn) unique'; one index's
+    STATISTICS rows, in column order."""
+    name, non_unique, index_type = rows[0][0], rows[0][1], rows[0][2]
+    columns = []
+    for _name, _non_unique, _type, column, sub_part, collation in rows:
+        text = f"{column}({sub_part})" if sub_part else str(column)
+        columns.append(f"{text} desc" if collation == "D" else text)
+    flags = ["primary key" if name == "PRIMARY" else "" if int(non_unique) else "unique"]
+    flags.append("" if index_type == "BTREE" else str(index_type).lower())
+    suffix = " ".join(flag for flag in flags if flag)
+    return f"{name} ({', '.join(columns)})" + (f" {suffix}" if suffix else "")
+
+
+def _indexes(rows: list[Any]) -> list[str]:
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(str(row[0]), []).append(row)
+    return [describe_index(group) for group in grouped.values()]
+
+
+def _table_info(found: _Found, columns: list[Any], indexes: list[Any]) -> TableInfo:
     notes = []
     if found.kind is TableKind.TABLE and found.rows is not None:
         notes.append("Row count is the storage engine's estimate (TABLE_ROWS).")
@@ -567,6 +602,7 @@ def _table_info(found: _Found, columns: list[Any]) -> TableInfo:
             )
             for name, column_type, nullable, primary_key, position, comment in columns
         ],
+        indexes=_indexes(indexes),
         notes=notes,
     )
 

@@ -22,25 +22,30 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
-import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from graph_api.connectors.base import (
+    REASON_SENTENCES,
+    SETTINGS,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
     elapsed_ms,
 )
+from graph_api.connectors.network import socket_reason
 from graph_api.connectors.registry import register
+from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -61,13 +66,16 @@ WHERE product LIKE 'Oracle%' AND ROWNUM = 1
 """
 PING_SQL = "SELECT 1 FROM dual"
 
+# A materialized view is stored as a table of the same name; ALL_MVIEWS tells them apart.
 # Nested tables, secondary (domain index) tables, IOT overflow segments and tables in the
 # recycle bin are storage details, not something a user picks.
 LIST_TABLES_SQL = """
 SELECT owner, name, kind
 FROM (
-    SELECT t.owner, t.table_name AS name, 'TABLE' AS kind
+    SELECT t.owner, t.table_name AS name,
+           CASE WHEN m.mview_name IS NULL THEN 'TABLE' ELSE 'MATERIALIZED_VIEW' END AS kind
     FROM all_tables t
+    LEFT JOIN all_mviews m ON m.owner = t.owner AND m.mview_name = t.table_name
     WHERE t.owner = :owner
       AND t.nested = 'NO'
       AND t.secondary = 'N'
@@ -91,8 +99,11 @@ WHERE username IN (:owner, :folded_owner)
 FIND_TABLES_SQL = """
 SELECT o.owner, o.name, o.kind, o.num_rows, c.comments
 FROM (
-    SELECT t.owner, t.table_name AS name, 'TABLE' AS kind, t.num_rows
+    SELECT t.owner, t.table_name AS name,
+           CASE WHEN m.mview_name IS NULL THEN 'TABLE' ELSE 'MATERIALIZED_VIEW' END AS kind,
+           t.num_rows
     FROM all_tables t
+    LEFT JOIN all_mviews m ON m.owner = t.owner AND m.mview_name = t.table_name
     WHERE t.owner IN (:owner, :folded_owner)
       AND t.table_name IN (:name, :folded_name)
       AND t.dropped = 'NO'
@@ -147,6 +158,68 @@ LEFT JOIN (
 WHERE c.owner = :owner AND c.table_name = :table_name
 ORDER BY c.column_id
 """
+
+
+# One row per index column, in order. A function-based (or descending) index column is a
+# hidden SYS_NC...$ column; its expression is in ALL_IND_EXPRESSIONS.
+INDEXES_SQL = """
+SELECT i.index_name,
+       i.uniqueness,
+       i.index_type,
+       ic.column_name,
+       ic.descend,
+       e.column_expression,
+       CASE WHEN pk.constraint_name IS NULL THEN 'N' ELSE 'Y' END AS primary_key
+FROM all_indexes i
+JOIN all_ind_columns ic ON ic.index_owner = i.owner AND ic.index_name = i.index_name
+LEFT JOIN all_ind_expressions e
+       ON e.index_owner = ic.index_owner AND e.index_name = ic.index_name
+      AND e.column_position = ic.column_position
+LEFT JOIN all_constraints pk
+       ON pk.owner = i.table_owner AND pk.table_name = i.table_name
+      AND pk.index_name = i.index_name AND pk.constraint_type = 'P'
+WHERE i.table_owner = :owner AND i.table_name = :table_name
+ORDER BY i.index_name, ic.column_position
+"""
+
+
+class IndexRow(NamedTuple):
+    """One row of INDEXES_SQL."""
+
+    index_name: str
+    uniqueness: str  # 'UNIQUE' / 'NONUNIQUE'
+    index_type: str  # 'NORMAL', 'FUNCTION-BASED NORMAL', 'BITMAP', 'DOMAIN', ...
+    column_name: str
+    descend: str  # 'ASC' / 'DESC'
+    column_expression: str | None
+    primary_key: str  # 'Y' / 'N'
+
+
+def indexes_from_rows(rows: Sequence[Sequence[Any]]) -> list[str]:
+    """'PK_CUSTOMERS (ID) primary key', 'IX_EMAIL (UPPER("EMAIL")) unique', sorted by name."""
+    grouped: dict[str, list[IndexRow]] = {}
+    for row in rows:
+        index = IndexRow(*row)
+        grouped.setdefault(index.index_name, []).append(index)
+    described = []
+    for name, columns in grouped.items():
+        first = columns[0]
+        parts = []
+        for column in columns:
+            text = (column.column_expression or column.column_name).strip()
+            parts.append(f"{text} desc" if column.descend == "DESC" else text)
+        kind = first.index_type.replace("FUNCTION-BASED", "").strip().lower()
+        flags = [
+            "primary key"
+            if first.primary_key == "Y"
+            else "unique"
+            if first.uniqueness == "UNIQUE"
+            else "",
+            "" if kind == "normal" else kind,
+        ]
+        suffix = " ".join(flag for flag in flags if flag)
+        described.append(f"{name} ({', '.join(parts)})" + (f" {suffix}" if suffix else ""))
+    return sorted(described)
 
 
 class ColumnRow(NamedTuple):
@@ -287,24 +360,6 @@ def _full_code(exc: BaseException) -> str | None:
     return getattr(args[0], "full_code", None) if args else None
 
 
-def socket_reason(exc: BaseException) -> FailureReason | None:
-    """What a socket-level error anywhere in the exception chain says went wrong."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, socket.gaierror):
-            return FailureReason.HOST_NOT_FOUND
-        if isinstance(current, ConnectionRefusedError):
-            return FailureReason.CONNECTION_REFUSED
-        if isinstance(current, TimeoutError):
-            return FailureReason.TIMEOUT
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return FailureReason.TLS_ERROR
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def classify(exc: BaseException) -> tuple[FailureReason, str | None]:
     """The reason for an error from the driver (or the socket under it), and a hint."""
     code = _full_code(exc)
@@ -368,7 +423,7 @@ def _driver() -> Any:
 def tls_context(config: ConnectionConfig) -> ssl.SSLContext | None:
     if not (config.tls.enabled and config.tls.ca_certificate):
         return None  # the driver's default context checks against the system's CAs
-    return ssl.create_default_context(cadata=config.tls.ca_certificate)
+    return client_context(config.tls)
 
 
 def connect_params(config: ConnectionConfig) -> oracledb.ConnectParams:
@@ -420,6 +475,21 @@ class _Found:
 
 class OracleConnector(Connector):
     type = SourceType.ORACLE
+    default_port = DEFAULT_PORT
+    needs_username = True
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
+        p = SETTINGS
+        service_name, sid = settings.get("service_name"), settings.get("sid")
+        if "uri" not in secrets and bool(service_name) == bool(sid):
+            raise SettingsError(
+                f"An Oracle source needs exactly one of {p}.serviceName (e.g. FREEPDB1) or "
+                f"{p}.sid.",
+                field=f"{p}.serviceName",
+            )
+        # Service name and SID are Oracle's own: the shared checks refuse them for others.
+        super().check_settings({**settings, "service_name": None, "sid": None}, secrets)
 
     # Contract
 
@@ -446,7 +516,12 @@ class OracleConnector(Connector):
         async def work(conn: oracledb.AsyncConnection) -> TableInfo:
             found = await self._find_table(conn, table, schema)
             rows = await _fetch(conn, COLUMNS_SQL, owner=found.owner, table_name=found.name)
-            return _table_info(found, rows)
+            indexes = (
+                await _fetch(conn, INDEXES_SQL, owner=found.owner, table_name=found.name)
+                if found.kind is not TableKind.VIEW
+                else []
+            )
+            return _table_info(found, rows, indexes)
 
         return self._run(work, budget=self.config.query_timeout)
 
@@ -518,11 +593,12 @@ class OracleConnector(Connector):
         for candidate in folded(schema):
             if candidate in found:
                 return candidate
-        raise self._error(
+        raise self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Schema '{schema}' was not found on {self._target()}.",
             hint="Check the schema (user) name: Oracle reads an unquoted name in upper "
             "case, so a schema created with a quoted mixed-case name must be given exactly.",
+            missing=Missing("schema", schema),
         )
 
     async def _find_table(
@@ -551,7 +627,7 @@ class OracleConnector(Connector):
         rows = await _fetch(conn, NEAR_TABLES_SQL, owner=search_owner, name=table)
         suggestion = near_match(table, search_owner, rows)
         folded_note = "" if table == table.upper() else f" and as '{table.upper()}'"
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Table '{table}' was not found in schema '{search_owner}' on {self._target()}."
             + (f" Did you mean '{suggestion}'?" if suggestion else ""),
@@ -560,29 +636,34 @@ class OracleConnector(Connector):
             + (", in the connecting user's schema" if defaulted else "")
             + ". Check the spelling and the schema; ALL_* views only show tables the "
             "account has a privilege on, so also check that it was granted SELECT.",
+            missing=Missing("table", f"{search_owner}.{table}"),
         )
 
     # Errors
 
-    def scrub(self, text: str) -> str:
-        text = super().scrub(text)
+    def secrets(self) -> list[str]:
+        # A "user/password@connect_string" URI holds a password no URL parser finds.
         password = dsn_password(self.config.uri) if self.config.uri else None
-        return text.replace(password, "******") if password else text
+        return [*super().secrets(), *([password] if password else [])]
 
     def _timeout(self, doing: str, seconds: float) -> ConnectorError:
-        return self._error(
+        return self.error(
             FailureReason.TIMEOUT,
             f"Oracle at {self._target()} did not answer within {seconds:g} seconds ({doing}).",
         )
 
     def _failure(self, exc: BaseException) -> ConnectorError:
         reason, hint = classify(exc)
-        return self._error(reason, f"Oracle at {self._target()}: {driver_detail(exc)}", hint=hint)
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+        said = REASON_SENTENCES[reason]
+        if reason is FailureReason.AUTHENTICATION_FAILED and self.config.username:
+            said += f" of user '{self.config.username}'"
+        code = _full_code(exc)
+        return self.error(
+            reason,
+            f"Oracle at {self._target()}: {said}" + (f" ({code})." if code else "."),
+            hint=hint,
+            detail=driver_detail(exc),
+        )
 
     def _target(self) -> str:
         if self.config.uri is not None:
@@ -605,9 +686,13 @@ def near_match(table: str, owner: str, rows: Sequence[Sequence[Any]]) -> str | N
     return f"{elsewhere[0][0]}.{elsewhere[0][1]}" if elsewhere else None
 
 
-def _table_info(found: _Found, rows: Sequence[Sequence[Any]]) -> TableInfo:
+def _table_info(
+    found: _Found, rows: Sequence[Sequence[Any]], indexes: Sequence[Sequence[Any]] = ()
+) -> TableInfo:
     notes = []
-    if found.kind is TableKind.TABLE:
+    if found.kind is TableKind.MATERIALIZED_VIEW:
+        notes.append("A materialized view: its rows are stored, as of its last refresh.")
+    if found.kind is not TableKind.VIEW:
         notes.append(
             "Row count is ALL_TABLES.NUM_ROWS from the last statistics gathering."
             if found.num_rows is not None
@@ -620,6 +705,7 @@ def _table_info(found: _Found, rows: Sequence[Sequence[Any]]) -> TableInfo:
         comment=found.comment,
         row_count=found.num_rows,
         columns=[column_from_row(row, table_owner=found.owner) for row in rows],
+        indexes=indexes_from_rows(indexes),
         notes=notes,
     )
 

@@ -9,9 +9,12 @@ dropped is replaced once, transparently: catalog reads are idempotent.
 
 Names: PostgreSQL folds unquoted names to lower case. A name is looked up exactly as given
 first, then folded, which finds both `"MixedCase"` (given as `MixedCase`) and `customers`
-(given as `Customers`). Columns come from information_schema (which hides what the account
-may not use), types from `format_type` (what a user would write in DDL), keys and comments
-from pg_catalog: information_schema's constraint views only show tables the account owns.
+(given as `Customers`). Types come from `format_type` (what a user would write in DDL), keys,
+indexes and comments from pg_catalog: information_schema's constraint views only show tables
+the account owns.
+Columns come from pg_attribute, not information_schema: the latter leaves out materialized
+views and hides the columns a column-level grant keeps from the account, which a catalog
+needs most (they are often the personal data); a note names those columns.
 
 libpq reports connection failures as text without an SQLSTATE, so those are classified by
 the (English) messages of libpq and the server; query failures by SQLSTATE.
@@ -21,28 +24,28 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph_api.connectors.base import (
+    REASON_SENTENCES,
     ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TableRef,
     TestReport,
     elapsed_ms,
 )
 from graph_api.connectors.registry import register
+from graph_api.connectors.session import Busy, SharedConnection
+from graph_api.connectors.tls import ca_file
 from graph_api.models import SourceType, TableKind
 
 if TYPE_CHECKING:
@@ -123,17 +126,38 @@ ORDER BY n.nspname, c.relname
 LIMIT 5000
 """
 
+# attnum is information_schema's ordinal_position. An array type's category is 'A'.
 COLUMNS_SQL = """
-SELECT c.column_name,
+SELECT a.attname,
        pg_catalog.format_type(a.atttypid, a.atttypmod),
-       c.is_nullable = 'YES',
-       c.ordinal_position::int,
-       pg_catalog.col_description(a.attrelid, a.attnum)
-FROM information_schema.columns c
-JOIN pg_catalog.pg_attribute a
-  ON a.attrelid = %(oid)s AND a.attname = c.column_name AND NOT a.attisdropped
-WHERE c.table_schema = %(schema)s AND c.table_name = %(table)s
-ORDER BY c.ordinal_position
+       NOT a.attnotnull,
+       a.attnum::int,
+       pg_catalog.col_description(a.attrelid, a.attnum),
+       t.typcategory = 'A',
+       pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+# Key columns only (INCLUDE columns are payload); expressions as PostgreSQL writes them.
+INDEXES_SQL = """
+SELECT ic.relname,
+       ix.indisprimary,
+       ix.indisunique,
+       am.amname,
+       ix.indpred IS NOT NULL,
+       ARRAY(
+           SELECT pg_catalog.pg_get_indexdef(ix.indexrelid, k, true)
+           FROM generate_series(1, ix.indnkeyatts) AS k
+           ORDER BY k
+       )
+FROM pg_catalog.pg_index ix
+JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE ix.indrelid = %(oid)s
+ORDER BY ic.relname
 """
 
 PRIMARY_KEY_SQL = """
@@ -148,7 +172,7 @@ _KINDS = {
     "p": TableKind.TABLE,  # partitioned table
     "f": TableKind.TABLE,  # foreign table
     "v": TableKind.VIEW,
-    "m": TableKind.VIEW,  # materialized view
+    "m": TableKind.MATERIALIZED_VIEW,
 }
 
 _SQLSTATE_REASONS = {
@@ -280,21 +304,6 @@ def connect_kwargs(config: ConnectionConfig, *, ca_file: str | None) -> dict[str
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
-@contextmanager
-def _ca_file(pem: str | None) -> Iterator[str | None]:
-    # libpq reads the CA from a file, and only while connecting.
-    if not pem:
-        yield None
-        return
-    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", prefix="clew-ca-", delete=False)
-    try:
-        with handle:
-            handle.write(pem)
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
-
-
 def _fold(name: str) -> list[str]:
     """The names PostgreSQL may mean: as given, then as it reads an unquoted name."""
     return list(dict.fromkeys([name, name.lower()]))
@@ -313,11 +322,19 @@ class _Found:
 
 class PostgresConnector(Connector):
     type = SourceType.POSTGRESQL
+    default_port = 5432
+    needs_username = True
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
-        self._lock = threading.Lock()
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session: SharedConnection[psycopg.Connection[Any]] = SharedConnection(
+            self._connect,
+            is_open=lambda conn: not conn.closed,
+            was_dropped=lambda exc, conn: (
+                isinstance(exc, _driver().OperationalError) and bool(conn.broken)
+            ),
+            close=lambda conn: conn.close(),
+        )
 
     # Contract
 
@@ -352,24 +369,23 @@ class PostgresConnector(Connector):
             found = self._find_table(conn, table, schema)
             if not found.readable:
                 raise self._permission_denied(found)
-            columns = conn.execute(
-                COLUMNS_SQL, {"oid": found.oid, "schema": found.schema, "table": found.name}
-            ).fetchall()
+            columns = conn.execute(COLUMNS_SQL, {"oid": found.oid}).fetchall()
             keys = {r[0] for r in conn.execute(PRIMARY_KEY_SQL, {"oid": found.oid})}
-            return _table_info(found, columns, keys)
+            indexes = conn.execute(INDEXES_SQL, {"oid": found.oid}).fetchall()
+            user = self.config.username or conn.info.user
+            return _table_info(found, columns, keys, indexes, user=user)
 
         return self._read(work)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._session.close()
 
     # Connections
 
     def _connect(self) -> psycopg.Connection[Any]:
         pg = _driver()
-        with _ca_file(self.config.tls.ca_certificate) as ca_file:
-            kwargs = connect_kwargs(self.config, ca_file=ca_file)
+        with ca_file(self.config.tls.ca_certificate, "clew-ca-") as path:
+            kwargs = connect_kwargs(self.config, ca_file=path)
             conn: psycopg.Connection[Any] = pg.connect(self.config.uri or "", **kwargs)
         try:
             statement_timeout = f"{max(1, int(self.config.query_timeout * 1000))}ms"
@@ -380,41 +396,16 @@ class PostgresConnector(Connector):
         return conn
 
     def _read(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        if not self._lock.acquire(timeout=self.config.query_timeout):
-            raise self._error(
+        try:
+            return self._session.run(work, wait=self.config.query_timeout)
+        except Busy:
+            raise self.error(
                 FailureReason.TIMEOUT,
                 f"Another catalog read on {self._target()} is still running after "
                 f"{self.config.query_timeout:g} seconds.",
-            )
-        try:
-            return self._attempt(work)
+            ) from None
         except _driver().Error as exc:
             raise self._failure(exc) from None
-        finally:
-            self._lock.release()
-
-    def _attempt(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        fresh = self._conn is None or self._conn.closed
-        if fresh:
-            self._conn = self._connect()
-        conn = self._conn
-        assert conn is not None
-        try:
-            return work(conn)
-        except _driver().OperationalError:
-            if not conn.broken:
-                raise
-            # The server dropped the connection (restart, idle timeout): start over once.
-            self._drop()
-            if fresh:
-                raise
-            self._conn = self._connect()
-            return work(self._conn)
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
 
     # Name resolution
 
@@ -432,13 +423,14 @@ class PostgresConnector(Connector):
                 return candidate
         known = [r[0] for r in conn.execute(USER_SCHEMAS_SQL)]
         near = _near(schema, known)
-        raise self._error(
+        raise self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Schema '{schema}' was not found in database '{self._database(conn)}'."
             + (f" Did you mean '{near}'?" if near else ""),
             hint="Check the schema name: PostgreSQL reads an unquoted name in lower case, "
             "so a schema created with a quoted mixed-case name must be given exactly."
             + (f" Schemas here include: {', '.join(known[:10])}." if known else ""),
+            missing=Missing("schema", schema),
         )
 
     def _find_table(self, conn: psycopg.Connection[Any], table: str, schema: str | None) -> _Found:
@@ -475,7 +467,7 @@ class PostgresConnector(Connector):
         )
         suggestion = _suggestion(table, schemas, rows)
         folded = "" if table == table.lower() else f" and as '{table.lower()}'"
-        return self._error(
+        return self.error(
             FailureReason.TABLE_NOT_FOUND,
             f"Table '{table}' was not found in {where} of database '{self._database(conn)}'."
             + (f" Did you mean {suggestion}?" if suggestion else ""),
@@ -483,12 +475,13 @@ class PostgresConnector(Connector):
             "in lower case). Check the spelling, the schema"
             + (" (none was given, so the search path was used)" if schema is None else "")
             + ", and that the table was not dropped or renamed.",
+            missing=Missing("table", table if schema is None else f"{schema}.{table}"),
         )
 
     def _permission_denied(self, found: _Found) -> ConnectorError:
         user = self.config.username or "the connecting user"
         qualified = f"{found.schema}.{found.name}"
-        return self._error(
+        return self.error(
             FailureReason.PERMISSION_DENIED,
             f"The account '{user}' may not read '{qualified}' on {self._target()}: it has no "
             "SELECT privilege on it (or no USAGE on its schema).",
@@ -501,21 +494,28 @@ class PostgresConnector(Connector):
 
     def _failure(self, exc: psycopg.Error) -> ConnectorError:
         reason, hint = classify(exc)
-        detail = driver_detail(exc)
+        said = REASON_SENTENCES[reason]
         if reason is FailureReason.TIMEOUT and isinstance(exc, _driver().errors.ConnectionTimeout):
-            detail = f"no answer within {max(MIN_CONNECT_TIMEOUT, self.config.connect_timeout):g} s"
-        return self._error(reason, f"PostgreSQL at {self._target()}: {detail}", hint=hint)
-
-    def _error(
-        self, reason: FailureReason, message: str, *, hint: str | None = None
-    ) -> ConnectorError:
-        return ConnectorError(reason, self.scrub(message), hint=self.scrub(hint) if hint else None)
+            said = f"no answer within {max(MIN_CONNECT_TIMEOUT, self.config.connect_timeout):g} s"
+        missing = None
+        if reason is FailureReason.AUTHENTICATION_FAILED and self.config.username:
+            said += f" of user '{self.config.username}'"
+        if reason is FailureReason.DATABASE_NOT_FOUND and self.config.database:
+            said = f"database '{self.config.database}' does not exist"
+            missing = Missing("database", self.config.database)
+        return self.error(
+            reason,
+            f"PostgreSQL at {self._target()}: {said}.",
+            hint=hint,
+            detail=driver_detail(exc),
+            missing=missing,
+        )
 
     def _target(self) -> str:
         if self.config.host is None:
             return "the configured URI"
         database = f"/{self.config.database}" if self.config.database else ""
-        return f"{self.config.host}:{self.config.port or 5432}{database}"
+        return f"{self.config.host}:{self.config.port or self.default_port}{database}"
 
     @staticmethod
     def _database(conn: psycopg.Connection[Any]) -> str:
@@ -557,15 +557,44 @@ def _suggestion(table: str, schemas: list[str], rows: list[tuple[str, str]]) -> 
     return None
 
 
-def _table_info(found: _Found, columns: list[tuple[Any, ...]], keys: set[str]) -> TableInfo:
+def describe_index(row: tuple[Any, ...]) -> str:
+    """'orders_pkey (customer_id, order_no) primary key', 'ix_email (lower(email)) unique'."""
+    name, primary, unique, method, partial, columns = row
+    flags = ["primary key" if primary else "unique" if unique else ""]
+    flags += ["" if method == "btree" else str(method), "partial" if partial else ""]
+    suffix = " ".join(flag for flag in flags if flag)
+    return f"{name} ({', '.join(columns)})" + (f" {suffix}" if suffix else "")
+
+
+def _table_info(
+    found: _Found,
+    columns: list[tuple[Any, ...]],
+    keys: set[str],
+    indexes: list[tuple[Any, ...]],
+    *,
+    user: str,
+) -> TableInfo:
     notes = []
     row_count = None
-    if found.kind is TableKind.TABLE and found.row_estimate is not None:
+    if found.kind is TableKind.MATERIALIZED_VIEW:
+        notes.append(
+            "A materialized view: its rows are stored, as of its last REFRESH MATERIALIZED VIEW."
+        )
+    if found.kind is not TableKind.VIEW and found.row_estimate is not None:
         if found.row_estimate < 0:
             notes.append("No row estimate: the table has not been analyzed yet.")
         else:
             row_count = int(found.row_estimate)
             notes.append("Row count is PostgreSQL's estimate (pg_class.reltuples).")
+    hidden = [row[0] for row in columns if not row[6]]
+    if hidden:
+        listed = ", ".join(hidden)
+        notes.append(
+            f"The account '{user}' may not read {len(hidden)} of {len(columns)} columns "
+            f"({listed}): its grant covers only some columns. They are listed from the system "
+            f"catalog; to read their data, GRANT SELECT ({listed}) ON "
+            f"{_ident(found.schema)}.{_ident(found.name)} TO {_ident(user)}."
+        )
     return TableInfo(
         schema=found.schema,
         name=found.name,
@@ -580,9 +609,11 @@ def _table_info(found: _Found, columns: list[tuple[Any, ...]], keys: set[str]) -
                 primary_key=name in keys,
                 ordinal_position=position,
                 comment=comment,
+                is_array=bool(is_array),
             )
-            for name, data_type, nullable, position, comment in columns
+            for name, data_type, nullable, position, comment, is_array, _readable in columns
         ],
+        indexes=[describe_index(row) for row in indexes],
         notes=notes,
     )
 

@@ -90,7 +90,7 @@ def _shape(error: GraphQLError, *, mutation: bool = False) -> GraphQLError:
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": original.code.value, "field": original.field},
+            extensions={"code": original.code.value, "field": original.field, **original.details},
         )
     request_id = request_id_var.get()
     outage = _outage(original)

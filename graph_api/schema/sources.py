@@ -38,8 +38,6 @@ from graph_api.store.sources import ConnectionTestRepository, SourceRepository
 strawberry.enum(FailureReasonEnum, description="Why a connection test or introspection failed.")
 FailureReason = FailureReasonEnum
 
-SECRET_FIELDS = {"password": "password", "api_key": "api_key", "uri": "uri"}
-
 
 @strawberry.input(description="TLS settings of a connection.")
 class TlsInput:
@@ -82,7 +80,7 @@ class ConnectionInput:
     def settings(self) -> dict[str, Any]:
         values = given_fields(self)
         tls = values.pop("tls", None)
-        for secret in SECRET_FIELDS:
+        for secret in models.SECRET_NAMES:
             values.pop(secret, None)
         if tls is not None:
             for name, value in given_fields(tls).items():
@@ -91,7 +89,9 @@ class ConnectionInput:
 
     def secrets(self) -> dict[str, str | None]:
         return {
-            k: getattr(self, k) for k in SECRET_FIELDS if getattr(self, k) is not strawberry.UNSET
+            k: getattr(self, k)
+            for k in models.SECRET_NAMES
+            if getattr(self, k) is not strawberry.UNSET
         }
 
 
@@ -128,12 +128,24 @@ class ConnectionTestResult:
     actor: str
     success: bool
     reason: FailureReason | None
-    message: str | None = strawberry.field(description="What went wrong, in plain words.")
+    message: str | None = strawberry.field(
+        description="What went wrong, in Clew's words: what was tried and the classified reason."
+    )
     hint: str | None = strawberry.field(description="What to check.")
     latency_ms: float | None
     product: str | None
     version: str | None
     at: datetime
+    detail: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description="What the server or driver itself answered, with every secret removed; for "
+        "ADMINs only (null for other roles): it is text Clew did not write, from whatever "
+        "answered at that address."
+    )
+    def server_message(self, info: Info) -> str | None:
+        principal = info.context.principal
+        return self.detail if principal is not None and principal.allows(Role.ADMIN) else None
 
     @classmethod
     def from_model(cls, record: models.ConnectionTestRecord) -> ConnectionTestResult:
@@ -152,6 +164,7 @@ class ConnectionTestResult:
             product=record.product,
             version=record.version,
             at=record.at,
+            detail=record.detail,
         )
 
 
@@ -279,8 +292,10 @@ class DeleteSourceSuccess:
     )
 
 
-@strawberry.type
-class TestConnectionSuccess:
+@strawberry.type(
+    description="A connection test that ran: `result.success` says whether Clew could connect."
+)
+class ConnectionTestReport:
     result: ConnectionTestResult
 
 
@@ -295,7 +310,7 @@ Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
 SourceResult = Annotated[SourceSuccess | Errors, strawberry.union("SourceResult")]
 DeleteSourceResult = Annotated[DeleteSourceSuccess | Errors, strawberry.union("DeleteSourceResult")]
 TestConnectionResult = Annotated[
-    TestConnectionSuccess | Errors, strawberry.union("TestConnectionResult")
+    ConnectionTestReport | Errors, strawberry.union("TestConnectionResult")
 ]
 ApplyIntrospectionResult = Annotated[
     ApplyIntrospectionSuccess | Errors, strawberry.union("ApplyIntrospectionResult")
@@ -447,7 +462,7 @@ class SourceMutation:
             record = await info.context.sources.test_saved(str(source_id))
         except ClewError as exc:
             return user_error(exc)
-        return TestConnectionSuccess(result=ConnectionTestResult.from_model(record))
+        return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
         extensions=requires(Role.ADMIN),
@@ -464,7 +479,7 @@ class SourceMutation:
             )
         except ClewError as exc:
             return user_error(exc)
-        return TestConnectionSuccess(result=ConnectionTestResult.from_model(record))
+        return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
         extensions=requires(Role.EDITOR),

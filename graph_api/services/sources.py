@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from graph_api.connectors.base import (
@@ -20,17 +22,24 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    SettingsError,
     TableInfo,
     TableRef,
     TestReport,
     TlsConfig,
     elapsed_ms,
 )
-from graph_api.connectors.registry import create_connector
-from graph_api.errors import ClewError, NotFoundError, ValidationError
+from graph_api.connectors.registry import connector_class, create_connector
+from graph_api.errors import (
+    ClewError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from graph_api.events import Broker
 from graph_api.models import (
     CONNECTION_SETTINGS,
+    SECRET_NAMES,
     ConnectionSettings,
     ConnectionTestRecord,
     Field,
@@ -53,16 +62,6 @@ from graph_api.store.sources import (
 from graph_api.store.tables import TableRepository
 
 log = logging.getLogger(__name__)
-
-SECRET_KEYS = ("password", "api_key", "uri")
-
-DEFAULT_PORTS = {
-    SourceType.ORACLE: 1521,
-    SourceType.MONGODB: 27017,
-    SourceType.ELASTICSEARCH: 9200,
-    SourceType.POSTGRESQL: 5432,
-    SourceType.MYSQL: 3306,
-}
 
 
 def test_topic(source_id: str) -> str:
@@ -156,34 +155,10 @@ def validate_connection(
             "-----BEGIN CERTIFICATE-----).",
             field=f"{p}.tls.caCertificate",
         )
-    if source_type is SourceType.ORACLE and uri is None:
-        if bool(out["service_name"]) == bool(out["sid"]):
-            raise ValidationError(
-                f"An Oracle source needs exactly one of {p}.serviceName (e.g. FREEPDB1) or "
-                f"{p}.sid.",
-                field=f"{p}.serviceName",
-            )
-    elif out["service_name"] or out["sid"]:
-        raise ValidationError(
-            f"Service name and SID are Oracle settings; remove them for a "
-            f"{source_type.value.title()} source.",
-            field=f"{p}.serviceName" if out["service_name"] else f"{p}.sid",
-        )
-    if source_type is SourceType.MONGODB and not out["database"]:
-        raise ValidationError(
-            f"A MongoDB source needs {p}.database: the database whose collections Clew reads.",
-            field=f"{p}.database",
-        )
-    if source_type in (SourceType.POSTGRESQL, SourceType.MYSQL, SourceType.ORACLE):
-        if uri is None and not out["username"]:
-            raise ValidationError(
-                f"Give {p}.username, the account Clew connects as.", field=f"{p}.username"
-            )
-    if secrets.get("api_key") and source_type is not SourceType.ELASTICSEARCH:
-        raise ValidationError(
-            "API keys are for Elasticsearch sources; use a user name and password.",
-            field=f"{p}.apiKey",
-        )
+    try:
+        connector_class(source_type).check_settings(out, secrets)
+    except SettingsError as exc:
+        raise ValidationError(exc.message, field=exc.field) from None
     return out
 
 
@@ -197,7 +172,8 @@ def to_config(
     return ConnectionConfig(
         type=source_type,
         host=settings.host,
-        port=settings.port or (DEFAULT_PORTS[source_type] if settings.host else None),
+        port=settings.port
+        or (connector_class(source_type).default_port if settings.host else None),
         database=settings.database,
         service_name=settings.service_name,
         sid=settings.sid,
@@ -285,9 +261,26 @@ class IntrospectionResult:
     changed: list[ColumnDiff] = field(default_factory=list)
 
 
+def user_error(error: ConnectorError, *, field: str) -> ClewError:
+    """What a caller sees of a failed catalog read: NOT_FOUND naming the missing thing,
+    PERMISSION_DENIED, or VALIDATION; the connector's reason in `extensions`. The server's
+    own words (`detail`) stay in the recorded test, for administrators."""
+    text = f"{error.message} {error.hint}"
+    details = {"reason": error.reason.value}
+    if error.missing is not None:
+        details |= {"missing": error.missing.kind.upper(), "missingName": error.missing.name}
+    if error.reason in (FailureReason.TABLE_NOT_FOUND, FailureReason.DATABASE_NOT_FOUND):
+        return NotFoundError(text, field=field, details=details)
+    if error.reason is FailureReason.PERMISSION_DENIED:
+        return PermissionDeniedError(text, field=field, details=details)
+    return ValidationError(text, field=field, details=details)
+
+
 def diff_columns(
     info: TableInfo, fields: list[Field]
 ) -> tuple[list[str], list[str], list[ColumnDiff]]:
+    """What differs between the database and the catalog. Where positions only follow from
+    the names (document stores sort their fields), a moved position is no change."""
     current = {f.name: f for f in fields}
     seen = {c.name for c in info.columns}
     added = [c.name for c in info.columns if c.name not in current]
@@ -304,6 +297,8 @@ def diff_columns(
             ("primaryKey", existing.primary_key, column.primary_key),
             ("ordinalPosition", existing.ordinal_position, column.ordinal_position),
         ):
+            if attribute == "ordinalPosition" and info.positions_from_names:
+                continue
             if catalog != database:
                 deltas[attribute] = (catalog, database)
         if deltas:
@@ -499,7 +494,24 @@ class SourceService:
             report = await self._test(connector, config)
         finally:
             await asyncio.to_thread(_close, connector)
-        return await self._record(None, None, "CONNECTION_TEST", None, report)
+        # Settings not saved leave no trace: the result goes to the caller only.
+        return ConnectionTestRecord(
+            id=str(uuid.uuid4()),
+            source_id=None,
+            source_name=None,
+            operation="CONNECTION_TEST",
+            table_name=None,
+            actor=self._actor,
+            ok=report.ok,
+            reason=report.reason.value if report.reason else None,
+            message=report.message,
+            hint=report.hint,
+            detail=report.detail,
+            latency_ms=report.latency_ms,
+            product=report.product,
+            version=report.version,
+            at=datetime.now(UTC),
+        )
 
     async def _test(self, connector: Connector, config: ConnectionConfig) -> TestReport:
         started = time.perf_counter()
@@ -534,12 +546,12 @@ class SourceService:
                 "reason": report.reason.value if report.reason else None,
                 "message": report.message,
                 "hint": report.hint,
+                "detail": report.detail,
                 "latency_ms": report.latency_ms,
                 "product": report.product,
                 "version": report.version,
             }
         )
-        # Tests of unsaved settings go only to the caller: there is no source to subscribe to.
         if operation == "CONNECTION_TEST" and source_id is not None:
             self._broker.publish(test_topic(source_id), record)
         return record
@@ -554,7 +566,7 @@ class SourceService:
                 config.query_timeout, connector.list_tables, schema=schema, limit=limit
             )
         except ConnectorError as exc:
-            raise ValidationError(f"{exc.message} {exc.hint}", field="sourceId") from None
+            raise user_error(exc, field="sourceId") from None
         except TimeoutError:
             raise ValidationError(
                 f"Listing tables took longer than {config.query_timeout:g} seconds; narrow it "
@@ -594,7 +606,7 @@ class SourceService:
                 name,
                 TestReport.failure(error, latency_ms=latency),
             )
-            raise ValidationError(f"{error.message} {error.hint}", field="tableName") from None
+            raise user_error(error, field="tableName") from None
         latency = elapsed_ms(started)
         await self._record(
             source.id, source.name, "INTROSPECTION", name, TestReport(ok=True, latency_ms=latency)
@@ -665,8 +677,8 @@ async def rotate_secrets(store: Store, box: SecretBox) -> tuple[int, list[str]]:
             rows.append(
                 {
                     "id": source_id,
-                    **{n: rotated.get(n) for n in SECRET_KEYS},
-                    **{f"old_{n}": secrets.tokens.get(n) for n in SECRET_KEYS},
+                    **{n: rotated.get(n) for n in SECRET_NAMES},
+                    **{f"old_{n}": secrets.tokens.get(n) for n in SECRET_NAMES},
                 }
             )
         if not rows:

@@ -8,7 +8,7 @@ from typing import Any
 from neo4j.exceptions import ConstraintError
 
 from graph_api.errors import ConflictError
-from graph_api.models import ConnectionTestRecord, Page, Source, SourceType
+from graph_api.models import SECRET_NAMES, ConnectionTestRecord, Page, Source, SourceType
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor, decode_time_cursor
 
@@ -88,16 +88,12 @@ class SourceSecretRepository:
         if not rows:
             return None
         row = rows[0]
-        return StoredSecrets(
-            row["name"], {n: row[n] for n in ("password", "api_key", "uri") if row[n]}
-        )
+        return StoredSecrets(row["name"], {n: row[n] for n in SECRET_NAMES if row[n]})
 
     async def all(self) -> dict[str, StoredSecrets]:
         rows = await self._store.read("sources/all_secrets")
         return {
-            row["id"]: StoredSecrets(
-                row["name"], {n: row[n] for n in ("password", "api_key", "uri") if row[n]}
-            )
+            row["id"]: StoredSecrets(row["name"], {n: row[n] for n in SECRET_NAMES if row[n]})
             for row in rows
         }
 

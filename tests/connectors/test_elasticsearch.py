@@ -8,54 +8,38 @@ data-streams module), are replayed from Elasticsearch 8's documented response sh
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from elasticsearch import Elasticsearch
 
 from graph_api.connectors.base import (
     ColumnInfo,
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TlsConfig,
 )
 from graph_api.connectors.elasticsearch import ElasticsearchConnector
 from graph_api.models import SourceType, TableKind
+from graph_api.services.sources import diff_columns
+from tests.connectors.test_mongodb import catalog_field
+from tests.servers.echo import Answer, serve_json
 from tests.servers.nosql import (
     ES_USERS,
-    REPO_ROOT,
-    ServerError,
     ServerInfo,
     silent_socket,
-    start_elasticsearch,
-    stop_elasticsearch,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_ELASTICSEARCH_PORT", "29200"))
 ADMIN, ADMIN_PASSWORD = "clew_admin", ES_USERS["clew_admin"][0]
 SECRET = "Sup3r-Secret-pw"
-
-
-@pytest.fixture(scope="session")
-def elasticsearch() -> Iterator[ServerInfo]:
-    try:
-        info = start_elasticsearch(SERVERS_DIR, port=PORT)
-    except ServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    if os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_elasticsearch(SERVERS_DIR)
 
 
 Make = Callable[..., ElasticsearchConnector]
@@ -142,7 +126,8 @@ def test_a_wrong_password_is_an_authentication_failure_without_the_password(
     report = make(password=SECRET).test()
 
     assert report.reason is FailureReason.AUTHENTICATION_FAILED
-    assert "unable to authenticate user [clew_admin]" in (report.message or "")
+    assert "unable to authenticate user [clew_admin]" in (report.detail or "")
+    assert "refused the credentials of user 'clew_admin'" in (report.message or "")
     assert SECRET not in f"{report.message} {report.hint}"
 
 
@@ -174,6 +159,7 @@ def test_an_account_without_monitor_privilege_is_permission_denied(
 
     assert report.reason is FailureReason.PERMISSION_DENIED
     assert "clew_nobody" in (report.message or "")
+    assert "cluster privileges" in (report.detail or "")
 
 
 # TLS (the proxy's TLS listener, certificate valid for "localhost" only)
@@ -200,7 +186,7 @@ def test_tls_without_the_ca_is_a_tls_error(make: Make, elasticsearch: ServerInfo
     ).test()
 
     assert report.reason is FailureReason.TLS_ERROR
-    assert "certificate verify failed" in (report.message or "")
+    assert "certificate verify failed" in (report.detail or "")
 
 
 def test_tls_to_a_name_the_certificate_does_not_cover_fails_unless_told_not_to_check(
@@ -342,10 +328,88 @@ def test_a_missing_index_is_table_not_found_with_near_matches(make: Make) -> Non
     assert "Did you mean 'products'" in caught.value.message
 
 
+@pytest.fixture
+def admin(elasticsearch: ServerInfo) -> Iterator[Elasticsearch]:
+    """A client as the test cluster's administrator, for indices a test makes itself."""
+    client = Elasticsearch(
+        f"http://{elasticsearch.host}:{elasticsearch.port}", basic_auth=(ADMIN, ADMIN_PASSWORD)
+    )
+    made: list[str] = []
+
+    def create(name: str, properties: dict[str, Any]) -> None:
+        client.indices.delete(index=name, ignore_unavailable=True)
+        client.indices.create(
+            index=name,
+            mappings={"properties": properties},
+            settings={"number_of_replicas": 0},
+        )
+        made.append(name)
+
+    client.create_test_index = create  # type: ignore[attr-defined]
+    yield client
+    for name in made:
+        client.indices.delete(index=name, ignore_unavailable=True)
+    client.close()
+
+
+def test_type_parameters_are_kept_with_the_type(make: Make, admin: Elasticsearch) -> None:
+    admin.create_test_index(  # type: ignore[attr-defined]
+        "clew-readings",
+        {
+            "taken_on": {"type": "date", "format": "yyyy-MM-dd"},
+            "embedding": {"type": "dense_vector", "dims": 3, "similarity": "cosine"},
+            "station": {"type": "keyword"},
+        },
+    )
+
+    readings = columns(make().introspect(table="clew-readings"))
+
+    assert readings["taken_on"].data_type == "date(format=yyyy-MM-dd)"
+    assert readings["embedding"].data_type.startswith("dense_vector(dims=3")
+    assert "similarity=cosine" in readings["embedding"].data_type
+    assert readings["station"].data_type == "keyword"
+
+
+def test_a_closed_index_is_read_and_said_to_be_closed(make: Make, admin: Elasticsearch) -> None:
+    admin.create_test_index(  # type: ignore[attr-defined]
+        "clew-closed", {"at": {"type": "date"}, "level": {"type": "keyword"}}
+    )
+    admin.indices.close(index="clew-closed")
+
+    info = make().introspect(table="clew-closed")
+
+    assert [c.name for c in info.columns] == ["at", "level"]
+    assert info.row_count is None
+    assert any(note.startswith("Index 'clew-closed' is closed") for note in info.notes)
+    assert any("POST /clew-closed/_open" in note for note in info.notes)
+
+
+def test_a_field_added_to_a_mapping_changes_no_other_fields_position(
+    make: Make, admin: Elasticsearch
+) -> None:
+    admin.create_test_index(  # type: ignore[attr-defined]
+        "clew-positions", {"b": {"type": "keyword"}, "d": {"type": "long"}}
+    )
+    before = make().introspect(table="clew-positions")
+    admin.indices.put_mapping(index="clew-positions", properties={"a": {"type": "keyword"}})
+    after = make().introspect(table="clew-positions")
+
+    catalog = [catalog_field(column) for column in before.columns]
+    assert [c.name for c in after.columns] == ["a", "b", "d"]
+    assert diff_columns(after, catalog) == (["a"], [], [])
+
+
+def test_a_missing_index_names_the_index(make: Make) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        make().introspect(table="product")
+
+    assert caught.value.missing == Missing("index", "product")
+
+
 # Recorded: data streams
 
 
-def _recorded_data_stream_node() -> ThreadingHTTPServer:
+def _recorded_data_stream_node() -> AbstractContextManager[int]:
     """Replays Elasticsearch 8.19's answers for a data stream `logs-web` with two backing
     indices. Shapes from the 8.19 reference: Resolve index API
     (https://www.elastic.co/guide/en/elasticsearch/reference/8.19/indices-resolve-index-api.html),
@@ -375,46 +439,28 @@ def _recorded_data_stream_node() -> ThreadingHTTPServer:
         },
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    headers = {
+        "X-elastic-product": "Elasticsearch",
+        "content-type": "application/vnd.elasticsearch+json;compatible-with=8",
+    }
 
-        def do_GET(self) -> None:
-            self._answer()
+    def answer(path: str, _headers: Mapping[str, str]) -> Answer:
+        body = answers.get(urlsplit(path).path)
+        return (200, body, headers) if body is not None else (404, {"status": 404}, headers)
 
-        def do_POST(self) -> None:
-            self._answer()
-
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = answers.get(urlsplit(self.path).path)
-            payload = json.dumps(body if body is not None else {"status": 404}).encode()
-            self.send_response(200 if body is not None else 404)
-            self.send_header("X-elastic-product", "Elasticsearch")
-            self.send_header("content-type", "application/vnd.elasticsearch+json;compatible-with=8")
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return serve_json(answer)
 
 
 def test_recorded_a_data_stream_is_listed_and_resolved_to_its_backing_indices() -> None:
-    server = _recorded_data_stream_node()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    connector = ElasticsearchConnector(
-        ConnectionConfig(type=SourceType.ELASTICSEARCH, host=str(host), port=int(port))
-    )
-    try:
-        listed = [t.name for t in connector.list_tables()]
-        info = connector.introspect(table="logs-web")
-    finally:
-        connector.close()
-        server.shutdown()
-        server.server_close()
+    with _recorded_data_stream_node() as port:
+        connector = ElasticsearchConnector(
+            ConnectionConfig(type=SourceType.ELASTICSEARCH, host="127.0.0.1", port=port)
+        )
+        try:
+            listed = [t.name for t in connector.list_tables()]
+            info = connector.introspect(table="logs-web")
+        finally:
+            connector.close()
 
     assert listed == ["logs-web", "web-archive"]
     assert info.row_count == 1523

@@ -8,13 +8,14 @@ is therefore tested at the driver boundary, with the error MongoDB itself sends.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
@@ -24,35 +25,20 @@ from graph_api.connectors.base import (
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TlsConfig,
 )
 from graph_api.connectors.mongodb import MongoDBConnector
-from graph_api.models import SourceType, TableKind
+from graph_api.models import Field, SourceType, TableKind
+from graph_api.services.sources import diff_columns
 from tests.servers.nosql import (
-    REPO_ROOT,
-    ServerError,
     ServerInfo,
     silent_socket,
-    start_ferretdb,
-    stop_ferretdb,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_FERRETDB_PORT", "27117"))
 SECRET = "Sup3r-Secret-pw"
-
-
-@pytest.fixture(scope="session")
-def ferretdb() -> Iterator[ServerInfo]:
-    try:
-        info = start_ferretdb(SERVERS_DIR, port=PORT)
-    except ServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    if os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_ferretdb(SERVERS_DIR)
 
 
 Make = Callable[..., MongoDBConnector]
@@ -171,7 +157,7 @@ def test_the_server_refusing_the_authentication_is_reported_without_the_password
 
 
 def test_a_wrong_password_as_mongodb_reports_it_is_an_authentication_failure(
-    make: Make, monkeypatch: pytest.MonkeyPatch
+    make: Make, monkeypatch: pytest.MonkeyPatch, ferretdb: ServerInfo
 ) -> None:
     # Driver boundary: MongoDB's reply to a failed SCRAM conversation, as pymongo raises it.
     reply = {"ok": 0.0, "errmsg": "Authentication failed.", "code": 18}
@@ -185,8 +171,11 @@ def test_a_wrong_password_as_mongodb_reports_it_is_an_authentication_failure(
     report = make(username="clew", password=SECRET).test()
 
     assert report.reason is FailureReason.AUTHENTICATION_FAILED
-    assert report.message == "The server refused the credentials: Authentication failed."
-    assert SECRET not in report.message
+    assert (
+        report.message == f"{ferretdb.host}:{ferretdb.port} refused the credentials of user 'clew'."
+    )
+    assert report.detail == "Authentication failed."
+    assert SECRET not in f"{report.message} {report.detail}"
 
 
 def test_an_account_without_read_access_is_told_so(
@@ -239,7 +228,7 @@ def test_tls_with_the_servers_ca_connects(make: Make, ferretdb: ServerInfo) -> N
     report = connector.test()
 
     assert report.ok, report.message
-    ca_file = connector._ca_file
+    ca_file = connector._ca_file.current
     assert ca_file is not None and Path(ca_file).exists()
     connector.close()
     assert not Path(ca_file).exists()  # the CA's temporary file goes with the connector
@@ -251,7 +240,7 @@ def test_tls_without_the_ca_fails_as_a_tls_error(make: Make, ferretdb: ServerInf
     ).test()
 
     assert report.reason is FailureReason.TLS_ERROR
-    assert "certificate verify failed" in (report.message or "")
+    assert "certificate verify failed" in (report.detail or "")
 
 
 def test_tls_to_a_name_the_certificate_does_not_cover_fails_unless_told_not_to_check(
@@ -286,12 +275,87 @@ def test_a_database_that_does_not_exist_is_named_with_near_matches(make: Make) -
     assert "'shop'" in caught.value.message
 
 
+def test_testing_a_source_whose_database_does_not_exist_fails_with_near_matches(
+    make: Make,
+) -> None:
+    # The server answers, but the source names a database it does not have.
+    report = make(database="shopp").test()
+
+    assert not report.ok
+    assert report.reason is FailureReason.DATABASE_NOT_FOUND
+    assert "Database 'shopp' does not exist" in (report.message or "")
+    assert "Did you mean 'shop'?" in (report.message or "")
+    assert make().test().ok
+
+
+def test_a_uri_naming_its_database_needs_no_separate_database(
+    make: Make, ferretdb: ServerInfo
+) -> None:
+    uri = f"mongodb://{ferretdb.host}:{ferretdb.port}/shop"
+    connector = make(host=None, port=None, database=None, uri=uri)
+
+    assert connector.test().ok
+    assert [t.name for t in connector.list_tables()] == ["customers", "orders"]
+
+
+def test_a_collection_looked_up_in_a_missing_database_names_the_database(make: Make) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        make().introspect(table="customers", schema="shopp")
+
+    assert caught.value.reason is FailureReason.DATABASE_NOT_FOUND
+    assert caught.value.missing == Missing("database", "shopp")
+    assert caught.value.message.startswith("Database 'shopp' does not exist")
+    assert "Did you mean 'shop'?" in caught.value.message
+
+
+def test_a_field_added_to_a_collection_changes_no_other_fields_position(
+    make: Make, ferretdb: ServerInfo
+) -> None:
+    # Fields are listed by name, so one added before others shifts every later position:
+    # a position that only follows from the name is no change.
+    client: MongoClient[dict[str, Any]] = MongoClient(ferretdb.host, ferretdb.port)
+    collection = client["scratch"]["positions"]
+    collection.drop()
+    collection.insert_one({"_id": 1, "b": 1, "d": "x", "f": True})
+    try:
+        before = make(database="scratch").introspect(table="positions")
+        catalog = [catalog_field(column) for column in before.columns]
+        collection.insert_one({"_id": 2, "a": 2.5, "b": 2, "d": "y", "f": False})
+        after = make(database="scratch").introspect(table="positions")
+    finally:
+        collection.drop()
+        client.close()
+
+    added, removed, changed = diff_columns(after, catalog)
+    assert [c.name for c in after.columns] == ["_id", "a", "b", "d", "f"]
+    assert (added, removed, changed) == (["a"], [], [])
+    assert after.positions_from_names
+
+
+def catalog_field(column: ColumnInfo) -> Field:
+    """The catalog's field as createTableFromIntrospection saves a fetched column."""
+    now = datetime.now(UTC)
+    return Field(
+        id=column.name,
+        table_id="t",
+        name=column.name,
+        data_type=column.data_type,
+        nullable=column.nullable,
+        primary_key=column.primary_key,
+        ordinal_position=column.ordinal_position,
+        description=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def test_a_missing_collection_is_table_not_found_with_near_matches(make: Make) -> None:
     with pytest.raises(ConnectorError) as caught:
         make().introspect(table="customer")
 
     assert caught.value.reason is FailureReason.TABLE_NOT_FOUND
     assert "Did you mean 'customers'?" in caught.value.message
+    assert caught.value.missing == Missing("collection", "shop.customer")
 
 
 # Inferred fields

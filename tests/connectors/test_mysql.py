@@ -8,10 +8,8 @@ Linux server: table names are case-sensitive.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pymysql
@@ -22,6 +20,7 @@ from graph_api.connectors.base import (
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TlsConfig,
 )
@@ -29,30 +28,12 @@ from graph_api.connectors.mysql import MySqlConnector, classify, product_and_ver
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
 from tests.servers.sql import (
-    REPO_ROOT,
     ServerInfo,
-    ServerSetupError,
     silent_socket,
-    start_mariadb,
-    stop_mariadb,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_MARIADB_PORT", "23306"))
 WRONG_PASSWORD = "Wr0ng-pw-77c2"
-
-
-@pytest.fixture(scope="session")
-def mariadb() -> Iterator[ServerInfo]:
-    try:
-        info = start_mariadb(SERVERS_DIR, port=PORT)
-    except ServerSetupError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    # A server this session found running belongs to someone else (another test run).
-    if not info.reused and os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_mariadb(SERVERS_DIR)
 
 
 Make = Callable[..., MySqlConnector]
@@ -150,7 +131,9 @@ def test_a_wrong_password_is_an_authentication_failure_that_never_shows_it(
     report = make(password=WRONG_PASSWORD).test()
 
     assert report.reason is FailureReason.AUTHENTICATION_FAILED
-    assert f"Access denied for user '{mariadb.user}'" in (report.message or "")
+    # The server's own words are the detail; the message is Clew's classified sentence.
+    assert f"Access denied for user '{mariadb.user}'" in (report.detail or "")
+    assert "refused the credentials" in (report.message or "")
     assert "(error 1045)" in (report.message or "")
     assert "password" in (report.hint or "")
     for secret in (WRONG_PASSWORD, mariadb.password):
@@ -248,7 +231,8 @@ def test_tls_against_a_server_without_tls_is_a_tls_error(make: Make) -> None:
     report = make(tls=TlsConfig(enabled=True)).test()
 
     assert report.reason is FailureReason.TLS_ERROR
-    assert "(error 2026)" in (report.message or "")
+    assert "(error 2026)" in (report.detail or "")
+    assert "TLS handshake failed" in (report.message or "")
 
 
 def test_catalog_reads_report_connection_failures_the_same_way(make: Make) -> None:
@@ -346,6 +330,40 @@ def test_a_table_name_in_another_case_is_not_found_on_a_case_sensitive_server(
     assert error.reason is FailureReason.TABLE_NOT_FOUND
     assert "case-sensitive on this server" in error.message
     assert "Did you mean 'customers'?" in error.message
+
+
+def test_indexes_are_listed_with_their_keys_and_kind(make: Make) -> None:
+    assert make().introspect(table="orders").indexes == [
+        "PRIMARY (customer_id, order_no) primary key"
+    ]
+
+
+def test_a_column_level_grant_is_noted_with_its_indexes(make: Make, mariadb: ServerInfo) -> None:
+    # information_schema shows the account only the two columns it may read; MySQL offers
+    # no way to learn the others' names, so the note says the list is partial.
+    staff = make().introspect(table="staff", schema="workforce")
+
+    assert [c.name for c in staff.columns] == ["id", "display_name"]
+    note = next(n for n in staff.notes if "only some columns" in n)
+    assert (
+        f"The account '{mariadb.user}' has SELECT on only some columns of 'workforce.staff'" in note
+    )
+    assert "GRANT SELECT ON `workforce`.`staff`" in note
+    assert not any("only some columns" in n for n in make().introspect(table="customers").notes)
+
+
+def test_what_was_not_found_is_named_by_kind(make: Make) -> None:
+    table = failure(lambda: make().introspect(table="custmers"))
+    database = failure(lambda: make().list_tables(schema="shopp"))
+
+    assert (table.reason, table.missing) == (
+        FailureReason.TABLE_NOT_FOUND,
+        Missing("table", "shop.custmers"),
+    )
+    assert (database.reason, database.missing) == (
+        FailureReason.DATABASE_NOT_FOUND,
+        Missing("database", "shopp"),
+    )
 
 
 def test_a_missing_table_is_not_found_with_a_near_match_and_what_to_check(make: Make) -> None:

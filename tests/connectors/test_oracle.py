@@ -20,7 +20,6 @@ import os
 import re
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -34,12 +33,14 @@ from graph_api.connectors.base import (
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TlsConfig,
 )
 from graph_api.connectors.oracle import (
     COLUMNS_SQL,
     FIND_OWNERS_SQL,
     FIND_TABLES_SQL,
+    INDEXES_SQL,
     LIST_TABLES_SQL,
     NEAR_TABLES_SQL,
     PING_SQL,
@@ -56,6 +57,7 @@ from graph_api.connectors.oracle import (
 )
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
+from tests.servers.echo import serve_tcp
 from tests.servers.sql import silent_socket, unused_port
 
 SECRET = "T1ger-S3cret-pw"
@@ -67,6 +69,7 @@ CATALOG_SQL = {
     "FIND_TABLES_SQL": FIND_TABLES_SQL,
     "NEAR_TABLES_SQL": NEAR_TABLES_SQL,
     "COLUMNS_SQL": COLUMNS_SQL,
+    "INDEXES_SQL": INDEXES_SQL,
 }
 BIND = re.compile(r":([a-z_]+)")
 
@@ -180,7 +183,7 @@ def test_catalog_sql_has_no_place_for_formatted_names(name: str) -> None:
     assert not re.search(r"\{|%s|%\(|\|\|", sql), "names must travel as bind variables"
     # The only literals are the catalog's own flags and kinds.
     assert set(re.findall(r"'[^']*'", sql)) <= {
-        "'TABLE'", "'VIEW'", "'NO'", "'N'", "'Y'", "'P'", "'IOT'", "'Oracle%'",
+        "'TABLE'", "'VIEW'", "'MATERIALIZED_VIEW'", "'NO'", "'N'", "'Y'", "'P'", "'IOT'", "'Oracle%'",
     }  # fmt: skip
 
 
@@ -219,6 +222,51 @@ def test_introspect_maps_the_catalog_rows(fake: FakeConnection) -> None:
     ]
     assert fake.calls[1][1] == {"owner": "APP", "table_name": "CUSTOMERS"}
     assert fake.call_timeout == 7500  # the server cancels a catalog read that runs too long
+
+
+# Rows shaped as ALL_INDEXES x ALL_IND_COLUMNS x ALL_IND_EXPRESSIONS return them: a primary
+# key, a composite index with a descending column (Oracle makes that a function-based index
+# on a hidden SYS_NC column), a unique function-based index and a bitmap index.
+CUSTOMER_INDEXES = [
+    # INDEX_NAME, UNIQUENESS, INDEX_TYPE, COLUMN_NAME, DESCEND, COLUMN_EXPRESSION, PRIMARY_KEY
+    ("CUSTOMERS_PK", "UNIQUE", "NORMAL", "ID", "ASC", None, "Y"),
+    ("IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "CREDIT_LIMIT", "ASC", None, "N"),
+    ("IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00005$", "DESC",
+     '"CREATED_AT"', "N"),
+    ("IX_EMAIL_UPPER", "UNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00006$", "ASC",
+     'UPPER("EMAIL")', "N"),
+    ("IX_STATUS", "NONUNIQUE", "BITMAP", "STATUS", "ASC", None, "N"),
+]  # fmt: skip
+
+
+def test_indexes_are_read_from_the_catalog_rows(fake: FakeConnection) -> None:
+    fake.answers[FIND_TABLES_SQL] = [("APP", "CUSTOMERS", "TABLE", 52000, "People")]
+    fake.answers[COLUMNS_SQL] = CUSTOMER_COLUMNS
+    fake.answers[INDEXES_SQL] = CUSTOMER_INDEXES
+
+    info = OracleConnector(config()).introspect(table="customers")
+
+    assert info.indexes == [
+        "CUSTOMERS_PK (ID) primary key",
+        'IX_CREATED (CREDIT_LIMIT, "CREATED_AT" desc)',
+        'IX_EMAIL_UPPER (UPPER("EMAIL")) unique',
+        "IX_STATUS (STATUS) bitmap",
+    ]
+    assert fake.calls[2] == (INDEXES_SQL, {"owner": "APP", "table_name": "CUSTOMERS"})
+
+
+def test_a_materialized_view_is_introspected_as_one(fake: FakeConnection) -> None:
+    # A materialized view is stored as a table of the same name; ALL_MVIEWS tells them apart.
+    fake.answers[FIND_TABLES_SQL] = [("APP", "REVENUE", "MATERIALIZED_VIEW", 3, None)]
+    fake.answers[LIST_TABLES_SQL] = [("APP", "REVENUE", "MATERIALIZED_VIEW")]
+
+    info = OracleConnector(config()).introspect(table="revenue")
+    listed = OracleConnector(config()).list_tables()
+
+    assert (info.kind, info.row_count) == (TableKind.MATERIALIZED_VIEW, 3)
+    assert info.notes[0] == "A materialized view: its rows are stored, as of its last refresh."
+    assert [t.kind for t in listed] == [TableKind.MATERIALIZED_VIEW]
+    assert "all_mviews" in FIND_TABLES_SQL and "all_mviews" in LIST_TABLES_SQL
 
 
 def test_a_table_without_statistics_has_no_row_count_and_says_why(
@@ -289,6 +337,7 @@ def test_a_missing_table_is_not_found_with_a_near_match(fake: FakeConnection) ->
     assert "Did you mean 'APP.CUSTOMER'?" in error.message
     assert "'CUSTOMERS'" in error.hint and "upper case" in error.hint
     assert "granted SELECT" in error.hint
+    assert error.missing == Missing("table", "APP.customers")
     assert fake.calls[-1] == (NEAR_TABLES_SQL, {"owner": "APP", "name": "customers"})
 
 
@@ -524,27 +573,8 @@ def test_a_listener_that_never_answers_times_out_after_the_connect_timeout() -> 
 @pytest.fixture
 def not_oracle() -> Iterator[int]:
     """A port whose server answers every connection with a line of HTTP, then hangs up."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield int(listener.getsockname()[1])
-    stop.set()
-    thread.join()
-    listener.close()
+    with serve_tcp(lambda conn: conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")) as port:
+        yield port
 
 
 def test_tls_to_a_server_that_does_not_speak_it_is_a_tls_error(not_oracle: int) -> None:
@@ -560,7 +590,7 @@ def test_a_server_that_hangs_up_during_the_handshake_is_explained(not_oracle: in
     report = OracleConnector(config(host="127.0.0.1", port=not_oracle)).test()
 
     assert report.reason is FailureReason.UNKNOWN
-    assert "closed the connection" in (report.message or "")
+    assert "closed the connection" in (report.detail or "")
     assert "Oracle listener" in (report.hint or "")
 
 
@@ -573,7 +603,7 @@ def test_a_password_in_a_connect_string_never_reaches_a_message() -> None:
     report = OracleConnector(config(host=None, password=None, uri=uri)).test()
 
     assert report.reason is FailureReason.UNKNOWN
-    assert "cannot parse connect string" in (report.message or "")
+    assert "cannot parse connect string" in (report.detail or "")
     assert "Easy Connect" in (report.hint or "")
     assert SECRET not in repr(report)
 

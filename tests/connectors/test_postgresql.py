@@ -7,10 +7,8 @@ with the quoted mixed-case table "MixedCase", and `payroll`, which the user may 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -21,37 +19,21 @@ from graph_api.connectors.base import (
     ConnectionConfig,
     ConnectorError,
     FailureReason,
+    Missing,
     TableInfo,
     TlsConfig,
 )
 from graph_api.connectors.postgresql import PostgresConnector, classify
 from graph_api.connectors.registry import create_connector
 from graph_api.models import SourceType, TableKind
+from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import (
-    REPO_ROOT,
     ServerInfo,
-    ServerSetupError,
     silent_socket,
-    start_postgres,
-    stop_postgres,
     unused_port,
 )
 
-SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", REPO_ROOT / ".clew/test/servers"))
-PORT = int(os.environ.get("CLEW_TEST_POSTGRES_PORT", "25432"))
 WRONG_PASSWORD = "Wr0ng-pw-5e1f"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[ServerInfo]:
-    try:
-        info = start_postgres(SERVERS_DIR, port=PORT)
-    except ServerSetupError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield info
-    # A server this session found running belongs to someone else (another test run).
-    if not info.reused and os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
-        stop_postgres(SERVERS_DIR)
 
 
 Make = Callable[..., PostgresConnector]
@@ -143,7 +125,9 @@ def test_a_wrong_password_is_an_authentication_failure_that_never_shows_it(
     report = make(password=WRONG_PASSWORD).test()
 
     assert report.reason is FailureReason.AUTHENTICATION_FAILED
-    assert "password authentication failed" in (report.message or "")
+    # The server's own words are the detail; the message is Clew's classified sentence.
+    assert "password authentication failed" in (report.detail or "")
+    assert "refused the credentials" in (report.message or "")
     assert postgres.user in (report.message or "")
     assert "password" in (report.hint or "")
     for secret in (WRONG_PASSWORD, postgres.password):
@@ -199,14 +183,16 @@ def test_a_database_that_does_not_exist_is_named(make: Make) -> None:
     report = make(database="shopp").test()
 
     assert report.reason is FailureReason.DATABASE_NOT_FOUND
-    assert '"shopp" does not exist' in (report.message or "")
+    assert '"shopp" does not exist' in (report.detail or "")
+    assert "database 'shopp' does not exist" in (report.message or "")
 
 
 def test_tls_against_a_server_without_tls_is_a_tls_error(make: Make) -> None:
     report = make(tls=TlsConfig(enabled=True)).test()
 
     assert report.reason is FailureReason.TLS_ERROR
-    assert "does not support SSL" in (report.message or "")
+    assert "does not support SSL" in (report.detail or "")
+    assert "TLS handshake failed" in (report.message or "")
     assert "TLS" in (report.hint or "")
 
 
@@ -261,9 +247,11 @@ def test_tables_and_views_are_listed_sorted_with_their_kind(make: Make) -> None:
     assert [(t.schema, t.name, t.kind) for t in tables] == [
         ("public", "customer_orders", TableKind.VIEW),
         ("public", "customers", TableKind.TABLE),
+        ("public", "employees", TableKind.TABLE),
+        ("public", "events", TableKind.TABLE),
         ("public", "orders", TableKind.TABLE),
         ("public", "payroll", TableKind.TABLE),
-        ("public", "revenue_by_customer", TableKind.VIEW),  # materialized
+        ("public", "revenue_by_customer", TableKind.MATERIALIZED_VIEW),
         ("sales", "MixedCase", TableKind.TABLE),
         ("sales", "regions", TableKind.TABLE),
     ]
@@ -329,6 +317,84 @@ def test_a_composite_primary_key_marks_each_of_its_columns(make: Make) -> None:
     assert [c.name for c in orders.columns if c.primary_key] == ["customer_id", "order_no"]
     assert columns(orders)["amount"].data_type == "numeric(10,2)"
     assert columns(orders)["ordered_at"].data_type == "timestamp with time zone"
+
+
+def test_array_columns_are_marked_as_arrays(make: Make) -> None:
+    events = columns(make().introspect(table="events"))
+
+    assert {name: c.is_array for name, c in events.items()} == {
+        "id": False,
+        "labels": True,
+        "scores": True,
+        "grid": True,
+    }
+    assert events["scores"].data_type == "integer[]"
+    assert events["scores"].nullable is False
+    assert columns(make().introspect(table="customers"))["tags"].is_array
+
+
+def test_a_materialized_view_has_its_columns_kind_and_a_note(make: Make) -> None:
+    # information_schema leaves materialized views out; pg_attribute has their columns.
+    view = make().introspect(table="revenue_by_customer")
+
+    assert view.kind is TableKind.MATERIALIZED_VIEW
+    assert [(c.name, c.data_type, c.ordinal_position) for c in view.columns] == [
+        ("customer_id", "bigint", 1),
+        ("revenue", "numeric", 2),
+    ]
+    assert any("materialized view" in note for note in view.notes)
+    assert view.row_count == 3
+
+
+def test_indexes_are_listed_with_their_keys_and_kind(make: Make) -> None:
+    assert make().introspect(table="orders").indexes == [
+        "orders_pkey (customer_id, order_no) primary key"
+    ]
+    assert make().introspect(table="employees").indexes == [
+        "employees_department_idx (department)",
+        "employees_email_lower_idx (lower(email)) unique partial",
+        "employees_pkey (id) primary key",
+    ]
+
+
+def test_a_column_level_grant_lists_every_column_and_names_the_hidden_ones(
+    make: Make, postgres: ServerInfo
+) -> None:
+    # The account may read id, display_name and department only: the catalog still needs
+    # the other four (the personal data), and the user needs to know the account cannot read them.
+    employees = make().introspect(table="employees")
+
+    assert [c.name for c in employees.columns] == [
+        "id",
+        "display_name",
+        "department",
+        "email",
+        "ssn",
+        "salary",
+        "born_on",
+    ]
+    assert columns(employees)["ssn"].data_type == "character(11)"
+    note = next(n for n in employees.notes if "may not read" in n)
+    assert f"The account '{postgres.user}' may not read 4 of 7 columns" in note
+    assert "(email, ssn, salary, born_on)" in note
+    assert "GRANT SELECT (email, ssn, salary, born_on) ON public.employees" in note
+    assert not any("may not read" in n for n in make().introspect(table="customers").notes)
+
+
+def test_what_was_not_found_is_named_by_kind(make: Make) -> None:
+    schema = failure(lambda: make().introspect(table="customers", schema="salez"))
+    table = failure(lambda: make().introspect(table="custmers", schema="public"))
+    database = make(database="shopp").test()
+
+    assert (schema.reason, schema.missing) == (
+        FailureReason.TABLE_NOT_FOUND,
+        Missing("schema", "salez"),
+    )
+    assert (table.reason, table.missing) == (
+        FailureReason.TABLE_NOT_FOUND,
+        Missing("table", "public.custmers"),
+    )
+    assert database.reason is FailureReason.DATABASE_NOT_FOUND
 
 
 def test_a_view_is_introspected_as_a_view_without_row_count(make: Make) -> None:

@@ -92,6 +92,7 @@ class ServerInfo:
     ca_certificate: str | None = None  # PEM of the CA that signed the TLS listener's cert
     tls_hostname: str | None = None  # the only name that certificate is valid for
     users: dict[str, str] = field(default_factory=dict)  # name -> password
+    reused: bool = False  # already running before this call: leave it running
 
 
 # FerretDB
@@ -107,7 +108,8 @@ def start_ferretdb(base_dir: Path, port: int = 27117) -> ServerInfo:
     home.mkdir(parents=True, exist_ok=True)
     certs = _ensure_certs(Path(base_dir).resolve() / "certs")
     pid_file, log_file = home / "ferretdb.pid", home / "ferretdb.log"
-    if _alive(_read_pid(pid_file)) is None:
+    reused = _alive(_read_pid(pid_file)) is not None
+    if not reused:
         _require_free(port, "FerretDB")
         _require_free(port + 1, "FerretDB (TLS)")
         _rotate(log_file)
@@ -134,6 +136,7 @@ def start_ferretdb(base_dir: Path, port: int = 27117) -> ServerInfo:
         tls_port=port + 1,
         ca_certificate=certs.ca_pem,
         tls_hostname="localhost",
+        reused=reused,
     )
 
 
@@ -254,7 +257,8 @@ def start_elasticsearch(base_dir: Path, port: int = 29200) -> ServerInfo:
     proxy_pid, proxy_log = home / "proxy.pid", home / "proxy.log"
     admin = ("clew_admin", ES_USERS["clew_admin"][0])
 
-    if _alive(_read_pid(es_pid)) is None:
+    reused = _alive(_read_pid(es_pid)) is not None
+    if not reused:
         _require_free(node_port, "Elasticsearch")
         _require_free(transport_port, "Elasticsearch (transport)")
         _prepare_es_home(home, node_port, transport_port, java_home)
@@ -310,6 +314,7 @@ def start_elasticsearch(base_dir: Path, port: int = 29200) -> ServerInfo:
         ca_certificate=certs.ca_pem,
         tls_hostname="localhost",
         users={name: password for name, (password, _) in ES_USERS.items()},
+        reused=reused,
     )
 
 

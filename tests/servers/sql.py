@@ -118,6 +118,27 @@ CREATE TABLE public.payroll (
     salary numeric(12,2) NOT NULL
 );
 
+-- The test user may read only three of its columns (a column-level grant).
+CREATE TABLE public.employees (
+    id bigint PRIMARY KEY,
+    display_name text NOT NULL,
+    department text,
+    email text,
+    ssn character(11),
+    salary numeric(12,2),
+    born_on date
+);
+CREATE INDEX employees_department_idx ON public.employees (department);
+CREATE UNIQUE INDEX employees_email_lower_idx ON public.employees (lower(email))
+    WHERE email IS NOT NULL;
+
+CREATE TABLE public.events (
+    id bigint PRIMARY KEY,
+    labels text[],
+    scores integer[] NOT NULL,
+    grid double precision[][]
+);
+
 CREATE SCHEMA sales;
 CREATE TABLE sales."MixedCase" (
     "Id" integer PRIMARY KEY,
@@ -140,7 +161,8 @@ ANALYZE;
 GRANT CONNECT ON DATABASE shop TO {TEST_USER};
 GRANT USAGE ON SCHEMA public, sales TO {TEST_USER};
 GRANT SELECT ON public.customers, public.orders, public.customer_orders,
-    public.revenue_by_customer, sales."MixedCase", sales.regions TO {TEST_USER};
+    public.revenue_by_customer, public.events, sales."MixedCase", sales.regions TO {TEST_USER};
+GRANT SELECT (id, display_name, department) ON public.employees TO {TEST_USER};
 """
 
 
@@ -350,12 +372,15 @@ def _pg_login(info: ServerInfo) -> bool:
 # MariaDB
 
 
-# Run as root over the socket. The test user reads all of `shop` and nothing of `hr`.
+# Run as root over the socket. The test user reads all of `shop`, nothing of `hr` and two
+# columns of `workforce.staff`.
 _MARIADB_SEED = [
     f"DROP DATABASE IF EXISTS {TEST_DATABASE}",
     "DROP DATABASE IF EXISTS hr",
+    "DROP DATABASE IF EXISTS workforce",
     f"CREATE DATABASE {TEST_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
     "CREATE DATABASE hr CHARACTER SET utf8mb4",
+    "CREATE DATABASE workforce CHARACTER SET utf8mb4",
     f"""CREATE TABLE {TEST_DATABASE}.customers (
         id BIGINT NOT NULL PRIMARY KEY,
         email VARCHAR(320) NOT NULL COMMENT 'Login and contact address; unique per customer',
@@ -381,6 +406,15 @@ _MARIADB_SEED = [
         employee_id BIGINT NOT NULL PRIMARY KEY,
         salary DECIMAL(12,2) NOT NULL
     ) ENGINE=InnoDB""",
+    # The test user may read two of its four columns (a column-level grant).
+    """CREATE TABLE workforce.staff (
+        id BIGINT NOT NULL PRIMARY KEY,
+        display_name VARCHAR(200) NOT NULL,
+        ssn CHAR(11) NULL,
+        salary DECIMAL(12,2) NULL,
+        UNIQUE KEY staff_ssn (ssn),
+        KEY staff_name_salary (display_name, salary DESC)
+    ) ENGINE=InnoDB""",
     f"""INSERT INTO {TEST_DATABASE}.customers (id, email, full_name, loyalty_points) VALUES
         (1, 'ada@example.com', 'Ada Lovelace', 10),
         (2, 'grace@example.com', 'Grace Hopper', 250),
@@ -394,6 +428,7 @@ _MARIADB_SEED = [
     f"CREATE USER IF NOT EXISTS '{TEST_USER}'@'%'",
     f"ALTER USER '{TEST_USER}'@'%' IDENTIFIED BY '{TEST_PASSWORD}'",
     f"GRANT SELECT, SHOW VIEW ON {TEST_DATABASE}.* TO '{TEST_USER}'@'%'",
+    f"GRANT SELECT (id, display_name) ON workforce.staff TO '{TEST_USER}'@'%'",
 ]
 
 
