@@ -3,14 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -18,7 +10,7 @@ from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.identity import IdentityMutation, IdentityQuery
-from graph_api.schema.limits import MaxLineageTraversals
+from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 from graph_api.schema.transfer import TransferMutation, TransferQuery, TransferSubscription
@@ -41,15 +33,8 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(),
-        extensions=[
-            ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=15),
-            lambda: MaxAliasesLimiter(max_alias_count=50),
-            lambda: MaxTokensLimiter(max_token_count=20_000),
-            lambda: AddValidationRules([MaxLineageTraversals]),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-        ],
+        # RequestLimits parses and validates (with caches), under every limit Clew sets.
+        extensions=[ShapeErrors, RequestLimits],
     )
 
 
