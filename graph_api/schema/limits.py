@@ -59,6 +59,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from graph_api.schema.permissions import SIGN_IN
+
 if TYPE_CHECKING:
     from graph_api.settings import Settings
 
@@ -96,12 +98,6 @@ NESTED_DEFAULT_MAX_NODES = 100
 PAGE_ARGUMENTS = ("first", "limit")
 # Strawberry adds these to graphql-core's rules when it validates (it does not here).
 STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
-
-SIGN_IN = (
-    "Sign in first: call the login mutation and send its token as 'Authorization: Bearer "
-    "<token>' (in GraphiQL, under Headers; over WebSocket, as `authorization` in the "
-    "connection_init payload). Without a token only login and introspection are answered."
-)
 
 
 def refusal(code: str, message: str, nodes: Any = None) -> GraphQLError:
