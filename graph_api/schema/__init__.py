@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
+from graph_api.errors import ClewError
 from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
@@ -27,8 +30,26 @@ Subscription = merge_types(
 )
 
 
+class ClewSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # The caller's own mistakes and refusals (invalid documents, limits, typed Clew
+        # errors) are answered, not logged: logging each would copy every refused document,
+        # however large, into the log. Unexpected errors are still logged (ShapeErrors logs
+        # them too, with the request id).
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None
+            and not isinstance(e.original_error, (GraphQLError, ClewError))
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return ClewSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -8,7 +8,8 @@ checked at the cheapest point and answered in Clew's words with a machine-readab
 3. after parsing, before validation: who may ask (without a token, only `login` and
    introspection), depth, aliases, fields per selection and in all, lineage traversals;
    graphql-core's own validation is quadratic in repeated fields, so it only ever sees
-   documents that passed these, and it runs in a worker thread, off the event loop;
+   documents that passed these; a long document is parsed and validated in a worker thread,
+   off the event loop;
 4. before execution (the variables are known then): the nested-lineage budget, page sizes
    times the nodes each nested `upstream`/`downstream` may walk.
 
@@ -78,6 +79,10 @@ MAX_SELECTIONS = 200
 MAX_FIELDS = 2_000
 MAX_TRAVERSALS_PER_REQUEST = 5
 MAX_VALIDATION_ERRORS = 50
+# Longer documents are parsed and validated in a worker thread, so a large one does not hold
+# the event loop (and every other request) while it is read; shorter ones cost less than the
+# hop, and stay clear of a worker pool that large ones may be keeping busy.
+OFF_LOOP_CHARS = 2_000
 # A request's nested lineage walks may hold this many times CLEW_LINEAGE_MAX_NODES in all.
 LINEAGE_BUDGET_FACTOR = 10
 
@@ -511,18 +516,18 @@ class RequestLimits(SchemaExtension):
                 for e in errors
             ]
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         execution_context = self.execution_context
         query = execution_context.query
         if execution_context.graphql_document is None and query:
             try:
-                execution_context.graphql_document = self._parse(query)
+                execution_context.graphql_document = await self._parse(query)
             except GraphQLError as error:
                 self._refused = error
                 execution_context.graphql_document = _placeholder(execution_context.operation_name)
         yield
 
-    def _parse(self, query: str) -> DocumentNode:
+    async def _parse(self, query: str) -> DocumentNode:
         signed_in = self._signed_in()
         if len(query) > MAX_QUERY_CHARS:
             raise refusal(
@@ -533,7 +538,10 @@ class RequestLimits(SchemaExtension):
             )
         if not signed_in and len(query) > MAX_ANONYMOUS_QUERY_CHARS:
             raise self._anonymous_refusal()
-        document = parse_document(query)
+        if len(query) > OFF_LOOP_CHARS:
+            document = await asyncio.to_thread(parse_document, query)
+        else:
+            document = parse_document(query)
         if not signed_in:
             schema = self.execution_context.schema._schema
             walker = _Walker(schema, _fragments(document), None, None)
@@ -557,10 +565,12 @@ class RequestLimits(SchemaExtension):
             else:
                 rules = (*execution_context.validation_rules, *STRAWBERRY_RULES)
                 query = execution_context.query
-                if query:
+                if not query:
+                    errors = _validate(schema, rules, document)
+                elif len(query) > OFF_LOOP_CHARS:
                     errors = await asyncio.to_thread(_cached_validate, schema, rules, query)
                 else:
-                    errors = await asyncio.to_thread(_validate, schema, rules, document)
+                    errors = _cached_validate(schema, rules, query)
                 execution_context.pre_execution_errors = list(errors)
         yield
 
