@@ -104,7 +104,20 @@ async def test_repeated_fields_are_refused_with_a_code_before_validation(
     errors = await gql.errors(repeated)
     assert len(errors) == 1
     assert errors[0]["extensions"] == {"code": "TOO_MANY_FIELDS"}
+    assert "asks for 'name' 1900 times in one selection; at most 30" in errors[0]["message"]
+    # 203 fields in one selection, none more than 29 times: the number is bounded too.
+    wide = "{ tables { nodes { " + "id name schema kind description tags __typename " * 29 + "} } }"
+    errors = await gql.errors(wide)
+    assert errors[0]["extensions"] == {"code": "TOO_MANY_FIELDS"}
     assert "more than 200 fields" in errors[0]["message"]
+    # Within each selection, but too many in all.
+    pages = " ".join(
+        f"p{i}: tables {{ nodes {{ " + "name " * 25 + "description " * 25 + "kind " * 25 + "} }"
+        for i in range(27)
+    )
+    errors = await gql.errors("{ " + pages + " }")
+    assert errors[0]["extensions"] == {"code": "TOO_MANY_FIELDS"}
+    assert "more than 2,000 fields in all" in errors[0]["message"]
     # Spreading fragments to multiply fields is counted with the fragments expanded.
     levels = ["fragment F0 on Table { name description }"]
     levels += [

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,9 @@ MAX_ALIASES = 50
 # in these, and a fragment spread twice per level grows exponentially.
 MAX_SELECTIONS = 200
 MAX_FIELDS = 2_000
+# The overlapping-fields check compares every pair of fields with one response name in a
+# selection: fragments repeating `id` stay well within this, a flood of one field does not.
+MAX_REPEATS = 30
 MAX_TRAVERSALS_PER_REQUEST = 5
 MAX_VALIDATION_ERRORS = 50
 # Longer documents are parsed and validated in a worker thread, so a large one does not hold
@@ -191,6 +195,8 @@ class _Shape:
     # Nested `upstream`/`downstream`: (how many times it may run, maxNodes argument node).
     nested: list[tuple[int, FieldNode]] = field(default_factory=list)
     too_wide: FieldNode | OperationDefinitionNode | None = None
+    # A response name asked for more than MAX_REPEATS times in one selection, and how often.
+    repeated: tuple[str, int] | None = None
     stopped: bool = False
 
 
@@ -278,6 +284,12 @@ class _Walker:
         owner: FieldNode | OperationDefinitionNode,
     ) -> None:
         flat = list(self.flatten(selection_set, parent, visiting))
+        names = Counter((node.alias or node.name).value for node, _ in flat)
+        name, times = names.most_common(1)[0] if names else ("", 0)
+        if times > MAX_REPEATS:
+            self.shape.repeated = (name, times)
+            self.shape.stopped = True
+            return
         if len(flat) > MAX_SELECTIONS and self.shape.too_wide is None:
             self.shape.too_wide = owner
             self.shape.stopped = True
@@ -384,6 +396,14 @@ def check_shape(
             owner=definition,
         )
         shape = walker.shape
+        if shape.repeated is not None:
+            name, times = shape.repeated
+            return refusal(
+                "TOO_MANY_FIELDS",
+                f"This document asks for '{name}' {times} times in one selection; at most "
+                f"{MAX_REPEATS} are allowed. Ask for each field once.",
+                definition,
+            )
         if shape.too_wide is not None:
             return refusal(
                 "TOO_MANY_FIELDS",
