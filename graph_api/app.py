@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import time
@@ -11,6 +12,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
+from cross_web.request import AsyncHTTPRequestAdapter
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -20,10 +23,13 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.types.unset import UnsetType
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from graph_api import graphiql
-from graph_api.auth.http import SignedInUploads, requires_role
+from graph_api import graphiql, graphql_http
+from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Context
 from graph_api.errors import ClewError
@@ -84,6 +90,10 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+def _is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("multipart/")
+
+
 class ClewGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
@@ -136,6 +146,93 @@ class ClewGraphQL(GraphQL[Context, None]):
             principal, context.auth_error = await self._identity.try_authenticate(header)
             context.sign_in(principal)
         return await super().on_ws_connect(context)
+
+    # The request/response path: caps, malformed bodies, GraphQL-over-HTTP media types
+    # (graph_api/graphql_http.py says what and why).
+    async def run(
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        if isinstance(request, WebSocket):
+            return await super().run(request, context, root_value)
+        media_type = graphql_http.negotiate(request.headers.get("accept"))
+        request.state.media_type = media_type
+        try:
+            if request.method == "POST" and not _is_multipart(request):
+                # Read here, capped, before Strawberry reads it (Starlette keeps it).
+                request._body = await graphql_http.read_body(
+                    request,
+                    limit=graphql_http.MAX_ANONYMOUS_BODY_BYTES,
+                    may_exceed=lambda: self._signed_in(request),
+                )
+            response = await super().run(request, context, root_value)
+        except graphql_http.RequestRefused as refused:
+            return graphql_http.error_response(refused, media_type)
+        except HTTPException as exc:
+            bad = graphql_http.RequestRefused(exc.status_code, "BAD_REQUEST", exc.reason)
+            return graphql_http.error_response(bad, media_type)
+        if getattr(request.state, "graphql_result", False) and media_type != "application/json":
+            response.headers["content-type"] = media_type
+            status = getattr(request.state, "graphql_status", None)
+            if status is not None:
+                response.status_code = status
+                if status == 401:
+                    response.headers["www-authenticate"] = "Bearer"
+        return response
+
+    async def _signed_in(self, request: Request) -> bool:
+        principal, _ = await self._identity.try_authenticate(request.headers.get("authorization"))
+        return principal is not None
+
+    def decode_json(self, data: str | bytes) -> object:
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(
+                    400, "The request body is not valid UTF-8; send JSON encoded as UTF-8."
+                ) from None
+        decoded = json.loads(data)
+        if not isinstance(decoded, (dict, list)):
+            raise HTTPException(
+                400,
+                "A JSON object was expected (the request body, or its variables or "
+                f"extensions), not {type(decoded).__name__}: send "
+                '{"query": "...", "variables": {...}}.',
+            )
+        return decoded
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        try:
+            form_data = await request.get_form_data()
+        except ValueError as e:
+            raise HTTPException(400, "Unable to parse the multipart body") from e
+        operations = form_data.form.get("operations", "{}")
+        files_map = form_data.form.get("map", "{}")
+        if isinstance(operations, (bytes, str)):
+            operations = self.parse_json(operations)
+        if isinstance(files_map, (bytes, str)):
+            files_map = self.parse_json(files_map)
+        graphql_http.check_upload_map(files_map, operations, dict(form_data.files))
+        try:
+            return replace_placeholders_with_files(operations, files_map, form_data.files)
+        except (KeyError, IndexError, ValueError, TypeError) as e:
+            raise HTTPException(
+                400,
+                "A path in the multipart 'map' names no variable of the operation; map each "
+                "file to a variable it fills, for example 'variables.file'.",
+            ) from e
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        request.state.graphql_result = True
+        status = graphql_http.request_error_status(result.errors or [])
+        if status is not None and request.state.media_type == graphql_http.GRAPHQL_RESPONSE:
+            # The spec: a request error has no `data` entry, and a 4xx status.
+            request.state.graphql_status = status
+            body.pop("data", None)
+        return body
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._ide_html is None:
@@ -267,8 +364,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.broker = broker
     app.state.settings = settings
     app.state.identity = identity
-    # Refuses oversized and anonymous uploads before they are spooled to disk.
-    app.add_middleware(SignedInUploads)
+    # Refuse oversized bodies, and uploads from callers who may not import, before they are
+    # read (an upload would be spooled to disk).
+    app.add_middleware(transfer_http.UploadGuard)
     app.add_middleware(transfer_http.BodySizeLimit)
     if settings.cors_origins:
         app.add_middleware(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from neo4j import GraphDatabase
@@ -14,6 +16,7 @@ from starlette.testclient import TestClient
 from graph_api.app import create_app
 from graph_api.auth.roles import Role
 from graph_api.secrets import SecretKeyError
+from graph_api.services.transfer import ImportOptions, JobStatus, TransferService, job_topic
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import sign_in
@@ -203,3 +206,46 @@ def test_subscription_errors_are_shaped_like_any_other(client: TestClient) -> No
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert "nope" in errors[0]["message"]
+
+
+def test_import_progress_ends_when_its_subscriber_is_disabled(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # importJobProgress never checked its subscriber again: a viewer disabled while
+    # following an import kept receiving its progress (and, at the end, its report).
+    from graph_api.schema import permissions
+
+    monkeypatch.setattr(permissions, "RECHECK_SECONDS", 0.0)
+    app = client.app
+    viewer = sign_in(client, "progress-viewer", Role.VIEWER)
+    file = tmp_path / "tables.csv"
+    file.write_text("schema,name\ns,t1\n")
+    transfer = TransferService(app.state.store, actor="ana", broker=app.state.broker)  # type: ignore[attr-defined]
+    # A job recorded but not started, so it stays QUEUED until the test says otherwise.
+    job = client.portal.call(
+        functools.partial(
+            transfer._create,
+            path=file,
+            file_name=file.name,
+            options=ImportOptions(),
+            owns_file=False,
+        )
+    )
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = viewer["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        query = f'subscription {{ importJobProgress(id: "{job.id}") {{ status }} }}'
+        ws.send_json({"id": "p", "type": "subscribe", "payload": {"query": query}})
+        first = ws.receive_json()
+        assert first["payload"]["data"]["importJobProgress"] == {"status": "QUEUED"}
+
+        disable = 'mutation { setUserDisabled(username: "progress-viewer", disabled: true) { __typename } }'
+        assert "errors" not in client.post("/graphql", json={"query": disable}).json()
+        running = replace(job, status=JobStatus.RUNNING)
+        client.portal.call(app.state.broker.publish, job_topic(job.id), running)  # type: ignore[attr-defined]
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "disabled" in message["payload"]["errors"][0]["message"]
+        assert ws.receive_json()["type"] == "complete"

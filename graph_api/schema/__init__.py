@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
+from graph_api.errors import ClewError
 from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.identity import IdentityMutation, IdentityQuery
-from graph_api.schema.limits import MaxLineageTraversals
+from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 from graph_api.schema.transfer import TransferMutation, TransferQuery, TransferSubscription
@@ -35,21 +30,32 @@ Subscription = merge_types(
 )
 
 
+class ClewSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # The caller's own mistakes and refusals (invalid documents, limits, typed Clew
+        # errors) are answered, not logged: logging each would copy every refused document,
+        # however large, into the log. Unexpected errors are still logged (ShapeErrors logs
+        # them too, with the request id).
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None
+            and not isinstance(e.original_error, (GraphQLError, ClewError))
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return ClewSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(),
-        extensions=[
-            ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=15),
-            lambda: MaxAliasesLimiter(max_alias_count=50),
-            lambda: MaxTokensLimiter(max_token_count=20_000),
-            lambda: AddValidationRules([MaxLineageTraversals]),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-        ],
+        # RequestLimits parses and validates (with caches), under every limit Clew sets.
+        extensions=[ShapeErrors, RequestLimits],
     )
 
 

@@ -19,7 +19,7 @@ from graph_api.errors import AuthenticationError
 SIGN_IN = (
     "Sign in first: call the login mutation and send its token as 'Authorization: Bearer "
     "<token>' (in GraphiQL, under Headers; over WebSocket, as `authorization` in the "
-    "connection_init payload)."
+    "connection_init payload). Without a token only login and introspection are answered."
 )
 
 

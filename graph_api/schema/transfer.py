@@ -26,7 +26,7 @@ from graph_api.schema.common import (
     ValidationErrorType,
     user_error,
 )
-from graph_api.schema.permissions import requires
+from graph_api.schema.permissions import requires, while_allowed
 from graph_api.services import transfer as service
 from graph_api.transfer import format as fmt
 from graph_api.transfer import report as rpt
@@ -409,38 +409,44 @@ class TransferSubscription:
     async def import_job_progress(
         self, info: Info, id: strawberry.ID
     ) -> AsyncGenerator[ImportJobNode, None]:
-        transfer = _service(info)
-        job_id = str(id)
-        updates = info.context.broker.subscribe(service.job_topic(job_id))
-        # Subscribe before reading the current state, so no update falls in between.
-        pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
-        await asyncio.sleep(0)
-        try:
-            job = await transfer.job(job_id)
-            if job is None:
-                raise NotFoundError(
-                    f"No import job has the id '{job_id}'; check the id returned by importCatalog.",
-                    field="id",
-                )
+        # Checked again while it runs, like every subscription: a subscriber disabled or
+        # demoted meanwhile stops receiving the job's progress and report.
+        async for job in while_allowed(info, Role.VIEWER, _job_updates(info, str(id))):
+            yield job
+
+
+async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ImportJobNode, None]:
+    transfer = _service(info)
+    updates = info.context.broker.subscribe(service.job_topic(job_id))
+    # Subscribe before reading the current state, so no update falls in between.
+    pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
+    await asyncio.sleep(0)
+    try:
+        job = await transfer.job(job_id)
+        if job is None:
+            raise NotFoundError(
+                f"No import job has the id '{job_id}'; check the id returned by importCatalog.",
+                field="id",
+            )
+        yield ImportJobNode.from_model(job)
+        while not job.finished:
+            done, _ = await asyncio.wait({pending}, timeout=2.0)
+            if done:
+                job = pending.result()
+                pending = asyncio.ensure_future(updates.__anext__())
+            else:
+                # No news: the job may run in another process, or that process stopped.
+                polled = await transfer.job(job_id)
+                if (
+                    polled is None
+                    or polled.progress == job.progress
+                    and (polled.status == job.status)
+                ):
+                    continue
+                job = polled
             yield ImportJobNode.from_model(job)
-            while not job.finished:
-                done, _ = await asyncio.wait({pending}, timeout=2.0)
-                if done:
-                    job = pending.result()
-                    pending = asyncio.ensure_future(updates.__anext__())
-                else:
-                    # No news: the job may run in another process, or that process stopped.
-                    polled = await transfer.job(job_id)
-                    if (
-                        polled is None
-                        or polled.progress == job.progress
-                        and (polled.status == job.status)
-                    ):
-                        continue
-                    job = polled
-                yield ImportJobNode.from_model(job)
-        finally:
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
-            await updates.aclose()
+    finally:
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await pending
+        await updates.aclose()
