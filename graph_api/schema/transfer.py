@@ -426,6 +426,8 @@ class TransferMutation:
         if input.allow_downgrade and principal and not principal.allows(Role.STEWARD):
             raise forbidden(principal, Role.STEWARD, "import with allowDowngrade")
         transfer = _service(info)
+        # Before the upload is copied: a refused import costs no spooling.
+        service.check_capacity(info.context.actor)
         try:
             path, name = await _save(input.file)
             job = await transfer.submit(
