@@ -140,3 +140,22 @@ async def test_only_a_few_imports_run_at_once_per_user_and_in_all(
     # A finished import frees its place.
     again = await submit("dee")
     assert (await TransferService(store, actor="dee").wait(again)).outcome is Outcome.PREVIEWED
+
+
+async def test_a_zip_that_understates_its_sizes_gains_nothing(
+    transfer: TransferService, tmp_path: Path
+) -> None:
+    path = _zip(tmp_path / "catalog.zip", {"tables.csv": b"schema,name\n" + b"\n" * 49_000_000})
+    data = bytearray(path.read_bytes())
+    # Declare 1,000 bytes unpacked, in the local header and in the central directory.
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = (1000).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+    job = await run_import(transfer, path)
+
+    (problem,) = by_code(job, "UNREADABLE_FILE")
+    assert "'tables.csv' in the zip archive 'catalog.zip' is damaged" in problem.message
+    assert job.report is not None and job.report.outcome is Outcome.NOTHING_APPLIED
