@@ -357,3 +357,72 @@ async def test_a_cursor_from_another_list_is_explained(gql: GraphQLClient) -> No
     )
     assert errors[0]["extensions"]["code"] == "VALIDATION"
     assert "another list" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("orders\u202egpj.exe", "the invisible character U+202E (right-to-left override)"),
+        ("cust\u200bomers", "the invisible character U+200B (zero width space)"),
+        ("ledger\x07", "the invisible character U+0007"),
+        ("a\tb", "a tab"),
+    ],
+)
+async def test_names_with_control_or_invisible_characters_are_refused(
+    gql: GraphQLClient, name: str, found: str
+) -> None:
+    refused = await create_table(gql, name=name)
+    assert refused == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION",
+        "message": f"The table name {name!r} contains {found}; names and tags cannot hold "
+        "control or invisible characters (they make one name look like another, and an export "
+        "to Excel drops them): remove it.",
+        "field": "input.name",
+    }
+    field = await create_table(gql, name="t", fields=[{"name": name}])
+    assert field["__typename"] == "ValidationError" and field["field"] == "input.fields[0].name"
+    tag = await create_table(gql, name="t", tags=["ok", name])
+    assert tag["__typename"] == "ValidationError" and tag["field"] == "input.tags[1]"
+    # Letters of every script stay welcome.
+    assert (await create_table(gql, name="naïve_日本語_données"))["__typename"] == (
+        "CreateTableSuccess"
+    )
+
+
+async def test_a_search_word_too_long_is_explained_not_an_internal_error(
+    gql: GraphQLClient,
+) -> None:
+    await create_table(gql, name="orders")
+    word = "x" * 1001
+    for query in (
+        "query ($q: String!) { tables(text: $q) { totalCount } }",
+        "query ($q: String!) { search(query: $q) { score } }",
+    ):
+        errors = await gql.errors(query, {"q": word})
+        assert errors[0]["extensions"]["code"] == "VALIDATION", errors
+        assert errors[0]["message"] == (
+            "The search text is 1,001 characters long; the limit is 1,000. Search for a few "
+            "words of the name or description."
+        )
+    errors = await gql.errors(
+        "query ($q: String!) { tables(text: $q) { totalCount } }", {"q": "y" * 300}
+    )
+    assert errors[0]["message"].endswith(
+        "is 300 characters long; no name is longer than 255. Search for a shorter word."
+    )
+
+
+async def test_a_backslash_searches_for_a_backslash_not_for_everything(
+    gql: GraphQLClient,
+) -> None:
+    await create_table(gql, name="orders")
+    await create_table(gql, name="customers")
+
+    for text in ("\\", "\\\\", "*", '"'):
+        data = await gql(
+            "query ($q: String!) { tables(text: $q) { totalCount nodes { name } } }", {"q": text}
+        )
+        assert data["tables"] == {"totalCount": 0, "nodes": []}, text
+    data = await gql('{ tables(text: "ord") { totalCount } }')
+    assert data["tables"]["totalCount"] == 1

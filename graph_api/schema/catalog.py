@@ -23,10 +23,12 @@ from graph_api.schema.common import (
 )
 from graph_api.schema.permissions import requires
 from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
+from graph_api.services import validation as check
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
 from graph_api.store.search import SearchRepository
 from graph_api.store.tables import TableRepository
+from graph_api.store.text_search import lucene_query
 
 # Inputs
 
@@ -196,6 +198,12 @@ class CatalogQuery:
                 "Use either sourceId or manualOnly: a manual table has no source.",
                 field="manualOnly",
             )
+        if text is not None and text.strip():
+            check.search_text(text, field="text")
+            if lucene_query(text) is None:
+                # Only punctuation (say a backslash): no name holds it as a word, so nothing
+                # matches; searching must not turn into listing every table.
+                return _table_connection(models.Page(items=[], has_next=False, total_count=0))
         page = await TableRepository(info.context.store).page(
             first=size,
             after=after,
@@ -222,6 +230,7 @@ class CatalogQuery:
     async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:
         maximum = info.context.settings.search_limit
         size = page_size(limit, default=maximum, maximum=maximum, argument="limit")
+        check.search_text(query, field="query")
         hits = await SearchRepository(info.context.store).search(query, limit=size)
         loaders = info.context.loaders
         results: list[SearchHit] = []

@@ -134,12 +134,27 @@ class ImportRowSample:
     changes: list[ImportValueChange]
 
 
+@strawberry.type(
+    description="What an import that wrote nothing because of errors would have done with "
+    "one section's rows, had they been free of errors."
+)
+class ImportSectionPlan:
+    created: int
+    updated: int
+    unchanged: int
+    kept: int
+    implied: int
+
+
 @strawberry.type(description="What the import does with one section's rows.")
 class ImportSectionReport:
     section: str
     rows: int
-    created: int
-    updated: int
+    created: int = strawberry.field(
+        description="Rows created; in a preview, rows that would be created. 0 when an import "
+        "wrote nothing (see wouldHave)."
+    )
+    updated: int = strawberry.field(description="As created, for rows that change an entity.")
     unchanged: int
     kept: int = strawberry.field(
         description="INFERRED rows not applied because a MANUAL or APPROVED edge exists."
@@ -148,21 +163,36 @@ class ImportSectionReport:
     implied: int = strawberry.field(
         description="Rows describing implied table edges, which follow the field lineage."
     )
+    would_have: ImportSectionPlan | None = strawberry.field(
+        description="Set only when the import was refused and wrote nothing (outcome "
+        "NOTHING_APPLIED): what the section's rows would have done."
+    )
     samples: list[ImportRowSample] = strawberry.field(
-        description="Up to 10 rows per action, in file order."
+        description="Up to 10 rows per action, in file order (in a report that wrote nothing, "
+        "what each row would have done)."
     )
 
     @classmethod
-    def from_model(cls, summary: rpt.SectionSummary) -> ImportSectionReport:
-        return cls(
-            section=summary.section,
-            rows=summary.rows,
+    def from_model(cls, summary: rpt.SectionSummary, *, refused: bool) -> ImportSectionReport:
+        plan = ImportSectionPlan(
             created=summary.created,
             updated=summary.updated,
             unchanged=summary.unchanged,
             kept=summary.kept,
-            skipped=summary.skipped,
             implied=summary.implied,
+        )
+        done = ImportSectionPlan(created=0, updated=0, unchanged=0, kept=0, implied=0)
+        counts = done if refused else plan
+        return cls(
+            section=summary.section,
+            rows=summary.rows,
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            kept=counts.kept,
+            skipped=summary.skipped,
+            implied=counts.implied,
+            would_have=plan if refused else None,
             samples=[
                 ImportRowSample(
                     action=s.action,
@@ -182,6 +212,13 @@ class ImportSectionReport:
 class ImportReport:
     outcome: ImportOutcome | None
     format_version: int | None
+    written: bool = strawberry.field(
+        description="Whether the import wrote anything. False for a preview and for an "
+        "import that was refused (errors, ALL_OR_NOTHING) or could not read its file."
+    )
+    summary: str = strawberry.field(
+        description="One sentence: what was written, or that nothing was and what would have been."
+    )
     error_count: int
     warning_count: int
     problems_truncated: bool = strawberry.field(
@@ -192,7 +229,11 @@ class ImportReport:
     problem_counts: list[ImportProblemCount]
     _problems: strawberry.Private[list[rpt.Problem]]
 
-    @strawberry.field(description="Problems in file order (at most 1000 are kept).")
+    @strawberry.field(
+        description="Problems in file order: the file as a whole first, then by section "
+        "(sources, tables, fields, table_lineage, field_lineage) and row, whichever check "
+        "found them (at most 1000 are kept: the first in file order)."
+    )
     def problems(
         self, severity: ImportProblemSeverity | None = None, first: int | None = None
     ) -> list[ImportProblem]:
@@ -206,10 +247,17 @@ class ImportReport:
         return cls(
             outcome=report.outcome,
             format_version=report.format_version,
+            written=report.written,
+            summary=report.summary(),
             error_count=report.error_count,
             warning_count=report.warning_count,
             problems_truncated=report.truncated,
-            sections=[ImportSectionReport.from_model(s) for s in report.sections.values()],
+            sections=[
+                ImportSectionReport.from_model(
+                    s, refused=report.outcome is rpt.Outcome.NOTHING_APPLIED
+                )
+                for s in report.sections.values()
+            ],
             problem_counts=[
                 ImportProblemCount(
                     code=code, severity=rpt.severity_of(code), stage=rpt.stage_of(code), count=count
@@ -378,6 +426,8 @@ class TransferMutation:
         if input.allow_downgrade and principal and not principal.allows(Role.STEWARD):
             raise forbidden(principal, Role.STEWARD, "import with allowDowngrade")
         transfer = _service(info)
+        # Before the upload is copied: a refused import costs no spooling.
+        service.check_capacity(info.context.actor)
         try:
             path, name = await _save(input.file)
             job = await transfer.submit(

@@ -24,6 +24,7 @@ import logging
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from typing import Any
 
 from neo4j.exceptions import ConstraintError, Neo4jError, TransientError
 
-from graph_api.errors import ValidationError
+from graph_api.errors import RateLimitedError, ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
 from graph_api.models import MANUAL_SOURCE_KEY, LineageLevel
 from graph_api.store.audit import AuditRepository, ChangeDraft
@@ -225,6 +226,39 @@ class CatalogChanged(Exception):
 
 _RUNNING: dict[str, asyncio.Task[ImportJob]] = {}
 
+# Imports (previews too) running at once in this process: reading and checking a file keeps a
+# core busy, so a few uploads at once would slow every other request down.
+MAX_IMPORTS_PER_USER = 2
+MAX_IMPORTS_RUNNING = 4
+_ACTIVE: Counter[str] = Counter()  # actor -> imports running
+
+
+def check_capacity(actor: str) -> None:
+    """Refuse an import when too many are running (before its upload is even read)."""
+    if _ACTIVE[actor] >= MAX_IMPORTS_PER_USER:
+        raise RateLimitedError(
+            f"You have {_ACTIVE[actor]} imports running, the most one person may run at once; "
+            "try again when one finishes (follow them with importJob or importJobProgress).",
+            retry_after=5.0,
+        )
+    if sum(_ACTIVE.values()) >= MAX_IMPORTS_RUNNING:
+        raise RateLimitedError(
+            f"Too many imports running ({MAX_IMPORTS_RUNNING}, the most Clew runs at once); "
+            "try again when one finishes.",
+            retry_after=5.0,
+        )
+
+
+def _acquire(actor: str) -> None:
+    check_capacity(actor)
+    _ACTIVE[actor] += 1
+
+
+def _release(actor: str) -> None:
+    _ACTIVE[actor] -= 1
+    if _ACTIVE[actor] <= 0:
+        del _ACTIVE[actor]
+
 
 def encoding_of(file_name: str, path: Path, given: Encoding | None) -> Encoding:
     if given is not None:
@@ -265,11 +299,18 @@ class TransferService:
     async def submit(
         self, *, path: Path, file_name: str, options: ImportOptions, owns_file: bool = True
     ) -> ImportJob:
-        """Record a job and run it in the background; the file is removed when it ends."""
+        """Record a job and run it in the background; the file is removed when it ends.
+        Refused (RATE_LIMITED) when too many imports are running."""
+        actor = self._actor
         try:
-            job = await self._create(
-                path=path, file_name=file_name, options=options, owns_file=owns_file
-            )
+            _acquire(actor)
+            try:
+                job = await self._create(
+                    path=path, file_name=file_name, options=options, owns_file=owns_file
+                )
+            except BaseException:
+                _release(actor)
+                raise
         except BaseException:
             if owns_file:
                 await asyncio.to_thread(path.unlink, missing_ok=True)
@@ -285,7 +326,12 @@ class TransferService:
             name=f"import-{job.id}",
         )
         _RUNNING[job.id] = task
-        task.add_done_callback(lambda _: _RUNNING.pop(job.id, None))
+
+        def done(_: object) -> None:
+            _RUNNING.pop(job.id, None)
+            _release(actor)
+
+        task.add_done_callback(done)
         return job
 
     async def run(
@@ -297,14 +343,20 @@ class TransferService:
         on_progress: Callable[[Progress], None] | None = None,
     ) -> ImportJob:
         """Record a job and run it to the end here (the CLI and the benchmark)."""
-        job = await self._create(path=path, file_name=file_name, options=options, owns_file=False)
-        return await self._run(
-            job,
-            path=path,
-            options=replace(options, encoding=job.encoding),
-            owns_file=False,
-            on_progress=on_progress,
-        )
+        _acquire(self._actor)
+        try:
+            job = await self._create(
+                path=path, file_name=file_name, options=options, owns_file=False
+            )
+            return await self._run(
+                job,
+                path=path,
+                options=replace(options, encoding=job.encoding),
+                owns_file=False,
+                on_progress=on_progress,
+            )
+        finally:
+            _release(self._actor)
 
     async def job(self, job_id: str) -> ImportJob | None:
         row = await self.repo.get_job(job_id)

@@ -181,6 +181,8 @@ async def _import(args: argparse.Namespace, settings: Settings, path: Path) -> A
 
 
 def _print_report(args: argparse.Namespace, path: Path, job: Any) -> int:
+    from graph_api.transfer.report import Outcome, would
+
     if job.failure:
         print(f"import {job.status.value.lower()}: {job.failure}", file=sys.stderr)
         return 1
@@ -192,9 +194,11 @@ def _print_report(args: argparse.Namespace, path: Path, job: Any) -> int:
         )
     outcome = report.outcome.value if report.outcome else "?"
     print(f"{path.name}: {outcome.replace('_', ' ').lower()} (job {job.id})")
+    print(f"  {report.summary()}")
+    refused = report.outcome is Outcome.NOTHING_APPLIED
     for summary in report.sections.values():
         counts = ", ".join(
-            f"{n} {label}"
+            f"{n} {would(label) if refused else label}"
             for label, n in (
                 ("created", summary.created),
                 ("updated", summary.updated),

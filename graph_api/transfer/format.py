@@ -532,10 +532,8 @@ def read_cell(column: Column, raw: Any) -> Any:
                 f"the name is {len(text)} characters long; the limit is {check.MAX_NAME}",
                 code="INVALID_VALUE",
             )
-        if any(ch in text for ch in "\r\n\t\x00"):
-            raise CellError(
-                "the name contains a line break or tab; remove it", code="INVALID_VALUE"
-            )
+        if reason := check.hidden_characters(text):
+            raise CellError(f"the name {shown(text)!r} {reason}", code="INVALID_VALUE")
         return text
     if kind is Kind.ID:
         text = _text(raw).strip()
@@ -647,6 +645,8 @@ def _tags(raw: Any) -> list[str]:
         tag = item.strip()
         if not tag:
             continue
+        if reason := check.hidden_characters(tag):
+            raise CellError(f"the tag {shown(tag, 30)!r} {reason}", code="INVALID_VALUE")
         if len(tag) > check.MAX_TAG:
             raise CellError(
                 f"the tag '{shown(tag, 30)}' is longer than {check.MAX_TAG} characters; shorten it",

@@ -114,6 +114,11 @@ class _Needs:
         return any(self.sets.values())
 
 
+# Kinds of record an id may already belong to, as a report names them; ids of accounts, tokens
+# and jobs are not named (an importer learns only that the id is taken).
+_ID_OWNERS = {"SOURCE": "source", "TABLE": "table", "FIELD": "field", "LINEAGE": "lineage edge"}
+
+
 class _RowError(Exception):
     """The row cannot be resolved; its problems are already recorded."""
 
@@ -786,13 +791,38 @@ class Planner:
         return label.split("'")[1] if label.startswith("'") else label
 
     def _id_free(self, row: _Row, row_id: str, what: str) -> None:
+        """Ids are unique across every kind (the audit trail keys histories by id alone):
+        a new entity may not take an id that anything in Clew, or another row, has."""
+        in_file = {
+            "source": self.sources_by_id,
+            "table": self.tables_by_id,
+            "field": self.fields_by_id,
+            "lineage edge": self.edge_ids,
+        }
+        for kind, index in in_file.items():
+            entry = index.get(row_id)
+            if kind != what and entry is not None and entry.id is not None:
+                row.problem(
+                    ProblemCode.ID_IN_USE,
+                    f"the id '{row_id}' is already given to the {kind} in "
+                    f"{self._where(entry)}; ids are unique across every kind, so clear one "
+                    "of them to let Clew choose it.",
+                    column="id",
+                    value=row_id,
+                )
+                raise _RowError()
         kind = self._look("id_in_use", row_id)
         if kind is not None:
+            owner = _ID_OWNERS.get(kind)
             row.problem(
                 ProblemCode.ID_IN_USE,
-                f"the id '{row_id}' already belongs to a {kind.lower()} in the catalog, "
-                f"so it cannot be given to a new {what}; clear the id to let Clew choose "
-                "one.",
+                (
+                    f"the id '{row_id}' already belongs to a {owner} in the catalog"
+                    if owner
+                    else f"the id '{row_id}' is already in use in Clew"
+                )
+                + f", so it cannot be given to a new {what} (ids are unique across every "
+                "kind); clear the id to let Clew choose one.",
                 column="id",
                 value=row_id,
             )

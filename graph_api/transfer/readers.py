@@ -275,11 +275,26 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-# A zip (workbook or CSV archive) is checked by its declared sizes before anything is unpacked:
-# openpyxl holds a workbook's whole shared-strings part in memory, and a few hundred KB can
-# declare gigabytes of them.
+# A zip (workbook or CSV archive) is checked by its declared sizes before anything is unpacked
+# (openpyxl holds a workbook's whole shared-strings part in memory, and a few hundred KB can
+# declare gigabytes of them), and a CSV archive again by the bytes it really unpacks while it is
+# read. Each member, and the archive as a whole, may unpack to at most MAX_RATIO times its
+# packed size once it passes RATIO_FLOOR: real sheets and CSV files stay far below that ratio,
+# and a small file cannot cost much whatever its ratio.
 MAX_UNPACKED_BYTES = 2 * 1024**3
-MAX_MEMBER_RATIO = 200  # unpacked/packed; real sheets stay far below this
+MAX_RATIO = 200  # unpacked/packed
+RATIO_FLOOR = 1024**2
+# Blank lines (and blank spreadsheet rows) are skipped, but skipping costs time too: a 48 KB
+# zip can hold 49 MB of them. Past this many in one section the file is refused.
+MAX_BLANK_LINES = 100_000
+
+
+def _ratio_limit(packed: int) -> int:
+    return max(RATIO_FLOOR, MAX_RATIO * max(packed, 1))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.0f} MB" if size >= 1024**2 else f"{size / 1024:.0f} KB"
 
 
 def _unpacks_too_large(path: Path) -> str | None:
@@ -292,14 +307,94 @@ def _unpacks_too_large(path: Path) -> str | None:
     if total > MAX_UNPACKED_BYTES:
         return f"unpacks to {total / 1024**3:.1f} GB"
     for member in members:
-        if member.file_size > 50 * 1024**2 and (
-            member.file_size > MAX_MEMBER_RATIO * max(member.compress_size, 1)
-        ):
+        if member.file_size > _ratio_limit(member.compress_size):
             return (
-                f"holds '{member.filename}', which unpacks to {member.file_size / 1024**2:.0f} MB "
-                f"from {member.compress_size / 1024:.0f} KB"
+                f"holds '{member.filename}', which unpacks to {_mb(member.file_size)} from "
+                f"{_mb(member.compress_size)} (more than {MAX_RATIO} times its packed size)"
             )
+    packed = path.stat().st_size
+    if total > _ratio_limit(packed):
+        return f"unpacks to {_mb(total)} from {_mb(packed)} (more than {MAX_RATIO} times its size)"
     return None
+
+
+class _Inflated(Exception):
+    """A zip member unpacked to more than the ratio allows while it was read."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Budget:
+    """What the whole archive may still unpack to, counted as members are read."""
+
+    left: int
+
+
+class _Metered(io.BufferedIOBase):
+    """A zip member that counts what it really unpacks, whatever its header declares."""
+
+    def __init__(
+        self, raw: IO[bytes], *, label: str, packed: int, budget: _Budget, archive_size: int
+    ) -> None:
+        self._raw = raw
+        self._label = label
+        self._packed = packed
+        self._left = _ratio_limit(packed)
+        self._budget = budget
+        self._archive_size = archive_size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._count(self._raw.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._count(self._raw.read(size))
+
+    def _count(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        self._budget.left -= len(data)
+        if self._left < 0:
+            raise _Inflated(
+                f"'{self._label}' unpacks to more than {MAX_RATIO} times its packed size "
+                f"({_mb(self._packed)})"
+            )
+        if self._budget.left < 0:
+            raise _Inflated(
+                f"the archive unpacks to more than {MAX_RATIO} times its size "
+                f"({_mb(self._archive_size)})"
+            )
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _inflated_problem(file_name: str, label: str, reason: str) -> Problem:
+    return Problem(
+        ProblemCode.UNREADABLE_FILE,
+        f"The file '{file_name}' was not imported: {reason}, which no catalog file comes near "
+        "(it is mostly blank or repeated). Remove the blank lines, or export the file again "
+        "and import that.",
+        file=file_name,
+        section=label,
+    )
+
+
+def _too_many_blank(file_name: str, label: str, line: int) -> Problem:
+    return Problem(
+        ProblemCode.UNREADABLE_FILE,
+        f"'{label}' holds more than {MAX_BLANK_LINES:,} blank lines (the last at line "
+        f"{line:,}); Clew stopped reading it. Remove the blank lines and import again.",
+        file=file_name,
+        section=label,
+        row=line,
+    )
 
 
 def _read_xlsx(
@@ -374,11 +469,16 @@ def _read_xlsx(
 def _sheet_rows(sheet: Any, file_name: str, name: str, problem: ProblemSink) -> Iterator[RawRow]:
     # Read-only sheets trust the file's declared range, which some writers get wrong.
     sheet.reset_dimensions()
-    number = 0
+    number = blank = 0
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if values and any(v is not None and v != "" for v in values):
                 yield RawRow(number, list(values))
+                continue
+            blank += 1
+            if blank > MAX_BLANK_LINES:
+                problem(_too_many_blank(file_name, name, number))
+                raise StopFile()
     except _BAD_SHEET as exc:
         # openpyxl numbers rows from the XML, so the last good one is number - 1 at worst.
         problem(_damaged_sheet(file_name, name, max(number - 1, 0), exc))
@@ -439,6 +539,7 @@ def _read_csv_zip(path: Path, file_name: str, problem: ProblemSink) -> Iterator[
             )
         )
         return
+    budget = _Budget(_ratio_limit(path.stat().st_size))
     with archive:
         members = [
             m
@@ -469,11 +570,20 @@ def _read_csv_zip(path: Path, file_name: str, problem: ProblemSink) -> Iterator[
                 )
                 continue
 
-            def opener(member: zipfile.ZipInfo = member) -> IO[bytes]:
-                return archive.open(member)
+            def opener(member: zipfile.ZipInfo = member, label: str = label) -> IO[bytes]:
+                return _Metered(  # type: ignore[return-value]
+                    archive.open(member),
+                    label=label,
+                    packed=member.compress_size,
+                    budget=budget,
+                    archive_size=path.stat().st_size,
+                )
 
             try:
                 yield from _csv_section(opener, label, file_name, problem, from_zip=True)
+            except _Inflated as exc:
+                problem(_inflated_problem(file_name, label, exc.reason))
+                return
             except _DAMAGED as exc:
                 # Damaged before its first row; damage further on is reported by its rows.
                 problem(_damaged_member(file_name, label, 0, exc))
@@ -510,6 +620,10 @@ def _csv_section(
     try:
         first = stream.readline(MAX_CSV_LINE + 1)
         while first and not first.strip():
+            if header_row > MAX_BLANK_LINES:
+                stream.close()
+                problem(_too_many_blank(file_name, label, header_row))
+                return
             first = stream.readline(MAX_CSV_LINE + 1)
             header_row += 1
     except UnicodeDecodeError:
@@ -562,11 +676,20 @@ def _csv_section(
     place = Place(file_name, section.name, label)
 
     def rows() -> Iterator[RawRow]:
+        blank = 0
         try:
             for values in reader:
                 counter.row += 1
                 if any(v.strip() for v in values):
                     yield RawRow(counter.row, values)
+                    continue
+                blank += 1
+                if blank > MAX_BLANK_LINES:
+                    problem(_too_many_blank(file_name, label, counter.row))
+                    raise StopFile()
+        except _Inflated as exc:
+            problem(_inflated_problem(file_name, label, exc.reason))
+            raise StopFile() from None
         except UnicodeDecodeError:
             problem(_encoding_problem(file_name, label, counter.row + 1))
             raise StopFile() from None

@@ -6,10 +6,13 @@ detail and counts every problem by code, and keeps a few sample rows per action.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
+
+from graph_api.transfer.format import SECTIONS
 
 DEFAULT_MAX_PROBLEMS = 1000
 SAMPLES_PER_ACTION = 10
@@ -204,6 +207,16 @@ class SectionSummary:
             self.samples.append(Sample(action, row, key, list(changes or [])))
 
 
+# What an import does with a row, in the words of a report that wrote nothing.
+_WOULD = {
+    "created": "would be created",
+    "updated": "would be updated",
+    "unchanged": "would stay unchanged",
+    "kept": "would keep the existing edge",
+    "implied": "would follow the field lineage",
+}
+
+
 class Outcome(Enum):
     PREVIEWED = "PREVIEWED"  # dry run: nothing written
     APPLIED = "APPLIED"  # every row applied
@@ -221,9 +234,53 @@ class Report:
         self.format_version: int | None = None
 
     def add(self, problem: Problem) -> None:
+        """Problems are kept in file order (section, then row), whichever check found them
+        first; past ``max_problems`` the last in file order give way."""
         self.counts[problem.code] += 1
-        if len(self.problems) < self.max_problems:
-            self.problems.append(problem)
+        bisect.insort_right(self.problems, problem, key=file_order)
+        if len(self.problems) > self.max_problems:
+            self.problems.pop()
+
+    @property
+    def written(self) -> bool:
+        """Whether this import wrote anything: a preview and a refused or unreadable file
+        write nothing."""
+        return self.outcome in (Outcome.APPLIED, Outcome.PARTIALLY_APPLIED)
+
+    def summary(self) -> str:
+        """One plain sentence: what the import wrote, or that it wrote nothing and why, and
+        what it would have done."""
+        planned = _planned(self)
+        if self.outcome is Outcome.PREVIEWED:
+            return (
+                "Preview: nothing was written. "
+                + (
+                    f"Importing the file would do this: {planned}."
+                    if planned
+                    else "The file would change nothing."
+                )
+                + _errors_then(self)
+            )
+        if self.outcome is Outcome.NOTHING_APPLIED:
+            why = (
+                f"the file has {self.error_count} error(s) and the import was all or nothing"
+                if self.error_count
+                else "the file could not be used"
+            )
+            return (
+                f"Nothing was written: {why}. "
+                + (
+                    f"Without the errors the import would have done this: {planned}. "
+                    if planned
+                    else ""
+                )
+                + "Correct the rows listed in problems and import again, or import with mode "
+                "SKIP_INVALID to write the valid rows."
+            )
+        done = _planned(self, done=True)
+        return (f"Written: {done}." if done else "Nothing needed changing.") + (
+            f" {self.error_count} row(s) with errors were skipped." if self.error_count else ""
+        )
 
     @property
     def error_count(self) -> int:
@@ -248,6 +305,8 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome.value if self.outcome else None,
+            "written": self.written,
+            "summary": self.summary(),
             "format_version": self.format_version,
             "error_count": self.error_count,
             "warning_count": self.warning_count,
@@ -291,6 +350,40 @@ class Report:
             ]
             report.sections[summary.section] = summary
         return report
+
+
+def would(action: str) -> str:
+    """An action as a report that wrote nothing says it ("would be created")."""
+    return _WOULD.get(action, action)
+
+
+def file_order(problem: Problem) -> tuple[int, int]:
+    """Problems about the file as a whole first, then by section in the format's order,
+    then by row (a problem about a section's header or columns before its rows)."""
+    section = _SECTION_ORDER.get(problem.section or "", -1)
+    return section, problem.row or 0
+
+
+_SECTION_ORDER = {s.name: i for i, s in enumerate(SECTIONS)}
+
+
+def _planned(report: Report, *, done: bool = False) -> str:
+    parts = []
+    for summary in report.sections.values():
+        for action, phrase in _WOULD.items():
+            n = getattr(summary, action)
+            if n and action != "unchanged":
+                parts.append(f"{n} {summary.section} row(s) {action if done else phrase}")
+    return "; ".join(parts)
+
+
+def _errors_then(report: Report) -> str:
+    if not report.error_count:
+        return ""
+    return (
+        f" The file has {report.error_count} error(s): importing it as it is (ALL_OR_NOTHING) "
+        "would write nothing; SKIP_INVALID would write the rest."
+    )
 
 
 def copy_report(report: Report) -> Report:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -320,3 +321,72 @@ async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit() -> None:
     assert len(sent) == 2  # nothing from the app after the refusal
     assert pulled == 11  # the header chunk and ten of a thousand 1 KB chunks, then it stopped
     assert seen == []
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+MIXED = {
+    "tables.csv": "schema,name\ncrm,customers\ncrm,orders\ncrm,customers\n",
+    "fields.csv": "schema,table,name,nullable\n"
+    "crm,customers,id,FALSE\n"
+    "crm,nowhere,id,FALSE\n"
+    "crm,orders,id,maybe\n"
+    "crm,orders,total,TRUE\n",
+}
+
+
+def test_a_refused_import_says_nothing_was_written_and_what_would_have_been(
+    client: TestClient,
+) -> None:
+    job = upload(
+        client,
+        "catalog.zip",
+        _zip(MIXED),
+        query=UPLOAD.replace("outcome errorCount", "outcome written summary errorCount").replace(
+            "skipped implied", "skipped implied wouldHave { created updated }"
+        ),
+    )["job"]
+
+    report = job["report"]
+    assert job["outcome"] == "NOTHING_APPLIED" and job["rowsWritten"] == 0
+    assert report["written"] is False
+    assert report["summary"].startswith("Nothing was written: the file has 3 error(s)")
+    assert "would have done this: 2 tables row(s) would be created" in report["summary"]
+    by_section = {s["section"]: s for s in report["sections"]}
+    assert by_section["tables"]["created"] == 0 and by_section["fields"]["created"] == 0
+    assert by_section["tables"]["wouldHave"] == {"created": 2, "updated": 0}
+    assert by_section["fields"]["wouldHave"] == {"created": 2, "updated": 0}
+
+    preview = upload(
+        client,
+        "catalog.zip",
+        _zip(MIXED),
+        dry_run=True,
+        query=UPLOAD.replace("outcome errorCount", "outcome written summary errorCount").replace(
+            "skipped implied", "skipped implied wouldHave { created }"
+        ),
+    )["job"]
+    assert preview["report"]["written"] is False
+    assert preview["report"]["summary"].startswith("Preview: nothing was written.")
+    tables = next(s for s in preview["report"]["sections"] if s["section"] == "tables")
+    assert tables["created"] == 2 and tables["wouldHave"] is None
+
+
+def test_problems_are_listed_in_file_order_whichever_check_found_them(
+    client: TestClient,
+) -> None:
+    job = upload(client, "catalog.zip", _zip(MIXED))["job"]
+
+    # Row 4 of tables and row 3 of fields are found when rows are checked against each other
+    # and the catalog; row 4 of fields ('maybe') while the file is read.
+    assert [(p["code"], p["row"]) for p in job["report"]["problems"]] == [
+        ("DUPLICATE_ROW", 4),
+        ("UNKNOWN_REFERENCE", 3),
+        ("WRONG_TYPE", 4),
+    ]

@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from graph_api.auth.roles import Principal, Role
 from graph_api.services import transfer as transfer_service
+from graph_api.services.identity import IdentityService
 from graph_api.services.transfer import ImportMode, ImportOptions, JobStatus, TransferService
+from graph_api.settings import Settings
 from graph_api.store.audit import AuditRepository
 from graph_api.store.client import Store
 from graph_api.store.transfer import TransferRepository
@@ -636,3 +639,42 @@ async def test_finished_jobs_older_than_the_retention_period_are_pruned(
         database_=store.database,
     )
     assert [r["id"] for r in records] == ["old-but-running", "recent"]
+
+
+async def test_a_new_table_cannot_take_the_id_of_a_user_an_api_token_or_another_row(
+    transfer: TransferService, store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    identity = IdentityService(store, settings)
+    user, _ = await identity.create_user(
+        actor="setup", username="olga", role=Role.EDITOR, password="a long enough password 1"
+    )
+    token, _ = await identity.create_api_token(
+        Principal(user.id, "olga", Role.EDITOR), name="ci", expires_in_days=None
+    )
+    path = workbook(
+        tmp_path / "catalog.xlsx",
+        {
+            "tables": [
+                ["schema", "name", "id"],
+                ["crm", "customers", user.id],
+                ["crm", "orders", token.id],
+                ["crm", "items", "shared-id"],
+            ],
+            "fields": [["schema", "table", "name", "id"], ["crm", "items", "sku", "shared-id"]],
+        },
+    )
+
+    job = await run_import(transfer, path, mode=ImportMode.SKIP_INVALID)
+
+    problems = by_code(job, "ID_IN_USE")
+    assert [(p.section, p.row) for p in problems] == [("tables", 2), ("tables", 3), ("fields", 2)]
+    assert problems[0].message == (
+        f"Row 2 of 'tables': the id '{user.id}' is already in use in Clew, so it cannot be "
+        "given to a new table (ids are unique across every kind); clear the id to let Clew "
+        "choose one."
+    )
+    assert "is already given to the table in Row 4 of 'tables'" in problems[2].message
+    # Nothing took the user's or the token's id, so their histories stay their own.
+    page = await AuditRepository(store).history(entity_id=user.id, first=10, after=None)
+    assert "TABLE" not in {c.entity_type for c in page.items}
+    assert await count(store, "Table") == 1 and await count(store, "Field") == 0

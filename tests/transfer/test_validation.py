@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graph_api.services.transfer import TransferService
+from graph_api.services.transfer import ImportMode, TransferService
 from graph_api.store.client import Store
 from graph_api.transfer.report import Outcome, ProblemCode, Severity
 from tests.transfer.conftest import by_code, count, run_import, snapshot, workbook
@@ -362,3 +362,25 @@ async def test_a_zip_declaring_gigabytes_is_refused_before_unpacking(
     job = await run_import(transfer, path, dry_run=True)
     problems = by_code(job, "UNREADABLE_FILE")
     assert problems and "sharedStrings.xml" in problems[0].message
+
+
+async def test_names_with_invisible_characters_are_refused_as_in_the_api(
+    transfer: TransferService, tmp_path: Path
+) -> None:
+    path = tmp_path / "tables.csv"
+    path.write_text(
+        "schema,name,tags\nsales,orders\u202e,\nsales,items,ok;hid\u200bden\nsales,plain,\n",
+        encoding="utf-8",
+    )
+
+    job = await run_import(transfer, path, mode=ImportMode.SKIP_INVALID)
+
+    problems = by_code(job, "INVALID_VALUE")
+    assert [(p.row, p.column) for p in problems] == [(2, "name"), (3, "tags")]
+    assert problems[0].message == (
+        "Row 2 of 'tables.csv': in the column 'name', the name 'orders\\u202e' contains the "
+        "invisible character U+202E (right-to-left override); names and tags cannot hold "
+        "control or invisible characters (they make one name look like another, and an "
+        "export to Excel drops them): remove it."
+    )
+    assert job.report is not None and job.report.sections["tables"].created == 1
