@@ -17,6 +17,7 @@ from graph_api.services import transfer as transfer_service
 from graph_api.services.transfer import ImportMode, ImportOptions, JobStatus, TransferService
 from graph_api.store.audit import AuditRepository
 from graph_api.store.client import Store
+from graph_api.store.lineage import LineageRepository
 from graph_api.store.transfer import TransferRepository
 from graph_api.transfer.report import Outcome, ProblemCode
 from tests.transfer.conftest import (
@@ -636,3 +637,245 @@ async def test_finished_jobs_older_than_the_retention_period_are_pruned(
         database_=store.database,
     )
     assert [r["id"] for r in records] == ["old-but-running", "recent"]
+
+
+# Review integrity (issue 10, item 6): review state and review fields change only through a
+# steward's decision; who created lineage and when is what the server saw.
+
+REVIEW_COLUMNS = [*LINEAGE[:6], "lineage_source", "review_state", "review_comment"]
+
+
+async def _edge(store: Store, field: str) -> dict[str, Any]:
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (:Field {name: $field})-[r:FLOWS_TO]->(:Field) "
+        "RETURN r.lineage_source AS source, r.review_state AS state, r.reviewed_by AS reviewer, "
+        "r.reviewed_at AS reviewed_at, r.review_comment AS comment, r.created_by AS creator, "
+        "r.created_at.year AS year",
+        field=field,
+        database_=store.database,
+    )
+    return records[0].data()
+
+
+async def _as_editor(store: Store, path: Path) -> Any:
+    job = await TransferService(store, actor="editor").run(
+        path=path, file_name=path.name, options=ImportOptions(may_review=False)
+    )
+    assert job.failure is None and job.report is not None
+    return job
+
+
+def _inferred_email(path: Path) -> Path:
+    return small_catalog(
+        path,
+        lineage=[["crm", "customers", "email", "dw", "dim_customer", "email", "INFERRED", 0.6]],
+    )
+
+
+async def test_an_import_cannot_take_pending_lineage_out_of_the_review_queue(
+    store: Store, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    attack = workbook(
+        tmp_path / "attack.xlsx",
+        {
+            "field_lineage": [
+                REVIEW_COLUMNS,
+                ["crm", "customers", "email", "dw", "dim_customer", "email", None, "NOT_REQUIRED"],
+            ]
+        },
+    )
+
+    job = await _as_editor(store, attack)
+
+    assert job.report.outcome is Outcome.APPLIED
+    assert (await _edge(store, "email"))["state"] == "PENDING"
+    [warning] = by_code(job, "IGNORED_VALUE")
+    assert (warning.column, warning.value) == ("review_state", "NOT_REQUIRED")
+    assert "this edge is PENDING" in warning.message
+    queue = await LineageRepository(store).review_queue(
+        level=None,
+        source_id=None,
+        table_id=None,
+        min_confidence=0.0,
+        max_confidence=1.0,
+        after=None,
+        limit=10,
+    )
+    assert queue["field_edges"] == 1  # and the table edge it implies
+
+
+async def test_redeclaring_a_rejected_edge_in_a_file_cannot_overturn_the_rejection(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    reject = workbook(
+        tmp_path / "reject.xlsx",
+        {
+            "field_lineage": [
+                REVIEW_COLUMNS,
+                [
+                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
+                    *(None, "REJECTED", "email is hashed first"),
+                ],
+            ]
+        },
+    )
+    await run_import(transfer, reject)  # a steward's file: the steward's decision
+    rejected = await _edge(store, "email")
+    assert (rejected["state"], rejected["reviewer"], rejected["comment"]) == (
+        "REJECTED",
+        "importer",
+        "email is hashed first",
+    )
+
+    redeclare = workbook(
+        tmp_path / "manual.xlsx",
+        {
+            "field_lineage": [
+                REVIEW_COLUMNS,
+                ["crm", "customers", "email", "dw", "dim_customer", "email", "MANUAL"],
+            ]
+        },
+    )
+    job = await _as_editor(store, redeclare)
+
+    assert job.report.outcome is Outcome.APPLIED
+    edge = await _edge(store, "email")
+    # Back with a steward, with nobody's verdict on it; the rejection stays in history.
+    assert (edge["source"], edge["state"], edge["reviewer"], edge["comment"]) == (
+        "MANUAL",
+        "PENDING",
+        None,
+        None,
+    )
+    assert edge["reviewed_at"] is None
+    again = workbook(
+        tmp_path / "inferred.xlsx",
+        {
+            "field_lineage": [
+                [*LINEAGE[:6], "lineage_source", "confidence"],
+                ["crm", "customers", "email", "dw", "dim_customer", "email", "INFERRED", 0.9],
+            ]
+        },
+    )
+    # Pending MANUAL lineage is a person's: a scan-like INFERRED row cannot overwrite it.
+    kept = await _as_editor(store, again)
+    assert [p.code for p in kept.report.problems] == [ProblemCode.KEPT_EXISTING]
+
+
+async def test_an_import_cannot_write_who_reviewed_or_created_lineage_or_when(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    columns = [
+        *LINEAGE[:6],
+        "lineage_source",
+        "review_state",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+        "created_by",
+        "created_at",
+    ]
+    forged = ("admin", "2020-01-01T00:00:00Z", "looks fine", "admin", "2020-01-01T00:00:00Z")
+    path = workbook(
+        tmp_path / "forged.xlsx",
+        {
+            "tables": [TABLES, ["crm", "customers", None], ["dw", "dim_customer", None]],
+            "fields": [
+                FIELDS,
+                ["crm", "customers", "id"],
+                ["crm", "customers", "email"],
+                ["dw", "dim_customer", "key"],
+                ["dw", "dim_customer", "email"],
+            ],
+            "field_lineage": [
+                columns,
+                ["crm", "customers", "id", "dw", "dim_customer", "key", "MANUAL", None, *forged],
+                [
+                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
+                    *("INFERRED", "PENDING", *forged),
+                ],
+            ],
+        },
+    )
+
+    job = await _as_editor(store, path)
+
+    assert job.report.outcome is Outcome.APPLIED
+    for name in ("id", "email"):
+        edge = await _edge(store, name)
+        assert edge["reviewer"] is None and edge["reviewed_at"] is None
+        assert edge["comment"] is None
+        assert edge["creator"] == "editor" and edge["year"] != 2020
+    ignored = by_code(job, "IGNORED_VALUE")
+    assert [(p.row, p.column) for p in ignored] == [(2, "reviewed_by"), (3, "reviewed_by")]
+    assert all("reviewed_by, reviewed_at, review_comment, created_by, created_at" in p.message
+               for p in ignored)  # fmt: skip
+
+    # The same forgery on an existing edge, by a steward who approves it in the same row.
+    approve = workbook(
+        tmp_path / "approve.xlsx",
+        {
+            "field_lineage": [
+                columns,
+                [
+                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
+                    *("APPROVED", "APPROVED", *forged),
+                ],
+            ]
+        },
+    )
+    job = await run_import(transfer, approve)
+    edge = await _edge(store, "email")
+    assert (edge["state"], edge["reviewer"], edge["comment"], edge["creator"]) == (
+        "APPROVED",
+        "importer",
+        "looks fine",  # the comment of the decision this steward's row makes
+        "editor",
+    )
+    assert edge["reviewed_at"].year != 2020
+    [warning] = by_code(job, "IGNORED_VALUE")
+    assert "reviewed_by, reviewed_at, created_by, created_at" in warning.message
+
+
+async def test_an_editors_file_cannot_approve_or_reject_lineage(
+    store: Store, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    path = workbook(
+        tmp_path / "reject.xlsx",
+        {
+            "field_lineage": [
+                REVIEW_COLUMNS,
+                ["crm", "customers", "email", "dw", "dim_customer", "email", None, "REJECTED"],
+            ]
+        },
+    )
+    job = await _as_editor(store, path)
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
+    assert [p.code for p in job.report.problems] == [ProblemCode.ROLE_REQUIRED]
+    assert (await _edge(store, "email"))["state"] == "PENDING"
+
+
+async def test_review_comments_in_a_file_have_the_length_limit_of_the_api(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    path = workbook(
+        tmp_path / "long.xlsx",
+        {
+            "field_lineage": [
+                REVIEW_COLUMNS,
+                [
+                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
+                    *(None, "REJECTED", "x" * 2_001),
+                ],
+            ]
+        },
+    )
+    job = await run_import(transfer, path)
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
+    [problem] = job.report.problems
+    assert problem.column == "review_comment" and "2000" in problem.message.replace(",", "")
+    assert (await _edge(store, "email"))["state"] == "PENDING"
