@@ -154,6 +154,17 @@ def _decision(proposal: Proposal) -> ReviewState | None:
     return proposal.decision if proposal.decision in DECISIONS else None
 
 
+def provenance_after(provenance: LineageSource, decision: ReviewState) -> LineageSource:
+    """A steward's decision on an edge: approved lineage is APPROVED; rejecting approved
+    lineage revokes the approval (MANUAL, REJECTED); rejecting anything else keeps its
+    provenance."""
+    if decision is ReviewState.APPROVED:
+        return LineageSource.APPROVED
+    if decision is ReviewState.REJECTED and provenance is LineageSource.APPROVED:
+        return LineageSource.MANUAL
+    return provenance
+
+
 def new_edge(proposal: Proposal) -> Ruling:
     """A new edge: provenance (MANUAL when not given) and the review state it starts in."""
     provenance = proposal.provenance or LineageSource.MANUAL
@@ -189,9 +200,7 @@ def merge(current: Current, proposal: Proposal, *, substance_changed: bool) -> R
             return _same(current)
         return _keep(current, ReviewState.REJECTED)
     if decision is not None:
-        provenance = LineageSource.APPROVED if decision is ReviewState.APPROVED else wanted
-        if decision is ReviewState.REJECTED and provenance is LineageSource.APPROVED:
-            provenance = LineageSource.MANUAL
+        provenance = provenance_after(wanted, decision)
         return Ruling(
             verdict=Verdict.APPLY,
             provenance=provenance,

@@ -363,3 +363,28 @@ def test_the_rule_module_is_a_leaf() -> None:
     }
     assert {m for m in imported if m.startswith("graph_api")} <= {"graph_api.models"}
     assert not {m for m in imported if m.split(".")[0] in {"neo4j", "strawberry", "starlette"}}
+
+
+@pytest.mark.parametrize(
+    ("provenance", "decision", "after"),
+    [
+        (INFERRED, OK, APPROVED),
+        (MANUAL, OK, APPROVED),
+        (INFERRED, REJECTED, INFERRED),
+        (MANUAL, REJECTED, MANUAL),
+        (APPROVED, REJECTED, MANUAL),
+    ],
+    ids=[
+        "a steward approves a guess",
+        "a steward approves a person's lineage",
+        "a steward rejects a guess",
+        "a steward rejects a person's lineage",
+        "a steward revokes an approval",
+    ],
+)
+def test_a_stewards_decision(
+    provenance: LineageSource, decision: ReviewState, after: LineageSource
+) -> None:
+    assert rules.provenance_after(provenance, decision) is after
+    # Whatever the decision leaves is a pair a file can carry back in.
+    assert rules.inconsistency(after, decision) is None

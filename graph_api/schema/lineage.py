@@ -8,9 +8,9 @@ import strawberry
 
 from graph_api import models
 from graph_api.auth.roles import Role, forbidden
-from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
+from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,

@@ -222,12 +222,7 @@ class LineageService:
                 result = self._merge(level, current, draft, props, on_duplicate, index, ends)
                 if result[0] is Outcome.UPDATED:
                     to_update.append(
-                        {
-                            "id": current.id,
-                            "props": result[1],
-                            "reviewed_now": result[1].get("reviewed_by") == self._actor
-                            and result[1]["review_state"] in ("APPROVED", "REJECTED"),
-                        }
+                        {"id": current.id, "props": result[1], "reviewed_now": result[3]}
                     )
                 elif result[0] is Outcome.KEPT_EXISTING:
                     changes.results.append(EdgeResult(Outcome.KEPT_EXISTING, current, result[2]))
@@ -309,7 +304,9 @@ class LineageService:
         on_duplicate: OnDuplicate,
         index: int,
         ends: dict[str, Endpoint],
-    ) -> tuple[Outcome, dict[str, Any], str | None]:
+    ) -> tuple[Outcome, dict[str, Any], str | None, bool]:
+        """What the existing edge becomes: the outcome, the properties to set, a message for
+        the caller, and whether a steward's decision is being recorded now."""
         substance = (
             props["confidence"] != current.confidence
             or props["transformation_type"]
@@ -330,15 +327,17 @@ class LineageService:
                     + (f" ({current.reviewed_by})" if current.reviewed_by else "")
                     + "; it stays rejected and the inferred edge was recorded as a suggestion "
                     "in its history. Declare it MANUAL to send it back for review.",
+                    False,
                 )
             return (
                 Outcome.KEPT_EXISTING,
                 {},
                 f"A {current.lineage_source.value.lower()} edge already connects these nodes; "
                 "it was kept and the inferred edge recorded as a suggestion in its history.",
+                False,
             )
         if on_duplicate is OnDuplicate.SKIP or ruling.verdict is rules.Verdict.UNCHANGED:
-            return Outcome.UNCHANGED, {}, "An edge already connects these nodes; skipped."
+            return Outcome.UNCHANGED, {}, "An edge already connects these nodes; skipped.", False
         if on_duplicate is OnDuplicate.ERROR and current.explicit:
             up, down = ends[draft.upstream_id].name, ends[draft.downstream_id].name
             raise ConflictError(
@@ -354,7 +353,7 @@ class LineageService:
             review_state=ruling.review_state.value,
             **_review_props(ruling.reviewer, self._actor),
         )
-        return Outcome.UPDATED, update, None
+        return Outcome.UPDATED, update, None, ruling.reviewer is rules.Reviewer.DECIDED
 
     async def refresh_implied(
         self,
@@ -467,7 +466,12 @@ class LineageService:
 
         async def work(tx: Tx) -> tuple[list[LineageEdge], LineageChanges]:
             reviewed = await self.repo.review(
-                tx, unique, state=state.value, actor=self._actor, comment=comment
+                tx,
+                unique,
+                state=state.value,
+                provenance={p.value: rules.provenance_after(p, state).value for p in LineageSource},
+                actor=self._actor,
+                comment=comment,
             )
             missing = set(unique) - {after.id for _, after in reviewed}
             if missing:

@@ -108,9 +108,24 @@ class LineageRepository:
             await tx.run("lineage/write_implied", rows=rows, actor=actor)
 
     async def review(
-        self, tx: Tx, ids: list[str], *, state: str, actor: str, comment: str | None
+        self,
+        tx: Tx,
+        ids: list[str],
+        *,
+        state: str,
+        provenance: dict[str, str],
+        actor: str,
+        comment: str | None,
     ) -> list[tuple[LineageEdge, LineageEdge]]:
-        rows = await tx.run("lineage/review", ids=ids, state=state, actor=actor, comment=comment)
+        """`provenance` maps each provenance to the one the decision gives."""
+        rows = await tx.run(
+            "lineage/review",
+            ids=ids,
+            state=state,
+            provenance=provenance,
+            actor=actor,
+            comment=comment,
+        )
         return [
             (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]

@@ -2,9 +2,10 @@
 
 Sections are planned in order (sources, tables, fields, table lineage, field lineage), a batch
 at a time. For each row the planner resolves what it refers to (in the file first, then in
-the catalog), finds the entity or edge it is about (by id, else by natural key), applies the
-provenance rules, and decides: create, update (with the exact changes), unchanged, kept
-(an existing edge wins over an INFERRED row) or skipped (the row has errors).
+the catalog), finds the entity or edge it is about (by id, else by natural key), asks the
+lineage rules (graph_api/lineage_rules.py) what an edge becomes, and decides: create, update
+(with the exact changes), unchanged, kept (an existing edge wins over an INFERRED row) or
+skipped (the row has errors).
 
 The planner only reads. Reads are batched: a batch is resolved in rounds, each round asking
 the catalog once for everything the rows still miss, so a batch of a thousand rows costs a

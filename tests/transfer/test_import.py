@@ -665,10 +665,22 @@ async def _as_editor(store: Store, path: Path) -> Any:
     return job
 
 
+EMAIL_EDGE = ["crm", "customers", "email", "dw", "dim_customer", "email"]
+
+
+def _email_review(
+    path: Path, source: str | None, state: str | None, comment: str | None = None
+) -> Path:
+    """A file with one row about the customers.email -> dim_customer.email edge."""
+    return workbook(
+        path, {"field_lineage": [REVIEW_COLUMNS, [*EMAIL_EDGE, source, state, comment]]}
+    )
+
+
 def _inferred_email(path: Path) -> Path:
     return small_catalog(
         path,
-        lineage=[["crm", "customers", "email", "dw", "dim_customer", "email", "INFERRED", 0.6]],
+        lineage=[[*EMAIL_EDGE, "INFERRED", 0.6]],
     )
 
 
@@ -676,15 +688,7 @@ async def test_an_import_cannot_take_pending_lineage_out_of_the_review_queue(
     store: Store, tmp_path: Path
 ) -> None:
     await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
-    attack = workbook(
-        tmp_path / "attack.xlsx",
-        {
-            "field_lineage": [
-                REVIEW_COLUMNS,
-                ["crm", "customers", "email", "dw", "dim_customer", "email", None, "NOT_REQUIRED"],
-            ]
-        },
-    )
+    attack = _email_review(tmp_path / "attack.xlsx", None, "NOT_REQUIRED")
 
     job = await _as_editor(store, attack)
 
@@ -709,18 +713,7 @@ async def test_redeclaring_a_rejected_edge_in_a_file_cannot_overturn_the_rejecti
     store: Store, transfer: TransferService, tmp_path: Path
 ) -> None:
     await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
-    reject = workbook(
-        tmp_path / "reject.xlsx",
-        {
-            "field_lineage": [
-                REVIEW_COLUMNS,
-                [
-                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
-                    *(None, "REJECTED", "email is hashed first"),
-                ],
-            ]
-        },
-    )
+    reject = _email_review(tmp_path / "reject.xlsx", None, "REJECTED", "email is hashed first")
     await run_import(transfer, reject)  # a steward's file: the steward's decision
     rejected = await _edge(store, "email")
     assert (rejected["state"], rejected["reviewer"], rejected["comment"]) == (
@@ -729,15 +722,7 @@ async def test_redeclaring_a_rejected_edge_in_a_file_cannot_overturn_the_rejecti
         "email is hashed first",
     )
 
-    redeclare = workbook(
-        tmp_path / "manual.xlsx",
-        {
-            "field_lineage": [
-                REVIEW_COLUMNS,
-                ["crm", "customers", "email", "dw", "dim_customer", "email", "MANUAL"],
-            ]
-        },
-    )
+    redeclare = _email_review(tmp_path / "manual.xlsx", "MANUAL", None)
     job = await _as_editor(store, redeclare)
 
     assert job.report.outcome is Outcome.APPLIED
@@ -755,7 +740,7 @@ async def test_redeclaring_a_rejected_edge_in_a_file_cannot_overturn_the_rejecti
         {
             "field_lineage": [
                 [*LINEAGE[:6], "lineage_source", "confidence"],
-                ["crm", "customers", "email", "dw", "dim_customer", "email", "INFERRED", 0.9],
+                [*EMAIL_EDGE, "INFERRED", 0.9],
             ]
         },
     )
@@ -792,10 +777,7 @@ async def test_an_import_cannot_write_who_reviewed_or_created_lineage_or_when(
             "field_lineage": [
                 columns,
                 ["crm", "customers", "id", "dw", "dim_customer", "key", "MANUAL", None, *forged],
-                [
-                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
-                    *("INFERRED", "PENDING", *forged),
-                ],
+                [*EMAIL_EDGE, "INFERRED", "PENDING", *forged],
             ],
         },
     )
@@ -819,10 +801,7 @@ async def test_an_import_cannot_write_who_reviewed_or_created_lineage_or_when(
         {
             "field_lineage": [
                 columns,
-                [
-                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
-                    *("APPROVED", "APPROVED", *forged),
-                ],
+                [*EMAIL_EDGE, "APPROVED", "APPROVED", *forged],
             ]
         },
     )
@@ -843,16 +822,7 @@ async def test_an_editors_file_cannot_approve_or_reject_lineage(
     store: Store, tmp_path: Path
 ) -> None:
     await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
-    path = workbook(
-        tmp_path / "reject.xlsx",
-        {
-            "field_lineage": [
-                REVIEW_COLUMNS,
-                ["crm", "customers", "email", "dw", "dim_customer", "email", None, "REJECTED"],
-            ]
-        },
-    )
-    job = await _as_editor(store, path)
+    job = await _as_editor(store, _email_review(tmp_path / "reject.xlsx", None, "REJECTED"))
     assert job.report.outcome is Outcome.NOTHING_APPLIED
     assert [p.code for p in job.report.problems] == [ProblemCode.ROLE_REQUIRED]
     assert (await _edge(store, "email"))["state"] == "PENDING"
@@ -862,19 +832,9 @@ async def test_review_comments_in_a_file_have_the_length_limit_of_the_api(
     store: Store, transfer: TransferService, tmp_path: Path
 ) -> None:
     await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
-    path = workbook(
-        tmp_path / "long.xlsx",
-        {
-            "field_lineage": [
-                REVIEW_COLUMNS,
-                [
-                    *("crm", "customers", "email", "dw", "dim_customer", "email"),
-                    *(None, "REJECTED", "x" * 2_001),
-                ],
-            ]
-        },
+    job = await run_import(
+        transfer, _email_review(tmp_path / "long.xlsx", None, "REJECTED", "x" * 2_001)
     )
-    job = await run_import(transfer, path)
     assert job.report.outcome is Outcome.NOTHING_APPLIED
     [problem] = job.report.problems
     assert problem.column == "review_comment" and "2000" in problem.message.replace(",", "")
