@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from graph_api.services.transfer import TransferService
 from graph_api.store.client import Store
@@ -19,10 +18,11 @@ from graph_api.transfer.format import SECTIONS, TABLES, Encoding
 from graph_api.transfer.report import Outcome
 from graph_api.transfer.template import template_bytes
 from tests.transfer.conftest import (
-    DATA,
     GOLDEN,
+    RECORDED,
     csv_rows,
     export,
+    import_fixed_catalog,
     read_workbook,
     read_zip,
     run_import,
@@ -34,35 +34,9 @@ UPDATE = os.environ.get("CLEW_UPDATE_GOLDEN") == "1"
 SUFFIX = {Encoding.XLSX: "xlsx", Encoding.CSV: "zip", Encoding.JSON: "json", Encoding.YAML: "yaml"}
 
 
-# Who declared and reviewed lineage, and when, is what the server saw: an import cannot set it.
-RECORDED = ("created_by", "created_at", "updated_at", "reviewed_by", "reviewed_at")
-
-
-async def _as_recorded_in_2024(store: Store) -> None:
-    """The fixed catalog's lineage as the server would have recorded it back then (the golden
-    exports are of a catalog with a history, which no import can write)."""
-    data = yaml.safe_load((DATA / "catalog.yaml").read_text(encoding="utf-8"))
-    edges = [
-        {name: row.get(name) for name in ("id", *RECORDED)}
-        for section in ("table_lineage", "field_lineage")
-        for row in data[section]
-    ]
-    await store.driver.execute_query(
-        "UNWIND $edges AS e MATCH ()-[r:FLOWS_TO {id: e.id}]->() "
-        "SET r.created_by = coalesce(e.created_by, r.created_by), "
-        "    r.created_at = datetime(e.created_at), r.updated_at = datetime(e.updated_at), "
-        "    r.reviewed_by = e.reviewed_by, r.reviewed_at = datetime(e.reviewed_at)",
-        edges=edges,
-        database_=store.database,
-    )
-
-
 @pytest.fixture
 async def catalog(transfer: TransferService, store: Store) -> None:
-    job = await run_import(transfer, DATA / "catalog.yaml")
-    assert job.report is not None
-    assert job.report.outcome is Outcome.APPLIED, job.report.problems
-    await _as_recorded_in_2024(store)
+    await import_fixed_catalog(transfer, store)
 
 
 def _comparable(encoding: Encoding, data: bytes) -> str:
