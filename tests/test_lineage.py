@@ -557,3 +557,29 @@ async def test_an_implied_table_edge_summarises_its_field_transformations_for_im
         "action": "UPDATE",
         "comment": "Follows the field lineage beneath it.",
     }
+
+
+async def test_rejecting_approved_lineage_revokes_the_approval(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(
+        gql, "TABLE", [edge(c["id"], s["id"], lineageSource="APPROVED")], actor="steward"
+    )
+    edge_id = created["results"][0]["edge"]["id"]
+    await gql(
+        'mutation ($ids: [ID!]!) { rejectLineage(ids: $ids, reason: "wrong table") { __typename } }',
+        {"ids": [edge_id]},
+        actor="chief",
+    )
+    data = await gql(
+        f"query ($id: ID!) {{ lineageEdge(id: $id) {{ {REVIEWED} }} }}", {"id": edge_id}
+    )
+    got = data["lineageEdge"]
+    # Not "APPROVED and REJECTED" at once, a pair no file could carry back in.
+    assert (got["lineageSource"], got["reviewState"], got["reviewedBy"], got["reviewComment"]) == (
+        "MANUAL",
+        "REJECTED",
+        "chief",
+        "wrong table",
+    )
