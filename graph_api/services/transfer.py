@@ -865,13 +865,6 @@ def _succeeded(report: Report, progress: Progress) -> dict[str, Any]:
     }
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    iso = getattr(value, "iso_format", None)
-    return iso() if callable(iso) else value
-
-
 def _remove_tree(directory: Path) -> None:
     if not directory.exists():
         return
