@@ -287,13 +287,7 @@ class LineageSource(Enum):
     APPROVED = "APPROVED"
 
 
-# Higher wins when an implied table edge summarises the field edges beneath it.
-PROVENANCE_RANK = {LineageSource.INFERRED: 1, LineageSource.MANUAL: 2, LineageSource.APPROVED: 3}
-DEFAULT_CONFIDENCE = {
-    LineageSource.INFERRED: 0.5,
-    LineageSource.MANUAL: 0.9,
-    LineageSource.APPROVED: 1.0,
-}
+# What each provenance means for confidence and review: graph_api/lineage_rules.py.
 
 
 class ReviewState(Enum):

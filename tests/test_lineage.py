@@ -352,3 +352,234 @@ async def test_lineage_deleted_with_its_table_keeps_its_last_state_in_history(
     assert deletion["action"] == "DELETE"
     assert deletion["before"]["transformation_type"] == "ETL"
     assert deletion["before"]["lineage_source"] == "MANUAL"
+
+
+REVIEWED = "id lineageSource reviewState reviewedBy reviewedAt reviewComment createdBy"
+
+
+async def test_redeclaring_a_rejected_edge_cannot_overturn_the_stewards_rejection(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    # The attack (issue 10, item 6): an editor re-declares an edge a steward rejected as MANUAL
+    # with onDuplicate UPDATE. Before, the edge became MANUAL / NOT_REQUIRED and left the
+    # review queue while still saying "reviewed by steward" with the steward's comment.
+    c, s = pipeline["customers"], pipeline["stg"]
+    first = await lineage(gql, "FIELD", [edge(c["email"], s["email"], lineageSource="INFERRED")])
+    edge_id = first["results"][0]["edge"]["id"]
+    await gql(
+        """mutation ($ids: [ID!]!) { rejectLineage(ids: $ids, reason: "email is hashed first") {
+             __typename } }""",
+        {"ids": [edge_id]},
+        actor="steward",
+    )
+
+    again = await lineage(
+        gql,
+        "FIELD",
+        [edge(c["email"], s["email"], lineageSource="INFERRED", confidence=0.8)],
+        on_duplicate="UPDATE",
+        actor="scanner",
+    )
+    # A machine seeing the rejected edge again does not reopen it.
+    assert again["results"][0]["outcome"] == "KEPT_EXISTING"
+    assert "rejected" in again["results"][0]["message"]
+    assert again["results"][0]["edge"]["reviewState"] == "REJECTED"
+
+    redeclared = await lineage(
+        gql,
+        "FIELD",
+        [edge(c["email"], s["email"], lineageSource="MANUAL")],
+        on_duplicate="UPDATE",
+        actor="editor",
+    )
+    assert redeclared["results"][0]["outcome"] == "UPDATED"
+    data = await gql(
+        f"""query ($id: ID!) {{ lineageEdge(id: $id) {{ {REVIEWED} }}
+              reviewQueue {{ edges {{ id }} }}
+              history(entityId: $id) {{ nodes {{ action actor comment }} }} }}""",
+        {"id": edge_id},
+    )
+    # Back with a steward, who rejected what it was; nobody's name is on a pending edge.
+    assert data["lineageEdge"] == {
+        "id": edge_id,
+        "lineageSource": "MANUAL",
+        "reviewState": "PENDING",
+        "reviewedBy": None,
+        "reviewedAt": None,
+        "reviewComment": None,
+        "createdBy": "tester",
+    }
+    assert {"id": edge_id} in data["reviewQueue"]["edges"]
+    # The rejection stays readable in the edge's history.
+    assert {"action": "REJECT", "actor": "steward", "comment": "email is hashed first"} in data[
+        "history"
+    ]["nodes"]
+
+
+async def test_an_edited_approved_edge_waits_for_review_under_nobodys_name(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(gql, "TABLE", [edge(c["id"], s["id"], lineageSource="INFERRED")])
+    edge_id = created["results"][0]["edge"]["id"]
+    await gql(
+        'mutation ($ids: [ID!]!) { approveLineage(ids: $ids, comment: "ok") { __typename } }',
+        {"ids": [edge_id]},
+        actor="steward",
+    )
+    data = await gql(
+        f"""mutation ($id: ID!) {{ updateLineage(id: $id, input: {{confidence: 0.4}}) {{
+              ... on LineageEdgeSuccess {{ edge {{ {REVIEWED} }} }} }} }}""",
+        {"id": edge_id},
+        actor="editor",
+    )
+    assert data["updateLineage"]["edge"] == {
+        "id": edge_id,
+        "lineageSource": "MANUAL",
+        "reviewState": "PENDING",
+        "reviewedBy": None,
+        "reviewedAt": None,
+        "reviewComment": None,
+        "createdBy": "tester",
+    }
+
+
+async def test_a_steward_declaring_approved_lineage_is_recorded_as_its_reviewer(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(
+        gql, "TABLE", [edge(c["id"], s["id"], lineageSource="APPROVED")], actor="steward"
+    )
+    edge_id = created["results"][0]["edge"]["id"]
+    data = await gql(
+        f"query ($id: ID!) {{ lineageEdge(id: $id) {{ {REVIEWED} }} }}", {"id": edge_id}
+    )
+    got = data["lineageEdge"]
+    assert (got["reviewState"], got["reviewedBy"], got["createdBy"]) == (
+        "APPROVED",
+        "steward",
+        "steward",
+    )
+    assert got["reviewedAt"] is not None
+
+
+@pytest.mark.parametrize("mutation", ["rejectLineage", "approveLineage"])
+async def test_review_comments_have_a_length_limit(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]], mutation: str
+) -> None:
+    # Issue 10, item 15: a 1 MB rejection reason was stored on the edge and in its history.
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(gql, "TABLE", [edge(c["id"], s["id"], lineageSource="INFERRED")])
+    edge_id = created["results"][0]["edge"]["id"]
+    argument = "reason" if mutation == "rejectLineage" else "comment"
+    refused = await gql(
+        f"""mutation ($ids: [ID!]!, $text: String!) {{ {mutation}(ids: $ids, {argument}: $text) {{
+              __typename ... on UserError {{ code message field }} }} }}""",
+        {"ids": [edge_id], "text": "x" * 1_000_000},
+        actor="steward",
+    )
+    assert refused[mutation] == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION",
+        "message": f"The {argument} is 1,000,000 characters long; keep it to 2,000 and link to "
+        "longer notes.",
+        "field": argument,
+    }
+    data = await gql(
+        "query ($id: ID!) { lineageEdge(id: $id) { reviewState } history(entityId: $id) "
+        "{ nodes { action } } }",
+        {"id": edge_id},
+    )
+    assert data["lineageEdge"]["reviewState"] == "PENDING"
+    assert [n["action"] for n in data["history"]["nodes"]] == ["CREATE"]
+    accepted = await gql(
+        f"""mutation ($ids: [ID!]!, $text: String!) {{ {mutation}(ids: $ids, {argument}: $text) {{
+              __typename }} }}""",
+        {"ids": [edge_id], "text": "x" * 2_000},
+        actor="steward",
+    )
+    assert accepted[mutation]["__typename"] == "LineageChangeSuccess"
+
+
+async def test_an_implied_table_edge_summarises_its_field_transformations_for_impact(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    # Issue 17, defect 7: the implied table edge was always DIRECT, so a type change marked
+    # the table BREAKING while each of its fields was only REVIEW.
+    c, d, m = pipeline["customers"], pipeline["dim"], pipeline["mart"]
+    created = await lineage(
+        gql,
+        "FIELD",
+        [
+            edge(c["customer_id"], d["customer_key"], transformationType="ETL"),
+            edge(c["email"], d["email"], transformationType="AGGREGATION"),
+        ],
+    )
+    implied_id = created["impliedTableEdgesCreated"][0]
+    query = """query ($id: ID!) {
+      impact(entityId: $id, changeType: TYPE_CHANGE) {
+        tables { label severity } fields { label severity } } }"""
+
+    async def transformation() -> str | None:
+        data = await gql(
+            "query ($id: ID!) { lineageEdge(id: $id) { transformationType } }", {"id": implied_id}
+        )
+        return data["lineageEdge"]["transformationType"]
+
+    assert await transformation() == "ETL"
+    impact = (await gql(query, {"id": c["id"]}))["impact"]
+    assert {f["severity"] for f in impact["fields"]} == {"REVIEW"}
+    assert impact["tables"] == [{"label": "dim_customer", "severity": "REVIEW"}]
+
+    # One column copied as it is: a type change now breaks that column, and so the table.
+    await lineage(gql, "FIELD", [edge(c["name"], m["email"], transformationType="COPY")])
+    copied = await lineage(
+        gql, "FIELD", [edge(c["email"], d["customer_key"], transformationType="COPY")]
+    )
+    assert copied["results"][0]["outcome"] == "CREATED"
+    assert await transformation() == "DIRECT"
+    impact = (await gql(query, {"id": c["id"]}))["impact"]
+    dim = [t for t in impact["tables"] if t["label"] == "dim_customer"]
+    assert dim == [{"label": "dim_customer", "severity": "BREAKING"}]
+
+    # The copied column's edge removed: the table is back to what its fields say.
+    await gql(
+        "mutation ($ids: [ID!]!) { deleteLineage(ids: $ids) { __typename } }",
+        {"ids": [copied["results"][0]["edge"]["id"]]},
+    )
+    assert await transformation() == "ETL"
+    history = await gql(
+        "query ($id: ID!) { history(entityId: $id) { nodes { action comment } } }",
+        {"id": implied_id},
+    )
+    assert history["history"]["nodes"][0] == {
+        "action": "UPDATE",
+        "comment": "Follows the field lineage beneath it.",
+    }
+
+
+async def test_rejecting_approved_lineage_revokes_the_approval(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s = pipeline["customers"], pipeline["stg"]
+    created = await lineage(
+        gql, "TABLE", [edge(c["id"], s["id"], lineageSource="APPROVED")], actor="steward"
+    )
+    edge_id = created["results"][0]["edge"]["id"]
+    await gql(
+        'mutation ($ids: [ID!]!) { rejectLineage(ids: $ids, reason: "wrong table") { __typename } }',
+        {"ids": [edge_id]},
+        actor="chief",
+    )
+    data = await gql(
+        f"query ($id: ID!) {{ lineageEdge(id: $id) {{ {REVIEWED} }} }}", {"id": edge_id}
+    )
+    got = data["lineageEdge"]
+    # Not "APPROVED and REJECTED" at once, a pair no file could carry back in.
+    assert (got["lineageSource"], got["reviewState"], got["reviewedBy"], got["reviewComment"]) == (
+        "MANUAL",
+        "REJECTED",
+        "chief",
+        "wrong table",
+    )

@@ -1,4 +1,8 @@
+// Changes to edges; reviewed_now marks a steward's decision taken with the change, and a
+// null in props removes that property (a verdict that no longer describes the edge).
 UNWIND $edges AS e
 MATCH (a)-[r:FLOWS_TO {id: e.id}]->(b)
-SET r += e.props, r.updated_at = datetime()
+SET r += e.props,
+    r.reviewed_at = CASE WHEN coalesce(e.reviewed_now, false) THEN datetime() ELSE r.reviewed_at END,
+    r.updated_at = datetime()
 RETURN r {.*, upstream_id: a.id, downstream_id: b.id} AS edge

@@ -10,6 +10,7 @@ from graph_api import models
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
+from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,
@@ -75,8 +76,9 @@ class LineageEdgeInput:
 
 
 @strawberry.input(
-    description="Only the fields given change. Changing confidence or the "
-    "transformation of an APPROVED edge makes it MANUAL and pending again."
+    description="Only the fields given change. Changing the confidence or transformation of "
+    "an APPROVED edge makes it MANUAL and pending again, and of a REJECTED edge pending again; "
+    "either way the earlier reviewer and comment leave the edge (its history keeps them)."
 )
 class UpdateLineageInput:
     confidence: float | None = strawberry.UNSET
@@ -332,7 +334,8 @@ class LineageMutation:
 
     @strawberry.mutation(
         extensions=requires(Role.STEWARD),
-        description="Approve many edges in one call: they become APPROVED.",
+        description="Approve many edges in one call: they become APPROVED. The comment is at "
+        f"most {MAX_REVIEW_COMMENT:,} characters.",
     )
     async def approve_lineage(
         self, info: Info, ids: list[strawberry.ID], comment: str | None = None
@@ -342,7 +345,7 @@ class LineageMutation:
     @strawberry.mutation(
         extensions=requires(Role.STEWARD),
         description="Reject many edges in one call. They stay in history and leave traversals "
-        "(unless includeRejected).",
+        f"(unless includeRejected). The reason is at most {MAX_REVIEW_COMMENT:,} characters.",
     )
     async def reject_lineage(
         self, info: Info, ids: list[strawberry.ID], reason: str

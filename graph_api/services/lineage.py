@@ -3,24 +3,23 @@ work:
 
 - both ends exist, are of the edge's level, and differ;
 - a duplicate is a conflict unless the caller asks to update or skip;
-- INFERRED lineage never overwrites or downgrades a MANUAL or APPROVED edge: the suggestion
-  is recorded in that edge's history instead, and the caller is told;
-- editing the substance of an APPROVED edge makes it MANUAL and pending again;
-- a field edge between two tables implies a table edge between them, kept in step as field
-  edges come, go, are approved or rejected.
+- what an edge becomes (provenance, review state, implied edges' summaries) is decided by
+  graph_api/lineage_rules.py, which every writer of lineage asks; this module applies it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from graph_api import lineage_rules as rules
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
 from graph_api.events import Broker
+from graph_api.lineage_rules import ImpliedAction
 from graph_api.models import (
-    DEFAULT_CONFIDENCE,
     LineageEdge,
     LineageLevel,
     LineageSource,
@@ -93,23 +92,33 @@ def _edge_state(edge: LineageEdge) -> dict[str, Any]:
     }
 
 
-def _review_state_for(source: LineageSource) -> ReviewState:
-    return {
-        LineageSource.INFERRED: ReviewState.PENDING,
-        LineageSource.MANUAL: ReviewState.NOT_REQUIRED,
-        LineageSource.APPROVED: ReviewState.APPROVED,
-    }[source]
-
-
 def _confidence(value: float | None, source: LineageSource, *, path: str) -> float:
-    if value is None:
-        return DEFAULT_CONFIDENCE[source]
-    if not 0.0 <= value <= 1.0:
+    if value is not None and not 0.0 <= value <= 1.0:
         raise ValidationError(
             f"Confidence must be between 0 and 1 (for example 0.8), got {value}.",
             field=f"{path}.confidence",
         )
-    return float(value)
+    return rules.confidence_for(value, source)
+
+
+def _review_comment(value: str | None, *, field: str) -> str | None:
+    if value is not None and len(value) > rules.MAX_REVIEW_COMMENT:
+        raise ValidationError(
+            f"The {'reason' if field == 'reason' else 'comment'} is {len(value):,} characters "
+            f"long; keep it to {rules.MAX_REVIEW_COMMENT:,} and link to longer notes.",
+            field=field,
+        )
+    return value
+
+
+def _review_props(reviewer: rules.Reviewer, actor: str) -> dict[str, Any]:
+    """The review fields an edge gets from a ruling (the statement stamps reviewed_at when
+    the row says reviewed_now)."""
+    if reviewer is rules.Reviewer.DECIDED:
+        return {"reviewed_by": actor, "review_comment": None}
+    if reviewer is rules.Reviewer.CLEAR:
+        return {"reviewed_by": None, "review_comment": None, "reviewed_at": None}
+    return {}
 
 
 def _logic(value: str | None, *, path: str) -> str | None:
@@ -164,10 +173,11 @@ class LineageService:
                 )
             seen[pair] = index
             source = draft.lineage_source
+            ruling = rules.new_edge(rules.Proposal(provenance=source))
             props_by_index.append(
                 {
                     "level": level.name,
-                    "lineage_source": source.value,
+                    "lineage_source": ruling.provenance.value,
                     "confidence": _confidence(draft.confidence, source, path=path),
                     "transformation_type": (
                         draft.transformation_type.value if draft.transformation_type else None
@@ -176,13 +186,13 @@ class LineageService:
                     "description": check.description(
                         draft.description, field=f"{path}.description"
                     ),
-                    "review_state": _review_state_for(source).value,
+                    "review_state": ruling.review_state.value,
                     "explicit": True,
                     "created_by": self._actor,
                 }
             )
-            if source is LineageSource.APPROVED:
-                props_by_index[-1].update(reviewed_by=self._actor)
+            # Declaring lineage APPROVED is a steward's approval (the schema checks the role).
+            props_by_index[-1].update(_review_props(ruling.reviewer, self._actor))
 
         async def work(tx: Tx) -> LineageChanges:
             ids = sorted({i for d in drafts for i in (d.upstream_id, d.downstream_id)})
@@ -199,14 +209,21 @@ class LineageService:
                 pair = (draft.upstream_id, draft.downstream_id)
                 props = props_by_index[index]
                 current = existing.get(pair)
+                decided = props["review_state"] in ("APPROVED", "REJECTED")
                 if current is None:
                     to_create.append(
-                        {**pair_dict(pair), "props": {**props, "id": str(uuid.uuid4())}}
+                        {
+                            **pair_dict(pair),
+                            "props": {**props, "id": str(uuid.uuid4())},
+                            "reviewed_now": decided,
+                        }
                     )
                     continue
                 result = self._merge(level, current, draft, props, on_duplicate, index, ends)
                 if result[0] is Outcome.UPDATED:
-                    to_update.append({"id": current.id, "props": result[1]})
+                    to_update.append(
+                        {"id": current.id, "props": result[1], "reviewed_now": result[3]}
+                    )
                 elif result[0] is Outcome.KEPT_EXISTING:
                     changes.results.append(EdgeResult(Outcome.KEPT_EXISTING, current, result[2]))
                     audit.append(
@@ -287,17 +304,40 @@ class LineageService:
         on_duplicate: OnDuplicate,
         index: int,
         ends: dict[str, Endpoint],
-    ) -> tuple[Outcome, dict[str, Any], str | None]:
-        protected = current.lineage_source in (LineageSource.MANUAL, LineageSource.APPROVED)
-        if draft.lineage_source is LineageSource.INFERRED and protected:
+    ) -> tuple[Outcome, dict[str, Any], str | None, bool]:
+        """What the existing edge becomes: the outcome, the properties to set, a message for
+        the caller, and whether a steward's decision is being recorded now."""
+        substance = (
+            props["confidence"] != current.confidence
+            or props["transformation_type"]
+            != (current.transformation_type.value if current.transformation_type else None)
+            or props["transformation_logic"] != current.transformation_logic
+        )
+        ruling = rules.merge(
+            rules.Current(provenance=current.lineage_source, review_state=current.review_state),
+            rules.Proposal(provenance=draft.lineage_source),
+            substance_changed=substance,
+        )
+        if ruling.verdict is rules.Verdict.KEEP_EXISTING:
+            if ruling.kept_because is ReviewState.REJECTED:
+                return (
+                    Outcome.KEPT_EXISTING,
+                    {},
+                    "A steward rejected the edge that connects these nodes"
+                    + (f" ({current.reviewed_by})" if current.reviewed_by else "")
+                    + "; it stays rejected and the inferred edge was recorded as a suggestion "
+                    "in its history. Declare it MANUAL to send it back for review.",
+                    False,
+                )
             return (
                 Outcome.KEPT_EXISTING,
                 {},
                 f"A {current.lineage_source.value.lower()} edge already connects these nodes; "
                 "it was kept and the inferred edge recorded as a suggestion in its history.",
+                False,
             )
-        if on_duplicate is OnDuplicate.SKIP:
-            return Outcome.UNCHANGED, {}, "An edge already connects these nodes; skipped."
+        if on_duplicate is OnDuplicate.SKIP or ruling.verdict is rules.Verdict.UNCHANGED:
+            return Outcome.UNCHANGED, {}, "An edge already connects these nodes; skipped.", False
         if on_duplicate is OnDuplicate.ERROR and current.explicit:
             up, down = ends[draft.upstream_id].name, ends[draft.downstream_id].name
             raise ConflictError(
@@ -306,15 +346,14 @@ class LineageService:
                 field=f"edges[{index}]",
             )
         update = {k: v for k, v in props.items() if k not in ("created_by",)}
-        if (
-            current.lineage_source is LineageSource.APPROVED
-            and draft.lineage_source is not LineageSource.APPROVED
-        ):
-            # Editing approved lineage needs a fresh approval.
-            update.update(
-                lineage_source=LineageSource.MANUAL.value, review_state=ReviewState.PENDING.value
-            )
-        return Outcome.UPDATED, update, None
+        for name in ("reviewed_by", "review_comment", "reviewed_at"):
+            update.pop(name, None)
+        update.update(
+            lineage_source=ruling.provenance.value,
+            review_state=ruling.review_state.value,
+            **_review_props(ruling.reviewer, self._actor),
+        )
+        return Outcome.UPDATED, update, None, ruling.reviewer is rules.Reviewer.DECIDED
 
     async def refresh_implied(
         self,
@@ -323,56 +362,10 @@ class LineageService:
         changes: LineageChanges,
         audit: list[ChangeDraft],
     ) -> None:
-        pairs = sorted({(u, d) for u, d in table_pairs if u and d and u != d})
-        await self.repo.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
-        rows = await self.repo.refresh_implied(
-            tx,
-            [{"upstream_id": u, "downstream_id": d, "new_id": str(uuid.uuid4())} for u, d in pairs],
-            actor=self._actor,
-        )
-        for row in rows:
-            if row["action"] == "CREATE":
-                changes.implied_created.append(row["id"])
-                audit.append(
-                    ChangeDraft(
-                        row["id"],
-                        "LINEAGE",
-                        "CREATE",
-                        after={
-                            "level": "TABLE",
-                            "upstream_id": row["upstream_id"],
-                            "downstream_id": row["downstream_id"],
-                            "explicit": False,
-                        },
-                        comment="Implied by field lineage.",
-                    )
-                )
-            elif row["action"] == "DELETE":
-                changes.implied_removed.append(row["id"])
-                audit.append(
-                    ChangeDraft(
-                        row["id"],
-                        "LINEAGE",
-                        "DELETE",
-                        before=row["before"],
-                        comment="No field lineage left between the tables.",
-                    )
-                )
-            elif row["action"] == "UPDATE":
-                audit.append(
-                    ChangeDraft(
-                        row["id"],
-                        "LINEAGE",
-                        "UPDATE",
-                        before=row["before"],
-                        after={
-                            **row["before"],
-                            "lineage_source": row["provenance"],
-                            "confidence": row["confidence"],
-                        },
-                        comment="Follows the field lineage beneath it.",
-                    )
-                )
+        implied = await refresh_implied(tx, self.repo, table_pairs, actor=self._actor)
+        changes.implied_created += [c.id for c in implied if c.action is ImpliedAction.CREATE]
+        changes.implied_removed += [c.id for c in implied if c.action is ImpliedAction.DELETE]
+        audit += implied_audit(implied)
 
     # Editing
 
@@ -405,11 +398,27 @@ class LineageService:
                 )
             before = found[edge_id]
             update = dict(props)
-            if substance and before.lineage_source is LineageSource.APPROVED:
-                update.update(
-                    lineage_source=LineageSource.MANUAL.value,
-                    review_state=ReviewState.PENDING.value,
+            changed = substance and any(
+                props[name] != now
+                for name, now in (
+                    ("confidence", before.confidence),
+                    (
+                        "transformation_type",
+                        before.transformation_type.value if before.transformation_type else None,
+                    ),
+                    ("transformation_logic", before.transformation_logic),
                 )
+                if name in props
+            )
+            ruling = rules.edit(
+                rules.Current(provenance=before.lineage_source, review_state=before.review_state),
+                substance_changed=changed,
+            )
+            if ruling.provenance is not before.lineage_source:
+                update["lineage_source"] = ruling.provenance.value
+            if ruling.review_state is not before.review_state:
+                update["review_state"] = ruling.review_state.value
+            update.update(_review_props(ruling.reviewer, self._actor))
             if not before.explicit and before.level is LineageLevel.TABLE:
                 update["explicit"] = True  # edited by a person: now declared, not implied
             [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
@@ -440,6 +449,7 @@ class LineageService:
     async def review(
         self, ids: list[str], *, approve: bool, comment: str | None
     ) -> tuple[list[LineageEdge], LineageChanges]:
+        comment = _review_comment(comment, field="comment" if approve else "reason")
         unique = list(dict.fromkeys(ids))
         if not unique:
             raise ValidationError("Give at least one edge id.", field="ids")
@@ -456,7 +466,12 @@ class LineageService:
 
         async def work(tx: Tx) -> tuple[list[LineageEdge], LineageChanges]:
             reviewed = await self.repo.review(
-                tx, unique, state=state.value, actor=self._actor, comment=comment
+                tx,
+                unique,
+                state=state.value,
+                provenance={p.value: rules.provenance_after(p, state).value for p in LineageSource},
+                actor=self._actor,
+                comment=comment,
             )
             missing = set(unique) - {after.id for _, after in reviewed}
             if missing:
@@ -547,6 +562,125 @@ class LineageService:
             return deleted, changes
 
         return await self._store.transaction(work)
+
+
+@dataclass(frozen=True)
+class ImpliedChange:
+    action: ImpliedAction
+    id: str
+    upstream_id: str
+    downstream_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _implied_state(edge: dict[str, Any] | None) -> dict[str, Any] | None:
+    if edge is None:
+        return None
+    return {
+        k: (v.iso_format() if hasattr(v, "iso_format") else v)
+        for k, v in edge.items()
+        if k not in ("created_at", "updated_at")
+    }
+
+
+async def refresh_implied(
+    tx: Tx,
+    repo: LineageRepository,
+    table_pairs: Iterable[tuple[str | None, str | None]],
+    *,
+    actor: str,
+    new_ids: dict[tuple[str, str], str] | None = None,
+) -> list[ImpliedChange]:
+    """Bring the implied table edges between these pairs of tables in line with the field
+    edges beneath them, as the lineage rules say; every writer of field lineage calls this.
+    `new_ids` gives a created implied edge an id a file asked for."""
+    pairs = sorted({(u, d) for u, d in table_pairs if u and d and u != d})
+    if not pairs:
+        return []
+    await repo.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
+    found = await repo.implied_beneath(tx, pairs)
+    rows: list[dict[str, Any]] = []
+    result: list[ImpliedChange] = []
+    for row in found:
+        edge = row["edge"]
+        current = (
+            None
+            if edge is None
+            else rules.ImpliedEdge(
+                explicit=bool(edge.get("explicit", True)),
+                provenance=LineageSource(edge["lineage_source"]),
+                confidence=float(edge["confidence"]),
+                transformation_type=_transformation(edge.get("transformation_type")),
+                review_state=ReviewState(edge["review_state"]),
+            )
+        )
+        summary = rules.implied_summary(
+            rules.Beneath(
+                provenance=LineageSource(b["lineage_source"]),
+                confidence=float(b["confidence"]),
+                transformation_type=_transformation(b["transformation_type"]),
+                review_state=ReviewState(b["review_state"]),
+            )
+            for b in row["beneath"]
+        )
+        action = rules.implied_action(current, summary)
+        if action is ImpliedAction.NONE:
+            continue
+        pair = (row["upstream_id"], row["downstream_id"])
+        props: dict[str, Any] = {}
+        if summary is not None:
+            props = {
+                "lineage_source": summary.provenance.value,
+                "confidence": summary.confidence,
+                "transformation_type": (
+                    summary.transformation_type.value if summary.transformation_type else None
+                ),
+                "review_state": summary.review_state.value,
+            }
+        before = _implied_state(edge)
+        if action is ImpliedAction.CREATE:
+            edge_id = (new_ids or {}).get(pair) or str(uuid.uuid4())
+            props = {
+                "id": edge_id,
+                "level": "TABLE",
+                "explicit": False,
+                "description": "Implied by field lineage",
+                **props,
+            }
+            after: dict[str, Any] | None = {**props, **pair_dict(pair)}
+        else:
+            edge_id = edge["id"]
+            after = None if action is ImpliedAction.DELETE else {**(before or {}), **props}
+        rows.append({**pair_dict(pair), "action": action.value, "props": props})
+        result.append(ImpliedChange(action, edge_id, pair[0], pair[1], before, after))
+    await repo.write_implied(tx, rows, actor=actor)
+    return result
+
+
+def implied_audit(changes: list[ImpliedChange], *, by: str = "") -> list[ChangeDraft]:
+    """The history entries of implied table edges that followed their field edges (`by`
+    names the writer in the comment, e.g. " (import)")."""
+    comments = {
+        ImpliedAction.CREATE: "Implied by field lineage",
+        ImpliedAction.UPDATE: "Follows the field lineage beneath it",
+        ImpliedAction.DELETE: "No field lineage left between the tables",
+    }
+    return [
+        ChangeDraft(
+            c.id,
+            "LINEAGE",
+            c.action.value,
+            before=c.before,
+            after=c.after,
+            comment=f"{comments[c.action]}{by}.",
+        )
+        for c in changes
+    ]
+
+
+def _transformation(value: str | None) -> TransformationType | None:
+    return TransformationType(value) if value else None
 
 
 def pair_dict(pair: tuple[str, str]) -> dict[str, str]:

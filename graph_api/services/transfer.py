@@ -36,7 +36,9 @@ from neo4j.exceptions import ConstraintError, Neo4jError, TransientError
 
 from graph_api.errors import RateLimitedError, ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
+from graph_api.lineage_rules import ImpliedAction
 from graph_api.models import MANUAL_SOURCE_KEY, LineageLevel
+from graph_api.services.lineage import implied_audit, refresh_implied
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.lineage import LineageRepository
@@ -709,56 +711,22 @@ class TransferService:
         return audit
 
     async def _refresh_implied(self, tx: Tx, plan: BatchPlan, planner: Planner) -> list[AuditEntry]:
-        """Keep the implied table edges in step with the field edges this batch wrote (the
-        same statement the lineage service uses), keeping ids the file gave them."""
-        pairs = sorted({(u, d) for u, d in plan.refresh_pairs if u != d})
-        if not pairs:
-            return []
-        lineage = LineageRepository(self._store)
-        await lineage.lock(tx, LineageLevel.TABLE, [t for pair in pairs for t in pair])
-        sent = [
-            {
-                "upstream_id": u,
-                "downstream_id": d,
-                "new_id": planner.implied_rows.get((u, d), {}).get("id") or str(uuid.uuid4()),
-            }
-            for u, d in pairs
+        """Keep the implied table edges in step with the field edges this batch wrote (as the
+        lineage service does), giving a new implied edge the id the file gave it."""
+        changes = await refresh_implied(
+            tx,
+            LineageRepository(self._store),
+            plan.refresh_pairs,
+            actor=self._actor,
+            new_ids={pair: row["id"] for pair, row in planner.implied_rows.items()},
+        )
+        for change in changes:
+            if change.action is ImpliedAction.CREATE:
+                planner.implied_rows.pop((change.upstream_id, change.downstream_id), None)
+        return [
+            AuditEntry(d.entity_id, d.entity_type, d.action, d.before, d.after, d.comment)
+            for d in implied_audit(changes, by=" (import)")
         ]
-        rows = await lineage.refresh_implied(tx, sent, actor=self._actor)
-        sent.clear()  # the driver keeps parameters until the commit (see store/transfer.py)
-        audit: list[AuditEntry] = []
-        stamps = []
-        for row in rows:
-            if row["action"] == "CREATE":
-                kept = planner.implied_rows.pop((row["upstream_id"], row["downstream_id"]), None)
-                if kept and kept.get("created_at"):
-                    stamps.append(kept)
-                audit.append(
-                    AuditEntry(
-                        row["id"],
-                        "LINEAGE",
-                        "CREATE",
-                        after={
-                            "level": "TABLE",
-                            "upstream_id": row["upstream_id"],
-                            "downstream_id": row["downstream_id"],
-                            "explicit": False,
-                        },
-                        comment="Implied by field lineage (import).",
-                    )
-                )
-            elif row["action"] == "DELETE":
-                audit.append(
-                    AuditEntry(
-                        row["id"],
-                        "LINEAGE",
-                        "DELETE",
-                        before=_jsonable(row["before"]),
-                        comment="No field lineage left between the tables (import).",
-                    )
-                )
-        await self.repo.stamp_edges(tx, stamps)
-        return audit
 
     def _publisher(self, job: ImportJob, events: list[CatalogEvent]) -> Callable[[], None]:
         broker = self._broker
@@ -947,13 +915,6 @@ def _succeeded(report: Report, progress: Progress) -> dict[str, Any]:
         "report": json.dumps(report.as_dict(), ensure_ascii=False, default=str),
         **progress.as_props(),
     }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    iso = getattr(value, "iso_format", None)
-    return iso() if callable(iso) else value
 
 
 def _remove_tree(directory: Path) -> None:

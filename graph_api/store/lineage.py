@@ -95,19 +95,37 @@ class LineageRepository:
         rows = await tx.run("lineage/field_edges_under", ids=table_edge_ids)
         return {r["table_edge_id"]: r["field_edge_ids"] for r in rows}
 
-    async def refresh_implied(
-        self, tx: Tx, pairs: list[dict[str, str]], *, actor: str
-    ) -> list[dict[str, Any]]:
-        """Bring implied table edges in line with the field edges beneath them; returns the
-        action taken for each pair (CREATE, UPDATE, DELETE or NONE)."""
+    async def implied_beneath(self, tx: Tx, pairs: list[Pair]) -> list[dict[str, Any]]:
+        """Per pair of tables: the table edge between them (or None) and the field edges
+        beneath, grouped as the lineage rules summarise them."""
         if not pairs:
             return []
-        return await tx.run("lineage/refresh_implied", pairs=pairs, actor=actor)
+        return await tx.run("lineage/implied_beneath", pairs=_pairs(pairs))
+
+    async def write_implied(self, tx: Tx, rows: list[dict[str, Any]], *, actor: str) -> None:
+        """Apply CREATE, UPDATE and DELETE decisions to implied table edges."""
+        if rows:
+            await tx.run("lineage/write_implied", rows=rows, actor=actor)
 
     async def review(
-        self, tx: Tx, ids: list[str], *, state: str, actor: str, comment: str | None
+        self,
+        tx: Tx,
+        ids: list[str],
+        *,
+        state: str,
+        provenance: dict[str, str],
+        actor: str,
+        comment: str | None,
     ) -> list[tuple[LineageEdge, LineageEdge]]:
-        rows = await tx.run("lineage/review", ids=ids, state=state, actor=actor, comment=comment)
+        """`provenance` maps each provenance to the one the decision gives."""
+        rows = await tx.run(
+            "lineage/review",
+            ids=ids,
+            state=state,
+            provenance=provenance,
+            actor=actor,
+            comment=comment,
+        )
         return [
             (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]

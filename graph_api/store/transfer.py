@@ -179,10 +179,6 @@ class TransferRepository:
         if rows:
             await _write(tx, "transfer/update_edges", rows)
 
-    async def stamp_edges(self, tx: Tx, rows: list[Row]) -> None:
-        if rows:
-            await _write(tx, "transfer/stamp_edges", rows)
-
     # Jobs
 
     async def prune_jobs(self, *, older_than_days: int) -> int:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.models import LineageSource, ReviewState, SourceType, TableKind, TransformationType
 from graph_api.services import validation as check
 
@@ -121,26 +122,49 @@ def _lineage_columns(level: str) -> tuple[Column, ...]:
         Column(
             "review_state",
             Kind.ENUM,
-            "PENDING, APPROVED, REJECTED or NOT_REQUIRED. Empty: follows lineage_source "
-            "(INFERRED is PENDING, MANUAL needs no review, APPROVED is APPROVED).",
+            "APPROVED or REJECTED: a steward's decision, taken by the steward who imports the "
+            "file. Empty (or PENDING, NOT_REQUIRED): follows lineage_source (INFERRED is "
+            "PENDING, MANUAL needs no review, APPROVED is APPROVED); any other value is ignored "
+            "with a warning.",
             None,
             enum=ReviewState,
         ),
         Column(
             "reviewed_by",
             Kind.TEXT,
-            "Who reviewed it (kept from an export).",
+            "Who reviewed it. Exported for reading; on import Clew records the steward who "
+            "decides, and a different value is ignored with a warning.",
             None,
             max_length=check.MAX_NAME,
         ),
-        Column("reviewed_at", Kind.TIMESTAMP, "When it was reviewed (kept from an export).", None),
+        Column(
+            "reviewed_at",
+            Kind.TIMESTAMP,
+            "When it was reviewed. Exported for reading; on import Clew records the time of the "
+            "decision.",
+            None,
+        ),
         Column(
             "review_comment",
             Kind.TEXT,
-            "The reviewer's comment.",
+            "The reviewer's comment; on import, kept only with a decision this row makes "
+            f"(review_state APPROVED or REJECTED, by a steward). At most {MAX_REVIEW_COMMENT:,} "
+            "characters.",
             None,
-            max_length=check.MAX_DESCRIPTION,
+            max_length=MAX_REVIEW_COMMENT,
         ),
+    )
+
+
+def _recorded_columns() -> tuple[Column, ...]:
+    """Who declared a lineage edge and when: what the server saw, never what a file says."""
+    note = "Exported for reading; on import Clew records it itself and ignores a different value."
+    return (
+        Column(
+            "created_by", Kind.TEXT, f"Who declared it. {note}", None, max_length=check.MAX_NAME
+        ),
+        Column("created_at", Kind.TIMESTAMP, f"When it was declared. {note}", None),
+        Column("updated_at", Kind.TIMESTAMP, f"When it last changed. {note}", None),
     )
 
 
@@ -380,14 +404,7 @@ TABLE_LINEAGE = Section(
             None,
             max_length=MAX_ID,
         ),
-        Column(
-            "created_by",
-            Kind.TEXT,
-            "Who declared it (kept from an export).",
-            None,
-            max_length=check.MAX_NAME,
-        ),
-        *_timestamps("lineage edge"),
+        *_recorded_columns(),
     ),
     (("upstream_table", "upstream_table_id"), ("downstream_table", "downstream_table_id")),
 )
@@ -416,14 +433,7 @@ FIELD_LINEAGE = Section(
             None,
             max_length=MAX_ID,
         ),
-        Column(
-            "created_by",
-            Kind.TEXT,
-            "Who declared it (kept from an export).",
-            None,
-            max_length=check.MAX_NAME,
-        ),
-        *_timestamps("lineage edge"),
+        *_recorded_columns(),
     ),
     (("upstream_field", "upstream_field_id"), ("downstream_field", "downstream_field_id")),
 )

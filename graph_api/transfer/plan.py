@@ -2,9 +2,10 @@
 
 Sections are planned in order (sources, tables, fields, table lineage, field lineage), a batch
 at a time. For each row the planner resolves what it refers to (in the file first, then in
-the catalog), finds the entity or edge it is about (by id, else by natural key), applies the
-provenance rules, and decides: create, update (with the exact changes), unchanged, kept
-(an existing edge wins over an INFERRED row) or skipped (the row has errors).
+the catalog), finds the entity or edge it is about (by id, else by natural key), asks the
+lineage rules (graph_api/lineage_rules.py) what an edge becomes, and decides: create, update
+(with the exact changes), unchanged, kept (an existing edge wins over an INFERRED row) or
+skipped (the row has errors).
 
 The planner only reads. Reads are batched: a batch is resolved in rounds, each round asking
 the catalog once for everything the rows still miss, so a batch of a thousand rows costs a
@@ -13,13 +14,15 @@ handful of statements. What to write comes back as a `BatchPlan` for the service
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from graph_api import lineage_rules as rules
 from graph_api.models import (
-    DEFAULT_CONFIDENCE,
     MANUAL_SOURCE_KEY,
     LineageLevel,
     LineageSource,
@@ -147,14 +150,6 @@ class _Row:
     @property
     def has_errors(self) -> bool:
         return any(severity_of(p[0]) is Severity.ERROR for p in self.problems)
-
-
-def _review_for(source: LineageSource) -> ReviewState:
-    return {
-        LineageSource.INFERRED: ReviewState.PENDING,
-        LineageSource.MANUAL: ReviewState.NOT_REQUIRED,
-        LineageSource.APPROVED: ReviewState.APPROVED,
-    }[source]
 
 
 def _enum(cls: Any, value: Any) -> Any:
@@ -1349,7 +1344,7 @@ class Planner:
             def commit_implied() -> None:
                 register()
                 if current is None and row_id:
-                    self.implied_rows[(up, down)] = {"id": row_id, **_stamps(v)}
+                    self.implied_rows[(up, down)] = {"id": row_id}
                 summary.count("implied", row=row.parsed.row, key=key)
 
             row.commits.append(commit_implied)
@@ -1366,34 +1361,68 @@ class Planner:
     def _check_provenance(
         self, row: _Row, source: LineageSource | None, review: ReviewState | None
     ) -> None:
-        if review is ReviewState.APPROVED and source not in (None, LineageSource.APPROVED):
-            row.problem(
-                ProblemCode.INVALID_PROVENANCE,
+        problem = rules.inconsistency(source, review)
+        if problem is None:
+            return
+        if problem is rules.Inconsistency.APPROVED_STATE_NEEDS_APPROVED_SOURCE:
+            assert source is not None
+            sentence = (
                 f"the review state APPROVED goes only with lineage_source APPROVED, not "
-                f"{source.value}; set lineage_source to APPROVED or change the review "
-                "state.",
-                column="review_state",
-                value="APPROVED",
+                f"{source.value}; set lineage_source to APPROVED or change the review state."
             )
-            raise _RowError()
-        if source is LineageSource.APPROVED and review not in (None, ReviewState.APPROVED):
-            row.problem(
-                ProblemCode.INVALID_PROVENANCE,
+        elif problem is rules.Inconsistency.APPROVED_SOURCE_NEEDS_APPROVED_STATE:
+            assert review is not None
+            sentence = (
                 f"approved lineage has the review state APPROVED, not {review.value}; "
-                "clear the review state or set lineage_source to MANUAL.",
-                column="review_state",
-                value=review.value,
+                "clear the review state or set lineage_source to MANUAL."
             )
-            raise _RowError()
-        if source is LineageSource.INFERRED and review is ReviewState.NOT_REQUIRED:
-            row.problem(
-                ProblemCode.INVALID_PROVENANCE,
+        else:
+            sentence = (
                 "inferred lineage always needs review, so its review state cannot be "
-                "NOT_REQUIRED; clear the review state or set lineage_source to MANUAL.",
-                column="review_state",
-                value="NOT_REQUIRED",
+                "NOT_REQUIRED; clear the review state or set lineage_source to MANUAL."
             )
-            raise _RowError()
+        row.problem(
+            ProblemCode.INVALID_PROVENANCE,
+            sentence,
+            column="review_state",
+            value=review.value if review else None,
+        )
+        raise _RowError()
+
+    def _ignore_recorded(
+        self, row: _Row, current: Record | None, ruling: rules.Ruling, review: ReviewState | None
+    ) -> None:
+        """Columns the server records itself: a value that differs from what it recorded is
+        ignored, with a warning (an export imported again says the same and passes quietly)."""
+        v = row.parsed.values
+        ignored: list[str] = []
+        if (
+            review is not None
+            and review not in rules.DECISIONS
+            and review is not ruling.review_state
+        ):
+            ignored.append("review_state")
+        for name in RECORDED_COLUMNS:
+            value = v.get(name)
+            if value is None:
+                continue
+            if name == "review_comment" and ruling.reviewer is rules.Reviewer.DECIDED:
+                continue  # the comment of the steward's decision this row makes
+            if current is not None and _same_value(value, current.get(name)):
+                continue
+            ignored.append(name)
+        if not ignored:
+            return
+        row.problem(
+            ProblemCode.IGNORED_VALUE,
+            f"{', '.join(ignored)} {'was' if len(ignored) == 1 else 'were'} ignored: Clew "
+            "records who created and reviewed lineage, and when, as it happens, and the review "
+            f"state follows the lineage rules (this edge is {ruling.review_state.value}). Only "
+            "a steward's decision changes it: review_state APPROVED or REJECTED in a file a "
+            "steward imports, or approveLineage and rejectLineage.",
+            column=ignored[0],
+            value=_plain(v.get(ignored[0])),
+        )
 
     def _check_may_review(self, row: _Row, state: ReviewState, pair: str) -> None:
         if self.may_review or state not in (ReviewState.APPROVED, ReviewState.REJECTED):
@@ -1424,34 +1453,33 @@ class Planner:
         tables: tuple[str, str],
     ) -> None:
         v = row.parsed.values
-        source = source or LineageSource.MANUAL
-        review = review or _review_for(source)
-        self._check_may_review(row, review, key)
+        ruling = rules.new_edge(rules.Proposal(provenance=source, decision=review))
+        if ruling.needs_steward:
+            self._check_may_review(row, ruling.review_state, key)
+        self._ignore_recorded(row, None, ruling, review)
+        decided = ruling.reviewer is rules.Reviewer.DECIDED
         props = {
             "level": level.name,
-            "lineage_source": source.value,
-            "confidence": v.get("confidence")
-            if v.get("confidence") is not None
-            else DEFAULT_CONFIDENCE[source],
+            "lineage_source": ruling.provenance.value,
+            "confidence": rules.confidence_for(v.get("confidence"), ruling.provenance),
             "transformation_type": v.get("transformation_type"),
             "transformation_logic": v.get("transformation_logic"),
             "description": v.get("description"),
-            "review_state": review.value,
-            "reviewed_by": v.get("reviewed_by")
-            or (self.actor if review in (ReviewState.APPROVED, ReviewState.REJECTED) else None),
-            "review_comment": v.get("review_comment"),
+            "review_state": ruling.review_state.value,
+            "reviewed_by": self.actor if decided else None,
+            "review_comment": v.get("review_comment") if decided else None,
             "explicit": True,
-            "created_by": v.get("created_by") or self.actor,
+            "created_by": self.actor,
         }
-        reviewed = review in (ReviewState.APPROVED, ReviewState.REJECTED)
         create = {
             "id": new_id,
             "upstream_id": up,
             "downstream_id": down,
             "props": props,
-            **_stamps(v),
-            "reviewed_at": v.get("reviewed_at"),
-            "reviewed_now": reviewed and not v.get("reviewed_at"),
+            "created_at": None,
+            "updated_at": None,
+            "reviewed_at": None,
+            "reviewed_now": decided,
         }
         summary = self.report.section(plan.section)
 
@@ -1490,18 +1518,43 @@ class Planner:
         summary = self.report.section(plan.section)
         was = LineageSource(current["lineage_source"])
         wanted = source or was
-        if wanted is LineageSource.INFERRED and was in (
-            LineageSource.MANUAL,
-            LineageSource.APPROVED,
-        ):
+        if "confidence" in v and v["confidence"] is not None:
+            confidence = v["confidence"]
+        elif wanted is not was:
+            confidence = rules.default_confidence(wanted)
+        else:
+            confidence = current["confidence"]
+        after: dict[str, Any] = {"confidence": confidence}
+        for name in ("transformation_type", "transformation_logic", "description"):
+            after[name] = v[name] if name in v else current.get(name)
+        substance = any(
+            _plain(after[name]) != _plain(current.get(name))
+            for name in ("confidence", "transformation_type", "transformation_logic")
+        )
+        ruling = rules.merge(
+            rules.Current(provenance=was, review_state=ReviewState(current["review_state"])),
+            rules.Proposal(provenance=source, decision=review),
+            substance_changed=substance,
+        )
+        if ruling.verdict is rules.Verdict.KEEP_EXISTING:
+            if ruling.kept_because is ReviewState.REJECTED:
+                reviewer = current.get("reviewed_by")
+                sentence = (
+                    f"the row is INFERRED lineage, but the edge from {labels[0]} to {labels[1]} "
+                    "was rejected by a steward"
+                    + (f" ({reviewer})" if reviewer else "")
+                    + "; it stays rejected and the row was recorded in its history as a "
+                    "suggestion. Declare it MANUAL to send it back for review."
+                )
+            else:
+                sentence = (
+                    f"the row is INFERRED lineage, but {_article(was.value)} {was.value} edge "
+                    f"already runs from {labels[0]} to {labels[1]}; the existing edge was kept "
+                    "(inferred lineage never overwrites manual or approved lineage) and the "
+                    "row was recorded in its history as a suggestion."
+                )
             row.problem(
-                ProblemCode.KEPT_EXISTING,
-                f"the row is INFERRED lineage, but {_article(was.value)} {was.value} edge "
-                f"already runs from {labels[0]} to {labels[1]}; the existing edge was kept "
-                "(inferred lineage never overwrites manual or approved lineage) and the row was "
-                "recorded in its history as a suggestion.",
-                column="lineage_source",
-                value="INFERRED",
+                ProblemCode.KEPT_EXISTING, sentence, column="lineage_source", value="INFERRED"
             )
 
             def commit_kept() -> None:
@@ -1520,37 +1573,18 @@ class Planner:
 
             row.commits.append(commit_kept)
             return
-        if "confidence" in v and v["confidence"] is not None:
-            confidence = v["confidence"]
-        elif wanted is not was:
-            confidence = DEFAULT_CONFIDENCE[wanted]
-        else:
-            confidence = current["confidence"]
-        after: dict[str, Any] = {"lineage_source": wanted.value, "confidence": confidence}
-        for name in (
-            "transformation_type",
-            "transformation_logic",
-            "description",
-            "review_comment",
-        ):
-            after[name] = v[name] if name in v else current.get(name)
-        if review is not None:
-            state = review
-        elif wanted is not was:
-            state = _review_for(wanted)
-        else:
-            state = ReviewState(current["review_state"])
-        substance = any(
-            _plain(after[name]) != _plain(current.get(name))
-            for name in ("confidence", "transformation_type", "transformation_logic")
-        )
-        if was is LineageSource.APPROVED and (wanted is not LineageSource.APPROVED or substance):
+        if ruling.needs_steward:
+            self._check_may_review(row, ruling.review_state, key)
+        if ruling.leaves_approved:
             reviewer = current.get("reviewed_by")
             if not self.allow_downgrade:
                 change = (
                     "change its confidence or transformation, which sends it back for review"
-                    if wanted is LineageSource.APPROVED
+                    if ruling.provenance is LineageSource.MANUAL
+                    and wanted is LineageSource.APPROVED
                     else f"make it {wanted.value}"
+                    if ruling.review_state is not ReviewState.REJECTED
+                    else "reject it"
                 )
                 row.problem(
                     ProblemCode.APPROVED_DOWNGRADE,
@@ -1563,31 +1597,26 @@ class Planner:
                     value=wanted.value,
                 )
                 raise _RowError()
-            if wanted is LineageSource.APPROVED:
-                wanted = LineageSource.MANUAL
-                after["lineage_source"] = wanted.value
-            # Lineage that was approved and no longer is needs a fresh review.
-            state = review if review not in (None, ReviewState.APPROVED) else ReviewState.PENDING
             row.problem(
                 ProblemCode.DOWNGRADE_ALLOWED,
                 f"{labels[0]} to {labels[1]} was APPROVED lineage"
                 + (f" (approved by {reviewer})" if reviewer else "")
-                + f"; it is now {wanted.value} with review state {state.value}, because "
-                "the import allows downgrades.",
+                + f"; it is now {ruling.provenance.value} with review state "
+                f"{ruling.review_state.value}, because the import allows downgrades.",
                 column="lineage_source",
                 value=wanted.value,
             )
-        after["review_state"] = state.value
-        newly_reviewed = state.value != current["review_state"] and state in (
-            ReviewState.APPROVED,
-            ReviewState.REJECTED,
-        )
+        self._ignore_recorded(row, current, ruling, review)
+        after["lineage_source"] = ruling.provenance.value
+        after["review_state"] = ruling.review_state.value
+        newly_reviewed = ruling.reviewer is rules.Reviewer.DECIDED
         if newly_reviewed:
-            self._check_may_review(row, state, key)
-        if newly_reviewed:
-            after["reviewed_by"] = v.get("reviewed_by") or self.actor
-        elif v.get("reviewed_by"):
-            after["reviewed_by"] = v["reviewed_by"]
+            after["reviewed_by"] = self.actor
+            after["review_comment"] = v.get("review_comment")
+        elif ruling.reviewer is rules.Reviewer.CLEAR:
+            after["reviewed_by"] = None
+            after["review_comment"] = None
+            after["reviewed_at"] = None
         if not current.get("explicit", True):
             after["explicit"] = True  # declared in the file: no longer only implied
 
@@ -1618,8 +1647,8 @@ class Planner:
                 {
                     "id": edge_id,
                     "props": update,
-                    "reviewed_at": v.get("reviewed_at") if newly_reviewed else None,
-                    "reviewed_now": newly_reviewed and not v.get("reviewed_at"),
+                    "reviewed_at": None,
+                    "reviewed_now": newly_reviewed,
                 }
             )
             plan.audit.append(
@@ -1637,6 +1666,35 @@ class Planner:
             summary.count("updated", row=row.parsed.row, key=key, changes=changes)
 
         row.commits.append(commit)
+
+
+# Lineage columns whose values the server records itself (see _ignore_recorded).
+RECORDED_COLUMNS = (
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+
+
+def _instant(value: Any) -> Any:
+    text = _plain(value)
+    if not isinstance(text, str):
+        return text
+    try:
+        moment = datetime.fromisoformat(_FRACTION.sub(r"\1", text.replace("Z", "+00:00")))
+    except ValueError:
+        return text
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _same_value(given: Any, recorded: Any) -> bool:
+    if recorded is None:
+        return False
+    return bool(_plain(given) == _plain(recorded) or _instant(given) == _instant(recorded))
 
 
 def _stamps(values: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,7 @@ class ProblemCode(Enum):
     ID_MISMATCH = "ID_MISMATCH"
     IMPLIED_ROW_IGNORED = "IMPLIED_ROW_IGNORED"
     IGNORED_SHEET = "IGNORED_SHEET"
+    IGNORED_VALUE = "IGNORED_VALUE"
 
 
 _WARNINGS = {
@@ -84,6 +85,7 @@ _WARNINGS = {
     ProblemCode.ID_MISMATCH,
     ProblemCode.IMPLIED_ROW_IGNORED,
     ProblemCode.IGNORED_SHEET,
+    ProblemCode.IGNORED_VALUE,
 }
 _SYNTAX = {
     ProblemCode.UNREADABLE_FILE,

@@ -10,13 +10,11 @@ import pytest
 from graph_api.services.transfer import TransferService
 from graph_api.store.client import Store
 from graph_api.transfer.format import Encoding
-from graph_api.transfer.report import Outcome
-from tests.transfer.conftest import DATA, GOLDEN, export, run_import
+from tests.transfer.conftest import GOLDEN, export, import_fixed_catalog
 
 
-async def test_tiny_pages_give_the_golden_export(transfer: TransferService) -> None:
-    job = await run_import(transfer, DATA / "catalog.yaml")
-    assert job.report is not None and job.report.outcome is Outcome.APPLIED
+async def test_tiny_pages_give_the_golden_export(transfer: TransferService, store: Store) -> None:
+    await import_fixed_catalog(transfer, store)
 
     for page_size in (1, 2, 3):
         text = (await export(transfer, Encoding.JSON, page_size=page_size)).decode("utf-8")

@@ -20,6 +20,7 @@ from graph_api.services.transfer import ImportMode, ImportOptions, JobStatus, Tr
 from graph_api.settings import Settings
 from graph_api.store.audit import AuditRepository
 from graph_api.store.client import Store
+from graph_api.store.lineage import LineageRepository
 from graph_api.store.transfer import TransferRepository
 from graph_api.transfer.report import Outcome, ProblemCode
 from tests.transfer.conftest import (
@@ -678,3 +679,205 @@ async def test_a_new_table_cannot_take_the_id_of_a_user_an_api_token_or_another_
     page = await AuditRepository(store).history(entity_id=user.id, first=10, after=None)
     assert "TABLE" not in {c.entity_type for c in page.items}
     assert await count(store, "Table") == 1 and await count(store, "Field") == 0
+
+
+# Review integrity (issue 10, item 6): review state and review fields change only through a
+# steward's decision; who created lineage and when is what the server saw.
+
+REVIEW_COLUMNS = [*LINEAGE[:6], "lineage_source", "review_state", "review_comment"]
+
+
+async def _edge(store: Store, field: str) -> dict[str, Any]:
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (:Field {name: $field})-[r:FLOWS_TO]->(:Field) "
+        "RETURN r.lineage_source AS source, r.review_state AS state, r.reviewed_by AS reviewer, "
+        "r.reviewed_at AS reviewed_at, r.review_comment AS comment, r.created_by AS creator, "
+        "r.created_at.year AS year",
+        field=field,
+        database_=store.database,
+    )
+    return records[0].data()
+
+
+async def _as_editor(store: Store, path: Path) -> Any:
+    job = await TransferService(store, actor="editor").run(
+        path=path, file_name=path.name, options=ImportOptions(may_review=False)
+    )
+    assert job.failure is None and job.report is not None
+    return job
+
+
+EMAIL_EDGE = ["crm", "customers", "email", "dw", "dim_customer", "email"]
+
+
+def _email_review(
+    path: Path, source: str | None, state: str | None, comment: str | None = None
+) -> Path:
+    """A file with one row about the customers.email -> dim_customer.email edge."""
+    return workbook(
+        path, {"field_lineage": [REVIEW_COLUMNS, [*EMAIL_EDGE, source, state, comment]]}
+    )
+
+
+def _inferred_email(path: Path) -> Path:
+    return small_catalog(
+        path,
+        lineage=[[*EMAIL_EDGE, "INFERRED", 0.6]],
+    )
+
+
+async def test_an_import_cannot_take_pending_lineage_out_of_the_review_queue(
+    store: Store, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    attack = _email_review(tmp_path / "attack.xlsx", None, "NOT_REQUIRED")
+
+    job = await _as_editor(store, attack)
+
+    assert job.report.outcome is Outcome.APPLIED
+    assert (await _edge(store, "email"))["state"] == "PENDING"
+    [warning] = by_code(job, "IGNORED_VALUE")
+    assert (warning.column, warning.value) == ("review_state", "NOT_REQUIRED")
+    assert "this edge is PENDING" in warning.message
+    queue = await LineageRepository(store).review_queue(
+        level=None,
+        source_id=None,
+        table_id=None,
+        min_confidence=0.0,
+        max_confidence=1.0,
+        after=None,
+        limit=10,
+    )
+    assert queue["field_edges"] == 1  # and the table edge it implies
+
+
+async def test_redeclaring_a_rejected_edge_in_a_file_cannot_overturn_the_rejection(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    reject = _email_review(tmp_path / "reject.xlsx", None, "REJECTED", "email is hashed first")
+    await run_import(transfer, reject)  # a steward's file: the steward's decision
+    rejected = await _edge(store, "email")
+    assert (rejected["state"], rejected["reviewer"], rejected["comment"]) == (
+        "REJECTED",
+        "importer",
+        "email is hashed first",
+    )
+
+    redeclare = _email_review(tmp_path / "manual.xlsx", "MANUAL", None)
+    job = await _as_editor(store, redeclare)
+
+    assert job.report.outcome is Outcome.APPLIED
+    edge = await _edge(store, "email")
+    # Back with a steward, with nobody's verdict on it; the rejection stays in history.
+    assert (edge["source"], edge["state"], edge["reviewer"], edge["comment"]) == (
+        "MANUAL",
+        "PENDING",
+        None,
+        None,
+    )
+    assert edge["reviewed_at"] is None
+    again = workbook(
+        tmp_path / "inferred.xlsx",
+        {
+            "field_lineage": [
+                [*LINEAGE[:6], "lineage_source", "confidence"],
+                [*EMAIL_EDGE, "INFERRED", 0.9],
+            ]
+        },
+    )
+    # Pending MANUAL lineage is a person's: a scan-like INFERRED row cannot overwrite it.
+    kept = await _as_editor(store, again)
+    assert [p.code for p in kept.report.problems] == [ProblemCode.KEPT_EXISTING]
+
+
+async def test_an_import_cannot_write_who_reviewed_or_created_lineage_or_when(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    columns = [
+        *LINEAGE[:6],
+        "lineage_source",
+        "review_state",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+        "created_by",
+        "created_at",
+    ]
+    forged = ("admin", "2020-01-01T00:00:00Z", "looks fine", "admin", "2020-01-01T00:00:00Z")
+    path = workbook(
+        tmp_path / "forged.xlsx",
+        {
+            "tables": [TABLES, ["crm", "customers", None], ["dw", "dim_customer", None]],
+            "fields": [
+                FIELDS,
+                ["crm", "customers", "id"],
+                ["crm", "customers", "email"],
+                ["dw", "dim_customer", "key"],
+                ["dw", "dim_customer", "email"],
+            ],
+            "field_lineage": [
+                columns,
+                ["crm", "customers", "id", "dw", "dim_customer", "key", "MANUAL", None, *forged],
+                [*EMAIL_EDGE, "INFERRED", "PENDING", *forged],
+            ],
+        },
+    )
+
+    job = await _as_editor(store, path)
+
+    assert job.report.outcome is Outcome.APPLIED
+    for name in ("id", "email"):
+        edge = await _edge(store, name)
+        assert edge["reviewer"] is None and edge["reviewed_at"] is None
+        assert edge["comment"] is None
+        assert edge["creator"] == "editor" and edge["year"] != 2020
+    ignored = by_code(job, "IGNORED_VALUE")
+    assert [(p.row, p.column) for p in ignored] == [(2, "reviewed_by"), (3, "reviewed_by")]
+    assert all("reviewed_by, reviewed_at, review_comment, created_by, created_at" in p.message
+               for p in ignored)  # fmt: skip
+
+    # The same forgery on an existing edge, by a steward who approves it in the same row.
+    approve = workbook(
+        tmp_path / "approve.xlsx",
+        {
+            "field_lineage": [
+                columns,
+                [*EMAIL_EDGE, "APPROVED", "APPROVED", *forged],
+            ]
+        },
+    )
+    job = await run_import(transfer, approve)
+    edge = await _edge(store, "email")
+    assert (edge["state"], edge["reviewer"], edge["comment"], edge["creator"]) == (
+        "APPROVED",
+        "importer",
+        "looks fine",  # the comment of the decision this steward's row makes
+        "editor",
+    )
+    assert edge["reviewed_at"].year != 2020
+    [warning] = by_code(job, "IGNORED_VALUE")
+    assert "reviewed_by, reviewed_at, created_by, created_at" in warning.message
+
+
+async def test_an_editors_file_cannot_approve_or_reject_lineage(
+    store: Store, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    job = await _as_editor(store, _email_review(tmp_path / "reject.xlsx", None, "REJECTED"))
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
+    assert [p.code for p in job.report.problems] == [ProblemCode.ROLE_REQUIRED]
+    assert (await _edge(store, "email"))["state"] == "PENDING"
+
+
+async def test_review_comments_in_a_file_have_the_length_limit_of_the_api(
+    store: Store, transfer: TransferService, tmp_path: Path
+) -> None:
+    await _as_editor(store, _inferred_email(tmp_path / "first.xlsx"))
+    job = await run_import(
+        transfer, _email_review(tmp_path / "long.xlsx", None, "REJECTED", "x" * 2_001)
+    )
+    assert job.report.outcome is Outcome.NOTHING_APPLIED
+    [problem] = job.report.problems
+    assert problem.column == "review_comment" and "2000" in problem.message.replace(",", "")
+    assert (await _edge(store, "email"))["state"] == "PENDING"

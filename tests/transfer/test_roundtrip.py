@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,11 @@ from graph_api.transfer.format import SECTIONS, TABLES, Encoding
 from graph_api.transfer.report import Outcome
 from graph_api.transfer.template import template_bytes
 from tests.transfer.conftest import (
-    DATA,
     GOLDEN,
+    RECORDED,
     csv_rows,
     export,
+    import_fixed_catalog,
     read_workbook,
     read_zip,
     run_import,
@@ -33,10 +35,8 @@ SUFFIX = {Encoding.XLSX: "xlsx", Encoding.CSV: "zip", Encoding.JSON: "json", Enc
 
 
 @pytest.fixture
-async def catalog(transfer: TransferService) -> None:
-    job = await run_import(transfer, DATA / "catalog.yaml")
-    assert job.report is not None
-    assert job.report.outcome is Outcome.APPLIED, job.report.problems
+async def catalog(transfer: TransferService, store: Store) -> None:
+    await import_fixed_catalog(transfer, store)
 
 
 def _comparable(encoding: Encoding, data: bytes) -> str:
@@ -102,8 +102,34 @@ async def test_a_fresh_catalog_imported_from_an_export_is_the_same_catalog(
     job = await run_import(transfer, path)
 
     assert job.report is not None and job.report.outcome is Outcome.APPLIED
-    # Ids, provenance, confidence, review state, descriptions, tags and timestamps all kept.
-    assert await snapshot(store) == before
+    # Ids, provenance, confidence, review state, descriptions, tags, and the timestamps of
+    # sources, tables and fields all kept. Who declared and reviewed lineage, and when, is
+    # what the server saw: the importer (a steward, whose import approves what the file says
+    # is approved) and now; the report says the file's values were ignored.
+    after = await snapshot(store)
+    assert _without_recorded(after) == _without_recorded(before)
+    restored = [props for _, kind, _, props in after[1] if kind == "FLOWS_TO"]
+    assert {p["created_by"] for p in restored} == {"importer"}
+    assert {p.get("reviewed_by") for p in restored if p["id"] == "e-key"} == {"importer"}
+    ignored = [p for p in job.report.problems if p.code.value == "IGNORED_VALUE"]
+    assert [(p.section, p.column) for p in ignored] == [
+        ("table_lineage", "created_by"),
+        ("field_lineage", "created_by"),
+        ("field_lineage", "reviewed_by"),
+    ]
+
+
+def _without_recorded(snap: list[Any]) -> list[Any]:
+    nodes, edges = snap
+    return [
+        nodes,
+        [
+            [a, kind, b, {k: v for k, v in props.items() if k not in RECORDED}]
+            if kind == "FLOWS_TO"
+            else [a, kind, b, props]
+            for a, kind, b, props in edges
+        ],
+    ]
 
 
 async def test_formula_like_text_is_neutralised_in_spreadsheets_and_restored_on_import(

@@ -1,0 +1,13 @@
+// Creates, updates or deletes implied table edges as the lineage rules decided
+// (see lineage/implied_beneath). Table edges someone declared are never touched.
+UNWIND $rows AS row
+MATCH (a:Table {id: row.upstream_id}), (b:Table {id: row.downstream_id})
+OPTIONAL MATCH (a)-[te:FLOWS_TO]->(b)
+FOREACH (_ IN CASE WHEN row.action = 'CREATE' AND te IS NULL THEN [1] ELSE [] END |
+  CREATE (a)-[r:FLOWS_TO]->(b)
+  SET r = row.props, r.created_by = $actor, r.created_at = datetime(), r.updated_at = datetime())
+FOREACH (_ IN CASE WHEN row.action = 'UPDATE' AND NOT coalesce(te.explicit, true) THEN [1] ELSE [] END |
+  SET te += row.props, te.updated_at = datetime())
+FOREACH (_ IN CASE WHEN row.action = 'DELETE' AND NOT coalesce(te.explicit, true) THEN [1] ELSE [] END |
+  DELETE te)
+RETURN count(row) AS written
