@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph_api.models import Direction, LineageEdge, LineageLevel, LineageSource
+from graph_api.models import LineageEdge, LineageLevel, LineageSource
 from graph_api.store.client import Store, Tx
 
 Pair = tuple[str, str]
@@ -36,10 +36,15 @@ class TraversalFilter:
 
 
 @dataclass(frozen=True)
-class Step:
-    from_id: str
-    to_id: str
-    edge: LineageEdge
+class Walk:
+    """What one traversal reached: node id -> signed distance from the start (negative
+    upstream), the edges among those nodes, whether the node cap cut it short, and the
+    nodes with neighbours that were not loaded."""
+
+    depths: dict[str, int]
+    edges: list[LineageEdge]
+    truncated: bool
+    frontier: list[str]
 
 
 def _pairs(pairs: Iterable[Pair]) -> list[dict[str, str]]:
@@ -112,34 +117,37 @@ class LineageRepository:
             (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]
 
-    async def step(
+    async def traverse(
         self,
         level: LineageLevel,
-        direction: Direction,
-        ids: list[str],
+        starts: list[list[str]],
+        *,
+        downstream: bool,
+        upstream: bool,
+        depth: int,
         traversal: TraversalFilter,
-    ) -> list[Step]:
-        name = (
-            "lineage/step_downstream"
-            if direction is Direction.DOWNSTREAM
-            else "lineage/step_upstream"
-        )
-        rows = await self._store.read(name, slots={"node": level}, ids=ids, **traversal.params())
-        return [Step(r["from_id"], r["to_id"], LineageEdge.from_record(r["edge"])) for r in rows]
-
-    async def has_more(
-        self, level: LineageLevel, direction: Direction, ids: list[str], traversal: TraversalFilter
-    ) -> set[str]:
-        if not ids:
-            return set()
+        max_nodes: int,
+    ) -> list[Walk]:
+        """One breadth-first walk per start set, all in one statement (see
+        cypher/lineage/traverse.cypher); the walks come back in the order of `starts`."""
         rows = await self._store.read(
-            "lineage/has_more",
-            slots={"node": level},
-            ids=ids,
-            direction=direction.value,
+            "lineage/traverse",
+            slots={"node": level, "depth": depth},
+            starts=[{"key": i, "ids": ids} for i, ids in enumerate(starts)],
+            downstream=downstream,
+            upstream=upstream,
+            max_nodes=max_nodes,
             **traversal.params(),
         )
-        return {r["id"] for r in rows}
+        walks = [Walk({}, [], False, []) for _ in starts]
+        for row in rows:
+            walks[row["key"]] = Walk(
+                {n["id"]: n["depth"] for n in row["nodes"]},
+                [LineageEdge.from_record(e) for e in row["edges"]],
+                row["truncated"],
+                row["frontier"],
+            )
+        return walks
 
     async def field_edges_among(
         self, table_ids: list[str], traversal: TraversalFilter
