@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph_api.models import LineageEdge, LineageLevel, LineageSource
+from graph_api.models import (
+    LineageEdge,
+    LineageLevel,
+    LineageSource,
+    ReviewState,
+    TransformationType,
+)
 from graph_api.store.client import Store, Tx
 
 Pair = tuple[str, str]
@@ -33,6 +39,36 @@ class TraversalFilter:
             "provenance": [p.value for p in self.provenance] if self.provenance else None,
             "include_rejected": self.include_rejected,
         }
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """What a render-ready graph shows of an edge (no timestamps, no review details)."""
+
+    id: str
+    level: LineageLevel
+    upstream_id: str
+    downstream_id: str
+    lineage_source: LineageSource
+    confidence: float
+    transformation_type: TransformationType | None
+    review_state: ReviewState
+    explicit: bool
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> GraphEdge:
+        transformation = row.get("transformation_type")
+        return cls(
+            id=row["id"],
+            level=LineageLevel[row["level"]],
+            upstream_id=row["upstream_id"],
+            downstream_id=row["downstream_id"],
+            lineage_source=LineageSource(row["lineage_source"]),
+            confidence=float(row["confidence"]),
+            transformation_type=TransformationType(transformation) if transformation else None,
+            review_state=ReviewState(row["review_state"]),
+            explicit=bool(row.get("explicit", True)),
+        )
 
 
 @dataclass(frozen=True)
@@ -151,18 +187,18 @@ class LineageRepository:
 
     async def field_edges_among(
         self, table_ids: list[str], traversal: TraversalFilter
-    ) -> list[LineageEdge]:
+    ) -> list[GraphEdge]:
         rows = await self._store.read(
             "lineage/field_edges_among", table_ids=table_ids, **traversal.params()
         )
-        return [LineageEdge.from_record(r["edge"]) for r in rows]
+        return [GraphEdge.from_record(r["edge"]) for r in rows]
 
     async def field_ids_of_table(self, table_id: str) -> list[str]:
         rows = await self._store.read("fields/by_tables", table_ids=[table_id])
         return [f["id"] for row in rows for f in row["fields"]]
 
     async def nodes(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        rows = await self._store.read("tables/nodes_by_ids", ids=ids)
+        rows = await self._store.read("lineage/nodes", ids=ids)
         return {r["node"]["id"]: (r["kind"], r["node"]) for r in rows}
 
     async def review_queue(
