@@ -46,6 +46,15 @@ class Memory:
             pass
         return 0
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the process has used so far."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def _poll(self) -> None:
         while True:
             self.peak_kib = max(self.peak_kib, self.read())
