@@ -35,6 +35,17 @@ Subscription = merge_types(
 )
 
 
+# Strawberry's ValidationCache keys its (process-wide) cache on the document AND the rule
+# classes. QueryDepthLimiter and MaxAliasesLimiter make a new rule class each time they are
+# built, so building them per request (as extension factories) made every request a cache
+# miss: the same document was validated again each time. Their rule classes are made once here.
+_VALIDATION_RULES = (
+    *QueryDepthLimiter(max_depth=15).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=50).validation_rules,
+    MaxLineageTraversals,
+)
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -43,10 +54,8 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(),
         extensions=[
             ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=15),
-            lambda: MaxAliasesLimiter(max_alias_count=50),
             lambda: MaxTokensLimiter(max_token_count=20_000),
-            lambda: AddValidationRules([MaxLineageTraversals]),
+            lambda: AddValidationRules(list(_VALIDATION_RULES)),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],
