@@ -63,7 +63,11 @@ CALL (nodes) {
   WHERE o IN nodes AND ($include_rejected OR r.review_state <> 'REJECTED')
     AND r.confidence >= $min_confidence
     AND ($provenance IS NULL OR r.lineage_source IN $provenance)
-  RETURN collect(r {.*, upstream_id: n.id, downstream_id: o.id}) AS edges
+  // A graph shows only these; hops (`via`) show every property.
+  RETURN collect(CASE WHEN $full_edges THEN r {.*, upstream_id: n.id, downstream_id: o.id}
+                 ELSE r {.id, .level, .lineage_source, .confidence, .transformation_type,
+                         .review_state, .explicit, upstream_id: n.id, downstream_id: o.id}
+                 END) AS edges
 }
 RETURN start.key AS key, truncated, [k IN kept | {id: k.node.id, depth: k.depth}] AS nodes,
        edges, frontier

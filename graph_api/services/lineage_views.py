@@ -95,6 +95,7 @@ class LineageViews:
                 depth=depth,
                 traversal=traversal,
                 max_nodes=max_nodes,
+                full_edges=False,
             )
         )[root_id]
         edges: list[LineageEdge | GraphEdge] = list(result.edges.values())
@@ -213,6 +214,7 @@ class ImpactAnalysis:
                     depth=depth,
                     traversal=traversal,
                     max_nodes=max_nodes,
+                    full_edges=False,
                 )
             )["t"]
         if field_starts:
@@ -225,6 +227,7 @@ class ImpactAnalysis:
                     depth=depth,
                     traversal=traversal,
                     max_nodes=max_nodes,
+                    full_edges=False,
                 )
             )["f"]
         ids = {i for r in results.values() for i in r.nodes}

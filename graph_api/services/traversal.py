@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from graph_api.errors import ValidationError
 from graph_api.models import Direction, LineageEdge, LineageLevel
-from graph_api.store.lineage import LineageRepository, TraversalFilter, Walk
+from graph_api.store.lineage import GraphEdge, LineageRepository, TraversalFilter, Walk
 
 DEFAULT_DEPTH = 3
 K = TypeVar("K", bound=Hashable)
@@ -34,13 +34,13 @@ class Reached:
     # Signed distance from the root: negative upstream, positive downstream.
     depth: int
     parent: str | None
-    via: LineageEdge | None
+    via: LineageEdge | GraphEdge | None
 
 
 @dataclass
 class Traversal:
     nodes: dict[str, Reached] = field(default_factory=dict)
-    edges: dict[str, LineageEdge] = field(default_factory=dict)
+    edges: dict[str, LineageEdge | GraphEdge] = field(default_factory=dict)
     truncated: bool = False
     frontier: set[str] = field(default_factory=set)
 
@@ -79,7 +79,9 @@ async def traverse(
     depth: int,
     traversal: TraversalFilter,
     max_nodes: int,
+    full_edges: bool = True,
 ) -> dict[K, Traversal]:
+    """With ``full_edges=False`` the edges carry only what a graph shows (GraphEdge)."""
     keys = list(starts)
     walks = await repo.traverse(
         level,
@@ -89,6 +91,7 @@ async def traverse(
         depth=depth,
         traversal=traversal,
         max_nodes=max_nodes,
+        full_edges=full_edges,
     )
     return {key: _assemble(walk) for key, walk in zip(keys, walks, strict=True)}
 
@@ -97,7 +100,7 @@ def _assemble(walk: Walk) -> Traversal:
     """Each node's parent: the nearest-first predecessor one step closer to the start
     (lowest id, then lowest edge id), so paths (impact analysis) are deterministic."""
     depths = walk.depths
-    parents: dict[str, tuple[str, LineageEdge]] = {}
+    parents: dict[str, tuple[str, LineageEdge | GraphEdge]] = {}
     for edge in sorted(walk.edges, key=lambda e: (e.upstream_id, e.downstream_id, e.id)):
         up, down = edge.upstream_id, edge.downstream_id
         for child, parent in ((down, up), (up, down)):

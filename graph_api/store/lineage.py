@@ -3,7 +3,7 @@ always from upstream to downstream."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,7 @@ class Walk:
     nodes with neighbours that were not loaded."""
 
     depths: dict[str, int]
-    edges: list[LineageEdge]
+    edges: list[LineageEdge] | list[GraphEdge] | list[LineageEdge | GraphEdge]
     truncated: bool
     frontier: list[str]
 
@@ -163,6 +163,7 @@ class LineageRepository:
         depth: int,
         traversal: TraversalFilter,
         max_nodes: int,
+        full_edges: bool,
     ) -> list[Walk]:
         """One breadth-first walk per start set, all in one statement (see
         cypher/lineage/traverse.cypher); the walks come back in the order of `starts`."""
@@ -173,13 +174,17 @@ class LineageRepository:
             downstream=downstream,
             upstream=upstream,
             max_nodes=max_nodes,
+            full_edges=full_edges,
             **traversal.params(),
+        )
+        edge: Callable[[dict[str, Any]], LineageEdge | GraphEdge] = (
+            LineageEdge.from_record if full_edges else GraphEdge.from_record
         )
         walks = [Walk({}, [], False, []) for _ in starts]
         for row in rows:
             walks[row["key"]] = Walk(
                 {n["id"]: n["depth"] for n in row["nodes"]},
-                [LineageEdge.from_record(e) for e in row["edges"]],
+                [edge(e) for e in row["edges"]],
                 row["truncated"],
                 row["frontier"],
             )
