@@ -432,7 +432,8 @@ async def import_case(
 NESTED = """
 query ($n: Int!) {
   tables(first: $n, tags: ["fanout"]) {
-    nodes { name fields { name upstream(depth: 3) { hops { distance field { name } } } } }
+    nodes { name fields { name
+      upstream(depth: 3, maxNodes: 10) { hops { distance field { name } } } } }
   }
 }
 """
