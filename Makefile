@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A development key for stored credentials, made on first run when none is configured.
 DEV_KEYS := .clew/secret.keys
 
-.PHONY: install run test test-fast test-servers neo4j-start neo4j-stop schema lint lock clean
+.PHONY: bench install run test test-fast test-servers neo4j-start neo4j-stop schema lint lock clean
 
 $(UV): tools/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -56,6 +56,11 @@ test-servers:
 
 test: install test-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark harness (benchmarks/): its own Neo4j and Clew, JSON and a markdown table.
+# BENCH_ARGS=--quick for the under-3-minutes development run.
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 schema: install
 	$(BIN)/clew export-schema
