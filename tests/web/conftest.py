@@ -201,7 +201,12 @@ TABLES: dict[str, dict[str, Any]] = {
         "fields": [
             {"name": "id", "dataType": "integer", "nullable": False, "primaryKey": True},
             {"name": "customer_id", "dataType": "integer", "nullable": False},
-            {"name": "amount", "dataType": "numeric(10,2)", "description": "Order total in euros", "tags": ["money"]},
+            {
+                "name": "amount",
+                "dataType": "numeric(10,2)",
+                "description": "Order total in euros",
+                "tags": ["money"],
+            },
         ],
     },
     "raw.customers": {
@@ -212,15 +217,27 @@ TABLES: dict[str, dict[str, Any]] = {
             {"name": "email", "dataType": "varchar(255)", "tags": ["pii"]},
         ],
     },
-    "staging.orders": {"description": "Cleaned orders joined to customers", "tags": ["sales"], "fields": [
-        {"name": "order_id", "dataType": "integer", "nullable": False, "primaryKey": True},
-        {"name": "amount", "dataType": "numeric(10,2)"},
-    ]},
-    "mart.daily_sales": {"description": "Revenue per day", "tags": [], "fields": [
-        {"name": "day", "dataType": "date", "nullable": False, "primaryKey": True},
-        {"name": "revenue", "dataType": "numeric(12,2)"},
-    ]},
-    "bi.revenue_dashboard": {"description": "The board's revenue dashboard", "tags": [], "fields": []},
+    "staging.orders": {
+        "description": "Cleaned orders joined to customers",
+        "tags": ["sales"],
+        "fields": [
+            {"name": "order_id", "dataType": "integer", "nullable": False, "primaryKey": True},
+            {"name": "amount", "dataType": "numeric(10,2)"},
+        ],
+    },
+    "mart.daily_sales": {
+        "description": "Revenue per day",
+        "tags": [],
+        "fields": [
+            {"name": "day", "dataType": "date", "nullable": False, "primaryKey": True},
+            {"name": "revenue", "dataType": "numeric(12,2)"},
+        ],
+    },
+    "bi.revenue_dashboard": {
+        "description": "The board's revenue dashboard",
+        "tags": [],
+        "fields": [],
+    },
     "ml.churn_features": {"description": "Features for the churn model", "tags": [], "fields": []},
 }
 
@@ -246,7 +263,9 @@ async def catalog(gql: GraphQLClient, users: dict[str, str]) -> Catalog:
     ids: dict[str, str] = {}
     for qualified, spec in TABLES.items():
         schema, name = qualified.split(".")
-        result = (await gql(CREATE_TABLE, {"input": {"schema": schema, "name": name, **spec}}))["createTable"]
+        result = (await gql(CREATE_TABLE, {"input": {"schema": schema, "name": name, **spec}}))[
+            "createTable"
+        ]
         assert result["__typename"] == "CreateTableSuccess", result
         ids[qualified] = result["table"]["id"]
     edges: dict[tuple[str, str], str] = {}

@@ -8,7 +8,9 @@ from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import shoot, sign_in
 
 
-async def test_a_steward_signs_in_sees_their_name_and_role_and_signs_out(page: Page, users: dict[str, str]) -> None:
+async def test_a_steward_signs_in_sees_their_name_and_role_and_signs_out(
+    page: Page, users: dict[str, str]
+) -> None:
     await page.goto("/")
     await shoot(page, "sign-in")
     await page.get_by_label("Username").fill("stella")
@@ -32,7 +34,9 @@ async def test_a_steward_signs_in_sees_their_name_and_role_and_signs_out(page: P
     await expect(page.get_by_role("status")).to_contain_text("You signed out")
 
 
-async def test_an_expired_sign_in_says_so_and_offers_to_sign_in_again(page: Page, users: dict[str, str]) -> None:
+async def test_an_expired_sign_in_says_so_and_offers_to_sign_in_again(
+    page: Page, users: dict[str, str]
+) -> None:
     await sign_in(page, "vera")
     await page.evaluate("sessionStorage.setItem('clew.token', 'expired-or-forged')")
     await page.goto("/#/catalog?q=orders")

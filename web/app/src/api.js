@@ -129,6 +129,20 @@ function closeSocket() {
   client = null;
 }
 
+// Resolves when an operation sent now over the live connection has been answered: sent after
+// a subscribe, it tells (in practice) that the subscription is listening. graphql-transport-ws
+// has no acknowledgement per subscription.
+export function liveRoundTrip() {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    socket().subscribe({ query: "query LiveCheck { me { username } }" }, {
+      next: () => { done = true; resolve(); },
+      error: (e) => reject(new ApiError(e?.message || "The live connection to Clew was lost.")),
+      complete: () => { if (!done) resolve(); },
+    });
+  });
+}
+
 // Calls onData with each result's data; returns a function that stops the subscription.
 export function subscribe(query, variables, { onData, onError }) {
   return socket().subscribe(

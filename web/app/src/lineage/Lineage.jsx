@@ -124,12 +124,15 @@ function Explorer({ rootId, params, user }) {
   );
 
   function reviewed(changed) {
-    const next = new Map(graph.edges);
-    for (const c of changed) {
-      const e = next.get(c.id);
-      if (e) next.set(c.id, { ...e, provenance: c.lineageSource, reviewState: c.reviewState });
-    }
-    setGraph({ ...graph, edges: next });
+    setGraph((g) => {
+      if (!g) return g;
+      const next = new Map(g.edges);
+      for (const c of changed) {
+        const e = next.get(c.id);
+        if (e) next.set(c.id, { ...e, provenance: c.lineageSource, reviewState: c.reviewState, confidence: c.confidence });
+      }
+      return { ...g, edges: next };
+    });
   }
 
   function findInGraph(event) {
@@ -175,7 +178,7 @@ function Explorer({ rootId, params, user }) {
             <option value="TYPE_CHANGE">TYPE_CHANGE</option>
           </select>
         </label>
-        <form onSubmit={findInGraph} className="row" role="search" aria-label="Find in graph">
+        <form onSubmit={findInGraph} className="row" role="search" aria-label="Graph search">
           <label>Find in graph <input value={find} onChange={(e) => setFind(e.target.value)} /></label>
           <button type="submit">Find</button>
         </form>

@@ -27,7 +27,7 @@ export const EDGE = `query Edge($id: ID!) {
 export const APPROVE = `mutation Approve($ids: [ID!]!, $comment: String) {
   approveLineage(ids: $ids, comment: $comment) {
     __typename
-    ... on LineageChangeSuccess { results { outcome edge { id reviewState lineageSource } } }
+    ... on LineageChangeSuccess { results { outcome edge { id reviewState lineageSource confidence } } }
     ... on UserError { code message field }
   }
 }`;
@@ -35,7 +35,7 @@ export const APPROVE = `mutation Approve($ids: [ID!]!, $comment: String) {
 export const REJECT = `mutation Reject($ids: [ID!]!, $reason: String!) {
   rejectLineage(ids: $ids, reason: $reason) {
     __typename
-    ... on LineageChangeSuccess { results { outcome edge { id reviewState lineageSource } } }
+    ... on LineageChangeSuccess { results { outcome edge { id reviewState lineageSource confidence } } }
     ... on UserError { code message field }
   }
 }`;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { gql, onSocket, subscribe, unwrap } from "../api.js";
+import { gql, liveRoundTrip, onSocket, subscribe, unwrap } from "../api.js";
 import { may, needs } from "../roles.js";
 
 const SOURCES = `query Sources {
@@ -101,22 +101,31 @@ function SourceDetail({ source, user, onTested }) {
   const [status, setStatus] = useState("connecting");
   const [error, setError] = useState(null);
 
+  const loadLog = () => gql(LOG, { id: source.id }).then((d) => setLog(d.connectionTests.nodes), (e) => setError(e.message));
   useEffect(() => {
-    const off = onSocket(setStatus);
+    let active = true;
+    const off = onSocket((s) => setStatus(s === "connected" ? "connecting" : s));
     const stop = subscribe(LIVE, { id: source.id }, {
       onData: (d) => { setLive((l) => [d.connectionTestResults, ...l]); onTested(); },
       onError: (e) => setError(e.message),
     });
-    gql(LOG, { id: source.id }).then((d) => setLog(d.connectionTests.nodes), (e) => setError(e.message));
-    return () => { off(); stop(); };
+    liveRoundTrip().then(() => active && setStatus("listening"), (e) => active && setError(e.message));
+    loadLog();
+    return () => { active = false; off(); stop(); };
   }, [source.id]);
 
+  const [testing, setTesting] = useState(false);
   async function test() {
     setError(null);
+    setTesting(true);
     try {
       unwrap((await gql(TEST, { id: source.id })).testConnection);
+      // The log is read back too, so a result is kept even if the live connection missed it.
+      loadLog();
     } catch (e) {
       setError(e.message);
+    } finally {
+      setTesting(false);
     }
   }
 
@@ -126,7 +135,7 @@ function SourceDetail({ source, user, onTested }) {
       <h2>{source.name} <span className="badge">{source.type}</span></h2>
       <p className="muted">{source.connection.host}:{source.connection.port} {source.connection.database} {source.connection.username && `as ${source.connection.username}`} {source.connection.passwordSet && "(password stored)"}</p>
       <p className="row">
-        <button type="button" onClick={test} disabled={!admin} title={admin ? "" : needs("ADMIN")}>Test connection</button>
+        <button type="button" onClick={test} disabled={!admin || testing} title={admin ? "" : needs("ADMIN")}>{testing ? "Testing…" : "Test connection"}</button>
         <span className="muted small" data-testid="live-status">Live results: {status}</span>
       </p>
       {error && <p className="error" role="alert">{error}</p>}

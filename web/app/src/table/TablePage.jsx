@@ -19,7 +19,7 @@ const UPDATE_FIELD = `mutation UpdateField($id: ID!, $input: UpdateFieldInput!) 
   updateField(id: $id, input: $input) {
     __typename
     ... on FieldSuccess { field { id } }
-    ... on UserError { code message field }
+    ... on UserError { code message inputPath: field }
   }
 }`;
 
@@ -67,10 +67,28 @@ function FieldRow({ field, editable, onSaved }) {
   );
 }
 
+const CHANGE = "id entityId action actor at comment before after";
+
+// history() answers for one entity: the table's page asks for the table and each of its
+// fields in one document (aliases) and shows the changes together, newest first.
+async function loadHistory(table) {
+  const ids = [table.id, ...table.fields.map((f) => f.id)];
+  const args = ids.map((_, i) => `$e${i}: ID!`).join(", ");
+  const body = ids.map((_, i) => `h${i}: history(entityId: $e${i}, first: 50) { totalCount nodes { ${CHANGE} } }`).join("\n");
+  const data = await gql(`query History(${args}) { ${body} }`, Object.fromEntries(ids.map((v, i) => [`e${i}`, v])));
+  const names = Object.fromEntries(table.fields.map((f) => [f.id, f.name]));
+  const nodes = Object.values(data).flatMap((h) => h.nodes).map((c) => ({ ...c, what: names[c.entityId] ? `field ${names[c.entityId]}` : "table" }));
+  nodes.sort((a, b) => (a.at < b.at ? 1 : -1));
+  return { nodes, totalCount: Object.values(data).reduce((n, h) => n + h.totalCount, 0) };
+}
+
 export default function TablePage({ id, user }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
-  const load = () => gql(TABLE, { id }).then(setData, (e) => setError(e.message));
+  const load = () =>
+    gql(TABLE, { id })
+      .then(async (d) => ({ ...d, history: d.table ? await loadHistory(d.table) : d.history }))
+      .then(setData, (e) => setError(e.message));
   useEffect(() => { load(); }, [id]);
 
   if (error) return <p className="error" role="alert">{error}</p>;
@@ -104,13 +122,13 @@ export default function TablePage({ id, user }) {
       <ol className="history" aria-label="History">
         {data.history.nodes.map((c) => (
           <li key={c.id}>
-            <time dateTime={c.at}>{new Date(c.at).toLocaleString()}</time> <strong>{c.action}</strong> by {c.actor}
+            <time dateTime={c.at}>{new Date(c.at).toLocaleString()}</time> <strong>{c.action}</strong> {c.what} by {c.actor}
             {c.comment && <> — {c.comment}</>}
             {c.after && <details><summary>Details</summary><pre>{JSON.stringify({ before: c.before, after: c.after }, null, 2)}</pre></details>}
           </li>
         ))}
       </ol>
-      {data.history.totalCount > data.history.nodes.length && <p className="muted">Showing the newest {data.history.nodes.length} of {data.history.totalCount} changes.</p>}
+      {data.history.totalCount > data.history.nodes.length && <p className="muted">Showing {data.history.nodes.length} of {data.history.totalCount} changes (the newest 50 of the table and of each field).</p>}
     </section>
   );
 }
