@@ -74,6 +74,10 @@ function Explorer({ rootId, params, user }) {
     gql(IMPACT, { id: rootId, changeType: view.impact }).then((d) => setImpact(d.impact), (e) => setError(e.message));
   }, [rootId, view.impact, graph?.edges.size]);
 
+  // A side panel narrows the canvas: fit the picture to what is left.
+  const panelOpen = !!view.edge || !!impact;
+  useEffect(() => { if (graph) setTimeout(() => fitView({ padding: 0.2 }), 0); }, [panelOpen]);
+
   async function expand(nodeId, way) {
     setBusy(true);
     try {
