@@ -88,6 +88,8 @@ function Explorer({ rootId, params, user }) {
       positions.current = placeNear(anchor, merged.fresh, { ...positions.current, ...current });
       setGraph(merged.graph);
       setView({ open: [...view.open, `${nodeId}:${way}`] });
+      // Bring the new neighbours into view; nothing already drawn moves.
+      setTimeout(() => fitView({ padding: 0.2, duration: 200 }), 50);
     } catch (e) {
       setError(e.message);
     } finally {
