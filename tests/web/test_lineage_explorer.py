@@ -6,6 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
+from tests.conftest import GraphQLClient
 from tests.web.conftest import Catalog, shoot, sign_in
 
 
@@ -127,3 +128,28 @@ async def test_a_steward_finds_a_table_in_a_large_picture(page: Page, catalog: C
         await page.get_by_role("button", name="Export CSV").click()
     csv = (await (await download.value).path()).read_text()
     assert '"mart.daily_sales","ml.churn_features","MANUAL"' in csv
+
+
+async def test_a_steward_shows_rejected_edges_only_when_asked(
+    page: Page, catalog: Catalog, gql: GraphQLClient
+) -> None:
+    edge = catalog.edges[("raw.customers", "staging.orders")]
+    rejected = await gql(
+        'mutation ($ids: [ID!]!) { rejectLineage(ids: $ids, reason: "wrong join") { __typename } }',
+        {"ids": [edge]},
+    )
+    assert rejected["rejectLineage"]["__typename"] == "LineageChangeSuccess"
+    root = catalog.tables["staging.orders"]
+    await sign_in(page, "stella", at=f"/#/lineage/{root}")
+    await expect(node(page, "raw.orders")).to_be_visible()
+    await expect(node(page, "raw.customers")).to_have_count(0)
+    await page.get_by_label("Show rejected edges").check()
+    await expect(node(page, "raw.customers")).to_be_visible()
+    await page.get_by_text("Edges as a table").click()
+    row = (
+        page.get_by_role("table", name="Lineage edges")
+        .get_by_role("row")
+        .filter(has_text="raw.customers")
+    )
+    await expect(row).to_contain_text("✗ REJECTED")
+    assert "rejected=1" in page.url
