@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
@@ -19,7 +21,8 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -40,7 +43,7 @@ from graph_api.secrets import SecretBox
 from graph_api.services.identity import IdentityService
 from graph_api.services.sources import ConnectorPool
 from graph_api.services.transfer import stop_running_imports
-from graph_api.settings import Settings
+from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations, pending_migrations
@@ -283,6 +286,23 @@ async def _bootstrap_admin(app: Starlette) -> None:
         )
 
 
+WEB_DIST_ENV_VAR = "CLEW_WEB_DIST"
+
+
+def front_end_routes() -> list[BaseRoute]:
+    """The web front end (web/app, built into web/app/dist) at `/`, after every other route;
+    without a build, `/` leads to GraphiQL."""
+    dist = Path(os.environ.get(WEB_DIST_ENV_VAR) or REPO_ROOT / "web" / "app" / "dist")
+    if (dist / "index.html").is_file():
+        return [Mount("/", StaticFiles(directory=dist, html=True), name="web")]
+    log.warning("the web front end is not built; run `make install` (it builds web/app)")
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    return [Route("/", home)]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -341,11 +361,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         return JSONResponse({"status": "ready", "neo4j": "ok", "migrations": "applied"})
 
-    async def home(request: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
-
-    routes = [
-        Route("/", home),
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/export", requires_role(Role.VIEWER, transfer_http.export_catalog), methods=["GET"]),
@@ -358,6 +374,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount("/graphiql-assets", graphiql.graphiql_assets_app(assets)))
     else:
         log.warning("GraphiQL assets not installed; run `make install` (npm ci --prefix web)")
+    routes.extend(front_end_routes())
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[])
     app.state.store = store
