@@ -9,6 +9,15 @@ COPY web/package.json web/package-lock.json web/
 # None of these packages needs an install script; refusing them costs nothing.
 RUN npm ci --prefix web --no-audit --no-fund --ignore-scripts
 
+# --- the web front end (web/app), built by Vite, pinned by its package-lock.json ---
+FROM node:20-bookworm-slim AS front-end
+WORKDIR /build
+COPY web/app/package.json web/app/package-lock.json web/app/
+RUN npm ci --prefix web/app --no-audit --no-fund --ignore-scripts
+COPY web/app/index.html web/app/vite.config.js web/app/
+COPY web/app/src/ web/app/src/
+RUN npm run --prefix web/app build -- --logLevel warn
+
 # --- the Python package, installed into a virtualenv that is copied out -----
 FROM python:3.11-slim AS build
 # Bytecode is compiled here, since the runtime user cannot write to /opt/venv.
@@ -38,12 +47,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     CLEW_CYPHER_DIR=/app/cypher \
-    CLEW_GRAPHIQL_ASSETS=/app/web/node_modules
+    CLEW_GRAPHIQL_ASSETS=/app/web/node_modules \
+    CLEW_WEB_DIST=/app/web/app
 RUN groupadd --system --gid 10001 clew \
     && useradd --system --uid 10001 --gid clew --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin clew
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/graphiql-assets /app/web/node_modules
+COPY --from=front-end /build/web/app/dist /app/web/app
 COPY cypher/ /app/cypher/
 WORKDIR /app
 # Numeric, so Kubernetes runAsNonRoot can verify it. Files stay root-owned: the
