@@ -607,3 +607,40 @@ def test_graphiql_style_connection_params_sign_a_websocket_in(client: TestClient
         )
         message = ws.receive_json()
         assert message["payload"]["data"]["me"] == {"username": "explorer", "role": "VIEWER"}
+
+
+def _ws_query(ws: Any, op_id: str, query: str) -> dict[str, Any]:
+    ws.send_json({"id": op_id, "type": "subscribe", "payload": {"query": query}})
+    message = ws.receive_json()
+    assert message["type"] == "next", message
+    assert ws.receive_json() == {"id": op_id, "type": "complete"}
+    return message["payload"]
+
+
+def test_each_websocket_operation_reads_fresh_data_and_has_its_own_lineage_budget(
+    client: TestClient,
+) -> None:
+    # Strawberry builds one context per socket; loaders and budgets kept on it went stale.
+    admin = sign_in(client, "ws-reader")
+    table = call(client, CREATE_TABLE, admin, name="before")["data"]["createTable"]["table"]
+    for n in range(5):
+        call(client, CREATE_TABLE, admin, name=f"more-{n}")
+    read = f'{{ table(id: "{table["id"]}") {{ name }} }}'
+    walk = "{ tables(first: 6) { edges { node { %s(maxNodes: 5000) { truncated } } } } }"
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = admin["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        assert _ws_query(ws, "1", read)["data"]["table"] == {"name": "before"}
+        rename = (
+            'mutation ($id: ID!) { updateTable(id: $id, input: {name: "after"}) { __typename } }'
+        )
+        assert "errors" not in call(client, rename, admin, id=table["id"])
+        assert _ws_query(ws, "2", read)["data"]["table"] == {"name": "after"}
+
+        # 6 walks of 5,000 nodes fit one operation's budget of 50,000; two such operations
+        # on one socket must not add up to a refusal.
+        for op_id, direction in (("3", "upstream"), ("4", "downstream"), ("5", "upstream")):
+            payload = _ws_query(ws, op_id, walk % direction)
+            assert "errors" not in payload, payload["errors"]
+            assert len(payload["data"]["tables"]["edges"]) == 6
