@@ -196,6 +196,7 @@ async def main(args: argparse.Namespace) -> int:
             data_dir=data_dir, port=args.port, heap=args.heap, pagecache="256m"
         )
         uri = status.bolt_uri
+        os.environ.setdefault("NEO4J_PASSWORD", neo4j_local.password(data_dir=data_dir))
     settings = Settings.from_env({**os.environ, "NEO4J_URI": uri})
     workdir: Path | None = None
     store = Store(

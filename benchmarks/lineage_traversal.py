@@ -94,7 +94,9 @@ async def main() -> None:
 
     store = Store(
         AsyncGraphDatabase.driver(
-            status.bolt_uri, notifications_disabled_classifications=["UNRECOGNIZED"]
+            status.bolt_uri,
+            auth=neo4j_local.auth(data_dir=Path(data_dir)),
+            notifications_disabled_classifications=["UNRECOGNIZED"],
         ),
         database=None,
         cypher=CypherRegistry.load(REPO_ROOT / "cypher"),

@@ -43,7 +43,13 @@ def settings() -> Iterator[Settings]:
         heap=base.local_neo4j_heap,
         pagecache=base.local_neo4j_pagecache,
     )
-    yield replace(base, neo4j_uri=status.bolt_uri, data_dir=TEST_DATA_DIR)
+    yield replace(
+        base,
+        neo4j_uri=status.bolt_uri,
+        neo4j_user=neo4j_local.USER,
+        neo4j_password=neo4j_local.password(data_dir=TEST_DATA_DIR / "neo4j"),
+        data_dir=TEST_DATA_DIR,
+    )
     if os.environ.get("CLEW_TEST_KEEP_NEO4J") != "1":
         neo4j_local.stop(data_dir=TEST_DATA_DIR / "neo4j")
 
