@@ -27,6 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.unset import UnsetType
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph_api import graphiql
 from graph_api.auth.http import SignedInUploads, requires_role
@@ -306,4 +307,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        # Outermost: the client address every later layer sees (the sign-in throttle
+        # included) is the one a trusted proxy forwarded.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        log.info(
+            "X-Forwarded-For is trusted from %s only (CLEW_TRUSTED_PROXIES)",
+            ", ".join(settings.trusted_proxies),
+        )
+    else:
+        log.info(
+            "X-Forwarded-For is trusted from nobody: each request counts as coming from the "
+            "address that connected. Behind a reverse proxy, set CLEW_TRUSTED_PROXIES to its "
+            "address."
+        )
     return app

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from graph_api.auth.throttle import digest as throttle_digest
 from graph_api.errors import ClewError
 from graph_api.schema import schema
 from graph_api.schema.permissions import required_role
+from graph_api.secrets import generate_key
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import LOGIN, TEST_PASSWORD, GraphQLClient, sign_in
@@ -330,7 +332,9 @@ def test_api_tokens_work_until_revoked_and_only_their_hash_is_stored(
     assert listed["data"]["apiTokens"][0]["lastUsedAt"] is not None
     assert secret not in str(listed)
 
-    with GraphDatabase.driver(settings.bolt_uri) as driver:
+    with GraphDatabase.driver(
+        settings.bolt_uri, auth=(settings.neo4j_user, settings.neo4j_password)
+    ) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (n) RETURN properties(n) AS p", database_=settings.neo4j_database
         )
@@ -454,6 +458,7 @@ def test_cli_bootstraps_the_first_admin_once_and_manages_users(
     client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEO4J_URI", settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password)
     monkeypatch.setenv("CLEW_SECRET_KEYS", settings.secret_keys[0])
     monkeypatch.delenv("CLEW_ADMIN_PASSWORD", raising=False)
 
@@ -752,3 +757,92 @@ def test_each_websocket_operation_reads_fresh_data_and_has_its_own_lineage_budge
             payload = _ws_query(ws, op_id, walk % direction)
             assert "errors" not in payload, payload["errors"]
             assert len(payload["data"]["tables"]["edges"]) == 6
+
+
+def _addresses_counted(client: TestClient, forwarded_for: str) -> set[str]:
+    identity = client.app.state.identity  # type: ignore[attr-defined]
+    identity.throttle.client_free_failures = 1  # every counted address shows at once
+    client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"u": "someone", "p": "wrong-wrong-wrong"}},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return {t.label for t in identity.throttled_sign_ins() if t.kind == "address"}
+
+
+def test_x_forwarded_for_is_believed_only_from_configured_proxies(
+    settings: Settings, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A caller on the same host must not choose the address the throttle counts (nor pose
+    # as the address a victim signed in from before).
+    with TestClient(create_app(settings)) as client:
+        assert _addresses_counted(client, "198.51.100.7") == {"testclient"}
+    assert "X-Forwarded-For is trusted from nobody" in capsys.readouterr().err
+
+    behind_proxy = replace(settings, trusted_proxies=("testclient",))
+    with TestClient(create_app(behind_proxy)) as client:
+        assert _addresses_counted(client, "198.51.100.7") == {"198.51.100.7"}
+    assert Settings.from_env({"CLEW_TRUSTED_PROXIES": "10.0.0.2, 10.1.0.0/16"}).trusted_proxies == (
+        "10.0.0.2",
+        "10.1.0.0/16",
+    )
+
+
+def test_clew_serve_leaves_x_forwarded_for_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("CLEW_SECRET_KEYS", generate_key())
+    assert cli.main(["serve"]) == 0
+    assert seen["proxy_headers"] is False
+
+
+def test_user_history_import_reports_and_source_addresses_are_not_for_every_viewer(
+    client: TestClient,
+) -> None:
+    admin = sign_in(client, "curator")
+    viewer = sign_in(client, "peeker", Role.VIEWER)
+    editor = sign_in(client, "uploader", Role.EDITOR)
+    peeker = client.portal.call(client.app.state.identity.users_by_username, "peeker")  # type: ignore[attr-defined]
+    history = "query ($id: ID!) { history(entityId: $id) { edges { node { action } } } }"
+    assert call(client, history, admin, id=peeker.id)["data"]["history"]["edges"]
+    assert codes(call(client, history, viewer, id=peeker.id)) == ["FORBIDDEN"]
+
+    create = (
+        'mutation { createSource(input: {name: "wh", type: POSTGRESQL, connection: '
+        '{host: "db.internal", port: 5432, database: "sales", username: "clew_reader"}}) '
+        "{ ... on SourceSuccess { source { id } } ... on UserError { message } } }"
+    )
+    assert "errors" not in call(client, create, admin)
+    read = "{ sources { edges { node { connection { host port database username } } } } }"
+    [seen_by_admin] = call(client, read, admin)["data"]["sources"]["edges"]
+    assert seen_by_admin["node"]["connection"]["host"] == "db.internal"
+    [seen_by_viewer] = call(client, read, viewer)["data"]["sources"]["edges"]
+    assert seen_by_viewer["node"]["connection"] == {
+        "host": None,
+        "port": None,
+        "database": None,
+        "username": None,
+    }
+
+    query = (
+        "mutation ($file: Upload!) { importCatalog(input: {file: $file, wait: true}) {"
+        " ... on ImportCatalogSuccess { job { id } } } }"
+    )
+    response = client.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": query, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("secret-plans.json", json.dumps({"tables": []}).encode(), "application/json")},
+        headers=editor,
+    )
+    job_id = response.json()["data"]["importCatalog"]["job"]["id"]
+    job = "query ($id: ID!) { importJob(id: $id) { fileName } }"
+    assert call(client, job, editor, id=job_id)["data"]["importJob"] == {
+        "fileName": "secret-plans.json"
+    }
+    assert call(client, job, admin, id=job_id)["data"]["importJob"] is not None
+    assert call(client, job, viewer, id=job_id)["data"]["importJob"] is None
