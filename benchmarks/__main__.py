@@ -91,7 +91,7 @@ async def run(args: argparse.Namespace) -> int:
     bolt = start_neo4j(
         port=args.neo4j_port, data_dir=neo4j_dir, heap=args.heap, pagecache=args.pagecache
     )
-    env = clew_env(bolt, args.data_dir / "clew")
+    env = clew_env(bolt, args.data_dir / "clew", neo4j_dir)
     settings = Settings.from_env(env)
     store = Store(
         create_driver(settings),

@@ -83,12 +83,15 @@ def stop_neo4j(data_dir: Path) -> None:
     neo4j_local.stop(data_dir=data_dir)
 
 
-def clew_env(bolt_uri: str, data_dir: Path) -> dict[str, str]:
+def clew_env(bolt_uri: str, data_dir: Path, neo4j_dir: Path) -> dict[str, str]:
     from graph_api.secrets import generate_key
 
+    user, password = neo4j_local.auth(data_dir=neo4j_dir)
     return {
         **os.environ,
         "NEO4J_URI": bolt_uri,
+        "NEO4J_USER": user,
+        "NEO4J_PASSWORD": password,
         "CLEW_SECRET_KEYS": generate_key(),
         "CLEW_DATA_DIR": str(data_dir),
         "CLEW_LOG_LEVEL": "WARNING",
