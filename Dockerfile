@@ -64,4 +64,5 @@ EXPOSE 8000
 # python:3.11-slim has no curl or wget; urlopen raises on any non-2xx answer.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-CMD ["uvicorn", "graph_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# --no-proxy-headers: X-Forwarded-For is believed only from CLEW_TRUSTED_PROXIES, by the app.
+CMD ["uvicorn", "graph_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]
