@@ -1,9 +1,9 @@
-// Fields created by an import, keeping ids and timestamps.
+// Fields created by an import, keeping their ids; created and changed now.
 UNWIND $rows AS row
 MATCH (t:Table {id: row.table_id})
 CREATE (t)-[:HAS_FIELD]->(f:Field)
 SET f = row.props,
     f.id = row.id,
     f.table_id = t.id,
-    f.created_at = coalesce(datetime(row.created_at), datetime()),
-    f.updated_at = coalesce(datetime(row.updated_at), datetime(row.created_at), datetime())
+    f.created_at = datetime(),
+    f.updated_at = datetime()

@@ -1,7 +1,7 @@
-// Sources created by an import, keeping the ids and timestamps the file gives.
+// Sources created by an import, keeping the ids the file gives; created and changed now.
 UNWIND $rows AS row
 CREATE (s:Source)
 SET s = row.props,
     s.id = row.id,
-    s.created_at = coalesce(datetime(row.created_at), datetime()),
-    s.updated_at = coalesce(datetime(row.updated_at), datetime(row.created_at), datetime())
+    s.created_at = datetime(),
+    s.updated_at = datetime()

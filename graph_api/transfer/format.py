@@ -156,15 +156,22 @@ def _lineage_columns(level: str) -> tuple[Column, ...]:
     )
 
 
+RECORDED_NOTE = (
+    "Exported for reading; on import Clew records it itself and ignores a different value."
+)
+
+
 def _recorded_columns() -> tuple[Column, ...]:
     """Who declared a lineage edge and when: what the server saw, never what a file says."""
-    note = "Exported for reading; on import Clew records it itself and ignores a different value."
     return (
         Column(
-            "created_by", Kind.TEXT, f"Who declared it. {note}", None, max_length=check.MAX_NAME
+            "created_by",
+            Kind.TEXT,
+            f"Who declared it. {RECORDED_NOTE}",
+            None,
+            max_length=check.MAX_NAME,
         ),
-        Column("created_at", Kind.TIMESTAMP, f"When it was declared. {note}", None),
-        Column("updated_at", Kind.TIMESTAMP, f"When it last changed. {note}", None),
+        *_timestamps("When it was declared.", "When it last changed."),
     )
 
 
@@ -215,22 +222,11 @@ def _id_column(what: str) -> Column:
     )
 
 
-def _timestamps(what: str) -> tuple[Column, ...]:
+def _timestamps(created: str, changed: str) -> tuple[Column, ...]:
+    """When something was created and changed: what the server saw, never what a file says."""
     return (
-        Column(
-            "created_at",
-            Kind.TIMESTAMP,
-            f"When the {what} was created (ISO 8601, e.g. 2024-05-01T09:30:00Z). Used only "
-            f"when the import creates the {what}.",
-            None,
-        ),
-        Column(
-            "updated_at",
-            Kind.TIMESTAMP,
-            f"When the {what} was last changed. Used only when the import creates the "
-            f"{what}; an update sets it to the time of the import.",
-            None,
-        ),
+        Column("created_at", Kind.TIMESTAMP, f"{created} {RECORDED_NOTE}", None),
+        Column("updated_at", Kind.TIMESTAMP, f"{changed} {RECORDED_NOTE}", None),
     )
 
 
@@ -259,7 +255,7 @@ SOURCES = Section(
         ),
         Column("active", Kind.BOOLEAN, "FALSE for a source no longer in use. Empty: TRUE.", True),
         _id_column("source"),
-        *_timestamps("source"),
+        *_timestamps("When the source was created.", "When the source last changed."),
     ),
     (("name",), ("type",)),
 )
@@ -301,7 +297,7 @@ TABLES = Section(
             None,
             max_length=MAX_ID,
         ),
-        *_timestamps("table"),
+        *_timestamps("When the table was created.", "When the table last changed."),
     ),
     (("name",),),
 )
@@ -368,7 +364,7 @@ FIELDS = Section(
             None,
             max_length=MAX_ID,
         ),
-        *_timestamps("field"),
+        *_timestamps("When the field was created.", "When the field last changed."),
     ),
     (("name",), ("table", "table_id")),
 )

@@ -906,7 +906,7 @@ class Planner:
             changes,
             update,
             key=name,
-            create={"id": new_id, "props": props, **_stamps(v)},
+            create={"id": new_id, "props": props},
         )
 
         def commit() -> None:
@@ -998,6 +998,7 @@ class Planner:
         create: dict[str, Any],
         extra_update: dict[str, Any] | None = None,
     ) -> None:
+        self._ignore_stamps(row, current, entity_type.lower())
         if plan is None:
             return
         summary = self.report.section(plan.section)
@@ -1034,6 +1035,27 @@ class Planner:
                 summary.count("unchanged", row=parsed.row, key=key)
 
         row.commits.append(commit)
+
+    def _ignore_stamps(self, row: _Row, current: Record | None, what: str) -> None:
+        """When a source, table or field was created and changed is what the server saw: a
+        file's timestamps that differ from what it recorded are ignored, with a warning (an
+        export imported again says the same and passes quietly)."""
+        v = row.parsed.values
+        ignored = [
+            name
+            for name in ENTITY_RECORDED_COLUMNS
+            if v.get(name) is not None
+            and not (current is not None and _same_value(v[name], current.get(name)))
+        ]
+        if not ignored:
+            return
+        row.problem(
+            ProblemCode.IGNORED_VALUE,
+            f"{', '.join(ignored)} {'was' if len(ignored) == 1 else 'were'} ignored: Clew "
+            f"records when it creates and changes {_article(what)} {what}, as it happens.",
+            column=ignored[0],
+            value=_plain(v.get(ignored[0])),
+        )
 
     # Tables
 
@@ -1102,7 +1124,7 @@ class Planner:
             changes,
             update,
             key=qn,
-            create={"id": new_id, "source_id": source_id, "props": props, **_stamps(v)},
+            create={"id": new_id, "source_id": source_id, "props": props},
             extra_update={"rebind": rebind, "source_id": source_id},
         )
 
@@ -1186,7 +1208,7 @@ class Planner:
             changes,
             update,
             key=f"{table_name}.{name}",
-            create={"id": new_id, "table_id": table_id, "props": props, **_stamps(v)},
+            create={"id": new_id, "table_id": table_id, "props": props},
         )
 
         def commit() -> None:
@@ -1310,6 +1332,8 @@ class Planner:
             )
             raise _RowError()
         current = by_id or by_pair
+        if current is None and row_id:
+            self._id_free(row, row_id, "lineage edge")
         if by_id is None and by_pair is not None and row_id:
             row.problem(
                 ProblemCode.ID_MISMATCH,
@@ -1476,8 +1500,6 @@ class Planner:
             "upstream_id": up,
             "downstream_id": down,
             "props": props,
-            "created_at": None,
-            "updated_at": None,
             "reviewed_at": None,
             "reviewed_now": decided,
         }
@@ -1677,6 +1699,8 @@ RECORDED_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# Source, table and field columns the server records itself (see _ignore_stamps).
+ENTITY_RECORDED_COLUMNS = ("created_at", "updated_at")
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 
 
@@ -1695,10 +1719,6 @@ def _same_value(given: Any, recorded: Any) -> bool:
     if recorded is None:
         return False
     return bool(_plain(given) == _plain(recorded) or _instant(given) == _instant(recorded))
-
-
-def _stamps(values: dict[str, Any]) -> dict[str, Any]:
-    return {"created_at": values.get("created_at"), "updated_at": values.get("updated_at")}
 
 
 def _plain(value: Any) -> Any:

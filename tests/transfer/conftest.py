@@ -81,6 +81,18 @@ async def import_fixed_catalog(service: TransferService, store: Store) -> None:
         edges=edges,
         database_=store.database,
     )
+    # When sources, tables and fields were created and changed is what the server saw, too.
+    nodes = [
+        {"id": row["id"], "created_at": row.get("created_at"), "updated_at": row.get("updated_at")}
+        for section in ("sources", "tables", "fields")
+        for row in data[section]
+    ]
+    await store.driver.execute_query(
+        "UNWIND $nodes AS e MATCH (n {id: e.id}) WHERE n:Source OR n:Table OR n:Field "
+        "SET n.created_at = datetime(e.created_at), n.updated_at = datetime(e.updated_at)",
+        nodes=nodes,
+        database_=store.database,
+    )
 
 
 def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:

@@ -22,11 +22,13 @@ from graph_api.store.audit import AuditRepository
 from graph_api.store.client import Store
 from graph_api.store.lineage import LineageRepository
 from graph_api.store.transfer import TransferRepository
+from graph_api.transfer.format import Encoding
 from graph_api.transfer.report import Outcome, ProblemCode
 from tests.transfer.conftest import (
     by_code,
     count,
     count_edges,
+    export,
     run_import,
     snapshot,
     workbook,
@@ -679,6 +681,120 @@ async def test_a_new_table_cannot_take_the_id_of_a_user_an_api_token_or_another_
     page = await AuditRepository(store).history(entity_id=user.id, first=10, after=None)
     assert "TABLE" not in {c.entity_type for c in page.items}
     assert await count(store, "Table") == 1 and await count(store, "Field") == 0
+
+
+async def test_a_new_lineage_edge_cannot_take_the_id_of_a_user_a_token_or_a_table(
+    transfer: TransferService, store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    identity = IdentityService(store, settings)
+    user, _ = await identity.create_user(
+        actor="setup", username="oleg", role=Role.EDITOR, password="a long enough password 1"
+    )
+    token, _ = await identity.create_api_token(
+        Principal(user.id, "oleg", Role.EDITOR), name="ci", expires_in_days=None
+    )
+    await run_import(transfer, small_catalog(tmp_path / "catalog.xlsx"))
+    table_id = (await _node_ids(store, "Table"))[0]
+    path = workbook(
+        tmp_path / "lineage.xlsx",
+        {
+            "tables": [TABLES, ["crm", "orders", None]],
+            "table_lineage": [
+                [
+                    "upstream_schema",
+                    "upstream_table",
+                    "downstream_schema",
+                    "downstream_table",
+                    "id",
+                ],
+                ["crm", "orders", "dw", "dim_customer", user.id],
+                ["dw", "dim_customer", "crm", "customers", token.id],
+            ],
+            "field_lineage": [
+                [*LINEAGE[:6], "id"],
+                ["crm", "customers", "id", "dw", "dim_customer", "email", table_id],
+            ],
+        },
+    )
+
+    job = await run_import(transfer, path, mode=ImportMode.SKIP_INVALID)
+
+    problems = by_code(job, "ID_IN_USE")
+    assert job.report is not None
+    assert [(p.section, p.row) for p in problems] == [
+        ("table_lineage", 2),
+        ("table_lineage", 3),
+        ("field_lineage", 2),
+    ]
+    assert problems[0].message == (
+        f"Row 2 of 'table_lineage': the id '{user.id}' is already in use in Clew, so it cannot "
+        "be given to a new lineage edge (ids are unique across every kind); clear the id to let "
+        "Clew choose one."
+    )
+    assert "already belongs to a table in the catalog" in problems[2].message
+    records, _, _ = await store.driver.execute_query(
+        "MATCH ()-[r:FLOWS_TO]->() WHERE r.id IN $ids RETURN count(r) AS n",
+        ids=[user.id, token.id, table_id],
+        database_=store.database,
+    )
+    assert records[0]["n"] == 0
+
+
+async def _node_ids(store: Store, label: str) -> list[str]:
+    records, _, _ = await store.driver.execute_query(
+        f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id", database_=store.database
+    )
+    return [r["id"] for r in records]
+
+
+async def test_new_sources_tables_and_fields_are_created_at_the_servers_time(
+    transfer: TransferService, store: Store, tmp_path: Path
+) -> None:
+    stamps = ["2020-01-01T00:00:00Z", "2020-06-01T00:00:00Z"]
+    path = workbook(
+        tmp_path / "backdated.xlsx",
+        {
+            "sources": [
+                ["name", "type", "created_at", "updated_at"],
+                ["crm", "POSTGRESQL", *stamps],
+            ],
+            "tables": [
+                ["source", "schema", "name", "created_at", "updated_at"],
+                ["crm", "public", "customers", *stamps],
+            ],
+            "fields": [
+                ["source", "schema", "table", "name", "created_at"],
+                ["crm", "public", "customers", "email", stamps[0]],
+            ],
+        },
+    )
+
+    job = await run_import(transfer, path)
+
+    assert job.report is not None and job.report.outcome is Outcome.APPLIED
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (n) WHERE n:Source OR n:Table OR n:Field "
+        "RETURN n.created_at.year AS created, n.updated_at.year AS updated",
+        database_=store.database,
+    )
+    assert len(records) == 3
+    assert all(r["created"] != 2020 and r["updated"] != 2020 for r in records)
+    ignored = by_code(job, "IGNORED_VALUE")
+    assert [(p.section, p.column) for p in ignored] == [
+        ("sources", "created_at"),
+        ("tables", "created_at"),
+        ("fields", "created_at"),
+    ]
+    assert ignored[0].message == (
+        "Row 2 of 'sources': created_at, updated_at were ignored: Clew records when it creates "
+        "and changes a source, as it happens."
+    )
+
+    # An export imported again passes quietly: the values are what Clew recorded.
+    again = tmp_path / "again.json"
+    again.write_bytes(await export(transfer, Encoding.JSON))
+    job = await run_import(transfer, again)
+    assert job.report is not None and job.report.warning_count == 0, job.report.problems
 
 
 # Review integrity (issue 10, item 6): review state and review fields change only through a

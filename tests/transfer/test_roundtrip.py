@@ -102,17 +102,23 @@ async def test_a_fresh_catalog_imported_from_an_export_is_the_same_catalog(
     job = await run_import(transfer, path)
 
     assert job.report is not None and job.report.outcome is Outcome.APPLIED
-    # Ids, provenance, confidence, review state, descriptions, tags, and the timestamps of
-    # sources, tables and fields all kept. Who declared and reviewed lineage, and when, is
+    # Ids, provenance, confidence, review state, descriptions and tags all kept. Who declared
+    # and reviewed lineage, and when, and when sources, tables and fields were created, is
     # what the server saw: the importer (a steward, whose import approves what the file says
     # is approved) and now; the report says the file's values were ignored.
     after = await snapshot(store)
     assert _without_recorded(after) == _without_recorded(before)
+    assert {n["created_at"][:4] for n in before[0]} == {"2024"}
+    assert "2024" not in {n["created_at"][:4] for n in after[0]}
+    assert "2024" not in {n["updated_at"][:4] for n in after[0]}
     restored = [props for _, kind, _, props in after[1] if kind == "FLOWS_TO"]
     assert {p["created_by"] for p in restored} == {"importer"}
     assert {p.get("reviewed_by") for p in restored if p["id"] == "e-key"} == {"importer"}
     ignored = [p for p in job.report.problems if p.code.value == "IGNORED_VALUE"]
     assert [(p.section, p.column) for p in ignored] == [
+        *[("sources", "created_at")] * 2,
+        *[("tables", "created_at")] * 3,
+        *[("fields", "created_at")] * 5,
         ("table_lineage", "created_by"),
         ("field_lineage", "created_by"),
         ("field_lineage", "reviewed_by"),
@@ -122,7 +128,7 @@ async def test_a_fresh_catalog_imported_from_an_export_is_the_same_catalog(
 def _without_recorded(snap: list[Any]) -> list[Any]:
     nodes, edges = snap
     return [
-        nodes,
+        [{k: v for k, v in props.items() if k not in RECORDED} for props in nodes],
         [
             [a, kind, b, {k: v for k, v in props.items() if k not in RECORDED}]
             if kind == "FLOWS_TO"
