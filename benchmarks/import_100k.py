@@ -183,7 +183,7 @@ class Sampler(threading.Thread):
 
 async def main(args: argparse.Namespace) -> int:
     from graph_api import neo4j_local
-    from graph_api.services.transfer import ImportMode, ImportOptions, TransferService
+    from graph_api.services.imports import ImportMode, ImportOptions, ImportService
     from graph_api.settings import Settings
     from graph_api.store.client import Store, create_driver
     from graph_api.store.cypher import CypherRegistry
@@ -250,7 +250,7 @@ async def main(args: argparse.Namespace) -> int:
             sampler.phase = getattr(p, "phase").value  # noqa: B009
             CURRENT_WRITTEN[0] = getattr(p, "rows_written")  # noqa: B009
 
-        service = TransferService(store, actor="bench")
+        service = ImportService(store, actor="bench")
         tx_memory = asyncio.create_task(peak_transaction_memory(store))
         started = time.perf_counter()
         job = await service.run(
@@ -302,7 +302,7 @@ def drop_driver_params() -> None:
     """The Neo4j driver keeps every result of a transaction, with its parameters (in the result
     and in its summary), until the transaction ends: over a 100,000-row import that would be
     every batch's rows. The import empties the lists it sent once each statement has run (see
-    store/transfer.py), which should save as much as this private-API hack; with both, the
+    store/interchange.py), which should save as much as this private-API hack; with both, the
     peak resident memory should not move (measured: 121 MiB without, 120 MiB with)."""
     from graph_api.store import client
 
@@ -325,7 +325,7 @@ PEAK_TX = [0, 0]
 
 async def peak_transaction_memory(store: object) -> None:
     """Polls SHOW TRANSACTIONS for the import's transaction memory."""
-    from graph_api.services.transfer import _RUNNING  # noqa: F401  (import keeps it warm)
+    import graph_api.services.imports  # noqa: F401  (import keeps it warm)
 
     while True:
         await asyncio.sleep(0.5)

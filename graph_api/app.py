@@ -28,7 +28,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_api import graphiql, graphql_http
+from graph_api import graphiql, graphql_http, interchange_http
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Context
@@ -38,13 +38,12 @@ from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.secrets import SecretBox
 from graph_api.services.identity import IdentityService
+from graph_api.services.imports import stop_running_imports
 from graph_api.services.sources import ConnectorPool
-from graph_api.services.transfer import stop_running_imports
 from graph_api.settings import Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations, pending_migrations
-from graph_api.transfer import http as transfer_http
 
 log = logging.getLogger("graph_api")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -348,8 +347,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/export", requires_role(Role.VIEWER, transfer_http.export_catalog), methods=["GET"]),
-        Route("/export/template.xlsx", transfer_http.export_template, methods=["GET"]),
+        Route(
+            "/export", requires_role(Role.VIEWER, interchange_http.export_catalog), methods=["GET"]
+        ),
+        Route("/export/template.xlsx", interchange_http.export_template, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
@@ -366,8 +367,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.identity = identity
     # Refuse oversized bodies, and uploads from callers who may not import, before they are
     # read (an upload would be spooled to disk).
-    app.add_middleware(transfer_http.UploadGuard)
-    app.add_middleware(transfer_http.BodySizeLimit)
+    app.add_middleware(interchange_http.UploadGuard)
+    app.add_middleware(interchange_http.BodySizeLimit)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
