@@ -222,7 +222,8 @@ def test_import_progress_ends_when_its_subscriber_is_disabled(
     viewer = sign_in(client, "progress-viewer", Role.VIEWER)
     file = tmp_path / "tables.csv"
     file.write_text("schema,name\ns,t1\n")
-    transfer = ImportService(app.state.store, actor="ana", broker=app.state.broker)  # type: ignore[attr-defined]
+    # The viewer follows its own import (an import job is for its submitter and ADMINs).
+    transfer = ImportService(app.state.store, actor="progress-viewer", broker=app.state.broker)  # type: ignore[attr-defined]
     # A job recorded but not started, so it stays QUEUED until the test says otherwise.
     job = client.portal.call(
         functools.partial(
