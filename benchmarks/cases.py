@@ -379,7 +379,7 @@ CREATE (a)-[:FLOWS_TO {id: randomUUID(), level: 'FIELD', lineage_source: row.lin
 async def import_case(
     *, store: Store, driver: AsyncDriver, rows: int, runs: int, tag: str
 ) -> Result:
-    from graph_api.services.transfer import ImportMode, ImportOptions, TransferService
+    from graph_api.services.imports import ImportMode, ImportOptions, ImportService
 
     shape = ImportShape.for_rows(rows)
     workdir = Path(tempfile.mkdtemp(prefix="clew-bench-"))
@@ -390,7 +390,7 @@ async def import_case(
     for run in range(runs):
         path = workdir / f"import-{run}.zip"
         total = shape.write_csv_zip(path, f"imp_{tag}_{rows}_{run}")
-        service = TransferService(store, actor="bench")
+        service = ImportService(store, actor="bench")
         started = time.perf_counter()
         job = await service.run(
             path=path,

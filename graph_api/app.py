@@ -38,7 +38,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from graph_api import graphiql, graphql_http
+from graph_api import graphiql, graphql_http, interchange_http
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Connection, Context, Services
@@ -46,12 +46,11 @@ from graph_api.errors import ClewError
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.services.identity import IdentityService
-from graph_api.services.transfer import stop_running_imports
+from graph_api.services.imports import stop_running_imports
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations, pending_migrations
-from graph_api.transfer import http as transfer_http
 
 log = logging.getLogger("graph_api")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -393,8 +392,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/export", requires_role(Role.VIEWER, transfer_http.export_catalog), methods=["GET"]),
-        Route("/export/template.xlsx", transfer_http.export_template, methods=["GET"]),
+        Route(
+            "/export", requires_role(Role.VIEWER, interchange_http.export_catalog), methods=["GET"]
+        ),
+        Route("/export/template.xlsx", interchange_http.export_template, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
@@ -413,8 +414,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.services = services
     # Refuse oversized bodies, and uploads from callers who may not import, before they are
     # read (an upload would be spooled to disk).
-    app.add_middleware(transfer_http.UploadGuard)
-    app.add_middleware(transfer_http.BodySizeLimit)
+    app.add_middleware(interchange_http.UploadGuard)
+    app.add_middleware(interchange_http.BodySizeLimit)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

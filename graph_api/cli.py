@@ -271,9 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", "-o", default=str(REPO_ROOT / "schema.graphql"))
     export.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
-    from graph_api.transfer import cli as transfer_cli
+    from graph_api import interchange_cli
 
-    transfer_cli.add_parsers(commands)
+    interchange_cli.add_parsers(commands)
 
     args = parser.parse_args(argv)
     if args.command == "export-schema":
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "neo4j":
         return _neo4j(args, settings)
     if args.command in ("import", "export"):
-        return transfer_cli.main(args, settings)
+        return interchange_cli.main(args, settings)
     if args.command == "keys":
         return _keys(args, settings)
     if args.command == "user":

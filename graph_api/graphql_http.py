@@ -2,7 +2,7 @@
 answer is shaped (the GraphQL-over-HTTP spec's media types and status codes).
 
 - A body that is not a file upload may be MAX_REQUEST_BYTES (enforced as it arrives by
-  `transfer.http.BodySizeLimit`); without a valid token, MAX_ANONYMOUS_BODY_BYTES, refused
+  `interchange_http.BodySizeLimit`); without a valid token, MAX_ANONYMOUS_BODY_BYTES, refused
   before it is read, since only `login` and introspection answer anonymous callers.
 - `application/graphql-response+json`, when the client asks for it (Accept), is answered in
   it: a request that fails before execution (a document that does not parse or validate,

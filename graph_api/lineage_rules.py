@@ -1,5 +1,5 @@
 """The lineage rules, written once. Every writer of lineage asks this module what an edge
-becomes: the GraphQL API (services/lineage.py), file imports (transfer/plan.py), and the
+becomes: the GraphQL API (services/lineage.py), file imports (interchange/plan/lineage.py), and the
 writers to come (source scans, SQL and dbt inference, OpenLineage events).
 
 Pure: no I/O, no driver, no GraphQL. Writers translate a verdict into their own words (a

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from graph_api.app import create_app
 from graph_api.auth.roles import Role
 from graph_api.secrets import SecretKeyError
-from graph_api.services.transfer import ImportOptions, JobStatus, TransferService, job_topic
+from graph_api.services.imports import ImportOptions, ImportService, JobStatus, job_topic
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import sign_in
@@ -222,7 +222,7 @@ def test_import_progress_ends_when_its_subscriber_is_disabled(
     editor = sign_in(client, "progress-editor", Role.EDITOR)
     file = tmp_path / "tables.csv"
     file.write_text("schema,name\ns,t1\n")
-    transfer = TransferService(app.state.store, actor="progress-editor", broker=app.state.broker)  # type: ignore[attr-defined]
+    transfer = ImportService(app.state.store, actor="progress-editor", broker=app.state.broker)  # type: ignore[attr-defined]
     # A job recorded but not started, so it stays QUEUED until the test says otherwise.
     job = client.portal.call(
         functools.partial(

@@ -19,11 +19,11 @@ from urllib.parse import quote
 import graphql
 import pytest
 
+from graph_api.interchange.format import Encoding
 from graph_api.logs import JsonFormatter, configure_logging
 from graph_api.schema import schema
-from graph_api.services.transfer import TransferService
+from graph_api.services.exports import ExportService
 from graph_api.store.client import Store
-from graph_api.transfer.format import Encoding
 from tests.conftest import GraphQLClient
 
 CLOSED_PORT = 1  # nothing listens there: every connection attempt fails at once
@@ -249,7 +249,7 @@ async def test_a_postgres_password_never_leaks(
         id=source_id,
     )
 
-    await add_exports(TransferService(store, actor="tester"), seen)
+    await add_exports(ExportService(store), seen)
     seen.texts.extend(("log", line) for line in logs.lines)
     assert logs.lines, "the capture should see the service's log records"
 
@@ -316,13 +316,13 @@ async def test_a_mongodb_uri_with_credentials_never_leaks(
                         {selection("IntrospectedTable")} }}""",
         id=source_id,
     )
-    await add_exports(TransferService(store, actor="tester"), seen)
+    await add_exports(ExportService(store), seen)
     seen.texts.extend(("log", line) for line in logs.lines)
 
     seen.assert_free_of(password, uri, broken, *await stored_ciphertexts(store))
 
 
-async def add_exports(service: TransferService, seen: Seen) -> None:
+async def add_exports(service: ExportService, seen: Seen) -> None:
     for encoding in Encoding:
         stream = await service.export(encoding)
         data = b"".join([chunk async for chunk in stream])

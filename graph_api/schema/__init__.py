@@ -13,20 +13,18 @@ from graph_api.schema.catalog import CatalogMutation, CatalogQuery
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.identity import IdentityMutation, IdentityQuery
+from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubscription
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
-from graph_api.schema.transfer import TransferMutation, TransferQuery, TransferSubscription
 
-Query = merge_types(
-    "Query", (CatalogQuery, SourceQuery, LineageQuery, TransferQuery, IdentityQuery)
-)
+Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery))
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, SourceMutation, LineageMutation, TransferMutation, IdentityMutation),
+    (CatalogMutation, SourceMutation, LineageMutation, ImportMutation, IdentityMutation),
 )
 Subscription = merge_types(
-    "Subscription", (CatalogSubscription, SourceSubscription, TransferSubscription)
+    "Subscription", (CatalogSubscription, SourceSubscription, ImportSubscription)
 )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from graph_api import input_rules as check
 from graph_api import models
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
@@ -23,7 +24,6 @@ from graph_api.schema.common import (
 )
 from graph_api.schema.permissions import requires
 from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
-from graph_api.services import validation as check
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
 from graph_api.store.search import SearchRepository

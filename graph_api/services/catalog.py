@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_api import input_rules as check
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
 from graph_api.events import Broker
 from graph_api.models import Field, Table, TableKind, qualified_name
-from graph_api.services import validation as check
 from graph_api.services.changes import record_changes
 from graph_api.services.lineage import LineageChanges, LineageService
 from graph_api.store.audit import AuditRepository, ChangeDraft

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from graph_api import input_rules as check
 from graph_api import lineage_rules as rules
 from graph_api.errors import ConflictError, NotFoundError, ValidationError
 from graph_api.events import Broker
@@ -26,7 +27,6 @@ from graph_api.models import (
     ReviewState,
     TransformationType,
 )
-from graph_api.services import validation as check
 from graph_api.services.changes import record_changes
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from graph_api import input_rules as check
 from graph_api.connectors.base import (
     ConnectionConfig,
     Connector,
@@ -49,7 +50,6 @@ from graph_api.models import (
     qualified_name,
 )
 from graph_api.secrets import SecretBox, SecretDecryptionError
-from graph_api.services import validation as check
 from graph_api.services.catalog import CatalogService, TableDraft
 from graph_api.services.changes import record_changes
 from graph_api.store.audit import AuditRepository, ChangeDraft

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from tests.transfer.conftest import workbook
+from tests.interchange.conftest import workbook
 from tests.web.conftest import shoot, sign_in
 
 TABLES = ["schema", "name", "kind", "description"]

@@ -1,9 +1,0 @@
-// Fields created by an import, keeping ids and timestamps.
-UNWIND $rows AS row
-MATCH (t:Table {id: row.table_id})
-CREATE (t)-[:HAS_FIELD]->(f:Field)
-SET f = row.props,
-    f.id = row.id,
-    f.table_id = t.id,
-    f.created_at = coalesce(datetime(row.created_at), datetime()),
-    f.updated_at = coalesce(datetime(row.updated_at), datetime(row.created_at), datetime())
