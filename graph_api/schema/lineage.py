@@ -9,7 +9,7 @@ import strawberry
 from graph_api import models
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
-from graph_api.errors import ClewError, ValidationError
+from graph_api.errors import ValidationError
 from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.schema.common import (
     ConflictErrorType,
@@ -17,7 +17,6 @@ from graph_api.schema.common import (
     PageInfo,
     ValidationErrorType,
     requested_page_size,
-    user_error,
 )
 from graph_api.schema.lineage_types import (
     ChangeType,
@@ -33,6 +32,7 @@ from graph_api.schema.lineage_types import (
     to_filter,
 )
 from graph_api.schema.permissions import requires
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
 from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
@@ -217,7 +217,8 @@ class LineageQuery:
         return ImpactReport.from_view(report)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="Lineage waiting for review, with counts."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="Lineage waiting for review, with counts.",
     )
     async def review_queue(
         self,
@@ -279,19 +280,16 @@ async def _create(
             Role.STEWARD,
             "declare lineage as APPROVED (declare it MANUAL or INFERRED and a steward approves it)",
         )
-    try:
-        changes = await info.context.lineage.create(
-            level, [e.to_draft() for e in edges], on_duplicate=on_duplicate
-        )
-    except ClewError as exc:
-        return user_error(exc)
+    changes = await info.context.lineage.create(
+        level, [e.to_draft() for e in edges], on_duplicate=on_duplicate
+    )
     return _change_success(changes)
 
 
 @strawberry.type
 class LineageMutation:
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Declare table-level lineage, one edge or many at once.",
     )
     async def create_table_lineage(
@@ -303,7 +301,7 @@ class LineageMutation:
         return await _create(info, models.LineageLevel.TABLE, edges, on_duplicate)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Declare field-level lineage; the table edges it implies appear with it.",
     )
     async def create_field_lineage(
@@ -315,25 +313,25 @@ class LineageMutation:
         return await _create(info, models.LineageLevel.FIELD, edges, on_duplicate)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"edge.id": "id", "edge": "input"})],
         description="Change an edge's confidence, transformation or description.",
     )
     async def update_lineage(
         self, info: Info, id: strawberry.ID, input: UpdateLineageInput
     ) -> LineageEdgeResult:
         changes = {k: v for k, v in vars(input).items() if v is not strawberry.UNSET}
-        try:
-            if changes.get("confidence", 0.0) is None:
-                raise ValidationError(
-                    "confidence cannot be null; leave it out to keep it.", field="input.confidence"
-                )
-            edge = await info.context.lineage.update(str(id), changes)
-        except ClewError as exc:
-            return user_error(exc)
+        if changes.get("confidence", 0.0) is None:
+            raise ValidationError(
+                "confidence cannot be null; leave it out to keep it.", field="input.confidence"
+            )
+        edge = await info.context.lineage.update(str(id), changes)
         return LineageEdgeSuccess(edge=LineageEdgeNode.from_model(edge))
 
     @strawberry.mutation(
-        extensions=requires(Role.STEWARD),
+        extensions=[
+            *requires(Role.STEWARD),
+            UserErrors({"edgeIds": "ids", "review.comment": "comment"}),
+        ],
         description="Approve many edges in one call: they become APPROVED. The comment is at "
         f"most {MAX_REVIEW_COMMENT:,} characters.",
     )
@@ -343,7 +341,10 @@ class LineageMutation:
         return await _review(info, ids, approve=True, comment=comment)
 
     @strawberry.mutation(
-        extensions=requires(Role.STEWARD),
+        extensions=[
+            *requires(Role.STEWARD),
+            UserErrors({"edgeIds": "ids", "review.comment": "reason"}),
+        ],
         description="Reject many edges in one call. They stay in history and leave traversals "
         f"(unless includeRejected). The reason is at most {MAX_REVIEW_COMMENT:,} characters.",
     )
@@ -353,18 +354,13 @@ class LineageMutation:
         return await _review(info, ids, approve=False, comment=reason)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"edgeIds": "ids"})],
         description="Delete edges. Deleting a table edge with field edges beneath needs cascade.",
     )
     async def delete_lineage(
         self, info: Info, ids: list[strawberry.ID], cascade: bool = False
     ) -> DeleteLineageResult:
-        try:
-            deleted, changes = await info.context.lineage.delete(
-                [str(i) for i in ids], cascade=cascade
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        deleted, changes = await info.context.lineage.delete([str(i) for i in ids], cascade=cascade)
         return DeleteLineageSuccess(
             deleted_ids=[strawberry.ID(e.id) for e in deleted],
             implied_table_edges_removed=[strawberry.ID(i) for i in changes.implied_removed],
@@ -374,11 +370,8 @@ class LineageMutation:
 async def _review(
     info: Info, ids: list[strawberry.ID], *, approve: bool, comment: str | None
 ) -> LineageChangeResult:
-    try:
-        edges, changes = await info.context.lineage.review(
-            [str(i) for i in ids], approve=approve, comment=comment
-        )
-    except ClewError as exc:
-        return user_error(exc)
+    edges, changes = await info.context.lineage.review(
+        [str(i) for i in ids], approve=approve, comment=comment
+    )
     changes.results = [service.EdgeResult(service.Outcome.UPDATED, e) for e in edges]
     return _change_success(changes)

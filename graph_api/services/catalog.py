@@ -130,18 +130,18 @@ class CatalogService:
     # Tables
 
     async def create_table(self, draft: TableDraft) -> tuple[Table, list[Field]]:
-        name = check.name(draft.name, field="input.name", what="table name")
-        schema = check.optional_name(draft.schema, field="input.schema", what="schema name")
+        name = check.name(draft.name, field="table.name", what="table name")
+        schema = check.optional_name(draft.schema, field="table.schema", what="schema name")
         props = {
             "name": name,
             "schema": schema,
             "qualified_name": qualified_name(schema, name),
             "kind": draft.kind.value,
-            "description": check.description(draft.description, field="input.description"),
-            "tags": check.tags(draft.tags, field="input.tags"),
+            "description": check.description(draft.description, field="table.description"),
+            "tags": check.tags(draft.tags, field="table.tags"),
         }
         field_props = (
-            _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
+            _number_fields(draft.fields, taken=set(), last_ordinal=0, path="table.fields")
             if draft.fields
             else []
         )
@@ -149,7 +149,7 @@ class CatalogService:
         async def work(tx: Tx) -> tuple[Table, list[Field]]:
             table = await self.tables.create(tx, props=props, source_id=draft.source_id)
             if table is None:
-                raise _not_found("source", draft.source_id or "", "input.sourceId")
+                raise _not_found("source", draft.source_id or "", "table.sourceId")
             fields = (
                 await self.fields.create_many(tx, table_id=table.id, fields=field_props)
                 if field_props
@@ -167,19 +167,19 @@ class CatalogService:
     async def update_table(self, table_id: str, changes: dict[str, Any]) -> Table:
         props: dict[str, Any] = {}
         if "name" in changes:
-            props["name"] = check.name(changes["name"], field="input.name", what="table name")
+            props["name"] = check.name(changes["name"], field="table.name", what="table name")
         if "schema" in changes:
             props["schema"] = check.optional_name(
-                changes["schema"], field="input.schema", what="schema name"
+                changes["schema"], field="table.schema", what="schema name"
             )
         if "kind" in changes:
             props["kind"] = changes["kind"].value
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="table.description"
             )
         if "tags" in changes:
-            props["tags"] = check.tags(changes["tags"], field="input.tags")
+            props["tags"] = check.tags(changes["tags"], field="table.tags")
 
         async def work(tx: Tx) -> Table:
             current = await _load_table(tx, table_id)
@@ -207,7 +207,7 @@ class CatalogService:
         async def work(tx: Tx) -> DeletedTable:
             row = await self.tables.delete(tx, table_id=table_id)
             if row is None:
-                raise _not_found("table", table_id, "id")
+                raise _not_found("table", table_id, "table.id")
             table = Table.from_record(row["table"])
             await self._audit(
                 tx,
@@ -231,7 +231,7 @@ class CatalogService:
                 tx, table_id=table_id, source_id=source_id, name=current.qualified_name
             )
             if table is None:
-                raise _not_found("source", source_id, "sourceId")
+                raise _not_found("source", source_id, "table.sourceId")
             await self._audit(
                 tx,
                 ChangeDraft(
@@ -272,7 +272,7 @@ class CatalogService:
             _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
 
         async def work(tx: Tx) -> list[Field]:
-            await _load_table(tx, table_id, field="tableId")
+            await _load_table(tx, table_id)
             last_ordinal, taken = await self.fields.existing(tx, table_id=table_id)
             props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
             fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
@@ -286,27 +286,27 @@ class CatalogService:
     async def update_field(self, field_id: str, changes: dict[str, Any]) -> Field:
         props: dict[str, Any] = {}
         if "name" in changes:
-            props["name"] = check.name(changes["name"], field="input.name", what="field name")
+            props["name"] = check.name(changes["name"], field="field.name", what="field name")
         if "data_type" in changes:
-            props["data_type"] = check.data_type(changes["data_type"], field="input.dataType")
+            props["data_type"] = check.data_type(changes["data_type"], field="field.dataType")
         for flag in ("nullable", "primary_key"):
             if flag in changes:
                 props[flag] = bool(changes[flag])
         if "ordinal_position" in changes:
             props["ordinal_position"] = check.ordinal(
-                changes["ordinal_position"], field="input.ordinalPosition"
+                changes["ordinal_position"], field="field.ordinalPosition"
             )
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="field.description"
             )
         if "tags" in changes:
-            props["tags"] = check.tags(changes["tags"], field="input.tags")
+            props["tags"] = check.tags(changes["tags"], field="field.tags")
 
         async def work(tx: Tx) -> Field:
             rows = await tx.run("fields/get_by_ids", ids=[field_id])
             if not rows:
-                raise _not_found("field", field_id, "id")
+                raise _not_found("field", field_id, "field.id")
             current = Field.from_record(rows[0]["field"])
             updated = await self.fields.update(tx, field_id=field_id, props=props)
             assert updated is not None
@@ -328,7 +328,7 @@ class CatalogService:
         async def work(tx: Tx) -> DeletedField:
             row = await self.fields.delete(tx, field_id=field_id)
             if row is None:
-                raise _not_found("field", field_id, "id")
+                raise _not_found("field", field_id, "field.id")
             deleted = Field.from_record(row["field"])
             # Table edges that only existed because of this field's lineage go with it.
             implied: list[ChangeDraft] = []
@@ -351,7 +351,7 @@ class CatalogService:
         """Brings a table's fields in line with `draft.fields` (as a database reported them):
         types, keys, nullability and order follow the database; descriptions and tags people
         wrote are kept, and a database comment only fills an empty description."""
-        wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
+        wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="table.fields")
 
         async def work(tx: Tx) -> tuple[Table, list[Field], list[str]]:
             table = await _load_table(tx, table_id)
@@ -434,7 +434,7 @@ class CatalogService:
         return await self._store.transaction(work)
 
 
-async def _load_table(tx: Tx, table_id: str, *, field: str = "id") -> Table:
+async def _load_table(tx: Tx, table_id: str, *, field: str = "table.id") -> Table:
     rows = await tx.run("tables/get_by_ids", ids=[table_id])
     if not rows:
         raise _not_found("table", table_id, field)

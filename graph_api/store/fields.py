@@ -56,7 +56,7 @@ class FieldRepository:
         except ConstraintError:
             raise ConflictError(
                 f"The table already has a field named '{props.get('name')}'; choose another name.",
-                field="input.name",
+                field="field.name",
             ) from None
         return Field.from_record(rows[0]["field"]) if rows else None
 

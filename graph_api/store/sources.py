@@ -16,7 +16,7 @@ from graph_api.store.pagination import decode_cursor, decode_time_cursor
 def _duplicate(name: str) -> ConflictError:
     return ConflictError(
         f"A source named '{name}' already exists; choose another name or update that source.",
-        field="input.name",
+        field="source.name",
     )
 
 
@@ -65,7 +65,7 @@ class SourceRepository:
                 "The source's tables stay in the catalog as manually documented tables, but one "
                 "of them has the same schema and name as a manual table already there. Rename "
                 "or delete that manual table (or the source's table) first.",
-                field="id",
+                field="source.id",
             ) from None
         return rows[0] if rows else None
 
