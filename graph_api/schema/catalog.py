@@ -20,8 +20,9 @@ from graph_api.schema.common import (
     requested_page_size,
     to_connection,
 )
+from graph_api.schema.enums import TableKind
+from graph_api.schema.nodes import Change, FieldNode, TableNode
 from graph_api.schema.permissions import requires
-from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import validation as check
 from graph_api.services.catalog import FieldDraft, TableDraft

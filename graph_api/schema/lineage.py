@@ -18,34 +18,23 @@ from graph_api.schema.common import (
     ValidationErrorType,
     requested_page_size,
 )
-from graph_api.schema.lineage_types import (
+from graph_api.schema.enums import (
     ChangeType,
     Direction,
-    ImpactReport,
-    LineageEdgeNode,
-    LineageFilter,
-    LineageGraph,
     LineageLevel,
     LineageSource,
+    OnDuplicate,
     Outcome,
     TransformationType,
-    to_filter,
 )
+from graph_api.schema.lineage_graph import ImpactReport, LineageGraph
+from graph_api.schema.nodes import LineageEdgeNode, LineageFilter, to_filter
 from graph_api.schema.permissions import requires
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
 from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 from graph_api.store.lineage import LineageRepository
-from graph_api.store.pagination import decode_cursor, encode_cursor
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(
-    service.OnDuplicate,
-    description="What to do when an edge already connects the two nodes.",
-)
-OnDuplicate = service.OnDuplicate
 
 
 @strawberry.input(description="One lineage edge, from upstream (source of the data) to downstream.")
@@ -235,36 +224,22 @@ class LineageQuery:
         size = requested_page_size(first, settings)
         _check_confidence(min_confidence, "minConfidence")
         _check_confidence(max_confidence, "maxConfidence")
-        cursor = None
-        if after is not None:
-            confidence, edge_id = decode_cursor(after)
-            try:
-                cursor = (float(confidence or ""), edge_id or "")
-            except ValueError:
-                raise ValidationError(
-                    "The cursor in 'after' is not valid.", field="after"
-                ) from None
-        row = await LineageRepository(info.context.store).review_queue(
+        page = await LineageRepository(info.context.store).review_page(
             level=level,
             source_id=str(source_id) if source_id else None,
             table_id=str(table_id) if table_id else None,
             min_confidence=min_confidence,
             max_confidence=max_confidence,
-            after=cursor,
-            limit=size + 1,
+            after=after,
+            first=size,
         )
-        edges = [models.LineageEdge.from_record(e) for e in row["page"]]
-        page, more = edges[:size], len(edges) > size
-        info.context.loaders.prime_edges(page)
+        info.context.loaders.prime_edges(page.edges)
         return ReviewQueue(
-            total_count=row["total"],
-            table_edge_count=row["table_edges"],
-            field_edge_count=row["field_edges"],
-            edges=[LineageEdgeNode.from_model(e) for e in page],
-            page_info=PageInfo(
-                has_next_page=more,
-                end_cursor=encode_cursor(repr(page[-1].confidence), page[-1].id) if page else None,
-            ),
+            total_count=page.total,
+            table_edge_count=page.table_edges,
+            field_edge_count=page.field_edges,
+            edges=[LineageEdgeNode.from_model(e) for e in page.edges],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         )
 
 

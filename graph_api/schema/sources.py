@@ -12,7 +12,6 @@ from strawberry.scalars import JSON
 
 from graph_api import models
 from graph_api.auth.roles import Role
-from graph_api.connectors.base import FailureReason as FailureReasonEnum
 from graph_api.context import Info
 from graph_api.schema.catalog import FieldInput
 from graph_api.schema.common import (
@@ -25,17 +24,13 @@ from graph_api.schema.common import (
     requested_page_size,
     to_connection,
 )
+from graph_api.schema.enums import FailureReason, SourceType, TableKind
+from graph_api.schema.nodes import FieldNode, SourceNode, TableNode
 from graph_api.schema.permissions import requires, while_allowed
-from graph_api.schema.types import FieldNode, SourceNode, SourceType, TableKind, TableNode
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
 from graph_api.store.sources import ConnectionTestRepository, SourceRepository
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(FailureReasonEnum, description="Why a connection test or introspection failed.")
-FailureReason = FailureReasonEnum
 
 
 @strawberry.input(description="TLS settings of a connection.")
@@ -156,7 +151,7 @@ class ConnectionTestResult:
             table_name=record.table_name,
             actor=record.actor,
             success=record.ok,
-            reason=FailureReasonEnum(record.reason) if record.reason else None,
+            reason=FailureReason(record.reason) if record.reason else None,
             message=record.message,
             hint=record.hint,
             latency_ms=record.latency_ms,

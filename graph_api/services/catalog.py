@@ -122,6 +122,12 @@ class CatalogService:
         self.sources = SourceRepository(store)
         self.audit = AuditRepository(store)
 
+    async def _load_table(self, tx: Tx, table_id: str) -> Table:
+        table = (await self.tables.get_many([table_id], tx)).get(table_id)
+        if table is None:
+            raise _not_found("table", table_id, "table.id")
+        return table
+
     async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
         await record_changes(
             tx, list(changes), audit=self.audit, actor=self._actor, broker=self._broker
@@ -182,7 +188,7 @@ class CatalogService:
             props["tags"] = check.tags(changes["tags"], field="table.tags")
 
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             if "name" in props or "schema" in props:
                 props["qualified_name"] = qualified_name(
                     props.get("schema", current.schema), props.get("name", current.name)
@@ -226,7 +232,7 @@ class CatalogService:
 
     async def bind_table(self, table_id: str, source_id: str) -> Table:
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             table = await self.tables.bind(
                 tx, table_id=table_id, source_id=source_id, name=current.qualified_name
             )
@@ -248,7 +254,7 @@ class CatalogService:
 
     async def unbind_table(self, table_id: str) -> Table:
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             table = await self.tables.unbind(tx, table_id=table_id, name=current.qualified_name)
             assert table is not None
             await self._audit(
@@ -272,7 +278,7 @@ class CatalogService:
             _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
 
         async def work(tx: Tx) -> list[Field]:
-            await _load_table(tx, table_id)
+            await self._load_table(tx, table_id)
             last_ordinal, taken = await self.fields.existing(tx, table_id=table_id)
             props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
             fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
@@ -304,10 +310,9 @@ class CatalogService:
             props["tags"] = check.tags(changes["tags"], field="field.tags")
 
         async def work(tx: Tx) -> Field:
-            rows = await tx.run("fields/get_by_ids", ids=[field_id])
-            if not rows:
+            current = (await self.fields.get_many([field_id], tx)).get(field_id)
+            if current is None:
                 raise _not_found("field", field_id, "field.id")
-            current = Field.from_record(rows[0]["field"])
             updated = await self.fields.update(tx, field_id=field_id, props=props)
             assert updated is not None
             await self._audit(
@@ -354,9 +359,9 @@ class CatalogService:
         wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="table.fields")
 
         async def work(tx: Tx) -> tuple[Table, list[Field], list[str]]:
-            table = await _load_table(tx, table_id)
-            rows = await tx.run("fields/by_tables", table_ids=[table_id])
-            current = {f["name"]: Field.from_record(f) for row in rows for f in row["fields"]}
+            table = await self._load_table(tx, table_id)
+            listed = (await self.fields.by_tables([table_id], tx)).get(table_id, [])
+            current = {f.name: f for f in listed}
             audit: list[ChangeDraft] = []
             table_props: dict[str, Any] = {}
             if table.kind is not draft.kind:
@@ -432,13 +437,6 @@ class CatalogService:
             return updated_table, fields, removed
 
         return await self._store.transaction(work)
-
-
-async def _load_table(tx: Tx, table_id: str, *, field: str = "table.id") -> Table:
-    rows = await tx.run("tables/get_by_ids", ids=[table_id])
-    if not rows:
-        raise _not_found("table", table_id, field)
-    return Table.from_record(rows[0]["table"])
 
 
 def _edge_deletions(edges: list[dict[str, Any]]) -> list[ChangeDraft]:

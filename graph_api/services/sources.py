@@ -391,12 +391,11 @@ class SourceService:
             props["active"] = bool(changes["active"])
 
         async def work(tx: Tx) -> Source:
-            rows = await tx.run("sources/get_by_ids", ids=[source_id])
-            if not rows:
+            current = (await self.sources.get_many([source_id], tx)).get(source_id)
+            if current is None:
                 raise NotFoundError(
                     f"No source with id '{source_id}' exists; check the id.", field="source.id"
                 )
-            current = Source.from_record(rows[0]["source"])
             update = dict(props)
             if connection is not None or secrets:
                 merged = {**asdict(current.connection), **(connection or {})}

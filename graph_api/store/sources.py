@@ -24,8 +24,12 @@ class SourceRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def get_many(self, ids: list[str]) -> dict[str, Source]:
-        rows = await self._store.read("sources/get_by_ids", ids=ids)
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, Source]:
+        rows = (
+            await tx.run("sources/get_by_ids", ids=ids)
+            if tx
+            else await self._store.read("sources/get_by_ids", ids=ids)
+        )
         return {row["source"]["id"]: Source.from_record(row["source"]) for row in rows}
 
     async def page(

@@ -34,8 +34,12 @@ class TableRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def get_many(self, ids: list[str]) -> dict[str, Table]:
-        rows = await self._store.read("tables/get_by_ids", ids=ids)
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, Table]:
+        rows = (
+            await tx.run("tables/get_by_ids", ids=ids)
+            if tx
+            else await self._store.read("tables/get_by_ids", ids=ids)
+        )
         return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
 
     async def page(
