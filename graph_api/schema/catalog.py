@@ -170,7 +170,8 @@ def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A table by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A table by id; null when there is none.",
     )
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
         table = await info.context.loaders.table.load(str(id))
@@ -218,14 +219,15 @@ class CatalogQuery:
         return _table_connection(page)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A field by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A field by id; null when there is none.",
     )
     async def field(self, info: Info, id: strawberry.ID) -> FieldNode | None:
         f = await info.context.loaders.field.load(str(id))
         return FieldNode.from_model(f) if f else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Tables and fields whose names or descriptions match, most relevant first.",
     )
     async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:

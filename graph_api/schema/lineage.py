@@ -146,7 +146,7 @@ def _check_confidence(value: float, name: str) -> float:
 @strawberry.type
 class LineageQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="A lineage edge by id; null when there is none.",
     )
     async def lineage_edge(self, info: Info, id: strawberry.ID) -> LineageEdgeNode | None:
@@ -154,7 +154,7 @@ class LineageQuery:
         return LineageEdgeNode.from_model(edge) if edge else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="The lineage around a table or field, shaped for ReactFlow. Never silently "
         "partial: when maxNodes is reached, `truncated` is true and `frontier` says where to "
         "expand.",
@@ -181,7 +181,7 @@ class LineageQuery:
         return LineageGraph.from_view(graph)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Every downstream table and field a change to this table or field affects.",
     )
     async def impact(

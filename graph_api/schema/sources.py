@@ -314,7 +314,8 @@ ApplyIntrospectionResult = Annotated[
 @strawberry.type
 class SourceQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A source by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A source by id; null when there is none.",
     )
     async def source(self, info: Info, id: strawberry.ID) -> SourceNode | None:
         source = await info.context.loaders.source.load(str(id))
