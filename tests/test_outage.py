@@ -63,7 +63,11 @@ class Outcomes:
 @pytest.fixture
 async def outage_gql(settings: Settings) -> AsyncIterator[GraphQLClient]:
     status = await asyncio.to_thread(neo4j_local.start, data_dir=OUTAGE_DIR, port=OUTAGE_PORT)
-    outage_settings = replace(settings, neo4j_uri=status.bolt_uri)
+    outage_settings = replace(
+        settings,
+        neo4j_uri=status.bolt_uri,
+        neo4j_password=neo4j_local.password(data_dir=OUTAGE_DIR),
+    )
     store = Store(
         create_driver(outage_settings),
         database=outage_settings.neo4j_database,

@@ -65,7 +65,7 @@ class Tx:
         self.after_commit: list[Callable[[], None]] = []
 
     async def run(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         self._store.statements_sent += 1
         result = await self._tx.run(self._store.cypher.render(statement, slots), params)
@@ -83,19 +83,19 @@ class Store:
         self.statements_sent = 0
 
     async def read(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         return await self._execute(statement, slots, params, RoutingControl.READ)
 
     async def write(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         return await self._execute(statement, slots, params, RoutingControl.WRITE)
 
     async def _execute(
         self,
         statement: str,
-        slots: Mapping[str, Enum] | None,
+        slots: Mapping[str, Enum | int] | None,
         params: dict[str, Any],
         routing: RoutingControl,
     ) -> list[Row]:
