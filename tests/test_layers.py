@@ -215,7 +215,6 @@ def test_every_root_field_answers_user_errors_through_one_extension() -> None:
         for root in (Query, Mutation)
         for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
         if not any(isinstance(e, UserErrors) for e in field.extensions)
-        and field.python_name != "login"  # public: answers its own errors, see identity.py
     ]
     assert missing == []
     catching = [

@@ -628,3 +628,20 @@ async def test_lineage_errors_name_the_mutations_own_inputs(
         "__typename": "ValidationError",
         "field": "ids",
     }
+
+
+async def test_query_errors_name_the_querys_own_arguments(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    # The service says which entity it could not find; each query names its own argument
+    # (impact used to answer `rootId`, lineageGraph's argument, for its `entityId`).
+    impact = await gql.errors('{ impact(entityId: "nope", changeType: DROP) { truncated } }')
+    assert impact[0]["extensions"] == {"code": "NOT_FOUND", "field": "entityId"}
+    graph = await gql.errors('{ lineageGraph(rootId: "nope") { truncated } }')
+    assert graph[0]["extensions"] == {"code": "NOT_FOUND", "field": "rootId"}
+    too_deep = await gql.errors(
+        "query ($id: ID!) { table(id: $id) { upstream(depth: 99) { truncated } } }",
+        {"id": pipeline["customers"]["id"]},
+    )
+    assert too_deep[0]["extensions"] == {"code": "VALIDATION", "field": "depth"}
+    assert too_deep[0]["path"] == ["table", "upstream"]

@@ -28,13 +28,13 @@ from graph_api.schema.enums import (
     TransformationType,
 )
 from graph_api.schema.lineage_graph import ImpactReport, LineageGraph
-from graph_api.schema.nodes import LineageEdgeNode, LineageFilter, to_filter
+from graph_api.schema.nodes import TRAVERSAL_PATHS, LineageEdgeNode, LineageFilter, to_filter
 from graph_api.schema.permissions import requires
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
-from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 from graph_api.store.lineage import LineageRepository
+from graph_api.store.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 
 
 @strawberry.input(description="One lineage edge, from upstream (source of the data) to downstream.")
@@ -154,7 +154,7 @@ class LineageQuery:
         return LineageEdgeNode.from_model(edge) if edge else None
 
     @strawberry.field(
-        extensions=[*requires(Role.VIEWER), UserErrors()],
+        extensions=[*requires(Role.VIEWER), UserErrors(TRAVERSAL_PATHS | {"entity.id": "rootId"})],
         description="The lineage around a table or field, shaped for ReactFlow. Never silently "
         "partial: when maxNodes is reached, `truncated` is true and `frontier` says where to "
         "expand.",
@@ -181,7 +181,10 @@ class LineageQuery:
         return LineageGraph.from_view(graph)
 
     @strawberry.field(
-        extensions=[*requires(Role.VIEWER), UserErrors()],
+        extensions=[
+            *requires(Role.VIEWER),
+            UserErrors(TRAVERSAL_PATHS | {"entity.id": "entityId"}),
+        ],
         description="Every downstream table and field a change to this table or field affects.",
     )
     async def impact(

@@ -25,10 +25,14 @@ from graph_api.schema.enums import (
     TableKind,
     TransformationType,
 )
-from graph_api.services.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
+from graph_api.schema.user_errors import UserErrors
 from graph_api.store.lineage import TraversalFilter
+from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
 
 DEFAULT_NEIGHBOURS = 100
+# How a traversal's checks (store/traversal.py) read in the arguments of every field that
+# traverses: Table.upstream and the rest, lineageGraph, impact.
+TRAVERSAL_PATHS = {"traversal.depth": "depth", "traversal.maxNodes": "maxNodes"}
 
 
 @strawberry.input(description="Which edges a traversal follows.")
@@ -99,7 +103,9 @@ def lineage_field(
     resolve.__annotations__["return"] = (
         "TableLineage" if level is models.LineageLevel.TABLE else "FieldLineage"
     )
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[UserErrors(TRAVERSAL_PATHS)]
+    )
 
 
 MASK = "******"

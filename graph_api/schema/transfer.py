@@ -19,14 +19,14 @@ from strawberry.file_uploads import Upload
 
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
-from graph_api.errors import ClewError, NotFoundError, ValidationError
+from graph_api.errors import NotFoundError, ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,
     ValidationErrorType,
-    user_error,
 )
 from graph_api.schema.permissions import requires, while_allowed
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services import transfer as service
 from graph_api.transfer import format as fmt
 from graph_api.transfer import report as rpt
@@ -404,7 +404,7 @@ def _service(info: Info) -> service.TransferService:
 @strawberry.type
 class TransferQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="An import job by id, with its progress and (when finished) "
         "its report (file names, cell values); null when there is none, or when it is "
         "someone else's and you are not an ADMIN.",
@@ -422,7 +422,7 @@ class TransferQuery:
 @strawberry.type
 class TransferMutation:
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Import a file in the interchange format (sources, tables, fields, table "
         "and field lineage) as a job. Preview with dryRun first: it reports what would be "
         "created, updated or left unchanged, and every problem, without writing.",
@@ -434,22 +434,19 @@ class TransferMutation:
         transfer = _service(info)
         # Before the upload is copied: a refused import costs no spooling.
         service.check_capacity(info.context.actor)
-        try:
-            path, name = await _save(input.file)
-            job = await transfer.submit(
-                path=path,
-                file_name=name,
-                options=service.ImportOptions(
-                    dry_run=input.dry_run,
-                    mode=input.mode,
-                    allow_downgrade=input.allow_downgrade,
-                    may_review=principal is not None and principal.allows(Role.STEWARD),
-                    may_manage_sources=principal is not None and principal.allows(Role.ADMIN),
-                    encoding=input.format,
-                ),
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        path, name = await _save(input.file)
+        job = await transfer.submit(
+            path=path,
+            file_name=name,
+            options=service.ImportOptions(
+                dry_run=input.dry_run,
+                mode=input.mode,
+                allow_downgrade=input.allow_downgrade,
+                may_review=principal is not None and principal.allows(Role.STEWARD),
+                may_manage_sources=principal is not None and principal.allows(Role.ADMIN),
+                encoding=input.format,
+            ),
+        )
         if input.wait:
             job = await transfer.wait(job.id)
         return ImportCatalogSuccess(job=ImportJobNode.from_model(job))
