@@ -69,6 +69,10 @@ test-servers:
 test: install test-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The suite without the slow tests (Neo4j restarts, fuzzing), for the edit-test loop.
+test-fast: install test-servers
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
 # The benchmark harness (benchmarks/): its own Neo4j and Clew, JSON and a markdown table.
 # BENCH_ARGS=--quick for the under-3-minutes development run.
 bench: install

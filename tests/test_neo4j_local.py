@@ -15,6 +15,9 @@ from neo4j.exceptions import AuthError, ConstraintError
 from graph_api import neo4j_local
 from graph_api.neo4j_local import LocalNeo4jError
 
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 # Used by the development and test databases of other sessions on this machine.
 RESERVED_PORTS = {7687, 7688}
 

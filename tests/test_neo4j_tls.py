@@ -30,6 +30,9 @@ from graph_api.store.migrations import apply_migrations
 from tests.conftest import GraphQLClient
 from tests.servers.certs import make_ca, make_server_cert, write_cert, write_key
 
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 TLS_PORT = int(os.environ.get("CLEW_TEST_TLS_NEO4J_PORT", "7697"))
 TLS_DIR = Path(os.environ.get("CLEW_TEST_TLS_DATA_DIR", REPO_ROOT / ".clew" / "test-tls")) / "neo4j"
 

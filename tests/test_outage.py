@@ -37,10 +37,14 @@ OUTAGE_DIR = (
 # means a request hung, which is the failure this file exists to catch.
 HANG = 120.0
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("java") is None or shutil.which("mvn") is None,
-    reason="needs java and mvn on PATH to run a throwaway Neo4j",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("java") is None or shutil.which("mvn") is None,
+        reason="needs java and mvn on PATH to run a throwaway Neo4j",
+    ),
+    # Restarts Neo4j: left out of `make test-fast`.
+    pytest.mark.slow,
+]
 
 CREATE = """
 mutation ($name: String!) {
