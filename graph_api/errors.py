@@ -1,7 +1,8 @@
 """Domain errors: the failures a user can cause, each with a code and a message saying what to do.
 
-Services raise these; the GraphQL layer turns them into typed error results (mutations) or
-errors with ``extensions.code`` (queries). Anything else is a bug and gets masked.
+Services and repositories raise these with a domain path; the GraphQL layer maps the path to
+the resolver's own arguments and turns them into typed error results (mutations) or errors
+with ``extensions.code`` (queries). Anything else is a bug and gets masked.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ class ClewError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        # The input path the error is about, e.g. "input.name" or "fields[2].name".
+        # The domain path the error is about ("table.name", "fields[2].name",
+        # "source.connection.port", "edges[0].confidence"): what was checked, in the domain's
+        # words. The resolver that called maps it to its own arguments ("input.name"; see
+        # graph_api/schema/user_errors.py) before it reaches a client.
         self.field = field
         # Machine-readable particulars for `extensions`, e.g. a connector's failure reason.
         self.details = details or {}

@@ -14,12 +14,12 @@ from typing import TypeVar
 from aiodataloader import DataLoader
 
 from graph_api.models import Direction, Field, LineageEdge, LineageLevel, Source, Table
-from graph_api.services.traversal import Traversal, traverse
 from graph_api.store.client import Store
 from graph_api.store.fields import FieldRepository
 from graph_api.store.lineage import LineageRepository, TraversalFilter
 from graph_api.store.sources import SourceRepository
 from graph_api.store.tables import TableRepository
+from graph_api.store.traversal import Traversal, traverse
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -426,3 +426,61 @@ async def test_a_backslash_searches_for_a_backslash_not_for_everything(
         assert data["tables"] == {"totalCount": 0, "nodes": []}, text
     data = await gql('{ tables(text: "ord") { totalCount } }')
     assert data["tables"]["totalCount"] == 1
+
+
+async def test_each_mutation_names_the_offending_input_by_its_own_arguments(
+    gql: GraphQLClient,
+) -> None:
+    # The service checks a list of fields and says `fields[0].name`; createField has one
+    # field, called `input`, so that is what its error names.
+    table = (await create_table(gql, name="audited", fields=[{"name": "id"}]))["table"]
+    create_field = """
+      mutation ($t: ID!, $input: FieldInput!) {
+        createField(tableId: $t, input: $input) {
+          __typename ... on UserError { code message field }
+        }
+      }"""
+    blank = (await gql(create_field, {"t": table["id"], "input": {"name": " "}}))["createField"]
+    assert blank == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION",
+        "message": "The field name cannot be empty; type a name.",
+        "field": "input.name",
+    }
+    taken = (await gql(create_field, {"t": table["id"], "input": {"name": "id"}}))["createField"]
+    assert taken["__typename"] == "ConflictError" and taken["field"] == "input.name"
+    missing = (await gql(create_field, {"t": "no-such-table", "input": {"name": "x"}}))[
+        "createField"
+    ]
+    assert missing["__typename"] == "NotFoundError" and missing["field"] == "tableId"
+
+    # createTable names the same check inside its own field list.
+    listed = await create_table(gql, name="t2", fields=[{"name": "a"}, {"name": " "}])
+    assert listed["__typename"] == "ValidationError" and listed["field"] == "input.fields[1].name"
+
+    # updateField and updateTable name `input` for the changes and `id` for the entity.
+    update_field = """
+      mutation ($id: ID!, $input: UpdateFieldInput!) {
+        updateField(id: $id, input: $input) { __typename ... on UserError { field } }
+      }"""
+    field_id = (
+        await gql("query ($id: ID!) { table(id: $id) { fields { id } } }", {"id": table["id"]})
+    )["table"]["fields"][0]["id"]
+    assert (await gql(update_field, {"id": field_id, "input": {"dataType": "x" * 300}}))[
+        "updateField"
+    ] == {"__typename": "ValidationError", "field": "input.dataType"}
+    assert (await gql(update_field, {"id": "gone", "input": {"name": "n"}}))["updateField"] == {
+        "__typename": "NotFoundError",
+        "field": "id",
+    }
+    bind = """
+      mutation ($t: ID!, $s: ID!) {
+        bindTableToSource(tableId: $t, sourceId: $s) { __typename ... on UserError { field } }
+      }"""
+    assert (await gql(bind, {"t": table["id"], "s": "no-such-source"}))["bindTableToSource"] == {
+        "__typename": "NotFoundError",
+        "field": "sourceId",
+    }
+    assert (await gql(bind, {"t": "no-such-table", "s": "no-such-source"}))[
+        "bindTableToSource"
+    ] == {"__typename": "NotFoundError", "field": "tableId"}

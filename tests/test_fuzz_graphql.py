@@ -211,5 +211,5 @@ async def test_a_host_name_that_cannot_be_resolved_is_a_validation_error(
     assert data["testConnectionConfig"] == {
         "__typename": "ValidationError",
         "code": "VALIDATION",
-        "field": "connection.host",
+        "field": "input.connection.host",
     }

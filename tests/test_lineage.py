@@ -583,3 +583,65 @@ async def test_rejecting_approved_lineage_revokes_the_approval(
         "chief",
         "wrong table",
     )
+
+
+async def test_lineage_errors_name_the_mutations_own_inputs(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    c, s, d = pipeline["customers"], pipeline["stg"], pipeline["dim"]
+    third_bad = await lineage(
+        gql,
+        "FIELD",
+        [
+            edge(c["email"], s["email"]),
+            edge(s["email"], d["email"]),
+            edge(c["customer_id"], s["customer_id"], confidence=7.0),
+        ],
+    )
+    assert third_bad["__typename"] == "ValidationError"
+    assert third_bad["field"] == "edges[2].confidence"
+    assert "got 7.0" in third_bad["message"]
+
+    update = """mutation ($id: ID!, $input: UpdateLineageInput!) {
+        updateLineage(id: $id, input: $input) { __typename ... on UserError { field } } }"""
+    created = await lineage(gql, "TABLE", [edge(c["id"], s["id"])])
+    edge_id = created["results"][0]["edge"]["id"]
+    assert (await gql(update, {"id": edge_id, "input": {"confidence": 2.0}}))["updateLineage"] == {
+        "__typename": "ValidationError",
+        "field": "input.confidence",
+    }
+    assert (await gql(update, {"id": edge_id, "input": {"transformationLogic": "x" * 100_001}}))[
+        "updateLineage"
+    ] == {"__typename": "ValidationError", "field": "input.transformationLogic"}
+    assert (await gql(update, {"id": "gone", "input": {"description": "d"}}))["updateLineage"] == {
+        "__typename": "NotFoundError",
+        "field": "id",
+    }
+
+    review = """mutation ($ids: [ID!]!, $comment: String) {
+        approveLineage(ids: $ids, comment: $comment) { __typename ... on UserError { field } } }"""
+    assert (await gql(review, {"ids": [edge_id], "comment": "x" * 5000}))["approveLineage"] == {
+        "__typename": "ValidationError",
+        "field": "comment",
+    }
+    assert (await gql(review, {"ids": []}))["approveLineage"] == {
+        "__typename": "ValidationError",
+        "field": "ids",
+    }
+
+
+async def test_query_errors_name_the_querys_own_arguments(
+    gql: GraphQLClient, pipeline: dict[str, dict[str, Any]]
+) -> None:
+    # The service says which entity it could not find; each query names its own argument
+    # (impact used to answer `rootId`, lineageGraph's argument, for its `entityId`).
+    impact = await gql.errors('{ impact(entityId: "nope", changeType: DROP) { truncated } }')
+    assert impact[0]["extensions"] == {"code": "NOT_FOUND", "field": "entityId"}
+    graph = await gql.errors('{ lineageGraph(rootId: "nope") { truncated } }')
+    assert graph[0]["extensions"] == {"code": "NOT_FOUND", "field": "rootId"}
+    too_deep = await gql.errors(
+        "query ($id: ID!) { table(id: $id) { upstream(depth: 99) { truncated } } }",
+        {"id": pipeline["customers"]["id"]},
+    )
+    assert too_deep[0]["extensions"] == {"code": "VALIDATION", "field": "depth"}
+    assert too_deep[0]["path"] == ["table", "upstream"]

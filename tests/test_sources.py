@@ -115,7 +115,7 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
     [
         (
             {"type": "POSTGRESQL", "connection": {"host": "db", "port": 70000, "username": "u"}},
-            "connection.port",
+            "input.connection.port",
             "between 1 and 65535",
         ),
         (
@@ -123,23 +123,27 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
                 "type": "ORACLE",
                 "connection": {"host": "db", "username": "u", "serviceName": "A", "sid": "B"},
             },
-            "connection.serviceName",
+            "input.connection.serviceName",
             "exactly one of",
         ),
         (
             {"type": "MYSQL", "connection": {"port": 3306, "username": "u"}},
-            "connection.host",
+            "input.connection.host",
             "host",
         ),
-        ({"type": "MONGODB", "connection": {"host": "mongo"}}, "connection.database", "database"),
+        (
+            {"type": "MONGODB", "connection": {"host": "mongo"}},
+            "input.connection.database",
+            "database",
+        ),
         (
             {"type": "POSTGRESQL", "connection": {"host": "https://db/x", "username": "u"}},
-            "connection.host",
+            "input.connection.host",
             "host name",
         ),
         (
             {"type": "MYSQL", "connection": {"host": "db", "username": "u", "apiKey": "k"}},
-            "connection.apiKey",
+            "input.connection.apiKey",
             "Elasticsearch",
         ),
         (
@@ -151,7 +155,7 @@ async def test_password_is_masked_and_encrypted_at_rest(gql: GraphQLClient, stor
                     "tls": {"enabled": True, "caCertificate": "x"},
                 },
             },
-            "connection.tls.caCertificate",
+            "input.connection.tls.caCertificate",
             "PEM",
         ),
     ],
@@ -311,5 +315,33 @@ async def test_a_mongodb_uri_that_names_its_database_needs_no_database_setting(
         assert result["__typename"] == "SourceSuccess", result
     else:
         assert result["__typename"] == "ValidationError"
-        assert result["field"] == "connection.database"
+        assert result["field"] == "input.connection.database"
         assert "a database in the URI" in result["message"]
+
+
+async def test_update_source_names_its_own_inputs(gql: GraphQLClient) -> None:
+    created = await create(gql, name="named-inputs", type="POSTGRESQL",
+                           connection={"host": "db", "username": "u"})  # fmt: skip
+    update = """mutation ($id: ID!, $input: UpdateSourceInput!) {
+        updateSource(id: $id, input: $input) {
+          __typename ... on UserError { code message field } } }"""
+    port = (
+        await gql(update, {"id": created["source"]["id"], "input": {"connection": {"port": 0}}})
+    )["updateSource"]
+    assert port == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION",
+        "message": "connection.port must be between 1 and 65535, got 0.",
+        "field": "input.connection.port",
+    }
+    blank = (await gql(update, {"id": created["source"]["id"], "input": {"name": " "}}))[
+        "updateSource"
+    ]
+    assert blank["field"] == "input.name"
+    missing = (await gql(update, {"id": "no-such-source", "input": {"name": "x"}}))["updateSource"]
+    assert missing["__typename"] == "NotFoundError" and missing["field"] == "id"
+    tested = await gql(
+        """mutation { testConnection(sourceId: "no-such-source") {
+             __typename ... on UserError { field } } }"""
+    )
+    assert tested["testConnection"] == {"__typename": "NotFoundError", "field": "sourceId"}

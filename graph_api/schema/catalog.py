@@ -10,7 +10,7 @@ from graph_api import input_rules as check
 from graph_api import models
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
-from graph_api.errors import ClewError, ValidationError
+from graph_api.errors import ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     Connection,
@@ -20,10 +20,11 @@ from graph_api.schema.common import (
     page_size,
     requested_page_size,
     to_connection,
-    user_error,
 )
+from graph_api.schema.enums import TableKind
+from graph_api.schema.nodes import Change, FieldNode, TableNode
 from graph_api.schema.permissions import requires
-from graph_api.schema.types import Change, FieldNode, TableKind, TableNode
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services.catalog import FieldDraft, TableDraft
 from graph_api.store.audit import AuditRepository
 from graph_api.store.search import SearchRepository
@@ -169,14 +170,15 @@ def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A table by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A table by id; null when there is none.",
     )
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
         table = await info.context.loaders.table.load(str(id))
         return TableNode.from_model(table) if table else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Tables ordered by qualified name, filtered, a page at a time. `text` "
         "matches words (or word prefixes) of names and descriptions.",
     )
@@ -217,14 +219,15 @@ class CatalogQuery:
         return _table_connection(page)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A field by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A field by id; null when there is none.",
     )
     async def field(self, info: Info, id: strawberry.ID) -> FieldNode | None:
         f = await info.context.loaders.field.load(str(id))
         return FieldNode.from_model(f) if f else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Tables and fields whose names or descriptions match, most relevant first.",
     )
     async def search(self, info: Info, query: str, limit: int | None = None) -> list[SearchHit]:
@@ -244,7 +247,7 @@ class CatalogQuery:
         return results
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Recorded changes to one entity, newest first. The history of users and "
         "API tokens (role changes, disables, password resets) is for ADMINs only.",
     )
@@ -270,52 +273,43 @@ class CatalogQuery:
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"table": "input"})],
         description="Document a table, optionally with its fields, in one step.",
     )
     async def create_table(self, info: Info, input: CreateTableInput) -> CreateTableResult:
-        try:
-            table, fields = await info.context.catalog.create_table(
-                TableDraft(
-                    name=input.name,
-                    schema=input.schema_name,
-                    kind=input.kind,
-                    description=input.description,
-                    tags=list(input.tags),
-                    source_id=str(input.source_id) if input.source_id is not None else None,
-                    fields=[f.to_draft() for f in input.fields],
-                )
+        table, fields = await info.context.catalog.create_table(
+            TableDraft(
+                name=input.name,
+                schema=input.schema_name,
+                kind=input.kind,
+                description=input.description,
+                tags=list(input.tags),
+                source_id=str(input.source_id) if input.source_id is not None else None,
+                fields=[f.to_draft() for f in input.fields],
             )
-        except ClewError as exc:
-            return user_error(exc)
+        )
         return CreateTableSuccess(
             table=TableNode.from_model(table), fields=[FieldNode.from_model(f) for f in fields]
         )
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"table.id": "id", "table": "input"})],
         description="Change a table's name, schema, kind, description or tags.",
     )
     async def update_table(
         self, info: Info, id: strawberry.ID, input: UpdateTableInput
     ) -> TableResult:
-        try:
-            changes = given_fields(input, {"schema_name": "schema"})
-            _required(changes, "name", "kind")
-            table = await info.context.catalog.update_table(str(id), changes)
-        except ClewError as exc:
-            return user_error(exc)
+        changes = given_fields(input, {"schema_name": "schema"})
+        _required(changes, "name", "kind")
+        table = await info.context.catalog.update_table(str(id), changes)
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"table.id": "id"})],
         description="Delete a table with its fields and every lineage edge touching them.",
     )
     async def delete_table(self, info: Info, id: strawberry.ID) -> DeleteTableResult:
-        try:
-            deleted = await info.context.catalog.delete_table(str(id))
-        except ClewError as exc:
-            return user_error(exc)
+        deleted = await info.context.catalog.delete_table(str(id))
         return DeleteTableSuccess(
             deleted_table_id=strawberry.ID(deleted.table.id),
             qualified_name=deleted.table.qualified_name,
@@ -324,75 +318,70 @@ class CatalogMutation:
         )
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[
+            *requires(Role.EDITOR),
+            UserErrors({"table.id": "tableId", "table.sourceId": "sourceId"}),
+        ],
         description="Attach a table to a source (moving it from another).",
     )
     async def bind_table_to_source(
         self, info: Info, table_id: strawberry.ID, source_id: strawberry.ID
     ) -> TableResult:
-        try:
-            table = await info.context.catalog.bind_table(str(table_id), str(source_id))
-        except ClewError as exc:
-            return user_error(exc)
+        table = await info.context.catalog.bind_table(str(table_id), str(source_id))
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"table.id": "tableId"})],
         description="Detach a table from its source; it becomes a manual table.",
     )
     async def unbind_table_from_source(self, info: Info, table_id: strawberry.ID) -> TableResult:
-        try:
-            table = await info.context.catalog.unbind_table(str(table_id))
-        except ClewError as exc:
-            return user_error(exc)
+        table = await info.context.catalog.unbind_table(str(table_id))
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"table.id": "tableId"})],
         description="Add fields to a table, all or none: one bad field creates nothing.",
     )
     async def create_fields(
         self, info: Info, table_id: strawberry.ID, fields: list[FieldInput]
     ) -> CreateFieldsResult:
-        try:
-            created = await info.context.catalog.create_fields(
-                str(table_id), [f.to_draft() for f in fields]
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        created = await info.context.catalog.create_fields(
+            str(table_id), [f.to_draft() for f in fields]
+        )
         return CreateFieldsSuccess(fields=[FieldNode.from_model(f) for f in created])
 
-    @strawberry.mutation(extensions=requires(Role.EDITOR), description="Add one field to a table.")
+    @strawberry.mutation(
+        # The service checks a list of fields; this mutation's one field is `input`.
+        extensions=[
+            *requires(Role.EDITOR),
+            UserErrors({"table.id": "tableId", "fields": "input", "fields[0]": "input"}),
+        ],
+        description="Add one field to a table.",
+    )
     async def create_field(
         self, info: Info, table_id: strawberry.ID, input: FieldInput
     ) -> FieldResult:
-        try:
-            created = await info.context.catalog.create_fields(str(table_id), [input.to_draft()])
-        except ClewError as exc:
-            return user_error(exc)
+        created = await info.context.catalog.create_fields(str(table_id), [input.to_draft()])
         return FieldSuccess(field=FieldNode.from_model(created[0]))
 
-    @strawberry.mutation(extensions=requires(Role.EDITOR), description="Change a field.")
+    @strawberry.mutation(
+        extensions=[*requires(Role.EDITOR), UserErrors({"field.id": "id", "field": "input"})],
+        description="Change a field.",
+    )
     async def update_field(
         self, info: Info, id: strawberry.ID, input: UpdateFieldInput
     ) -> FieldResult:
-        try:
-            changes = given_fields(input)
-            _required(changes, "name", "nullable", "primary_key")
-            updated = await info.context.catalog.update_field(str(id), changes)
-        except ClewError as exc:
-            return user_error(exc)
+        changes = given_fields(input)
+        _required(changes, "name", "nullable", "primary_key")
+        updated = await info.context.catalog.update_field(str(id), changes)
         return FieldSuccess(field=FieldNode.from_model(updated))
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"field.id": "id"})],
         description="Delete a field and the lineage edges touching it.",
     )
     async def delete_field(self, info: Info, id: strawberry.ID) -> DeleteFieldResult:
-        try:
-            deleted = await info.context.catalog.delete_field(str(id))
-        except ClewError as exc:
-            return user_error(exc)
+        deleted = await info.context.catalog.delete_field(str(id))
         return DeleteFieldSuccess(
             deleted_field_id=strawberry.ID(deleted.field.id),
             deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],

@@ -9,16 +9,12 @@ import strawberry
 
 from graph_api import errors
 from graph_api.models import Page
+from graph_api.schema.enums import ErrorCode
 from graph_api.settings import Settings
 from graph_api.store.pagination import check_page_size, encode_cursor
 
 T = TypeVar("T")
 M = TypeVar("M")
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
-ErrorCode = errors.ErrorCode
 
 
 @strawberry.type(description="Where a page ends and whether another follows.")

@@ -11,15 +11,15 @@ import strawberry
 from graph_api import models
 from graph_api.auth.roles import Role
 from graph_api.context import Info
-from graph_api.errors import AuthenticationError, ClewError, RateLimitedError, ValidationError
+from graph_api.errors import AuthenticationError, RateLimitedError, ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     ErrorCode,
     NotFoundErrorType,
     ValidationErrorType,
-    user_error,
 )
 from graph_api.schema.permissions import requires
+from graph_api.schema.user_errors import UserErrors
 
 strawberry.enum(
     Role,
@@ -184,7 +184,9 @@ def _client_address(info: Info) -> str:
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(extensions=requires(Role.VIEWER), description="The signed-in user.")
+    @strawberry.field(
+        extensions=[*requires(Role.VIEWER), UserErrors()], description="The signed-in user."
+    )
     async def me(self, info: Info) -> UserNode:
         principal = info.context.principal
         assert principal is not None  # requires() let us in
@@ -193,12 +195,14 @@ class IdentityQuery:
             raise AuthenticationError("Your account no longer exists; ask an administrator.")
         return UserNode.from_model(user)
 
-    @strawberry.field(extensions=requires(Role.ADMIN), description="Every user, by username.")
+    @strawberry.field(
+        extensions=[*requires(Role.ADMIN), UserErrors()], description="Every user, by username."
+    )
     async def users(self, info: Info) -> list[UserNode]:
         return [UserNode.from_model(u) for u in await info.context.identity.users()]
 
     @strawberry.field(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors()],
         description="Usernames and addresses whose sign-ins are being slowed down after "
         "repeated failures, most failures first (this process's view; a warning is logged as "
         "each one starts).",
@@ -218,7 +222,7 @@ class IdentityQuery:
         ]
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Your API tokens, newest first; with everyone: true (ADMIN), everyone's.",
     )
     async def api_tokens(self, info: Info, everyone: bool = False) -> list[ApiTokenNode]:
@@ -231,10 +235,11 @@ class IdentityQuery:
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(
+        extensions=[UserErrors({"login.username": "username", "login.password": "password"})],
         description="Sign in with a username and password; returns a bearer token that expires. "
         "The only operation that needs no token. Repeated failures slow further attempts down "
         "(per username and per address); a device that signed in as the user before is not "
-        "slowed by the username's failures."
+        "slowed by the username's failures.",
     )
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         client = _client_address(info)
@@ -251,7 +256,10 @@ class IdentityMutation:
         )
 
     @strawberry.mutation(
-        extensions=requires(Role.VIEWER),
+        extensions=[
+            *requires(Role.VIEWER),
+            UserErrors({"user.password": "newPassword", "user.currentPassword": "currentPassword"}),
+        ],
         description="Change your own password; you need the current one, and a sign-in with "
         "your password (not an API token). Wrong current passwords count as failed sign-ins.",
     )
@@ -260,16 +268,16 @@ class IdentityMutation:
     ) -> ChangePasswordResult:
         principal = info.context.principal
         assert principal is not None
-        try:
-            user = await info.context.identity.change_own_password(
-                principal, current_password, new_password, client=_client_address(info)
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        user = await info.context.identity.change_own_password(
+            principal, current_password, new_password, client=_client_address(info)
+        )
         return PasswordChanged(user=UserNode.from_model(user))
 
     @strawberry.mutation(
-        extensions=requires(Role.VIEWER),
+        extensions=[
+            *requires(Role.VIEWER),
+            UserErrors({"token.name": "name", "token.expiresInDays": "expiresInDays"}),
+        ],
         description="Create an API token carrying your rights, for scripts and pipelines.",
     )
     async def create_api_token(
@@ -277,77 +285,64 @@ class IdentityMutation:
     ) -> CreateApiTokenResult:
         principal = info.context.principal
         assert principal is not None
-        try:
-            token, secret = await info.context.identity.create_api_token(
-                principal, name=name, expires_in_days=expires_in_days
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        token, secret = await info.context.identity.create_api_token(
+            principal, name=name, expires_in_days=expires_in_days
+        )
         return CreateApiTokenSuccess(token=ApiTokenNode.from_model(token), secret=secret)
 
     @strawberry.mutation(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors({"token.id": "id"})],
         description="Revoke an API token at once: yours, or anyone's if you are an ADMIN.",
     )
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiTokenResult:
         principal = info.context.principal
         assert principal is not None
-        try:
-            token = await info.context.identity.revoke_api_token(principal, str(id))
-        except ClewError as exc:
-            return user_error(exc)
+        token = await info.context.identity.revoke_api_token(principal, str(id))
         return ApiTokenSuccess(token=ApiTokenNode.from_model(token))
 
-    @strawberry.mutation(extensions=requires(Role.ADMIN), description="Add a user.")
+    @strawberry.mutation(
+        extensions=[*requires(Role.ADMIN), UserErrors({"user": "input"})], description="Add a user."
+    )
     async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
-        try:
-            user, generated = await info.context.identity.create_user(
-                actor=info.context.actor,
-                username=input.username,
-                role=input.role,
-                password=input.password,
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        user, generated = await info.context.identity.create_user(
+            actor=info.context.actor,
+            username=input.username,
+            role=input.role,
+            password=input.password,
+        )
         return CreateUserSuccess(user=UserNode.from_model(user), generated_password=generated)
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors({"user.username": "username"})],
         description="Change a user's role; it applies to their very next request.",
     )
     async def set_user_role(self, info: Info, username: str, role: Role) -> UserResult:
-        try:
-            user = await info.context.identity.set_role(
-                actor=info.context.actor, username=username, role=role
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        user = await info.context.identity.set_role(
+            actor=info.context.actor, username=username, role=role
+        )
         return UserSuccess(user=UserNode.from_model(user))
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors({"user.username": "username"})],
         description="Disable (or re-enable) a user: their tokens stop working at once.",
     )
     async def set_user_disabled(self, info: Info, username: str, disabled: bool) -> UserResult:
-        try:
-            user = await info.context.identity.set_disabled(
-                actor=info.context.actor, username=username, disabled=disabled
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        user = await info.context.identity.set_disabled(
+            actor=info.context.actor, username=username, disabled=disabled
+        )
         return UserSuccess(user=UserNode.from_model(user))
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[
+            *requires(Role.ADMIN),
+            UserErrors({"user.username": "username", "user.password": "newPassword"}),
+        ],
         description="Set a user's password (one is generated when newPassword is left out).",
     )
     async def reset_user_password(
         self, info: Info, username: str, new_password: str | None = None
     ) -> ResetPasswordResult:
-        try:
-            user, generated = await info.context.identity.reset_password(
-                actor=info.context.actor, username=username, password=new_password
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        user, generated = await info.context.identity.reset_password(
+            actor=info.context.actor, username=username, password=new_password
+        )
         return ResetPasswordSuccess(user=UserNode.from_model(user), generated_password=generated)

@@ -17,16 +17,16 @@ from strawberry.file_uploads import Upload
 
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
-from graph_api.errors import ClewError, NotFoundError
+from graph_api.errors import NotFoundError
 from graph_api.interchange import format as fmt
 from graph_api.interchange import report as rpt
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,
     ValidationErrorType,
-    user_error,
 )
 from graph_api.schema.permissions import requires, while_allowed
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services import imports as service
 from graph_api.services.imports.uploads import save_upload
 
@@ -361,7 +361,7 @@ def _service(info: Info) -> service.ImportService:
 @strawberry.type
 class ImportQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="An import job by id, with its progress and (when finished) "
         "its report (file names, cell values); null when there is none, or when it is "
         "someone else's and you are not an ADMIN.",
@@ -379,7 +379,7 @@ class ImportQuery:
 @strawberry.type
 class ImportMutation:
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Import a file in the interchange format (sources, tables, fields, table "
         "and field lineage) as a job. Preview with dryRun first: it reports what would be "
         "created, updated or left unchanged, and every problem, without writing.",
@@ -391,22 +391,19 @@ class ImportMutation:
         imports = _service(info)
         # Before the upload is copied: a refused import costs no spooling.
         service.check_capacity(info.context.actor)
-        try:
-            path, name = await save_upload(input.file, field="input.file")
-            job = await imports.submit(
-                path=path,
-                file_name=name,
-                options=service.ImportOptions(
-                    dry_run=input.dry_run,
-                    mode=input.mode,
-                    allow_downgrade=input.allow_downgrade,
-                    may_review=principal is not None and principal.allows(Role.STEWARD),
-                    may_manage_sources=principal is not None and principal.allows(Role.ADMIN),
-                    encoding=input.format,
-                ),
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        path, name = await save_upload(input.file, field="input.file")
+        job = await imports.submit(
+            path=path,
+            file_name=name,
+            options=service.ImportOptions(
+                dry_run=input.dry_run,
+                mode=input.mode,
+                allow_downgrade=input.allow_downgrade,
+                may_review=principal is not None and principal.allows(Role.STEWARD),
+                may_manage_sources=principal is not None and principal.allows(Role.ADMIN),
+                encoding=input.format,
+            ),
+        )
         if input.wait:
             job = await imports.wait(job.id)
         return ImportCatalogSuccess(job=ImportJobNode.from_model(job))

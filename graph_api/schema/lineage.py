@@ -9,7 +9,7 @@ import strawberry
 from graph_api import models
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
-from graph_api.errors import ClewError, ValidationError
+from graph_api.errors import ValidationError
 from graph_api.lineage_rules import MAX_REVIEW_COMMENT
 from graph_api.schema.common import (
     ConflictErrorType,
@@ -17,35 +17,24 @@ from graph_api.schema.common import (
     PageInfo,
     ValidationErrorType,
     requested_page_size,
-    user_error,
 )
-from graph_api.schema.lineage_types import (
+from graph_api.schema.enums import (
     ChangeType,
     Direction,
-    ImpactReport,
-    LineageEdgeNode,
-    LineageFilter,
-    LineageGraph,
     LineageLevel,
     LineageSource,
+    OnDuplicate,
     Outcome,
     TransformationType,
-    to_filter,
 )
+from graph_api.schema.lineage_graph import ImpactReport, LineageGraph
+from graph_api.schema.nodes import TRAVERSAL_PATHS, LineageEdgeNode, LineageFilter, to_filter
 from graph_api.schema.permissions import requires
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
-from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 from graph_api.store.lineage import LineageRepository
-from graph_api.store.pagination import decode_cursor, encode_cursor
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(
-    service.OnDuplicate,
-    description="What to do when an edge already connects the two nodes.",
-)
-OnDuplicate = service.OnDuplicate
+from graph_api.store.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 
 
 @strawberry.input(description="One lineage edge, from upstream (source of the data) to downstream.")
@@ -157,7 +146,7 @@ def _check_confidence(value: float, name: str) -> float:
 @strawberry.type
 class LineageQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="A lineage edge by id; null when there is none.",
     )
     async def lineage_edge(self, info: Info, id: strawberry.ID) -> LineageEdgeNode | None:
@@ -165,7 +154,7 @@ class LineageQuery:
         return LineageEdgeNode.from_model(edge) if edge else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors(TRAVERSAL_PATHS | {"entity.id": "rootId"})],
         description="The lineage around a table or field, shaped for ReactFlow. Never silently "
         "partial: when maxNodes is reached, `truncated` is true and `frontier` says where to "
         "expand.",
@@ -192,7 +181,10 @@ class LineageQuery:
         return LineageGraph.from_view(graph)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[
+            *requires(Role.VIEWER),
+            UserErrors(TRAVERSAL_PATHS | {"entity.id": "entityId"}),
+        ],
         description="Every downstream table and field a change to this table or field affects.",
     )
     async def impact(
@@ -217,7 +209,8 @@ class LineageQuery:
         return ImpactReport.from_view(report)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="Lineage waiting for review, with counts."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="Lineage waiting for review, with counts.",
     )
     async def review_queue(
         self,
@@ -234,36 +227,22 @@ class LineageQuery:
         size = requested_page_size(first, settings)
         _check_confidence(min_confidence, "minConfidence")
         _check_confidence(max_confidence, "maxConfidence")
-        cursor = None
-        if after is not None:
-            confidence, edge_id = decode_cursor(after)
-            try:
-                cursor = (float(confidence or ""), edge_id or "")
-            except ValueError:
-                raise ValidationError(
-                    "The cursor in 'after' is not valid.", field="after"
-                ) from None
-        row = await LineageRepository(info.context.store).review_queue(
+        page = await LineageRepository(info.context.store).review_page(
             level=level,
             source_id=str(source_id) if source_id else None,
             table_id=str(table_id) if table_id else None,
             min_confidence=min_confidence,
             max_confidence=max_confidence,
-            after=cursor,
-            limit=size + 1,
+            after=after,
+            first=size,
         )
-        edges = [models.LineageEdge.from_record(e) for e in row["page"]]
-        page, more = edges[:size], len(edges) > size
-        info.context.loaders.prime_edges(page)
+        info.context.loaders.prime_edges(page.edges)
         return ReviewQueue(
-            total_count=row["total"],
-            table_edge_count=row["table_edges"],
-            field_edge_count=row["field_edges"],
-            edges=[LineageEdgeNode.from_model(e) for e in page],
-            page_info=PageInfo(
-                has_next_page=more,
-                end_cursor=encode_cursor(repr(page[-1].confidence), page[-1].id) if page else None,
-            ),
+            total_count=page.total,
+            table_edge_count=page.table_edges,
+            field_edge_count=page.field_edges,
+            edges=[LineageEdgeNode.from_model(e) for e in page.edges],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         )
 
 
@@ -279,19 +258,16 @@ async def _create(
             Role.STEWARD,
             "declare lineage as APPROVED (declare it MANUAL or INFERRED and a steward approves it)",
         )
-    try:
-        changes = await info.context.lineage.create(
-            level, [e.to_draft() for e in edges], on_duplicate=on_duplicate
-        )
-    except ClewError as exc:
-        return user_error(exc)
+    changes = await info.context.lineage.create(
+        level, [e.to_draft() for e in edges], on_duplicate=on_duplicate
+    )
     return _change_success(changes)
 
 
 @strawberry.type
 class LineageMutation:
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Declare table-level lineage, one edge or many at once.",
     )
     async def create_table_lineage(
@@ -303,7 +279,7 @@ class LineageMutation:
         return await _create(info, models.LineageLevel.TABLE, edges, on_duplicate)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors()],
         description="Declare field-level lineage; the table edges it implies appear with it.",
     )
     async def create_field_lineage(
@@ -315,25 +291,25 @@ class LineageMutation:
         return await _create(info, models.LineageLevel.FIELD, edges, on_duplicate)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"edge.id": "id", "edge": "input"})],
         description="Change an edge's confidence, transformation or description.",
     )
     async def update_lineage(
         self, info: Info, id: strawberry.ID, input: UpdateLineageInput
     ) -> LineageEdgeResult:
         changes = {k: v for k, v in vars(input).items() if v is not strawberry.UNSET}
-        try:
-            if changes.get("confidence", 0.0) is None:
-                raise ValidationError(
-                    "confidence cannot be null; leave it out to keep it.", field="input.confidence"
-                )
-            edge = await info.context.lineage.update(str(id), changes)
-        except ClewError as exc:
-            return user_error(exc)
+        if changes.get("confidence", 0.0) is None:
+            raise ValidationError(
+                "confidence cannot be null; leave it out to keep it.", field="input.confidence"
+            )
+        edge = await info.context.lineage.update(str(id), changes)
         return LineageEdgeSuccess(edge=LineageEdgeNode.from_model(edge))
 
     @strawberry.mutation(
-        extensions=requires(Role.STEWARD),
+        extensions=[
+            *requires(Role.STEWARD),
+            UserErrors({"edgeIds": "ids", "review.comment": "comment"}),
+        ],
         description="Approve many edges in one call: they become APPROVED. The comment is at "
         f"most {MAX_REVIEW_COMMENT:,} characters.",
     )
@@ -343,7 +319,10 @@ class LineageMutation:
         return await _review(info, ids, approve=True, comment=comment)
 
     @strawberry.mutation(
-        extensions=requires(Role.STEWARD),
+        extensions=[
+            *requires(Role.STEWARD),
+            UserErrors({"edgeIds": "ids", "review.comment": "reason"}),
+        ],
         description="Reject many edges in one call. They stay in history and leave traversals "
         f"(unless includeRejected). The reason is at most {MAX_REVIEW_COMMENT:,} characters.",
     )
@@ -353,18 +332,13 @@ class LineageMutation:
         return await _review(info, ids, approve=False, comment=reason)
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"edgeIds": "ids"})],
         description="Delete edges. Deleting a table edge with field edges beneath needs cascade.",
     )
     async def delete_lineage(
         self, info: Info, ids: list[strawberry.ID], cascade: bool = False
     ) -> DeleteLineageResult:
-        try:
-            deleted, changes = await info.context.lineage.delete(
-                [str(i) for i in ids], cascade=cascade
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        deleted, changes = await info.context.lineage.delete([str(i) for i in ids], cascade=cascade)
         return DeleteLineageSuccess(
             deleted_ids=[strawberry.ID(e.id) for e in deleted],
             implied_table_edges_removed=[strawberry.ID(i) for i in changes.implied_removed],
@@ -374,11 +348,8 @@ class LineageMutation:
 async def _review(
     info: Info, ids: list[strawberry.ID], *, approve: bool, comment: str | None
 ) -> LineageChangeResult:
-    try:
-        edges, changes = await info.context.lineage.review(
-            [str(i) for i in ids], approve=approve, comment=comment
-        )
-    except ClewError as exc:
-        return user_error(exc)
+    edges, changes = await info.context.lineage.review(
+        [str(i) for i in ids], approve=approve, comment=comment
+    )
     changes.results = [service.EdgeResult(service.Outcome.UPDATED, e) for e in edges]
     return _change_success(changes)

@@ -12,9 +12,7 @@ from strawberry.scalars import JSON
 
 from graph_api import models
 from graph_api.auth.roles import Role
-from graph_api.connectors.base import FailureReason as FailureReasonEnum
 from graph_api.context import Info
-from graph_api.errors import ClewError
 from graph_api.schema.catalog import FieldInput
 from graph_api.schema.common import (
     ConflictErrorType,
@@ -25,18 +23,14 @@ from graph_api.schema.common import (
     page_size,
     requested_page_size,
     to_connection,
-    user_error,
 )
+from graph_api.schema.enums import FailureReason, SourceType, TableKind
+from graph_api.schema.nodes import FieldNode, SourceNode, TableNode
 from graph_api.schema.permissions import requires, while_allowed
-from graph_api.schema.types import FieldNode, SourceNode, SourceType, TableKind, TableNode
+from graph_api.schema.user_errors import UserErrors
 from graph_api.services.catalog import TableDraft
 from graph_api.services.sources import IntrospectionResult, test_topic
 from graph_api.store.sources import ConnectionTestRepository, SourceRepository
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(FailureReasonEnum, description="Why a connection test or introspection failed.")
-FailureReason = FailureReasonEnum
 
 
 @strawberry.input(description="TLS settings of a connection.")
@@ -157,7 +151,7 @@ class ConnectionTestResult:
             table_name=record.table_name,
             actor=record.actor,
             success=record.ok,
-            reason=FailureReasonEnum(record.reason) if record.reason else None,
+            reason=FailureReason(record.reason) if record.reason else None,
             message=record.message,
             hint=record.hint,
             latency_ms=record.latency_ms,
@@ -320,14 +314,16 @@ ApplyIntrospectionResult = Annotated[
 @strawberry.type
 class SourceQuery:
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="A source by id; null when there is none."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="A source by id; null when there is none.",
     )
     async def source(self, info: Info, id: strawberry.ID) -> SourceNode | None:
         source = await info.context.loaders.source.load(str(id))
         return SourceNode.from_model(source) if source else None
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER), description="Sources by name, a page at a time."
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="Sources by name, a page at a time.",
     )
     async def sources(
         self,
@@ -346,7 +342,7 @@ class SourceQuery:
         return to_connection(page, key=lambda s: (s.name, s.id), node=SourceNode.from_model)
 
     @strawberry.field(
-        extensions=requires(Role.VIEWER),
+        extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Connection tests and introspections of a source, newest first.",
     )
     async def connection_tests(
@@ -367,7 +363,7 @@ class SourceQuery:
         )
 
     @strawberry.field(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"source.id": "sourceId"})],
         description="Tables, views or collections the source offers (bounded).",
     )
     async def source_tables(
@@ -381,7 +377,12 @@ class SourceQuery:
         return [SourceTableRef(schema_name=r.schema, name=r.name, kind=r.kind) for r in refs]
 
     @strawberry.field(
-        extensions=requires(Role.EDITOR),
+        extensions=[
+            *requires(Role.EDITOR),
+            UserErrors(
+                {"source.id": "sourceId", "table.name": "tableName", "table.schema": "schemaName"}
+            ),
+        ],
         description="Fetch columns: read one table's definition from the database, without "
         "saving. When the catalog already has it, the differences are listed.",
     )
@@ -401,88 +402,77 @@ class SourceQuery:
 @strawberry.type
 class SourceMutation:
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors({"source": "input"})],
         description="Register a data source; secrets are encrypted at rest.",
     )
     async def create_source(self, info: Info, input: CreateSourceInput) -> SourceResult:
-        try:
-            connection = input.connection
-            source = await info.context.sources.create(
-                name=input.name,
-                type=input.type,
-                description=input.description,
-                active=input.active,
-                connection=connection.settings() if connection else None,
-                secrets=connection.secrets() if connection else {},
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        connection = input.connection
+        source = await info.context.sources.create(
+            name=input.name,
+            type=input.type,
+            description=input.description,
+            active=input.active,
+            connection=connection.settings() if connection else None,
+            secrets=connection.secrets() if connection else {},
+        )
         return SourceSuccess(source=SourceNode.from_model(source))
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN), description="Change a source. Omitted secrets are kept."
+        extensions=[*requires(Role.ADMIN), UserErrors({"source.id": "id", "source": "input"})],
+        description="Change a source. Omitted secrets are kept.",
     )
     async def update_source(
         self, info: Info, id: strawberry.ID, input: UpdateSourceInput
     ) -> SourceResult:
-        try:
-            changes = given_fields(input)
-            connection = changes.pop("connection", None)
-            source = await info.context.sources.update(
-                str(id),
-                changes=changes,
-                connection=connection.settings() if connection else None,
-                secrets=connection.secrets() if connection else {},
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        changes = given_fields(input)
+        connection = changes.pop("connection", None)
+        source = await info.context.sources.update(
+            str(id),
+            changes=changes,
+            connection=connection.settings() if connection else None,
+            secrets=connection.secrets() if connection else {},
+        )
         return SourceSuccess(source=SourceNode.from_model(source))
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors({"source.id": "id"})],
         description="Delete a source; its tables stay in the catalog as manual tables.",
     )
     async def delete_source(self, info: Info, id: strawberry.ID) -> DeleteSourceResult:
-        try:
-            source, table_ids = await info.context.sources.delete(str(id))
-        except ClewError as exc:
-            return user_error(exc)
+        source, table_ids = await info.context.sources.delete(str(id))
         return DeleteSourceSuccess(
             deleted_source_id=strawberry.ID(source.id),
             unbound_table_ids=[strawberry.ID(i) for i in table_ids],
         )
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[*requires(Role.EDITOR), UserErrors({"source.id": "sourceId"})],
         description="Check that Clew can reach a saved source. The result is recorded, updates "
         "the source's last test, and is streamed to connectionTestResults.",
     )
     async def test_connection(self, info: Info, source_id: strawberry.ID) -> TestConnectionResult:
-        try:
-            record = await info.context.sources.test_saved(str(source_id))
-        except ClewError as exc:
-            return user_error(exc)
+        record = await info.context.sources.test_saved(str(source_id))
         return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
-        extensions=requires(Role.ADMIN),
+        extensions=[*requires(Role.ADMIN), UserErrors({"source": "input"})],
         description="Check a connection before saving it; nothing is stored.",
     )
     async def test_connection_config(
         self, info: Info, input: TestConnectionConfigInput
     ) -> TestConnectionResult:
-        try:
-            record = await info.context.sources.test_unsaved(
-                type=input.type,
-                connection=input.connection.settings(),
-                secrets=input.connection.secrets(),
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        record = await info.context.sources.test_unsaved(
+            type=input.type,
+            connection=input.connection.settings(),
+            secrets=input.connection.secrets(),
+        )
         return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
-        extensions=requires(Role.EDITOR),
+        extensions=[
+            *requires(Role.EDITOR),
+            UserErrors({"source.id": "sourceId", "table.sourceId": "sourceId", "table": "input"}),
+        ],
         description="Save a reviewed introspection: creates the table with its fields bound to "
         "the source in one transaction, or updates the catalog's table to match, keeping "
         "descriptions and tags people wrote.",
@@ -490,21 +480,18 @@ class SourceMutation:
     async def create_table_from_introspection(
         self, info: Info, source_id: strawberry.ID, input: IntrospectedTableInput
     ) -> ApplyIntrospectionResult:
-        try:
-            table, fields, removed = await info.context.sources.apply_introspection(
-                str(source_id),
-                draft=TableDraft(
-                    name=input.name,
-                    schema=input.schema_name,
-                    kind=input.kind,
-                    description=input.description,
-                    tags=list(input.tags),
-                    fields=[f.to_draft() for f in input.fields],
-                ),
-                remove_missing=input.remove_missing_columns,
-            )
-        except ClewError as exc:
-            return user_error(exc)
+        table, fields, removed = await info.context.sources.apply_introspection(
+            str(source_id),
+            draft=TableDraft(
+                name=input.name,
+                schema=input.schema_name,
+                kind=input.kind,
+                description=input.description,
+                tags=list(input.tags),
+                fields=[f.to_draft() for f in input.fields],
+            ),
+            remove_missing=input.remove_missing_columns,
+        )
         return ApplyIntrospectionSuccess(
             table=TableNode.from_model(table),
             fields=[FieldNode.from_model(f) for f in fields],

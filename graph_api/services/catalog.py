@@ -122,6 +122,12 @@ class CatalogService:
         self.sources = SourceRepository(store)
         self.audit = AuditRepository(store)
 
+    async def _load_table(self, tx: Tx, table_id: str) -> Table:
+        table = (await self.tables.get_many([table_id], tx)).get(table_id)
+        if table is None:
+            raise _not_found("table", table_id, "table.id")
+        return table
+
     async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
         await record_changes(
             tx, list(changes), audit=self.audit, actor=self._actor, broker=self._broker
@@ -130,18 +136,18 @@ class CatalogService:
     # Tables
 
     async def create_table(self, draft: TableDraft) -> tuple[Table, list[Field]]:
-        name = check.name(draft.name, field="input.name", what="table name")
-        schema = check.optional_name(draft.schema, field="input.schema", what="schema name")
+        name = check.name(draft.name, field="table.name", what="table name")
+        schema = check.optional_name(draft.schema, field="table.schema", what="schema name")
         props = {
             "name": name,
             "schema": schema,
             "qualified_name": qualified_name(schema, name),
             "kind": draft.kind.value,
-            "description": check.description(draft.description, field="input.description"),
-            "tags": check.tags(draft.tags, field="input.tags"),
+            "description": check.description(draft.description, field="table.description"),
+            "tags": check.tags(draft.tags, field="table.tags"),
         }
         field_props = (
-            _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
+            _number_fields(draft.fields, taken=set(), last_ordinal=0, path="table.fields")
             if draft.fields
             else []
         )
@@ -149,7 +155,7 @@ class CatalogService:
         async def work(tx: Tx) -> tuple[Table, list[Field]]:
             table = await self.tables.create(tx, props=props, source_id=draft.source_id)
             if table is None:
-                raise _not_found("source", draft.source_id or "", "input.sourceId")
+                raise _not_found("source", draft.source_id or "", "table.sourceId")
             fields = (
                 await self.fields.create_many(tx, table_id=table.id, fields=field_props)
                 if field_props
@@ -167,22 +173,22 @@ class CatalogService:
     async def update_table(self, table_id: str, changes: dict[str, Any]) -> Table:
         props: dict[str, Any] = {}
         if "name" in changes:
-            props["name"] = check.name(changes["name"], field="input.name", what="table name")
+            props["name"] = check.name(changes["name"], field="table.name", what="table name")
         if "schema" in changes:
             props["schema"] = check.optional_name(
-                changes["schema"], field="input.schema", what="schema name"
+                changes["schema"], field="table.schema", what="schema name"
             )
         if "kind" in changes:
             props["kind"] = changes["kind"].value
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="table.description"
             )
         if "tags" in changes:
-            props["tags"] = check.tags(changes["tags"], field="input.tags")
+            props["tags"] = check.tags(changes["tags"], field="table.tags")
 
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             if "name" in props or "schema" in props:
                 props["qualified_name"] = qualified_name(
                     props.get("schema", current.schema), props.get("name", current.name)
@@ -207,7 +213,7 @@ class CatalogService:
         async def work(tx: Tx) -> DeletedTable:
             row = await self.tables.delete(tx, table_id=table_id)
             if row is None:
-                raise _not_found("table", table_id, "id")
+                raise _not_found("table", table_id, "table.id")
             table = Table.from_record(row["table"])
             await self._audit(
                 tx,
@@ -226,12 +232,12 @@ class CatalogService:
 
     async def bind_table(self, table_id: str, source_id: str) -> Table:
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             table = await self.tables.bind(
                 tx, table_id=table_id, source_id=source_id, name=current.qualified_name
             )
             if table is None:
-                raise _not_found("source", source_id, "sourceId")
+                raise _not_found("source", source_id, "table.sourceId")
             await self._audit(
                 tx,
                 ChangeDraft(
@@ -248,7 +254,7 @@ class CatalogService:
 
     async def unbind_table(self, table_id: str) -> Table:
         async def work(tx: Tx) -> Table:
-            current = await _load_table(tx, table_id)
+            current = await self._load_table(tx, table_id)
             table = await self.tables.unbind(tx, table_id=table_id, name=current.qualified_name)
             assert table is not None
             await self._audit(
@@ -272,7 +278,7 @@ class CatalogService:
             _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
 
         async def work(tx: Tx) -> list[Field]:
-            await _load_table(tx, table_id, field="tableId")
+            await self._load_table(tx, table_id)
             last_ordinal, taken = await self.fields.existing(tx, table_id=table_id)
             props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
             fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
@@ -286,28 +292,27 @@ class CatalogService:
     async def update_field(self, field_id: str, changes: dict[str, Any]) -> Field:
         props: dict[str, Any] = {}
         if "name" in changes:
-            props["name"] = check.name(changes["name"], field="input.name", what="field name")
+            props["name"] = check.name(changes["name"], field="field.name", what="field name")
         if "data_type" in changes:
-            props["data_type"] = check.data_type(changes["data_type"], field="input.dataType")
+            props["data_type"] = check.data_type(changes["data_type"], field="field.dataType")
         for flag in ("nullable", "primary_key"):
             if flag in changes:
                 props[flag] = bool(changes[flag])
         if "ordinal_position" in changes:
             props["ordinal_position"] = check.ordinal(
-                changes["ordinal_position"], field="input.ordinalPosition"
+                changes["ordinal_position"], field="field.ordinalPosition"
             )
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="field.description"
             )
         if "tags" in changes:
-            props["tags"] = check.tags(changes["tags"], field="input.tags")
+            props["tags"] = check.tags(changes["tags"], field="field.tags")
 
         async def work(tx: Tx) -> Field:
-            rows = await tx.run("fields/get_by_ids", ids=[field_id])
-            if not rows:
-                raise _not_found("field", field_id, "id")
-            current = Field.from_record(rows[0]["field"])
+            current = (await self.fields.get_many([field_id], tx)).get(field_id)
+            if current is None:
+                raise _not_found("field", field_id, "field.id")
             updated = await self.fields.update(tx, field_id=field_id, props=props)
             assert updated is not None
             await self._audit(
@@ -328,7 +333,7 @@ class CatalogService:
         async def work(tx: Tx) -> DeletedField:
             row = await self.fields.delete(tx, field_id=field_id)
             if row is None:
-                raise _not_found("field", field_id, "id")
+                raise _not_found("field", field_id, "field.id")
             deleted = Field.from_record(row["field"])
             # Table edges that only existed because of this field's lineage go with it.
             implied: list[ChangeDraft] = []
@@ -351,12 +356,12 @@ class CatalogService:
         """Brings a table's fields in line with `draft.fields` (as a database reported them):
         types, keys, nullability and order follow the database; descriptions and tags people
         wrote are kept, and a database comment only fills an empty description."""
-        wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="input.fields")
+        wanted = _number_fields(draft.fields, taken=set(), last_ordinal=0, path="table.fields")
 
         async def work(tx: Tx) -> tuple[Table, list[Field], list[str]]:
-            table = await _load_table(tx, table_id)
-            rows = await tx.run("fields/by_tables", table_ids=[table_id])
-            current = {f["name"]: Field.from_record(f) for row in rows for f in row["fields"]}
+            table = await self._load_table(tx, table_id)
+            listed = (await self.fields.by_tables([table_id], tx)).get(table_id, [])
+            current = {f.name: f for f in listed}
             audit: list[ChangeDraft] = []
             table_props: dict[str, Any] = {}
             if table.kind is not draft.kind:
@@ -432,13 +437,6 @@ class CatalogService:
             return updated_table, fields, removed
 
         return await self._store.transaction(work)
-
-
-async def _load_table(tx: Tx, table_id: str, *, field: str = "id") -> Table:
-    rows = await tx.run("tables/get_by_ids", ids=[table_id])
-    if not rows:
-        raise _not_found("table", table_id, field)
-    return Table.from_record(rows[0]["table"])
 
 
 def _edge_deletions(edges: list[dict[str, Any]]) -> list[ChangeDraft]:

@@ -44,16 +44,16 @@ def _check_username(username: str) -> str:
         c.isalnum() or c in "._-@" for c in name
     ):
         raise ValidationError(
-            f"'{username}' is not a usable username: use {USERNAME_RULE}.", field="input.username"
+            f"'{username}' is not a usable username: use {USERNAME_RULE}.", field="user.username"
         )
     return name
 
 
-def _check_password(password: str, field: str = "input.password") -> None:
+def _check_password(password: str) -> None:
     try:
         passwords.check_strength(password)
     except passwords.WeakPasswordError as exc:
-        raise ValidationError(str(exc), field=field) from None
+        raise ValidationError(str(exc), field="user.password") from None
 
 
 def _user_state(user: User) -> dict[str, object]:
@@ -128,7 +128,7 @@ class IdentityService:
             raise ValidationError(
                 f"Usernames have at most {MAX_USERNAME_LENGTH} characters and passwords at "
                 f"most {passwords.MAX_LENGTH:,}; check what you sent.",
-                field="username" if len(username) > MAX_USERNAME_LENGTH else "password",
+                field="login.username" if len(username) > MAX_USERNAME_LENGTH else "login.password",
             )
         keys = self._check_attempt(username, client)
         # Counted as failed until proven right, before the first await: concurrent guesses
@@ -290,7 +290,7 @@ class IdentityService:
         generated = None
         if password is None:
             password = generated = passwords.generate_password()
-        _check_password(password, field="newPassword")
+        _check_password(password)
         changes: dict[str, object] = {
             "password_hash": await self._hash(password),
             # Sign-ins from before the reset end with it (a stolen token among them).
@@ -310,7 +310,7 @@ class IdentityService:
             )
         if len(current) > passwords.MAX_LENGTH:
             raise ValidationError(
-                "The current password is wrong; nothing was changed.", field="currentPassword"
+                "The current password is wrong; nothing was changed.", field="user.currentPassword"
             )
         # A wrong current password is a failed sign-in: guessing it is throttled alike.
         # Someone holding a sign-in token is no device to wave through: the delay applies.
@@ -320,10 +320,10 @@ class IdentityService:
         if stored is None or not await self._verify(stored.password_hash, current):
             self.throttle.touch(*keys)
             raise ValidationError(
-                "The current password is wrong; nothing was changed.", field="currentPassword"
+                "The current password is wrong; nothing was changed.", field="user.currentPassword"
             )
         self.throttle.succeeded(user=keys[0], client=keys[1])
-        _check_password(new, field="newPassword")
+        _check_password(new)
         return await self._change(
             principal.username,
             principal.username,
@@ -342,7 +342,7 @@ class IdentityService:
             await self._users.lock_admins(tx)
             result = await self._users.update(tx, username=username, changes=changes)
             if result is None:
-                raise NotFoundError(f"There is no user named '{username}'.", field="username")
+                raise NotFoundError(f"There is no user named '{username}'.", field="user.username")
             before, after = result
             _, admins = await self._users.counts(tx)
             if admins == 0 and before.role == Role.ADMIN.value and not before.disabled:
@@ -388,11 +388,13 @@ class IdentityService:
             )
         label = name.strip()
         if not 1 <= len(label) <= 100:
-            raise ValidationError("Give the token a name of 1 to 100 characters.", field="name")
+            raise ValidationError(
+                "Give the token a name of 1 to 100 characters.", field="token.name"
+            )
         if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
             raise ValidationError(
                 "expiresInDays must be between 1 and 3650, or left out for no expiry.",
-                field="expiresInDays",
+                field="token.expiresInDays",
             )
         secret = tokens.new_api_token()
         props: dict[str, object] = {
@@ -433,7 +435,7 @@ class IdentityService:
             token = await self._users.revoke_token(tx, token_id=token_id, user_id=owner_filter)
             if token is None:
                 raise NotFoundError(
-                    f"There is no API token {token_id} of yours to revoke.", field="id"
+                    f"There is no API token {token_id} of yours to revoke.", field="token.id"
                 )
             await self._record(
                 tx,

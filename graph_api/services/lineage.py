@@ -101,12 +101,12 @@ def _confidence(value: float | None, source: LineageSource, *, path: str) -> flo
     return rules.confidence_for(value, source)
 
 
-def _review_comment(value: str | None, *, field: str) -> str | None:
+def _review_comment(value: str | None, *, rejecting: bool) -> str | None:
     if value is not None and len(value) > rules.MAX_REVIEW_COMMENT:
         raise ValidationError(
-            f"The {'reason' if field == 'reason' else 'comment'} is {len(value):,} characters "
+            f"The {'reason' if rejecting else 'comment'} is {len(value):,} characters "
             f"long; keep it to {rules.MAX_REVIEW_COMMENT:,} and link to longer notes.",
-            field=field,
+            field="review.comment",
         )
     return value
 
@@ -374,7 +374,7 @@ class LineageService:
         substance = False
         if "confidence" in changes:
             props["confidence"] = _confidence(
-                changes["confidence"], LineageSource.MANUAL, path="input"
+                changes["confidence"], LineageSource.MANUAL, path="edge"
             )
             substance = True
         if "transformation_type" in changes:
@@ -382,11 +382,11 @@ class LineageService:
             props["transformation_type"] = value.value if value else None
             substance = True
         if "transformation_logic" in changes:
-            props["transformation_logic"] = _logic(changes["transformation_logic"], path="input")
+            props["transformation_logic"] = _logic(changes["transformation_logic"], path="edge")
             substance = True
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="edge.description"
             )
 
         async def work(tx: Tx) -> LineageEdge:
@@ -394,7 +394,7 @@ class LineageService:
             if edge_id not in found:
                 raise NotFoundError(
                     f"No lineage edge with id '{edge_id}' exists; it may have been deleted.",
-                    field="id",
+                    field="edge.id",
                 )
             before = found[edge_id]
             update = dict(props)
@@ -449,18 +449,19 @@ class LineageService:
     async def review(
         self, ids: list[str], *, approve: bool, comment: str | None
     ) -> tuple[list[LineageEdge], LineageChanges]:
-        comment = _review_comment(comment, field="comment" if approve else "reason")
+        comment = _review_comment(comment, rejecting=not approve)
         unique = list(dict.fromkeys(ids))
         if not unique:
-            raise ValidationError("Give at least one edge id.", field="ids")
+            raise ValidationError("Give at least one edge id.", field="edgeIds")
         if len(unique) > MAX_EDGES_PER_CALL:
             raise ValidationError(
                 f"{len(unique)} edges in one call; review at most {MAX_EDGES_PER_CALL} at a time.",
-                field="ids",
+                field="edgeIds",
             )
         if not approve and not (comment and comment.strip()):
             raise ValidationError(
-                "Say why the lineage is rejected, so its authors can correct it.", field="reason"
+                "Say why the lineage is rejected, so its authors can correct it.",
+                field="review.comment",
             )
         state = ReviewState.APPROVED if approve else ReviewState.REJECTED
 
@@ -478,7 +479,7 @@ class LineageService:
                 raise NotFoundError(
                     f"{len(missing)} of the edges do not exist (for example "
                     f"'{sorted(missing)[0]}'); nothing was changed. Remove them and try again.",
-                    field="ids",
+                    field="edgeIds",
                 )
             changes = LineageChanges()
             audit = [
@@ -518,7 +519,7 @@ class LineageService:
     ) -> tuple[list[LineageEdge], LineageChanges]:
         unique = list(dict.fromkeys(ids))
         if not unique:
-            raise ValidationError("Give at least one edge id.", field="ids")
+            raise ValidationError("Give at least one edge id.", field="edgeIds")
 
         async def work(tx: Tx) -> tuple[list[LineageEdge], LineageChanges]:
             found = await self.repo.get_many(unique, tx)
@@ -526,7 +527,7 @@ class LineageService:
             if missing:
                 raise NotFoundError(
                     f"No lineage edge with id '{missing[0]}' exists; nothing was deleted.",
-                    field="ids",
+                    field="edgeIds",
                 )
             table_edges = [i for i in unique if found[i].level is LineageLevel.TABLE]
             beneath = await self.repo.field_edges_under(tx, table_edges) if table_edges else {}
@@ -535,7 +536,7 @@ class LineageService:
                 raise ConflictError(
                     f"{len(extra)} field-level edges run between the tables of these table "
                     "edges; delete them first, or send cascade: true to delete them too.",
-                    field="ids",
+                    field="edgeIds",
                 )
             deleted = await self.repo.delete(tx, unique + extra)
             changes = LineageChanges()

@@ -16,9 +16,9 @@ from graph_api.models import (
     LineageSource,
     TransformationType,
 )
-from graph_api.services.traversal import Traversal, traverse
 from graph_api.store.client import Store
 from graph_api.store.lineage import GraphEdge, LineageRepository, TraversalFilter
+from graph_api.store.traversal import Traversal, traverse
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class LineageViews:
         nodes = await self.repo.nodes([entity_id])
         if entity_id not in nodes:
             raise NotFoundError(
-                f"No table or field with id '{entity_id}' exists; check the id.", field="rootId"
+                f"No table or field with id '{entity_id}' exists; check the id.", field="entity.id"
             )
         kind, node = nodes[entity_id]
         return (LineageLevel.TABLE if kind == "TABLE" else LineageLevel.FIELD), node

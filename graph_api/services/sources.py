@@ -102,41 +102,43 @@ def validate_connection(
     source_type: SourceType, settings: Mapping[str, Any], secrets: Mapping[str, str | None]
 ) -> dict[str, Any]:
     """Checks the merged connection settings of one source type; returns them cleaned.
-    Messages name the input field, as the GraphQL client sent it."""
+    Messages name the setting as a client writes it (`connection.port`); `field` is the
+    domain path (`source.connection.port`), which each resolver maps to its own input."""
     p = "connection"
+    at = "source.connection"
     out: dict[str, Any] = {
-        "host": _text(settings.get("host"), field=f"{p}.host"),
-        "database": _text(settings.get("database"), field=f"{p}.database"),
-        "service_name": _text(settings.get("service_name"), field=f"{p}.serviceName"),
-        "sid": _text(settings.get("sid"), field=f"{p}.sid"),
-        "username": _text(settings.get("username"), field=f"{p}.username"),
+        "host": _text(settings.get("host"), field=f"{at}.host"),
+        "database": _text(settings.get("database"), field=f"{at}.database"),
+        "service_name": _text(settings.get("service_name"), field=f"{at}.serviceName"),
+        "sid": _text(settings.get("sid"), field=f"{at}.sid"),
+        "username": _text(settings.get("username"), field=f"{at}.username"),
         "tls_enabled": bool(settings.get("tls_enabled") or False),
         "tls_verify_hostname": settings.get("tls_verify_hostname") is not False,
         "tls_ca_certificate": settings.get("tls_ca_certificate") or None,
         "connect_timeout": _timeout(
-            settings.get("connect_timeout"), field=f"{p}.connectTimeout", low=0.5, high=120
+            settings.get("connect_timeout"), field=f"{at}.connectTimeout", low=0.5, high=120
         ),
         "query_timeout": _timeout(
-            settings.get("query_timeout"), field=f"{p}.queryTimeout", low=1, high=3600
+            settings.get("query_timeout"), field=f"{at}.queryTimeout", low=1, high=3600
         ),
     }
     port = settings.get("port")
     if port is not None and not 1 <= int(port) <= 65535:
         raise ValidationError(
-            f"{p}.port must be between 1 and 65535, got {port}.", field=f"{p}.port"
+            f"{p}.port must be between 1 and 65535, got {port}.", field=f"{at}.port"
         )
     out["port"] = int(port) if port is not None else None
     uri = secrets.get("uri")
     if uri is None and out["host"] is None:
         raise ValidationError(
             f"Give {p}.host (the server's name or address), or a full {p}.uri.",
-            field=f"{p}.host",
+            field=f"{at}.host",
         )
     if out["host"] and ("/" in out["host"] or " " in out["host"]):
         raise ValidationError(
             f"{p}.host should be a host name or address only, like db.example.com; put a full "
             f"URL in {p}.uri instead.",
-            field=f"{p}.host",
+            field=f"{at}.host",
         )
     if out["host"]:
         try:
@@ -146,19 +148,19 @@ def validate_connection(
             raise ValidationError(
                 f"{p}.host {out['host']!r} is not a valid host name; use a name like "
                 "db.example.com (labels of 1 to 63 letters, digits or hyphens) or an IP address.",
-                field=f"{p}.host",
+                field=f"{at}.host",
             ) from None
     ca = out["tls_ca_certificate"]
     if ca is not None and "-----BEGIN CERTIFICATE-----" not in ca:
         raise ValidationError(
             f"{p}.tls.caCertificate must be a PEM certificate (text starting with "
             "-----BEGIN CERTIFICATE-----).",
-            field=f"{p}.tls.caCertificate",
+            field=f"{at}.tls.caCertificate",
         )
     try:
         connector_class(source_type).check_settings(out, secrets)
     except SettingsError as exc:
-        raise ValidationError(exc.message, field=exc.field) from None
+        raise ValidationError(exc.message, field=f"source.{exc.field}") from None
     return out
 
 
@@ -344,9 +346,9 @@ class SourceService:
         secrets: dict[str, str | None],
     ) -> Source:
         props: dict[str, Any] = {
-            "name": check.name(name, field="input.name", what="source name"),
+            "name": check.name(name, field="source.name", what="source name"),
             "type": type.value,
-            "description": check.description(description, field="input.description"),
+            "description": check.description(description, field="source.description"),
             "active": active,
         }
         given = {k: v for k, v in secrets.items() if v}
@@ -377,24 +379,23 @@ class SourceService:
             if required in changes and changes[required] is None:
                 raise ValidationError(
                     f"'{required}' cannot be null; leave it out to keep the current value.",
-                    field=f"input.{required}",
+                    field=f"source.{required}",
                 )
         if "name" in changes:
-            props["name"] = check.name(changes["name"], field="input.name", what="source name")
+            props["name"] = check.name(changes["name"], field="source.name", what="source name")
         if "description" in changes:
             props["description"] = check.description(
-                changes["description"], field="input.description"
+                changes["description"], field="source.description"
             )
         if "active" in changes:
             props["active"] = bool(changes["active"])
 
         async def work(tx: Tx) -> Source:
-            rows = await tx.run("sources/get_by_ids", ids=[source_id])
-            if not rows:
+            current = (await self.sources.get_many([source_id], tx)).get(source_id)
+            if current is None:
                 raise NotFoundError(
-                    f"No source with id '{source_id}' exists; check the id.", field="id"
+                    f"No source with id '{source_id}' exists; check the id.", field="source.id"
                 )
-            current = Source.from_record(rows[0]["source"])
             update = dict(props)
             if connection is not None or secrets:
                 merged = {**asdict(current.connection), **(connection or {})}
@@ -430,7 +431,7 @@ class SourceService:
             row = await self.sources.delete(tx, source_id=source_id)
             if row is None:
                 raise NotFoundError(
-                    f"No source with id '{source_id}' exists; check the id.", field="id"
+                    f"No source with id '{source_id}' exists; check the id.", field="source.id"
                 )
             source = Source.from_record(row["source"])
             change = ChangeDraft(source.id, "SOURCE", "DELETE", before=_public_state(source))
@@ -447,7 +448,7 @@ class SourceService:
         source = found.get(source_id)
         if source is None:
             raise NotFoundError(
-                f"No source with id '{source_id}' exists; check the id.", field="sourceId"
+                f"No source with id '{source_id}' exists; check the id.", field="source.id"
             )
         stored = await self.secrets.get(source_id)
         plain: dict[str, str] = {}
@@ -459,13 +460,13 @@ class SourceService:
                     f"The stored {name.replace('_', ' ')} of source '{source.name}' cannot be "
                     "decrypted with the configured keys (CLEW_SECRET_KEYS). Add the key it was "
                     "saved with, or enter the credential again with updateSource.",
-                    field="sourceId",
+                    field="source.id",
                 ) from None
         if not source.connection.host and "uri" not in plain:
             raise ValidationError(
                 f"Source '{source.name}' has no connection settings yet; add them with "
                 "updateSource before testing or fetching columns.",
-                field="sourceId",
+                field="source.id",
             )
         return source, to_config(
             source.type, source.connection, plain, default_timeout=self._test_timeout
@@ -566,19 +567,19 @@ class SourceService:
                 config.query_timeout, connector.list_tables, schema=schema, limit=limit
             )
         except ConnectorError as exc:
-            raise user_error(exc, field="sourceId") from None
+            raise user_error(exc, field="source.id") from None
         except TimeoutError:
             raise ValidationError(
                 f"Listing tables took longer than {config.query_timeout:g} seconds; narrow it "
                 "with a schema, or raise the source's query timeout.",
-                field="sourceId",
+                field="source.id",
             ) from None
 
     async def introspect(
         self, source_id: str, *, table: str, schema: str | None
     ) -> IntrospectionResult:
-        table = check.name(table, field="tableName", what="table name")
-        schema = check.optional_name(schema, field="schemaName", what="schema name")
+        table = check.name(table, field="table.name", what="table name")
+        schema = check.optional_name(schema, field="table.schema", what="schema name")
         source, config = await self._load(source_id)
         connector = self._pool.get(source_id, config)
         started = time.perf_counter()
@@ -606,7 +607,7 @@ class SourceService:
                 name,
                 TestReport.failure(error, latency_ms=latency),
             )
-            raise user_error(error, field="tableName") from None
+            raise user_error(error, field="table.name") from None
         latency = elapsed_ms(started)
         await self._record(
             source.id, source.name, "INTROSPECTION", name, TestReport(ok=True, latency_ms=latency)

@@ -20,12 +20,16 @@ class FieldRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def get_many(self, ids: list[str]) -> dict[str, Field]:
-        rows = await self._store.read("fields/get_by_ids", ids=ids)
+    async def _read(self, tx: Tx | None, name: str, **params: Any) -> list[dict[str, Any]]:
+        # Inside a service's transaction a read sees that transaction's writes.
+        return await tx.run(name, **params) if tx else await self._store.read(name, **params)
+
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, Field]:
+        rows = await self._read(tx, "fields/get_by_ids", ids=ids)
         return {row["field"]["id"]: Field.from_record(row["field"]) for row in rows}
 
-    async def by_tables(self, table_ids: list[str]) -> dict[str, list[Field]]:
-        rows = await self._store.read("fields/by_tables", table_ids=table_ids)
+    async def by_tables(self, table_ids: list[str], tx: Tx | None = None) -> dict[str, list[Field]]:
+        rows = await self._read(tx, "fields/by_tables", table_ids=table_ids)
         return {row["table_id"]: [Field.from_record(f) for f in row["fields"]] for row in rows}
 
     async def existing(self, tx: Tx, *, table_id: str) -> tuple[int, set[str]]:
@@ -56,7 +60,7 @@ class FieldRepository:
         except ConstraintError:
             raise ConflictError(
                 f"The table already has a field named '{props.get('name')}'; choose another name.",
-                field="input.name",
+                field="field.name",
             ) from None
         return Field.from_record(rows[0]["field"]) if rows else None
 

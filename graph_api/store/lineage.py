@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from graph_api.errors import ValidationError
 from graph_api.models import (
     LineageEdge,
     LineageLevel,
@@ -15,8 +16,21 @@ from graph_api.models import (
     TransformationType,
 )
 from graph_api.store.client import Store, Tx
+from graph_api.store.pagination import decode_cursor, encode_cursor
 
 Pair = tuple[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewPage:
+    """One page of the review queue, lowest confidence first, with the queue's counts."""
+
+    edges: list[LineageEdge]
+    has_next: bool
+    end_cursor: str | None
+    total: int
+    table_edges: int
+    field_edges: int
 
 
 @dataclass(frozen=True)
@@ -247,3 +261,44 @@ class LineageRepository:
             limit=limit,
         )
         return rows[0]
+
+    async def review_page(
+        self,
+        *,
+        level: LineageLevel | None,
+        source_id: str | None,
+        table_id: str | None,
+        min_confidence: float,
+        max_confidence: float,
+        after: str | None,
+        first: int,
+    ) -> ReviewPage:
+        """A page of `review_queue` as edges; `after` is the endCursor of the page before."""
+        cursor = None
+        if after is not None:
+            confidence, edge_id = decode_cursor(after)
+            try:
+                cursor = (float(confidence or ""), edge_id or "")
+            except ValueError:
+                raise ValidationError(
+                    "The cursor in 'after' is not valid.", field="page.after"
+                ) from None
+        row = await self.review_queue(
+            level=level,
+            source_id=source_id,
+            table_id=table_id,
+            min_confidence=min_confidence,
+            max_confidence=max_confidence,
+            after=cursor,
+            limit=first + 1,
+        )
+        edges = [LineageEdge.from_record(e) for e in row["page"]]
+        page = edges[:first]
+        return ReviewPage(
+            edges=page,
+            has_next=len(edges) > first,
+            end_cursor=encode_cursor(repr(page[-1].confidence), page[-1].id) if page else None,
+            total=row["total"],
+            table_edges=row["table_edges"],
+            field_edges=row["field_edges"],
+        )

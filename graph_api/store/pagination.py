@@ -26,7 +26,7 @@ def decode_cursor(cursor: str | None, *, size: int = 2) -> tuple[str, ...] | tup
         raise ValidationError(
             "The cursor in 'after' is not one this service gave out; pass the endCursor "
             "of a previous page, or leave 'after' out to start from the beginning.",
-            field="after",
+            field="page.after",
         )
     return tuple(key)
 
@@ -42,7 +42,7 @@ def decode_time_cursor(cursor: str | None) -> tuple[str, str] | tuple[None, None
         raise ValidationError(
             "The cursor in 'after' belongs to another list; pass the endCursor of a previous "
             "page of this one, or leave 'after' out to start from the beginning.",
-            field="after",
+            field="page.after",
         ) from None
     return at, entity_id
 

@@ -16,7 +16,7 @@ from graph_api.store.pagination import decode_cursor, decode_time_cursor
 def _duplicate(name: str) -> ConflictError:
     return ConflictError(
         f"A source named '{name}' already exists; choose another name or update that source.",
-        field="input.name",
+        field="source.name",
     )
 
 
@@ -24,8 +24,12 @@ class SourceRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def get_many(self, ids: list[str]) -> dict[str, Source]:
-        rows = await self._store.read("sources/get_by_ids", ids=ids)
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, Source]:
+        rows = (
+            await tx.run("sources/get_by_ids", ids=ids)
+            if tx
+            else await self._store.read("sources/get_by_ids", ids=ids)
+        )
         return {row["source"]["id"]: Source.from_record(row["source"]) for row in rows}
 
     async def page(
@@ -65,7 +69,7 @@ class SourceRepository:
                 "The source's tables stay in the catalog as manually documented tables, but one "
                 "of them has the same schema and name as a manual table already there. Rename "
                 "or delete that manual table (or the source's table) first.",
-                field="id",
+                field="source.id",
             ) from None
         return rows[0] if rows else None
 

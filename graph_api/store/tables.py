@@ -14,7 +14,7 @@ from graph_api.store.text_search import lucene_query, search_words
 
 
 def _duplicate(
-    qualified_name: str, source_id: str | None, *, field: str = "input.name"
+    qualified_name: str, source_id: str | None, *, field: str = "table.name"
 ) -> ConflictError:
     where = f"source {source_id}" if source_id else "the manually documented tables"
     return ConflictError(
@@ -34,8 +34,12 @@ class TableRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def get_many(self, ids: list[str]) -> dict[str, Table]:
-        rows = await self._store.read("tables/get_by_ids", ids=ids)
+    async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, Table]:
+        rows = (
+            await tx.run("tables/get_by_ids", ids=ids)
+            if tx
+            else await self._store.read("tables/get_by_ids", ids=ids)
+        )
         return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
 
     async def page(
@@ -101,7 +105,7 @@ class TableRepository:
             raise ConflictError(
                 f"Another table in the same source is already named "
                 f"'{props.get('qualified_name')}'; choose another name or schema.",
-                field="input.name",
+                field="table.name",
             ) from None
         return Table.from_record(rows[0]["table"]) if rows else None
 
@@ -113,12 +117,12 @@ class TableRepository:
         try:
             rows = await tx.run("tables/bind_source", table_id=table_id, source_id=source_id)
         except ConstraintError:
-            raise _duplicate(name, source_id, field="tableId") from None
+            raise _duplicate(name, source_id, field="table.id") from None
         return Table.from_record(rows[0]["table"]) if rows else None
 
     async def unbind(self, tx: Tx, *, table_id: str, name: str) -> Table | None:
         try:
             rows = await tx.run("tables/unbind_source", table_id=table_id)
         except ConstraintError:
-            raise _duplicate(name, None, field="tableId") from None
+            raise _duplicate(name, None, field="table.id") from None
         return Table.from_record(rows[0]["table"]) if rows else None

@@ -46,7 +46,7 @@ class UserRepository:
         except ConstraintError:
             raise ConflictError(
                 f"A user named '{username}' already exists; pick another username.",
-                field="input.username",
+                field="user.username",
             ) from None
         return User.from_record(rows[0]["user"])
 

@@ -57,7 +57,7 @@ def check_depth(depth: int, *, maximum: int) -> int:
         raise ValidationError(
             f"Depth must be a whole number from 1 to {maximum}, got {depth!r}; to see further, "
             "expand the frontier nodes of the result.",
-            field="depth",
+            field="traversal.depth",
         )
     return depth
 
@@ -65,7 +65,7 @@ def check_depth(depth: int, *, maximum: int) -> int:
 def check_max_nodes(max_nodes: int, *, maximum: int) -> int:
     if not 1 <= max_nodes <= maximum:
         raise ValidationError(
-            f"maxNodes must be from 1 to {maximum}, got {max_nodes}.", field="maxNodes"
+            f"maxNodes must be from 1 to {maximum}, got {max_nodes}.", field="traversal.maxNodes"
         )
     return max_nodes
 

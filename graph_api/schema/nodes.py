@@ -1,12 +1,13 @@
-"""The catalog's node types: Source, Table, Field. Related objects resolve through the
-request's DataLoaders, never one query per node."""
+"""The schema's node types: Source, Table, Field and LineageEdge, and what a traversal from a
+table or field returns. Related objects resolve through the request's DataLoaders, never one
+query per node; a node's upstream and downstream come from one field factory."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -15,17 +16,47 @@ from graph_api import models
 from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.loaders import LineageKey
-from graph_api.schema.lineage_types import (
-    FieldLineage,
-    LineageFilter,
-    TableLineage,
-    field_lineage,
-    table_lineage,
-    to_filter,
+from graph_api.schema.enums import (
+    Direction,
+    LineageLevel,
+    LineageSource,
+    ReviewState,
+    SourceType,
+    TableKind,
+    TransformationType,
 )
-from graph_api.services.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
+from graph_api.schema.user_errors import UserErrors
+from graph_api.store.lineage import TraversalFilter
+from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
 
 DEFAULT_NEIGHBOURS = 100
+# How a traversal's checks (store/traversal.py) read in the arguments of every field that
+# traverses: Table.upstream and the rest, lineageGraph, impact.
+TRAVERSAL_PATHS = {"traversal.depth": "depth", "traversal.maxNodes": "maxNodes"}
+
+
+@strawberry.input(description="Which edges a traversal follows.")
+class LineageFilter:
+    min_confidence: float = 0.0
+    provenance: list[LineageSource] | None = strawberry.field(
+        default=None, description="Only edges with these provenances; all when omitted."
+    )
+    include_rejected: bool = strawberry.field(
+        default=False, description="Rejected edges are left out unless this is true."
+    )
+
+    def to_filter(self) -> TraversalFilter:
+        return TraversalFilter(
+            min_confidence=self.min_confidence,
+            provenance=tuple(sorted(self.provenance, key=lambda p: p.value))
+            if self.provenance
+            else None,
+            include_rejected=self.include_rejected,
+        )
+
+
+def to_filter(value: LineageFilter | None) -> TraversalFilter:
+    return value.to_filter() if value else TraversalFilter()
 
 
 def _lineage_key(
@@ -50,12 +81,31 @@ def _lineage_key(
     return key
 
 
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(models.TableKind, description="What a table-like object is.")
-TableKind = models.TableKind
-strawberry.enum(models.SourceType, description="The kind of database a source is.")
-SourceType = models.SourceType
+def lineage_field(
+    level: models.LineageLevel, direction: models.Direction, *, description: str
+) -> Any:
+    """A table's or field's `upstream` or `downstream`: the same arguments and traversal for
+    all four, differing only in level and direction."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        depth: int = DEFAULT_DEPTH,
+        filter: LineageFilter | None = None,
+        max_nodes: int = DEFAULT_NEIGHBOURS,
+    ) -> Any:
+        key = _lineage_key(info, str(root.id), level, direction, depth, filter, max_nodes)
+        result = await info.context.loaders.lineage.load(key)
+        if level is models.LineageLevel.TABLE:
+            return await table_lineage(info, result)
+        return await field_lineage(info, result)
+
+    resolve.__annotations__["return"] = (
+        "TableLineage" if level is models.LineageLevel.TABLE else "FieldLineage"
+    )
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[UserErrors(TRAVERSAL_PATHS)]
+    )
 
 
 MASK = "******"
@@ -246,43 +296,16 @@ class TableNode:
         info.context.loaders.prime_fields(fields)
         return [FieldNode.from_model(f) for f in fields]
 
-    @strawberry.field(description="Tables this table's data comes from, nearest first.")
-    async def upstream(
-        self,
-        info: Info,
-        depth: int = DEFAULT_DEPTH,
-        filter: LineageFilter | None = None,
-        max_nodes: int = DEFAULT_NEIGHBOURS,
-    ) -> TableLineage:
-        key = _lineage_key(
-            info,
-            str(self.id),
-            models.LineageLevel.TABLE,
-            models.Direction.UPSTREAM,
-            depth,
-            filter,
-            max_nodes,
-        )
-        return await table_lineage(info, await info.context.loaders.lineage.load(key))
-
-    @strawberry.field(description="Tables fed by this table, nearest first.")
-    async def downstream(
-        self,
-        info: Info,
-        depth: int = DEFAULT_DEPTH,
-        filter: LineageFilter | None = None,
-        max_nodes: int = DEFAULT_NEIGHBOURS,
-    ) -> TableLineage:
-        key = _lineage_key(
-            info,
-            str(self.id),
-            models.LineageLevel.TABLE,
-            models.Direction.DOWNSTREAM,
-            depth,
-            filter,
-            max_nodes,
-        )
-        return await table_lineage(info, await info.context.loaders.lineage.load(key))
+    upstream = lineage_field(
+        LineageLevel.TABLE,
+        Direction.UPSTREAM,
+        description="Tables this table's data comes from, nearest first.",
+    )
+    downstream = lineage_field(
+        LineageLevel.TABLE,
+        Direction.DOWNSTREAM,
+        description="Tables fed by this table, nearest first.",
+    )
 
 
 @strawberry.type(name="Field", description="A column of a table, or a field of a document.")
@@ -320,43 +343,150 @@ class FieldNode:
         table = await info.context.loaders.table.load(str(self.table_id))
         return TableNode.from_model(table)
 
-    @strawberry.field(description="Fields this field's data comes from, nearest first.")
-    async def upstream(
-        self,
-        info: Info,
-        depth: int = DEFAULT_DEPTH,
-        filter: LineageFilter | None = None,
-        max_nodes: int = DEFAULT_NEIGHBOURS,
-    ) -> FieldLineage:
-        key = _lineage_key(
-            info,
-            str(self.id),
-            models.LineageLevel.FIELD,
-            models.Direction.UPSTREAM,
-            depth,
-            filter,
-            max_nodes,
-        )
-        return await field_lineage(info, await info.context.loaders.lineage.load(key))
+    upstream = lineage_field(
+        LineageLevel.FIELD,
+        Direction.UPSTREAM,
+        description="Fields this field's data comes from, nearest first.",
+    )
+    downstream = lineage_field(
+        LineageLevel.FIELD,
+        Direction.DOWNSTREAM,
+        description="Fields fed by this field, nearest first.",
+    )
 
-    @strawberry.field(description="Fields fed by this field, nearest first.")
-    async def downstream(
-        self,
-        info: Info,
-        depth: int = DEFAULT_DEPTH,
-        filter: LineageFilter | None = None,
-        max_nodes: int = DEFAULT_NEIGHBOURS,
-    ) -> FieldLineage:
-        key = _lineage_key(
-            info,
-            str(self.id),
-            models.LineageLevel.FIELD,
-            models.Direction.DOWNSTREAM,
-            depth,
-            filter,
-            max_nodes,
+
+LineageEnd = Annotated[TableNode | FieldNode, strawberry.union("LineageEnd")]
+
+
+@strawberry.type(name="LineageEdge", description="Data flows from upstream to downstream.")
+class LineageEdgeNode:
+    id: strawberry.ID
+    level: LineageLevel
+    upstream_id: strawberry.ID
+    downstream_id: strawberry.ID
+    lineage_source: LineageSource
+    confidence: float
+    transformation_type: TransformationType | None
+    transformation_logic: str | None
+    description: str | None
+    review_state: ReviewState
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str | None
+    implied: bool = strawberry.field(
+        description="True for a table edge that exists because field edges run between the "
+        "two tables; it follows them."
+    )
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, edge: models.LineageEdge) -> LineageEdgeNode:
+        return cls(
+            id=strawberry.ID(edge.id),
+            level=edge.level,
+            upstream_id=strawberry.ID(edge.upstream_id),
+            downstream_id=strawberry.ID(edge.downstream_id),
+            lineage_source=edge.lineage_source,
+            confidence=edge.confidence,
+            transformation_type=edge.transformation_type,
+            transformation_logic=edge.transformation_logic,
+            description=edge.description,
+            review_state=edge.review_state,
+            reviewed_by=edge.reviewed_by,
+            reviewed_at=edge.reviewed_at,
+            review_comment=edge.review_comment,
+            implied=not edge.explicit,
+            created_by=edge.created_by,
+            created_at=edge.created_at,
+            updated_at=edge.updated_at,
         )
-        return await field_lineage(info, await info.context.loaders.lineage.load(key))
+
+    async def _end(self, info: Info, node_id: str) -> TableNode | FieldNode | None:
+        if self.level is models.LineageLevel.TABLE:
+            table = await info.context.loaders.table.load(node_id)
+            return TableNode.from_model(table) if table else None
+        f = await info.context.loaders.field.load(node_id)
+        return FieldNode.from_model(f) if f else None
+
+    @strawberry.field(description="The table or field the data comes from.")
+    async def upstream(self, info: Info) -> LineageEnd | None:
+        return await self._end(info, str(self.upstream_id))
+
+    @strawberry.field(description="The table or field the data goes to.")
+    async def downstream(self, info: Info) -> LineageEnd | None:
+        return await self._end(info, str(self.downstream_id))
+
+
+@strawberry.type(description="A table reached by traversal.")
+class TableHop:
+    table: TableNode
+    distance: int = strawberry.field(description="Hops from the starting table.")
+    via: LineageEdgeNode = strawberry.field(description="The edge it was reached through.")
+
+
+@strawberry.type(description="A field reached by traversal.")
+class FieldHop:
+    field: FieldNode
+    distance: int
+    via: LineageEdgeNode
+
+
+@strawberry.type
+class TableLineage:
+    hops: list[TableHop]
+    truncated: bool = strawberry.field(description="True when maxNodes cut the traversal short.")
+    frontier: list[strawberry.ID] = strawberry.field(
+        description="Reached tables whose further neighbours were not loaded."
+    )
+
+
+@strawberry.type
+class FieldLineage:
+    hops: list[FieldHop]
+    truncated: bool
+    frontier: list[strawberry.ID]
+
+
+async def table_lineage(info: Info, result: Traversal) -> TableLineage:
+    reached = [n for n in result.nodes.values() if n.via is not None]
+    tables = await info.context.loaders.table.load_many([n.id for n in reached])
+    hops = [
+        TableHop(
+            table=TableNode.from_model(t),
+            distance=abs(n.depth),
+            via=LineageEdgeNode.from_model(n.via),  # type: ignore[arg-type]
+        )
+        for n, t in zip(reached, tables, strict=True)
+        if t is not None
+    ]
+    hops.sort(key=lambda h: (h.distance, h.table.qualified_name))
+    return TableLineage(
+        hops=hops,
+        truncated=result.truncated,
+        frontier=[strawberry.ID(i) for i in sorted(result.frontier)],
+    )
+
+
+async def field_lineage(info: Info, result: Traversal) -> FieldLineage:
+    reached = [n for n in result.nodes.values() if n.via is not None]
+    fields = await info.context.loaders.field.load_many([n.id for n in reached])
+    hops = [
+        FieldHop(
+            field=FieldNode.from_model(f),
+            distance=abs(n.depth),
+            via=LineageEdgeNode.from_model(n.via),  # type: ignore[arg-type]
+        )
+        for n, f in zip(reached, fields, strict=True)
+        if f is not None
+    ]
+    hops.sort(key=lambda h: (h.distance, h.field.name, str(h.field.id)))
+    return FieldLineage(
+        hops=hops,
+        truncated=result.truncated,
+        frontier=[strawberry.ID(i) for i in sorted(result.frontier)],
+    )
 
 
 @strawberry.type(description="One recorded change to a table, field, source or lineage edge.")

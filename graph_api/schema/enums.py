@@ -1,0 +1,53 @@
+"""Every domain enum the schema shows, registered once.
+
+``strawberry.enum`` registers the GraphQL enum on the domain class itself, so the schema's
+annotations use the domain enums directly; importing them from here says they are GraphQL
+enums too. (The import report's enums stay with the import types in ``schema/transfer.py``.)
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph_api import errors, models
+from graph_api.connectors import base as connectors
+from graph_api.services import lineage, lineage_views
+
+strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
+strawberry.enum(models.TableKind, description="What a table-like object is.")
+strawberry.enum(models.SourceType, description="The kind of database a source is.")
+strawberry.enum(
+    connectors.FailureReason, description="Why a connection test or introspection failed."
+)
+strawberry.enum(
+    models.LineageSource,
+    description="Where an edge came from: INFERRED by a tool, declared MANUAL by a person, or "
+    "APPROVED by a steward.",
+)
+strawberry.enum(models.ReviewState, description="Where an edge is in review.")
+strawberry.enum(models.TransformationType, description="How the downstream data is derived.")
+strawberry.enum(models.LineageLevel, description="Table- or field-level lineage.")
+strawberry.enum(models.Direction)
+strawberry.enum(lineage.Outcome, description="What happened to one submitted edge.")
+strawberry.enum(lineage_views.ChangeType)
+strawberry.enum(
+    lineage_views.Severity,
+    description="BREAKING: will fail. REVIEW: may be affected, depending on the transformation.",
+)
+strawberry.enum(
+    lineage.OnDuplicate, description="What to do when an edge already connects the two nodes."
+)
+
+ErrorCode = errors.ErrorCode
+TableKind = models.TableKind
+SourceType = models.SourceType
+FailureReason = connectors.FailureReason
+LineageSource = models.LineageSource
+ReviewState = models.ReviewState
+TransformationType = models.TransformationType
+LineageLevel = models.LineageLevel
+Direction = models.Direction
+Outcome = lineage.Outcome
+ChangeType = lineage_views.ChangeType
+Severity = lineage_views.Severity
+OnDuplicate = lineage.OnDuplicate
