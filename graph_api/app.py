@@ -28,12 +28,12 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_api import graphiql, graphql_http
+from graph_api import graphiql, graphql_http, shutdown
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Context
 from graph_api.errors import ClewError
-from graph_api.events import Broker
+from graph_api.events import Broker, create_broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.secrets import SecretBox
@@ -290,7 +290,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     secret_box = SecretBox(list(settings.secret_keys))
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
-    broker = Broker()
+    broker = create_broker(settings.redis_url)
     connectors = ConnectorPool()
     identity = IdentityService(store, settings)
     graphql_app = ClewGraphQL(
@@ -305,6 +305,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.migrated = False
+        shutdown.reset()
+        await broker.start()
+
+        async def drain() -> None:
+            shutdown.begin_draining()
+            log.info(
+                "SIGTERM: draining before stopping",
+                extra={"grace_s": settings.shutdown_grace_seconds},
+            )
+            await stop_running_imports(grace=settings.shutdown_grace_seconds)
+
+        shutdown.drain_on_sigterm(drain)
         migrate = asyncio.create_task(_migrate_until_ready(app))
         try:
             yield
@@ -314,12 +326,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await migrate
             await stop_running_imports()
             await asyncio.to_thread(connectors.close_all)
+            await broker.close()
             await store.close()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
+        if shutdown.draining():
+            return JSONResponse({"status": "stopping"}, status_code=503)
         try:
             await store.driver.verify_connectivity()
             pending = await pending_migrations(store)
@@ -339,7 +354,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 },
                 status_code=503,
             )
-        return JSONResponse({"status": "ready", "neo4j": "ok", "migrations": "applied"})
+        return JSONResponse(
+            {"status": "ready", "neo4j": "ok", "migrations": "applied", **_events_status()}
+        )
+
+    def _events_status() -> dict[str, str]:
+        if settings.redis_url is None:
+            return {}
+        return {"events": "shared" if broker.shared else "this replica only: Redis unreachable"}
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")

@@ -88,6 +88,17 @@ def _signing_key(env: dict[str, str]) -> str | None:
     return key
 
 
+def _redis_url(env: dict[str, str]) -> str | None:
+    url = env.get("CLEW_REDIS_URL") or None
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            "CLEW_REDIS_URL takes a Redis URL such as redis://redis:6379/0 (rediss:// for TLS, "
+            "unix:///path/to/redis.sock for a socket); unset it to keep events and sign-in "
+            "throttling inside this process."
+        )
+    return url
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
@@ -120,6 +131,15 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     # Browser origins allowed to call the API from another site; empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    # Shared state between replicas (events, sign-in throttle); None: this process only.
+    redis_url: str | None = field(default=None, repr=False)
+    # How many Clew processes serve this catalog (an operator's statement, for start-up checks).
+    replicas: int = 1
+    # On SIGTERM, running imports may finish for this long before they are interrupted.
+    shutdown_grace_seconds: int = 30
+    # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
+    otel_endpoint: str | None = None
+    otel_service_name: str = "clew"
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -185,4 +205,11 @@ class Settings:
             admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",
             admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,
             cors_origins=_cors_origins(env),
+            redis_url=_redis_url(env),
+            replicas=_int(env, "CLEW_REPLICAS", 1, low=1, high=1000),
+            shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            or None,
+            otel_service_name=env.get("OTEL_SERVICE_NAME") or "clew",
         )

@@ -34,6 +34,7 @@ from typing import Any
 
 from neo4j.exceptions import ConstraintError, Neo4jError, TransientError
 
+from graph_api import shutdown
 from graph_api.errors import RateLimitedError, ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
 from graph_api.lineage_rules import ImpliedAction
@@ -237,6 +238,7 @@ _ACTIVE: Counter[str] = Counter()  # actor -> imports running
 
 def check_capacity(actor: str) -> None:
     """Refuse an import when too many are running (before its upload is even read)."""
+    shutdown.refuse_new_jobs("imports")
     if _ACTIVE[actor] >= MAX_IMPORTS_PER_USER:
         raise RateLimitedError(
             f"You have {_ACTIVE[actor]} imports running, the most one person may run at once; "
@@ -926,10 +928,13 @@ def _remove_tree(directory: Path) -> None:
         os.rmdir(directory)
 
 
-async def stop_running_imports() -> None:
-    """At shutdown, before the driver closes: cancelling rolls back each import's single
-    transaction, so nothing partial stays behind; the jobs are then marked interrupted."""
+async def stop_running_imports(*, grace: float = 0.0) -> None:
+    """At shutdown, before the driver closes: running imports may finish for `grace`
+    seconds; cancelling the rest rolls back each one's single transaction, so nothing partial
+    stays behind, and marks them interrupted."""
     tasks = list(_RUNNING.values())
+    if tasks and grace > 0:
+        await asyncio.wait(tasks, timeout=grace)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
