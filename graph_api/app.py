@@ -28,7 +28,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_api import graphiql, graphql_http, shutdown
+from graph_api import graphiql, graphql_http, metrics, shutdown, tracing
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Context
@@ -288,6 +288,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level)
     # Fails here, before serving, when no usable encryption key is configured.
     secret_box = SecretBox(list(settings.secret_keys))
+    tracing.configure(endpoint=settings.otel_endpoint, service_name=settings.otel_service_name)
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
     broker = create_broker(settings.redis_url)
@@ -328,6 +329,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.to_thread(connectors.close_all)
             await broker.close()
             await store.close()
+            tracing.shutdown()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -363,6 +365,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return {}
         return {"events": "shared" if broker.shared else "this replica only: Redis unreachable"}
 
+    async def metrics_endpoint(request: Request) -> Response:
+        # Prometheus's text format; the labels hold no user data (graph_api/metrics.py).
+        metrics.active_subscriptions.set(broker.total_subscribers())
+        metrics.observe_pool(store.driver)
+        with contextlib.suppress(ServiceUnavailable, SessionExpired, OSError, Neo4jError):
+            rows = await store.read("transfer/job_counts")
+            metrics.observe_jobs({row["status"]: row["jobs"] for row in rows})
+        return Response(metrics.generate(), media_type=metrics.CONTENT_TYPE)
+
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
@@ -370,6 +381,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/export", requires_role(Role.VIEWER, transfer_http.export_catalog), methods=["GET"]),
         Route("/export/template.xlsx", transfer_http.export_template, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
