@@ -288,6 +288,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level)
     # Fails here, before serving, when no usable encryption key is configured.
     secret_box = SecretBox(list(settings.secret_keys))
+    if settings.routing_warning:
+        log.warning(settings.routing_warning)
     tracing.configure(endpoint=settings.otel_endpoint, service_name=settings.otel_service_name)
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)

@@ -150,6 +150,18 @@ class Settings:
         return self.data_dir / "neo4j"
 
     @property
+    def routing_warning(self) -> str | None:
+        """Why this configuration may send writes to a follower, if it does."""
+        if self.replicas > 1 and self.neo4j_uri and self.neo4j_uri.startswith("bolt"):
+            return (
+                f"NEO4J_URI={self.neo4j_uri} is a bolt:// address: it never routes, so on a "
+                "Neo4j cluster writes sent to a follower fail (NotALeader). With "
+                f"CLEW_REPLICAS={self.replicas}, use neo4j:// (or neo4j+s://) for a cluster; "
+                "bolt:// is right only for one single Neo4j server."
+            )
+        return None
+
+    @property
     def bolt_uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.local_neo4j_port}"
 
@@ -172,6 +184,14 @@ class Settings:
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(
                 f"CLEW_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}."
+            )
+        replicas = _int(env, "CLEW_REPLICAS", 1, low=1, high=1000)
+        if replicas > 1 and uri is None:
+            # The local Neo4j is one process on this machine, for development only.
+            raise SettingsError(
+                f"CLEW_REPLICAS={replicas} needs a Neo4j every replica reaches: set NEO4J_URI "
+                "(neo4j:// or neo4j+s:// for a cluster). Clew does not start its local Neo4j "
+                "for replicas."
             )
         return cls(
             neo4j_uri=uri,
@@ -206,7 +226,7 @@ class Settings:
             admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,
             cors_origins=_cors_origins(env),
             redis_url=_redis_url(env),
-            replicas=_int(env, "CLEW_REPLICAS", 1, low=1, high=1000),
+            replicas=replicas,
             shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
