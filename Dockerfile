@@ -9,6 +9,15 @@ COPY web/package.json web/package-lock.json web/
 # None of these packages needs an install script; refusing them costs nothing.
 RUN npm ci --prefix web --no-audit --no-fund --ignore-scripts
 
+# --- the web front end (web/app), built by Vite, pinned by its package-lock.json ---
+FROM node:20-bookworm-slim AS front-end
+WORKDIR /build
+COPY web/app/package.json web/app/package-lock.json web/app/
+RUN npm ci --prefix web/app --no-audit --no-fund --ignore-scripts
+COPY web/app/index.html web/app/vite.config.js web/app/
+COPY web/app/src/ web/app/src/
+RUN npm run --prefix web/app build -- --logLevel warn
+
 # --- the Python package, installed into a virtualenv that is copied out -----
 FROM python:3.11-slim AS build
 # Bytecode is compiled here, since the runtime user cannot write to /opt/venv.
@@ -38,12 +47,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     CLEW_CYPHER_DIR=/app/cypher \
-    CLEW_GRAPHIQL_ASSETS=/app/web/node_modules
+    CLEW_GRAPHIQL_ASSETS=/app/web/node_modules \
+    CLEW_WEB_DIST=/app/web/app
 RUN groupadd --system --gid 10001 clew \
     && useradd --system --uid 10001 --gid clew --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin clew
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/graphiql-assets /app/web/node_modules
+COPY --from=front-end /build/web/app/dist /app/web/app
 COPY cypher/ /app/cypher/
 WORKDIR /app
 # Numeric, so Kubernetes runAsNonRoot can verify it. Files stay root-owned: the
@@ -53,4 +64,5 @@ EXPOSE 8000
 # python:3.11-slim has no curl or wget; urlopen raises on any non-2xx answer.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-CMD ["uvicorn", "graph_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# --no-proxy-headers: X-Forwarded-For is believed only from CLEW_TRUSTED_PROXIES, by the app.
+CMD ["uvicorn", "graph_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]

@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A development key for stored credentials, made on first run when none is configured.
 DEV_KEYS := .clew/secret.keys
 
-.PHONY: install run test test-fast test-servers neo4j-start neo4j-stop schema lint lock clean
+.PHONY: bench install run test test-fast test-servers neo4j-start neo4j-stop schema lint lock clean
 
 $(UV): tools/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -34,7 +34,18 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	touch web/node_modules/.installed
 
-install: $(STAMP) web/node_modules/.installed
+# The web front end (web/app): its own npm packages (React 19; GraphiQL's above keep React 18),
+# built by Vite into web/app/dist, which Clew serves at /.
+WEB_SOURCES := $(shell find web/app/src -type f 2>/dev/null) web/app/index.html web/app/vite.config.js
+
+web/app/node_modules/.installed: web/app/package.json web/app/package-lock.json
+	npm ci --prefix web/app --no-audit --no-fund --loglevel=error
+	touch web/app/node_modules/.installed
+
+web/app/dist/index.html: web/app/node_modules/.installed $(WEB_SOURCES)
+	npm run --prefix web/app --silent build -- --logLevel warn
+
+install: $(STAMP) web/node_modules/.installed web/app/dist/index.html
 
 neo4j-start: install
 	$(BIN)/clew neo4j start
@@ -52,10 +63,20 @@ run: install neo4j-start
 
 test-servers:
 	bash tests/servers/install_sql.sh
+	bash tests/servers/install_browser.sh
 	bash tests/servers/install_nosql.sh
 
 test: install test-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the slow tests (Neo4j restarts, fuzzing), for the edit-test loop.
+test-fast: install test-servers
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The benchmark harness (benchmarks/): its own Neo4j and Clew, JSON and a markdown table.
+# BENCH_ARGS=--quick for the under-3-minutes development run.
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 schema: install
 	$(BIN)/clew export-schema
@@ -67,4 +88,4 @@ lint: install
 
 clean:
 	-$(BIN)/clew neo4j stop
-	rm -rf $(VENV) $(UV_VENV) web/node_modules .clew
+	rm -rf $(VENV) $(UV_VENV) web/node_modules web/app/node_modules web/app/dist .clew

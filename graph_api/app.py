@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
@@ -19,28 +22,33 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from graph_api import graphiql, graphql_http, metrics, shutdown, tracing
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
-from graph_api.context import Context
+from graph_api.context import Connection, Context, Services
 from graph_api.errors import ClewError
-from graph_api.events import Broker, create_broker
+from graph_api.events import create_broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
-from graph_api.secrets import SecretBox
 from graph_api.services.identity import IdentityService
-from graph_api.services.sources import ConnectorPool
 from graph_api.services.transfer import stop_running_imports
-from graph_api.settings import Settings
+from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations, pending_migrations
@@ -94,46 +102,75 @@ def _is_multipart(request: Request) -> bool:
     return request.headers.get("content-type", "").lower().startswith("multipart/")
 
 
-class ClewGraphQL(GraphQL[Context, None]):
-    def __init__(
+_operation_context: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+    "clew_operation_context", default=None
+)
+
+
+def _start_operation(connection_context: Context) -> Context:
+    """A context of its own for one operation sent over a WebSocket, inside its task."""
+    request_id = uuid.uuid4().hex
+    request_id_var.set(request_id)
+    context = connection_context.for_operation(request_id=request_id)
+    _operation_context.set(context)
+    return context
+
+
+class _PerOperation:
+    """Strawberry gives one context to every operation of a WebSocket; these handlers give
+    each operation (its own task) a fresh one on the same connection."""
+
+    _connection_context: Context
+
+    @property
+    def context(self) -> Context:
+        return _operation_context.get() or self._connection_context
+
+    @context.setter
+    def context(self, value: Context) -> None:
+        self._connection_context = value
+
+
+class _TransportWSHandler(_PerOperation, BaseGraphQLTransportWSHandler[Context, None]):
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        _start_operation(self._connection_context)
+        await super().run_operation(operation)
+
+
+class _LegacyWSHandler(_PerOperation, BaseGraphQLWSHandler[Context, None]):
+    async def handle_async_results(
         self,
-        *,
-        store: Store,
-        settings: Settings,
-        broker: Broker,
-        secret_box: SecretBox,
-        connectors: ConnectorPool,
-        identity: IdentityService,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
     ) -> None:
+        _start_operation(self._connection_context)
+        await super().handle_async_results(operation_id, query, operation_name, variables)
+
+
+class ClewGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = _TransportWSHandler
+    graphql_ws_handler_class = _LegacyWSHandler
+
+    def __init__(self, services: Services) -> None:
         super().__init__(schema, multipart_uploads_enabled=True, keep_alive=True)
-        self._identity = identity
-        self._store = store
-        self._settings = settings
-        self._broker = broker
-        self._secret_box = secret_box
-        self._connectors = connectors
+        self._services = services
         self._ide_html: str | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
-        principal, auth_error = await self._identity.try_authenticate(header)
-        context = Context(
-            settings=self._settings,
-            store=self._store,
+        principal, auth_error = await self._services.identity.try_authenticate(header)
+        connection = Connection(
             principal=principal,
-            identity=self._identity,
-            broker=self._broker,
-            secret_box=self._secret_box,
-            connectors=self._connectors,
-            request_id=request_id_var.get() or uuid.uuid4().hex,
+            auth_error=auth_error,
             request=request,
             response=response,
-            auth_error=auth_error,
             # A WebSocket signed in by its upgrade request's header is checked again per
             # operation, like one signed in through connection_init.
             ws_authorization=header if isinstance(request, WebSocket) and principal else None,
         )
-        return context
+        return Context(self._services, connection, request_id=request_id_var.get() or None)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         # Browsers cannot set headers on a WebSocket: the token comes in connection_init.
@@ -142,8 +179,10 @@ class ClewGraphQL(GraphQL[Context, None]):
         if isinstance(header, str) and header:
             if not header.lower().startswith("bearer "):
                 header = f"Bearer {header}"
-            context.ws_authorization = header
-            principal, context.auth_error = await self._identity.try_authenticate(header)
+            connection = context.connection
+            connection.ws_authorization = header
+            identity = self._services.identity
+            principal, connection.auth_error = await identity.try_authenticate(header)
             context.sign_in(principal)
         return await super().on_ws_connect(context)
 
@@ -180,7 +219,9 @@ class ClewGraphQL(GraphQL[Context, None]):
         return response
 
     async def _signed_in(self, request: Request) -> bool:
-        principal, _ = await self._identity.try_authenticate(request.headers.get("authorization"))
+        principal, _ = await self._services.identity.try_authenticate(
+            request.headers.get("authorization")
+        )
         return principal is not None
 
     def decode_json(self, data: str | bytes) -> object:
@@ -283,27 +324,36 @@ async def _bootstrap_admin(app: Starlette) -> None:
         )
 
 
+WEB_DIST_ENV_VAR = "CLEW_WEB_DIST"
+
+
+def front_end_routes() -> list[BaseRoute]:
+    """The web front end (web/app, built into web/app/dist) at `/`, after every other route;
+    without a build, `/` leads to GraphiQL."""
+    dist = Path(os.environ.get(WEB_DIST_ENV_VAR) or REPO_ROOT / "web" / "app" / "dist")
+    if (dist / "index.html").is_file():
+        return [Mount("/", StaticFiles(directory=dist, html=True), name="web")]
+    log.warning("the web front end is not built; run `make install` (it builds web/app)")
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    return [Route("/", home)]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    # Fails here, before serving, when no usable encryption key is configured.
-    secret_box = SecretBox(list(settings.secret_keys))
     if settings.routing_warning:
         log.warning(settings.routing_warning)
     tracing.configure(endpoint=settings.otel_endpoint, service_name=settings.otel_service_name)
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
-    broker = create_broker(settings.redis_url)
-    connectors = ConnectorPool()
-    identity = IdentityService(store, settings)
-    graphql_app = ClewGraphQL(
-        store=store,
-        settings=settings,
-        broker=broker,
-        secret_box=secret_box,
-        connectors=connectors,
-        identity=identity,
-    )
+    # Built once per process; every request and operation shares them. Fails here, before
+    # serving, when no usable encryption key is configured.
+    services = Services.create(settings, store, broker=create_broker(settings.redis_url))
+    broker, connectors, identity = services.broker, services.connectors, services.identity
+    graphql_app = ClewGraphQL(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -376,11 +426,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics.observe_jobs({row["status"]: row["jobs"] for row in rows})
         return Response(metrics.generate(), media_type=metrics.CONTENT_TYPE)
 
-    async def home(request: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
-
-    routes = [
-        Route("/", home),
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
@@ -394,12 +440,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount("/graphiql-assets", graphiql.graphiql_assets_app(assets)))
     else:
         log.warning("GraphiQL assets not installed; run `make install` (npm ci --prefix web)")
+    routes.extend(front_end_routes())
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[])
     app.state.store = store
     app.state.broker = broker
     app.state.settings = settings
     app.state.identity = identity
+    app.state.services = services
     # Refuse oversized bodies, and uploads from callers who may not import, before they are
     # read (an upload would be spooled to disk).
     app.add_middleware(transfer_http.UploadGuard)
@@ -413,4 +461,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        # Outermost: the client address every later layer sees (the sign-in throttle
+        # included) is the one a trusted proxy forwarded.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        log.info(
+            "X-Forwarded-For is trusted from %s only (CLEW_TRUSTED_PROXIES)",
+            ", ".join(settings.trusted_proxies),
+        )
+    else:
+        log.info(
+            "X-Forwarded-For is trusted from nobody: each request counts as coming from the "
+            "address that connected. Behind a reverse proxy, set CLEW_TRUSTED_PROXIES to its "
+            "address."
+        )
     return app

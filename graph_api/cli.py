@@ -29,7 +29,10 @@ def _neo4j(args: argparse.Namespace, settings: Settings) -> int:
                 heap=settings.local_neo4j_heap,
                 pagecache=settings.local_neo4j_pagecache,
             )
-            print(f"Neo4j is running at {status.bolt_uri} (pid {status.pid}, data in {data_dir})")
+            print(
+                f"Neo4j is running at {status.bolt_uri} (pid {status.pid}, data in {data_dir}); "
+                f"it signs in user neo4j with the password in {data_dir / 'neo4j.password'}"
+            )
         elif args.action == "stop":
             stopped = neo4j_local.stop(data_dir=data_dir)
             print("Neo4j stopped." if stopped else "Neo4j was not running.")
@@ -225,6 +228,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_config=None,
+        # The app believes X-Forwarded-For only from CLEW_TRUSTED_PROXIES (uvicorn's own
+        # default would trust 127.0.0.1, letting any local caller pick its address).
+        proxy_headers=False,
     )
     return 0
 

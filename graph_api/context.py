@@ -1,8 +1,18 @@
-"""The typed per-request context every resolver receives."""
+"""What every resolver receives, split by lifetime.
+
+- `Services`: built once per process at start-up (the store, the identity service with its
+  sign-in throttle, the event broker, the secret box, the connector pool, the settings).
+- `Connection`: who is signed in. One per HTTP request, and one per WebSocket for as long as
+  it stays open (a socket signs in once, in its upgrade request or connection_init).
+- `Context`: one per operation: fresh DataLoaders, the lineage budget and a request id, over
+  HTTP and for every operation sent over a WebSocket (queries and mutations included). Loaders
+  cache what they read, so a context that outlived its operation would serve stale names.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -23,46 +33,135 @@ from graph_api.store.client import Store
 LINEAGE_BUDGET_FACTOR = 10
 
 
-@dataclass
-class Context:
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    """What lives as long as the process: built once, at start-up, shared by every request."""
+
     settings: Settings
     store: Store
-    # The signed-in user; None until someone signs in (then only `login` answers).
-    principal: Principal | None
     identity: IdentityService
-    request_id: str
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
-    # Who is acting, for the audit trail: the principal's username.
-    actor: str = field(init=False)
-    loaders: Loaders = field(init=False)
-    catalog: CatalogService = field(init=False)
-    lineage: LineageService = field(init=False)
-    sources: SourceService = field(init=False)
-    request: Any = None
-    response: Any = None
-    # The graphql-transport-ws connection_init payload (WebSocket only).
-    connection_params: dict[str, Any] | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
+        return cls(
+            settings=settings,
+            store=store,
+            identity=IdentityService(store, settings),
+            broker=broker or Broker(),
+            secret_box=SecretBox(list(settings.secret_keys)),
+            connectors=ConnectorPool(),
+        )
+
+
+@dataclass(kw_only=True)
+class Connection:
+    """Who is signed in, for one HTTP request or one WebSocket connection."""
+
+    principal: Principal | None = None
     # Why the presented token was refused, told to the caller by any field that needs one.
     auth_error: AuthenticationError | None = None
-    # Nested `upstream`/`downstream` under a page of tables or fields each walk up to their
-    # maxNodes: together they may not exceed this many nodes per request.
-    lineage_nodes_requested: int = field(default=0, init=False)
-    _lineage_roots: set[LineageKey] = field(default_factory=set, init=False)
-    # The token a WebSocket signed in with: its operations share this context, so each one
-    # checks it again (a user disabled or demoted meanwhile loses their rights at once).
+    # The token a WebSocket signed in with: each of its operations checks it again, so a
+    # user disabled or demoted meanwhile loses their rights at once.
     ws_authorization: str | None = None
+    # The graphql-transport-ws connection_init payload (WebSocket only).
+    connection_params: dict[str, Any] | None = None
+    request: Any = None
+    response: Any = None
 
-    def __post_init__(self) -> None:
-        self.sign_in(self.principal)
+    def sign_in(self, principal: Principal | None) -> None:
+        self.principal = principal
+
+
+class Context:
+    """One operation's context: the connection's user, the process's services, and state
+    that belongs to this operation alone (loaders, budgets, request id)."""
+
+    def __init__(
+        self,
+        services: Services,
+        connection: Connection | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> None:
+        self.services = services
+        self.connection = connection or Connection()
+        self.request_id = request_id or uuid.uuid4().hex
+        # Nested `upstream`/`downstream` under a page of tables or fields each walk up to
+        # their maxNodes: together they may not exceed this many nodes per operation.
+        self.lineage_nodes_requested = 0
+        self._lineage_roots: set[LineageKey] = set()
+        self.loaders = Loaders.create(services.store)
+        self._bound_to: str | None = None
+
+    def for_operation(self, *, request_id: str | None = None) -> Context:
+        """A new operation on the same connection: same user, fresh loaders and budgets."""
+        return Context(self.services, self.connection, request_id=request_id)
+
+    # The process-wide services, by their short names.
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def identity(self) -> IdentityService:
+        return self.services.identity
+
+    @property
+    def broker(self) -> Broker:
+        return self.services.broker
+
+    @property
+    def secret_box(self) -> SecretBox:
+        return self.services.secret_box
+
+    @property
+    def connectors(self) -> ConnectorPool:
+        return self.services.connectors
+
+    # The connection's state.
+    @property
+    def principal(self) -> Principal | None:
+        return self.connection.principal
+
+    @property
+    def auth_error(self) -> AuthenticationError | None:
+        return self.connection.auth_error
+
+    @property
+    def request(self) -> Any:
+        return self.connection.request
+
+    @property
+    def response(self) -> Any:
+        return self.connection.response
+
+    @property
+    def connection_params(self) -> dict[str, Any] | None:
+        return self.connection.connection_params
+
+    @connection_params.setter
+    def connection_params(self, value: dict[str, Any] | None) -> None:
+        # Strawberry stores the connection_init payload here.
+        self.connection.connection_params = value
 
     async def recheck_sign_in(self) -> None:
-        if self.ws_authorization is None:
+        authorization = self.connection.ws_authorization
+        if authorization is None:
             return
-        principal, self.auth_error = await self.identity.try_authenticate(self.ws_authorization)
+        principal, self.connection.auth_error = await self.identity.try_authenticate(authorization)
         if principal != self.principal:
             self.sign_in(principal)
+
+    def sign_in(self, principal: Principal | None) -> None:
+        """Acts for this principal from now on (a WebSocket signs in after it connects)."""
+        self.connection.sign_in(principal)
 
     def spend_lineage_budget(self, key: LineageKey) -> None:
         if key in self._lineage_roots:
@@ -78,16 +177,38 @@ class Context:
                 "maxNodes, or use lineageGraph for one root."
             )
 
-    def sign_in(self, principal: Principal | None) -> None:
-        """Acts for this principal from now on (a WebSocket signs in after it connects)."""
-        self.principal = principal
-        self.actor = principal.username if principal else "anonymous"
-        self.loaders = Loaders.create(self.store)
-        self.catalog = CatalogService(self.store, actor=self.actor, broker=self.broker)
-        self.lineage = LineageService(self.store, actor=self.actor, broker=self.broker)
-        self.sources = SourceService(
+    @property
+    def actor(self) -> str:
+        """Who is acting, for the audit trail: the principal's username."""
+        principal = self.principal
+        return principal.username if principal else "anonymous"
+
+    @property
+    def catalog(self) -> CatalogService:
+        self._bind_actor()
+        return self._catalog
+
+    @property
+    def lineage(self) -> LineageService:
+        self._bind_actor()
+        return self._lineage
+
+    @property
+    def sources(self) -> SourceService:
+        self._bind_actor()
+        return self._sources
+
+    def _bind_actor(self) -> None:
+        # The services record who acts; the connection may sign in (or out) meanwhile.
+        actor = self.actor
+        if self._bound_to == actor:
+            return
+        self._bound_to = actor
+        self._catalog = CatalogService(self.store, actor=actor, broker=self.broker)
+        self._lineage = LineageService(self.store, actor=actor, broker=self.broker)
+        self._sources = SourceService(
             self.store,
-            actor=self.actor,
+            actor=actor,
             secret_box=self.secret_box,
             pool=self.connectors,
             broker=self.broker,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -77,6 +78,19 @@ def _cors_origins(env: dict[str, str]) -> tuple[str, ...]:
     return tuple(o for o in origins if o)
 
 
+def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
+    entries = [e.strip() for e in env.get("CLEW_TRUSTED_PROXIES", "").split(",") if e.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                "CLEW_TRUSTED_PROXIES takes the addresses (or networks, like 10.0.0.0/24) of "
+                f"your reverse proxies, separated by commas; {entry!r} is not one."
+            ) from None
+    return tuple(entries)
+
+
 def _signing_key(env: dict[str, str]) -> str | None:
     key = env.get("CLEW_TOKEN_SIGNING_KEY") or None
     if key is not None and len(key.encode()) < 32:
@@ -104,7 +118,7 @@ class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
     neo4j_uri: str | None
     neo4j_user: str
-    neo4j_password: str
+    neo4j_password: str = field(repr=False)
     neo4j_database: str | None
     # Set: the driver encrypts and trusts only the CA in this PEM file (bolt:// / neo4j://).
     neo4j_trusted_ca: Path | None = None
@@ -140,6 +154,9 @@ class Settings:
     # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
     otel_endpoint: str | None = None
     otel_service_name: str = "clew"
+    # Reverse proxies whose X-Forwarded-For names the client; empty: nobody's is believed,
+    # and every request counts as coming from the address that connected.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -185,6 +202,13 @@ class Settings:
             raise SettingsError(
                 f"CLEW_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}."
             )
+        data_dir = Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew")))
+        password = env.get("NEO4J_PASSWORD", "")
+        if uri is None and not password:
+            # The local Neo4j signs in with the password generated with its data directory.
+            from graph_api import neo4j_local
+
+            password = neo4j_local.password(data_dir=data_dir / "neo4j")
         replicas = _int(env, "CLEW_REPLICAS", 1, low=1, high=1000)
         if replicas > 1 and uri is None:
             # The local Neo4j is one process on this machine, for development only.
@@ -196,10 +220,10 @@ class Settings:
         return cls(
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
-            neo4j_password=env.get("NEO4J_PASSWORD", ""),
+            neo4j_password=password,
             neo4j_database=env.get("NEO4J_DATABASE") or None,
             neo4j_trusted_ca=_trusted_ca(env, uri),
-            data_dir=Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew"))),
+            data_dir=data_dir,
             local_neo4j_port=_int(env, "CLEW_NEO4J_PORT", 7687, low=1, high=65535),
             # Half the heap is transaction memory: a 100,000-row all-or-nothing import
             # needs ~0.9 GiB of it (benchmarks/import_100k.py).
@@ -232,4 +256,5 @@ class Settings:
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
             or None,
             otel_service_name=env.get("OTEL_SERVICE_NAME") or "clew",
+            trusted_proxies=_trusted_proxies(env),
         )

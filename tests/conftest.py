@@ -13,12 +13,11 @@ import pytest
 
 from graph_api import neo4j_local
 from graph_api.auth.roles import Principal, Role
-from graph_api.context import Context
+from graph_api.context import Connection, Context, Services
 from graph_api.events import Broker
 from graph_api.schema import schema
-from graph_api.secrets import SecretBox, generate_key
+from graph_api.secrets import generate_key
 from graph_api.services.identity import IdentityService
-from graph_api.services.sources import ConnectorPool
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
@@ -44,7 +43,13 @@ def settings() -> Iterator[Settings]:
         heap=base.local_neo4j_heap,
         pagecache=base.local_neo4j_pagecache,
     )
-    yield replace(base, neo4j_uri=status.bolt_uri, data_dir=TEST_DATA_DIR)
+    yield replace(
+        base,
+        neo4j_uri=status.bolt_uri,
+        neo4j_user=neo4j_local.USER,
+        neo4j_password=neo4j_local.password(data_dir=TEST_DATA_DIR / "neo4j"),
+        data_dir=TEST_DATA_DIR,
+    )
     if os.environ.get("CLEW_TEST_KEEP_NEO4J") != "1":
         neo4j_local.stop(data_dir=TEST_DATA_DIR / "neo4j")
 
@@ -80,24 +85,16 @@ class GraphQLClient:
         self.store = store
         self.settings = settings
         self.broker = broker
-        self.secret_box = SecretBox(list(settings.secret_keys))
-        self.connectors = ConnectorPool()
-        self.identity = IdentityService(store, settings)
+        self.services = Services.create(settings, store, broker=broker)
+        self.secret_box = self.services.secret_box
+        self.connectors = self.services.connectors
+        self.identity = self.services.identity
 
     def context(
         self, actor: str = "tester", role: Role | None = Role.ADMIN, *, user_id: str | None = None
     ) -> Context:
         principal = None if role is None else Principal(user_id or f"test-{actor}", actor, role)
-        return Context(
-            settings=self.settings,
-            store=self.store,
-            principal=principal,
-            identity=self.identity,
-            broker=self.broker,
-            secret_box=self.secret_box,
-            connectors=self.connectors,
-            request_id="test",
-        )
+        return Context(self.services, Connection(principal=principal), request_id="test")
 
     async def __call__(
         self,

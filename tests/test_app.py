@@ -81,7 +81,9 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     client: TestClient, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A node written behind the service's back, with a kind the service does not know.
-    with GraphDatabase.driver(settings.bolt_uri) as driver:
+    with GraphDatabase.driver(
+        settings.bolt_uri, auth=(settings.neo4j_user, settings.neo4j_password)
+    ) as driver:
         driver.execute_query(
             "CREATE (:Table {id: 'corrupt', name: 'x', qualified_name: 'x', kind: 'WEIRD', "
             "source_key: 'manual', created_at: datetime(), updated_at: datetime()})",

@@ -23,6 +23,9 @@ from graph_api.context import Context
 from graph_api.schema import schema
 from tests.conftest import GraphQLClient
 
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("CLEW_FUZZ_EXAMPLES", "60"))
 SDL = str(schema)
 

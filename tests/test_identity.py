@@ -4,11 +4,14 @@ naming each actor; over HTTP and WebSocket as clients use them."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,9 +23,12 @@ from graph_api import cli
 from graph_api.app import create_app
 from graph_api.auth import tokens
 from graph_api.auth.roles import Role
+from graph_api.auth.throttle import LoginThrottle
+from graph_api.auth.throttle import digest as throttle_digest
 from graph_api.errors import ClewError
 from graph_api.schema import schema
 from graph_api.schema.permissions import required_role
+from graph_api.secrets import generate_key
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import LOGIN, TEST_PASSWORD, GraphQLClient, sign_in
@@ -126,27 +132,131 @@ def test_without_a_token_only_login_answers_and_says_how_to_sign_in(client: Test
     assert "errors" not in call(client, "{ __schema { queryType { name } } }")
 
 
-def test_wrong_passwords_are_refused_then_throttled(client: TestClient) -> None:
+THROTTLES = "{ signInThrottles { kind name failures retryAfterSeconds } }"
+
+
+def test_guessing_slows_the_guesser_down_but_never_locks_the_user_out(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = sign_in(client, "throttle-admin")
+    # The victim signed in from this client before (sign_in does), so it is a known client.
     sign_in(client, "mallory-target", Role.VIEWER)
-    for _ in range(5):
-        failed = call(client, LOGIN, u="mallory-target", p="guess-guess-guess")["data"]["login"]
-        assert failed["code"] == "UNAUTHENTICATED"
-        assert "Wrong username or password" in failed["message"]
-    # Locked now, even with the right password, and told for how long.
-    locked = client.post(
-        "/graphql",
-        json={
-            "query": "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) "
-            "{ ... on LoginFailed { code message retryAfterSeconds } } }",
-            "variables": {"u": "mallory-target", "p": TEST_PASSWORD},
-        },
-    ).json()["data"]["login"]
-    assert locked["code"] == "RATE_LIMITED"
-    assert 0 < locked["retryAfterSeconds"] <= 900
-    assert "minute" in locked["message"]
+    identity = client.app.state.identity  # type: ignore[attr-defined]
+    # Frozen time: the delays below are asserted, never waited for.
+    identity.throttle._clock = lambda: 5000.0
+
+    def stranger(password: str) -> str:
+        try:
+            client.portal.call(
+                functools.partial(identity.login, "mallory-target", password, client="203.0.113.66")
+            )
+        except ClewError as exc:
+            return f"{exc.code.value}: {exc.message}"
+        return "SIGNED_IN"
+
+    with caplog.at_level(logging.WARNING, logger="graph_api"):
+        failures = [stranger(f"guess-guess-{n}") for n in range(5)]
+    assert all(f.startswith("UNAUTHENTICATED: Wrong username or password") for f in failures)
+    # The guesser now waits before each try, even with the right password...
+    slowed = stranger(TEST_PASSWORD)
+    assert slowed.startswith("RATE_LIMITED: Too many failed sign-ins; wait 1 second before")
+    # ...while the user, on a device that signed in as them before, gets in at once.
+    login = call(client, LOGIN, u="mallory-target", p=TEST_PASSWORD)["data"]["login"]
+    assert "token" in login, login
+    # Administrators are told: a warning in the log, and a query.
+    assert any("sign-ins slowed down" in r.getMessage() for r in caplog.records)
+    # (the user's success cleared the username's count; the address's count stays)
+    [stranger(f"again-{n}") for n in range(6)]
+    throttles = call(client, THROTTLES, admin)["data"]["signInThrottles"]
+    assert {"kind": "USERNAME", "name": "mallory-target"}.items() <= throttles[0].items()
+    assert codes(call(client, THROTTLES, sign_in(client, "nosy", Role.STEWARD))) == ["FORBIDDEN"]
     # An unknown username gets the same answer as a wrong password.
     unknown = call(client, LOGIN, u="nobody-here", p="whatever-whatever")["data"]["login"]
-    assert unknown["message"] == failed["message"]
+    assert unknown["message"] == failures[0].partition(": ")[2]
+
+
+def test_over_long_usernames_and_passwords_cost_nothing(client: TestClient) -> None:
+    identity = client.app.state.identity  # type: ignore[attr-defined]
+    before = len(identity.throttle)
+    huge = call(client, LOGIN, u="u" * 1_000_000, p="whatever-whatever")["data"]["login"]
+    assert huge["code"] == "VALIDATION"
+    assert "at most 64 characters" in huge["message"]
+    long_password = call(client, LOGIN, u="someone", p="p" * 5000)["data"]["login"]
+    assert long_password["code"] == "VALIDATION"
+    # Refused before the throttle: nothing was stored for them.
+    assert len(identity.throttle) == before
+
+
+def test_the_throttle_keeps_fixed_size_keys_purges_expired_ones_and_delays_progressively() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(free_failures=3, clock=lambda: now[0])
+    user = throttle_digest("user", "x" * 10_000_000)
+    assert len(user) == 32
+    address = throttle_digest("address", "198.51.100.1")
+    waits = []
+    for _ in range(8):
+        throttle.failed(user, kind="username", label="x" * 10_000_000)
+        waits.append(throttle.retry_after(user=user, client=address))
+    assert waits == [0, 0, 1, 2, 4, 8, 16, 32]
+    assert throttle.throttled()[0].label == "x" * 64
+    for n in range(1000):
+        throttle.failed(throttle_digest("user", f"sprayed-{n}"), kind="username", label="s")
+    assert len(throttle) == 1001
+    now[0] += 901  # past the window: all of them expired
+    throttle.failed(throttle_digest("user", "late"), kind="username", label="late")
+    assert len(throttle) == 1
+    assert throttle.retry_after(user=user, client=address) == 0
+
+
+def test_an_api_token_cannot_change_the_password_and_wrong_current_ones_are_throttled(
+    client: TestClient,
+) -> None:
+    signed_in = sign_in(client, "leaky", Role.EDITOR)
+    client.app.state.identity.throttle._clock = lambda: 5000.0  # type: ignore[attr-defined]
+    create = 'mutation { createApiToken(name: "ci") { ... on CreateApiTokenSuccess { secret } } }'
+    secret = call(client, create, signed_in)["data"]["createApiToken"]["secret"]
+    leaked = {"Authorization": f"Bearer {secret}"}
+    change = (
+        "mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, "
+        "newPassword: $n) { __typename ... on UserError { code message } } }"
+    )
+    refused = call(client, change, leaked, c=TEST_PASSWORD, n="a-brand-new-password")
+    assert codes(refused) == ["FORBIDDEN"]
+    assert "An API token cannot change a password" in refused["errors"][0]["message"]
+
+    answers = [
+        call(client, change, signed_in, c=f"guess-{n:04d}-guess", n="a-brand-new-password")
+        for n in range(6)
+    ]
+    assert [a["data"]["changePassword"]["code"] for a in answers[:5]] == ["VALIDATION"] * 5
+    assert codes(answers[5]) == ["RATE_LIMITED"]
+
+
+def test_re_enabling_a_user_does_not_revive_old_tokens_and_a_reset_ends_api_tokens(
+    client: TestClient,
+) -> None:
+    admin = sign_in(client, "keeper")
+    worker = sign_in(client, "returner", Role.EDITOR)
+    create = 'mutation { createApiToken(name: "job") { ... on CreateApiTokenSuccess { secret } } }'
+    api = {
+        "Authorization": f"Bearer {call(client, create, worker)['data']['createApiToken']['secret']}"
+    }
+    time.sleep(1.1)  # sign-in tokens count whole seconds
+    toggle = 'mutation ($d: Boolean!) { setUserDisabled(username: "returner", disabled: $d) { __typename } }'
+    assert "errors" not in call(client, toggle, admin, d=True)
+    assert "errors" not in call(client, toggle, admin, d=False)
+    for stale in (worker, api):
+        assert codes(call(client, "{ me { username } }", stale)) == ["UNAUTHENTICATED"]
+    fresh = sign_in(client, "returner")
+    assert call(client, "{ me { username } }", fresh)["data"]["me"] == {"username": "returner"}
+
+    api = {
+        "Authorization": f"Bearer {call(client, create, fresh)['data']['createApiToken']['secret']}"
+    }
+    assert "errors" not in call(client, "{ me { username } }", api)
+    reset = 'mutation { resetUserPassword(username: "returner") { __typename } }'
+    assert "errors" not in call(client, reset, admin)
+    assert codes(call(client, "{ me { username } }", api)) == ["UNAUTHENTICATED"]
 
 
 def test_bad_and_expired_tokens_say_what_to_do(client: TestClient, settings: Settings) -> None:
@@ -222,7 +332,9 @@ def test_api_tokens_work_until_revoked_and_only_their_hash_is_stored(
     assert listed["data"]["apiTokens"][0]["lastUsedAt"] is not None
     assert secret not in str(listed)
 
-    with GraphDatabase.driver(settings.bolt_uri) as driver:
+    with GraphDatabase.driver(
+        settings.bolt_uri, auth=(settings.neo4j_user, settings.neo4j_password)
+    ) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (n) RETURN properties(n) AS p", database_=settings.neo4j_database
         )
@@ -346,6 +458,7 @@ def test_cli_bootstraps_the_first_admin_once_and_manages_users(
     client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEO4J_URI", settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password)
     monkeypatch.setenv("CLEW_SECRET_KEYS", settings.secret_keys[0])
     monkeypatch.delenv("CLEW_ADMIN_PASSWORD", raising=False)
 
@@ -607,3 +720,129 @@ def test_graphiql_style_connection_params_sign_a_websocket_in(client: TestClient
         )
         message = ws.receive_json()
         assert message["payload"]["data"]["me"] == {"username": "explorer", "role": "VIEWER"}
+
+
+def _ws_query(ws: Any, op_id: str, query: str) -> dict[str, Any]:
+    ws.send_json({"id": op_id, "type": "subscribe", "payload": {"query": query}})
+    message = ws.receive_json()
+    assert message["type"] == "next", message
+    assert ws.receive_json() == {"id": op_id, "type": "complete"}
+    return message["payload"]
+
+
+def test_each_websocket_operation_reads_fresh_data_and_has_its_own_lineage_budget(
+    client: TestClient,
+) -> None:
+    # Strawberry builds one context per socket; loaders and budgets kept on it went stale.
+    admin = sign_in(client, "ws-reader")
+    table = call(client, CREATE_TABLE, admin, name="before")["data"]["createTable"]["table"]
+    for n in range(5):
+        call(client, CREATE_TABLE, admin, name=f"more-{n}")
+    read = f'{{ table(id: "{table["id"]}") {{ name }} }}'
+    walk = "{ tables(first: 6) { edges { node { %s(maxNodes: 5000) { truncated } } } } }"
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        token = admin["Authorization"].removeprefix("Bearer ")
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        assert _ws_query(ws, "1", read)["data"]["table"] == {"name": "before"}
+        rename = (
+            'mutation ($id: ID!) { updateTable(id: $id, input: {name: "after"}) { __typename } }'
+        )
+        assert "errors" not in call(client, rename, admin, id=table["id"])
+        assert _ws_query(ws, "2", read)["data"]["table"] == {"name": "after"}
+
+        # 6 walks of 5,000 nodes fit one operation's budget of 50,000; two such operations
+        # on one socket must not add up to a refusal.
+        for op_id, direction in (("3", "upstream"), ("4", "downstream"), ("5", "upstream")):
+            payload = _ws_query(ws, op_id, walk % direction)
+            assert "errors" not in payload, payload["errors"]
+            assert len(payload["data"]["tables"]["edges"]) == 6
+
+
+def _addresses_counted(client: TestClient, forwarded_for: str) -> set[str]:
+    identity = client.app.state.identity  # type: ignore[attr-defined]
+    identity.throttle.client_free_failures = 1  # every counted address shows at once
+    client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"u": "someone", "p": "wrong-wrong-wrong"}},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return {t.label for t in identity.throttled_sign_ins() if t.kind == "address"}
+
+
+def test_x_forwarded_for_is_believed_only_from_configured_proxies(
+    settings: Settings, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A caller on the same host must not choose the address the throttle counts (nor pose
+    # as the address a victim signed in from before).
+    with TestClient(create_app(settings)) as client:
+        assert _addresses_counted(client, "198.51.100.7") == {"testclient"}
+    assert "X-Forwarded-For is trusted from nobody" in capsys.readouterr().err
+
+    behind_proxy = replace(settings, trusted_proxies=("testclient",))
+    with TestClient(create_app(behind_proxy)) as client:
+        assert _addresses_counted(client, "198.51.100.7") == {"198.51.100.7"}
+    assert Settings.from_env({"CLEW_TRUSTED_PROXIES": "10.0.0.2, 10.1.0.0/16"}).trusted_proxies == (
+        "10.0.0.2",
+        "10.1.0.0/16",
+    )
+
+
+def test_clew_serve_leaves_x_forwarded_for_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("CLEW_SECRET_KEYS", generate_key())
+    assert cli.main(["serve"]) == 0
+    assert seen["proxy_headers"] is False
+
+
+def test_user_history_import_reports_and_source_addresses_are_not_for_every_viewer(
+    client: TestClient,
+) -> None:
+    admin = sign_in(client, "curator")
+    viewer = sign_in(client, "peeker", Role.VIEWER)
+    editor = sign_in(client, "uploader", Role.EDITOR)
+    peeker = client.portal.call(client.app.state.identity.users_by_username, "peeker")  # type: ignore[attr-defined]
+    history = "query ($id: ID!) { history(entityId: $id) { edges { node { action } } } }"
+    assert call(client, history, admin, id=peeker.id)["data"]["history"]["edges"]
+    assert codes(call(client, history, viewer, id=peeker.id)) == ["FORBIDDEN"]
+
+    create = (
+        'mutation { createSource(input: {name: "wh", type: POSTGRESQL, connection: '
+        '{host: "db.internal", port: 5432, database: "sales", username: "clew_reader"}}) '
+        "{ ... on SourceSuccess { source { id } } ... on UserError { message } } }"
+    )
+    assert "errors" not in call(client, create, admin)
+    read = "{ sources { edges { node { connection { host port database username } } } } }"
+    [seen_by_admin] = call(client, read, admin)["data"]["sources"]["edges"]
+    assert seen_by_admin["node"]["connection"]["host"] == "db.internal"
+    [seen_by_viewer] = call(client, read, viewer)["data"]["sources"]["edges"]
+    assert seen_by_viewer["node"]["connection"] == {
+        "host": None,
+        "port": None,
+        "database": None,
+        "username": None,
+    }
+
+    query = (
+        "mutation ($file: Upload!) { importCatalog(input: {file: $file, wait: true}) {"
+        " ... on ImportCatalogSuccess { job { id } } } }"
+    )
+    response = client.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": query, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("secret-plans.json", json.dumps({"tables": []}).encode(), "application/json")},
+        headers=editor,
+    )
+    job_id = response.json()["data"]["importCatalog"]["job"]["id"]
+    job = "query ($id: ID!) { importJob(id: $id) { fileName } }"
+    assert call(client, job, editor, id=job_id)["data"]["importJob"] == {
+        "fileName": "secret-plans.json"
+    }
+    assert call(client, job, admin, id=job_id)["data"]["importJob"] is not None
+    assert call(client, job, viewer, id=job_id)["data"]["importJob"] is None

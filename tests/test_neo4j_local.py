@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from neo4j import GraphDatabase
-from neo4j.exceptions import ConstraintError
+from neo4j.exceptions import AuthError, ConstraintError
 
 from graph_api import neo4j_local
 from graph_api.neo4j_local import LocalNeo4jError
+
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 # Used by the development and test databases of other sessions on this machine.
 RESERVED_PORTS = {7687, 7688}
@@ -72,7 +75,22 @@ def test_start_query_and_stop(tmp_path: Path) -> None:
         if Path("/proc").is_dir():
             assert rss_bytes(started.pid) < 1024**3, "defaults should keep the JVM under 1 GiB"
 
-        with GraphDatabase.driver(started.bolt_uri, auth=None) as driver:
+        # Authentication is on: no password, or a wrong one, is refused (any process on the
+        # machine could otherwise connect and make itself ADMIN).
+        for anonymous in (None, (neo4j_local.USER, "neo4j"), (neo4j_local.USER, "guess")):
+            with GraphDatabase.driver(started.bolt_uri, auth=anonymous) as driver:
+                with pytest.raises(AuthError):
+                    driver.verify_connectivity()
+        password_file = data_dir / "neo4j.password"
+        assert password_file.stat().st_mode & 0o777 == 0o600
+        assert password_file.read_text().strip() == neo4j_local.password(data_dir=data_dir)
+        assert neo4j_local.password(data_dir=data_dir) not in " ".join(
+            Path(f"/proc/{started.pid}/cmdline").read_text().split("\0")
+        )
+
+        with GraphDatabase.driver(
+            started.bolt_uri, auth=neo4j_local.auth(data_dir=data_dir)
+        ) as driver:
             # Both are Community features the catalog relies on.
             driver.execute_query(
                 "CREATE CONSTRAINT table_id IF NOT EXISTS FOR (t:Table) REQUIRE t.id IS UNIQUE"

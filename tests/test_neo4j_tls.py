@@ -30,6 +30,9 @@ from graph_api.store.migrations import apply_migrations
 from tests.conftest import GraphQLClient
 from tests.servers.certs import make_ca, make_server_cert, write_cert, write_key
 
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 TLS_PORT = int(os.environ.get("CLEW_TEST_TLS_NEO4J_PORT", "7697"))
 TLS_DIR = Path(os.environ.get("CLEW_TEST_TLS_DATA_DIR", REPO_ROOT / ".clew" / "test-tls")) / "neo4j"
 
@@ -85,7 +88,11 @@ def tls_neo4j(pki: Pki) -> Iterator[neo4j_local.LocalNeo4jStatus]:
 
 
 def tls_settings(uri: str, trusted_ca: Path | None = None) -> Settings:
-    env = {"NEO4J_URI": uri, "CLEW_SECRET_KEYS": generate_key()}
+    env = {
+        "NEO4J_URI": uri,
+        "NEO4J_PASSWORD": neo4j_local.password(data_dir=TLS_DIR),
+        "CLEW_SECRET_KEYS": generate_key(),
+    }
     if trusted_ca is not None:
         env["NEO4J_TRUSTED_CA"] = str(trusted_ca)
     return Settings.from_env(env)
@@ -185,10 +192,11 @@ async def test_untrusted_certificate_is_refused(
 async def test_plain_bolt_is_refused_by_the_server(
     tls_neo4j: neo4j_local.LocalNeo4jStatus,
 ) -> None:
-    async with AsyncGraphDatabase.driver(tls_neo4j.bolt_uri) as encrypted:
+    auth = neo4j_local.auth(data_dir=TLS_DIR)
+    async with AsyncGraphDatabase.driver(tls_neo4j.bolt_uri, auth=auth) as encrypted:
         await encrypted.verify_connectivity()  # the server is up and answering TLS clients
     async with AsyncGraphDatabase.driver(
-        f"bolt://127.0.0.1:{TLS_PORT}", connection_timeout=5.0
+        f"bolt://127.0.0.1:{TLS_PORT}", auth=auth, connection_timeout=5.0
     ) as plain:
         with pytest.raises(ServiceUnavailable) as refused:
             await plain.verify_connectivity()

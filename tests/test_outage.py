@@ -37,10 +37,14 @@ OUTAGE_DIR = (
 # means a request hung, which is the failure this file exists to catch.
 HANG = 120.0
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("java") is None or shutil.which("mvn") is None,
-    reason="needs java and mvn on PATH to run a throwaway Neo4j",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("java") is None or shutil.which("mvn") is None,
+        reason="needs java and mvn on PATH to run a throwaway Neo4j",
+    ),
+    # Restarts Neo4j: left out of `make test-fast`.
+    pytest.mark.slow,
+]
 
 CREATE = """
 mutation ($name: String!) {
@@ -63,7 +67,11 @@ class Outcomes:
 @pytest.fixture
 async def outage_gql(settings: Settings) -> AsyncIterator[GraphQLClient]:
     status = await asyncio.to_thread(neo4j_local.start, data_dir=OUTAGE_DIR, port=OUTAGE_PORT)
-    outage_settings = replace(settings, neo4j_uri=status.bolt_uri)
+    outage_settings = replace(
+        settings,
+        neo4j_uri=status.bolt_uri,
+        neo4j_password=neo4j_local.password(data_dir=OUTAGE_DIR),
+    )
     store = Store(
         create_driver(outage_settings),
         database=outage_settings.neo4j_database,

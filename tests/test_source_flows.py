@@ -151,7 +151,9 @@ def fetch_edit_save(
 def assert_secret_nowhere(secret: str, session: Session, settings: Settings, logs: str) -> None:
     assert all(secret not in text for text in session.seen)
     assert secret not in logs
-    with GraphDatabase.driver(settings.bolt_uri) as driver:
+    with GraphDatabase.driver(
+        settings.bolt_uri, auth=(settings.neo4j_user, settings.neo4j_password)
+    ) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (n) RETURN properties(n) AS p", database_=settings.neo4j_database
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j.exceptions import CypherSyntaxError
@@ -18,9 +19,16 @@ async def test_every_statement_compiles_against_neo4j(store: Store) -> None:
     assert len(store.cypher) > 10
     failures = {}
     for name in store.cypher:
-        # Statements with a label slot are checked once per label they can take.
-        variants = (
-            [{"node": level} for level in LineageLevel] if store.cypher.slots(name) else [None]
+        # Statements with a label slot are checked once per label they can take; a depth
+        # slot takes the deepest traversal allowed.
+        slots = store.cypher.slots(name)
+        variants: list[dict[str, Any] | None] = (
+            [
+                {"node": level, **({"depth": 10} if "depth" in slots else {})}
+                for level in LineageLevel
+            ]
+            if slots
+            else [None]
         )
         for slots in variants:
             try:
@@ -64,6 +72,15 @@ def test_slots_take_only_enum_members() -> None:
         registry.render("lineage/between", {"node": "Table) DETACH DELETE (x"})  # type: ignore[dict-item]
     with pytest.raises(CypherRegistryError, match="needs slots"):
         registry.render("lineage/between")
+
+
+def test_depth_slots_take_only_bounded_integers() -> None:
+    registry = CypherRegistry.load(REPO_ROOT / "cypher")
+    text = registry.render("lineage/traverse", {"node": LineageLevel.TABLE, "depth": 7})
+    assert "*1..7]" in text
+    for bad in ("3] DETACH DELETE (x", 101, -1, True):
+        with pytest.raises(CypherRegistryError, match="takes an integer from 0 to 100"):
+            registry.render("lineage/traverse", {"node": LineageLevel.TABLE, "depth": bad})  # type: ignore[dict-item]
 
 
 def test_no_cypher_outside_the_cypher_folder() -> None:

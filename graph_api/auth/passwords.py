@@ -14,6 +14,7 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 MIN_LENGTH = 12
+MAX_LENGTH = 1024
 
 
 class WeakPasswordError(ValueError):
@@ -25,8 +26,8 @@ def check_strength(password: str) -> None:
         raise WeakPasswordError(
             f"Passwords need at least {MIN_LENGTH} characters; a phrase of a few words works well."
         )
-    if len(password) > 1024:
-        raise WeakPasswordError("Passwords can be at most 1,024 characters long.")
+    if len(password) > MAX_LENGTH:
+        raise WeakPasswordError(f"Passwords can be at most {MAX_LENGTH:,} characters long.")
 
 
 def hash_password(password: str) -> str:

@@ -2,12 +2,22 @@
 // interface, for local development and tests without Docker or a Neo4j install.
 //
 // Started and stopped by graph_api/neo4j_local/__init__.py; usage:
-//   java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE [--tls-dir DIR]
+//   java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE --password-file FILE
+//                  [--tls-dir DIR]
 // SIZE uses Neo4j's byte notation (e.g. 256m, 1g). With --tls-dir, Bolt requires TLS
 // with the PEM files DIR/private.key and DIR/public.crt; without it, Bolt is plain.
+// Authentication is on: the user neo4j has the password in FILE. Before Bolt listens the
+// first time with a new password, the DBMS starts once without Bolt to set it, so no client
+// ever meets the default password.
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -23,6 +33,7 @@ import org.neo4j.configuration.ssl.SslPolicyConfig;
 import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.io.ByteUnit;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
@@ -38,6 +49,7 @@ public final class ClewNeo4j {
         long txMemory = ByteUnit.parse(require(opts, "tx-memory"));
         String tlsOption = opts.get("tls-dir");
         Path tlsDir = tlsOption == null ? null : Path.of(tlsOption).toAbsolutePath();
+        Path passwordFile = Path.of(require(opts, "password-file")).toAbsolutePath();
 
         // The user log (start-up problems, "Started." etc.) goes to stdout, which the
         // Python launcher redirects into its log file; the detailed debug.log stays
@@ -46,8 +58,9 @@ public final class ClewNeo4j {
 
         DatabaseManagementService dbms;
         try {
-            dbms = build(home, port, pagecache, txMemory, tlsDir, userLog);
-        } catch (RuntimeException e) {
+            applyPassword(home, pagecache, txMemory, passwordFile, userLog);
+            dbms = build(home, port, pagecache, txMemory, tlsDir, userLog, true).build();
+        } catch (RuntimeException | IOException e) {
             // A half-started DBMS can leave non-daemon threads behind; exit explicitly so
             // the launcher sees the process die instead of waiting for its timeout.
             System.out.println("ClewNeo4j: failed to start: " + e);
@@ -80,21 +93,65 @@ public final class ClewNeo4j {
         stopped.await();
     }
 
-    private static DatabaseManagementService build(
+    /** Sets the neo4j user's password from the file, with Bolt off, unless already done. */
+    private static void applyPassword(
+            Path home, long pagecache, long txMemory, Path passwordFile, Log4jLogProvider userLog)
+            throws IOException {
+        String password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+        if (password.length() < 8) {
+            throw new IllegalStateException(passwordFile + " holds no usable password");
+        }
+        Path marker = home.resolve("clew-password.sha256");
+        String digest = sha256(password);
+        if (Files.isRegularFile(marker)
+                && Files.readString(marker, StandardCharsets.UTF_8).strip().equals(digest)) {
+            return;
+        }
+        DatabaseManagementService dbms =
+                build(home, 0, pagecache, txMemory, null, userLog, false).build();
+        try {
+            GraphDatabaseService system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+            try {
+                system.executeTransactionally(
+                        "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                        Map.of("password", password));
+            } catch (RuntimeException e) {
+                // Neo4j refuses to "change" a password to the one it already has.
+                if (!String.valueOf(e.getMessage()).contains("same")) {
+                    throw e;
+                }
+            }
+        } finally {
+            dbms.shutdown();
+        }
+        Files.writeString(marker, digest + "\n", StandardCharsets.UTF_8);
+    }
+
+    private static String sha256(String text) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static DatabaseManagementServiceBuilder build(
             Path home,
             int port,
             long pagecache,
             long txMemory,
             Path tlsDir,
-            Log4jLogProvider userLog) {
+            Log4jLogProvider userLog,
+            boolean boltEnabled) {
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setUserLogProvider(userLog)
-                // Loopback only: auth is off, so nothing else may be able to connect.
-                .setConfig(BoltConnector.enabled, true)
+                // Loopback only, and every client must sign in.
+                .setConfig(BoltConnector.enabled, boltEnabled)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 // Unset, the page cache grows to about half the machine's RAM.
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
                 .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMemory)
@@ -120,7 +177,7 @@ public final class ClewNeo4j {
                     .setConfig(bolt.client_auth, ClientAuth.NONE)
                     .setConfig(BoltConnector.encryption_level, EncryptionLevel.REQUIRED);
         }
-        return builder.build();
+        return builder;
     }
 
     private static Map<String, String> parseArgs(String[] args) {
@@ -147,7 +204,7 @@ public final class ClewNeo4j {
         System.err.println("ClewNeo4j: " + problem);
         System.err.println(
                 "usage: java ClewNeo4j --home DIR --port N --pagecache SIZE --tx-memory SIZE"
-                        + " [--tls-dir DIR]");
+                        + " --password-file FILE [--tls-dir DIR]");
         System.exit(2);
     }
 }

@@ -2,10 +2,11 @@
 
 The database is Neo4j's embedded Java API (jars from Maven Central, see pom.xml)
 wrapped in the small ClewNeo4j main class next to this file, started as a detached
-JVM that speaks only Bolt, only on 127.0.0.1, without auth. Everything one server
-owns lives in ``data_dir``:
+JVM that speaks only Bolt, only on 127.0.0.1, with authentication on: the user ``neo4j``
+has a generated password kept in ``data_dir``. Everything one server owns lives there:
 
     db/             Neo4j home: store files, transaction logs, logs/debug.log
+    neo4j.password  the password of the user neo4j (generated on first start, mode 600)
     neo4j.log       the JVM's stdout and stderr (the previous run's: neo4j.log.1)
     neo4j.pid       pid of the running JVM
     bolt.port       the port it was started on
@@ -25,6 +26,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -40,7 +42,16 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
 
-__all__ = ["LocalNeo4jError", "LocalNeo4jStatus", "start", "status", "stop"]
+__all__ = [
+    "USER",
+    "LocalNeo4jError",
+    "LocalNeo4jStatus",
+    "auth",
+    "password",
+    "start",
+    "status",
+    "stop",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +60,8 @@ _JAVA_SOURCE = _HERE / "ClewNeo4j.java"
 _POM = _HERE / "pom.xml"
 _MAIN_CLASS = "ClewNeo4j"
 _DEFAULT_PORT = 7687
+# Community edition's one administrator.
+USER = "neo4j"
 # The file names Neo4j is told to load from ``tls_dir``.
 _TLS_FILES = ("private.key", "public.crt")
 
@@ -124,7 +137,14 @@ def start(
         raise LocalNeo4jError(f"Port {port} is not a valid TCP port; use 1-65535.")
 
     with _locked(paths):
+        _ensure_password(paths)
         pid = _running_pid(paths)
+        if pid is not None and f" --password-file {paths.password_file} " not in _command_line(pid):
+            # Started by an older Clew with authentication off: anyone on the machine could
+            # use it. Restart it with authentication on.
+            log.warning("Neo4j (pid %d) runs without authentication; restarting it", pid)
+            _terminate(pid, grace=60.0)
+            pid = None
         if pid is not None:
             return _adopt_running(paths, pid, port, tls, timeout)
         paths.pid_file.unlink(missing_ok=True)  # stale: its process is gone
@@ -175,6 +195,33 @@ def stop(*, data_dir: Path, timeout: float = 60.0) -> bool:
         return pid is not None
 
 
+def password(*, data_dir: Path) -> str:
+    """The password of the user neo4j of the local Neo4j in ``data_dir``, generated (and
+    kept in ``data_dir/neo4j.password``, readable by its owner only) the first time."""
+    paths = _Paths.of(data_dir)
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    return _ensure_password(paths)
+
+
+def auth(*, data_dir: Path) -> tuple[str, str]:
+    """The driver's ``auth=`` for the local Neo4j in ``data_dir``."""
+    return USER, password(data_dir=data_dir)
+
+
+def _ensure_password(paths: _Paths) -> str:
+    path = paths.password_file
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # a copy or an old umask may have left it readable
+        return path.read_text(encoding="utf-8").strip()
+    generated = secrets.token_urlsafe(24)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(generated + "\n")
+    return generated
+
+
 def status(*, data_dir: Path) -> LocalNeo4jStatus:
     """Whether the Neo4j of ``data_dir`` is running (its JVM is alive); never raises
     for a stopped or never-started server."""
@@ -198,6 +245,10 @@ class _Paths:
     @property
     def log_file(self) -> Path:
         return self.data_dir / "neo4j.log"
+
+    @property
+    def password_file(self) -> Path:
+        return self.data_dir / "neo4j.password"
 
     @property
     def pid_file(self) -> Path:
@@ -566,6 +617,9 @@ def _launch(
         pagecache,
         "--tx-memory",
         tx_memory,
+        # The password stays in its file: a command line is visible to everyone in `ps`.
+        "--password-file",
+        str(paths.password_file),
     ]
     if tls is not None:
         command += ["--tls-dir", str(tls)]
@@ -604,7 +658,7 @@ def _wait_for_bolt(paths: _Paths, pid: int, uri: str, timeout: float, on_timeout
                 f"{paths.log_file} (more in {paths.home / 'logs' / 'debug.log'}):\n"
                 + _tail(_read_log(paths.log_file))
             )
-        if _bolt_answers(uri):
+        if _bolt_answers(uri, (USER, _ensure_password(paths))):
             return
         if time.monotonic() >= deadline:
             raise LocalNeo4jError(
@@ -614,9 +668,9 @@ def _wait_for_bolt(paths: _Paths, pid: int, uri: str, timeout: float, on_timeout
         time.sleep(_POLL_INTERVAL)
 
 
-def _bolt_answers(uri: str) -> bool:
+def _bolt_answers(uri: str, auth: tuple[str, str]) -> bool:
     try:
-        with GraphDatabase.driver(uri, auth=None, connection_timeout=5.0) as driver:
+        with GraphDatabase.driver(uri, auth=auth, connection_timeout=5.0) as driver:
             driver.verify_connectivity()
     except (DriverError, Neo4jError, OSError):
         return False

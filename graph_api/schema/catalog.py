@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from graph_api import models
-from graph_api.auth.roles import Role
+from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
 from graph_api.errors import ClewError, ValidationError
 from graph_api.schema.common import (
@@ -245,7 +245,8 @@ class CatalogQuery:
 
     @strawberry.field(
         extensions=requires(Role.VIEWER),
-        description="Recorded changes to one entity, newest first.",
+        description="Recorded changes to one entity, newest first. The history of users and "
+        "API tokens (role changes, disables, password resets) is for ADMINs only.",
     )
     async def history(
         self,
@@ -259,6 +260,10 @@ class CatalogQuery:
         page = await AuditRepository(info.context.store).history(
             entity_id=str(entity_id), first=size, after=after
         )
+        principal = info.context.principal
+        if principal is not None and not principal.allows(Role.ADMIN):
+            if any(c.entity_type in ("User", "ApiToken") for c in page.items):
+                raise forbidden(principal, Role.ADMIN, "read the history of users and API tokens")
         return to_connection(page, key=lambda c: (c.at.isoformat(), c.id), node=Change.from_model)
 
 

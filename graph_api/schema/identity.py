@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
@@ -10,7 +11,7 @@ import strawberry
 from graph_api import models
 from graph_api.auth.roles import Role
 from graph_api.context import Info
-from graph_api.errors import AuthenticationError, ClewError, RateLimitedError
+from graph_api.errors import AuthenticationError, ClewError, RateLimitedError, ValidationError
 from graph_api.schema.common import (
     ConflictErrorType,
     ErrorCode,
@@ -160,6 +161,27 @@ class CreateUserInput:
     )
 
 
+@strawberry.type(
+    name="ThrottledSignIn",
+    description="A username or address whose sign-ins are being slowed down after repeated "
+    "failures: someone may be guessing passwords.",
+)
+class ThrottledSignInNode:
+    kind: str = strawberry.field(description="USERNAME or ADDRESS.")
+    name: str = strawberry.field(description="The username (first 64 characters) or address.")
+    failures: int = strawberry.field(description="Failed attempts in the current run.")
+    retry_after_seconds: int = strawberry.field(
+        description="How long the next attempt must wait (0: it may try now)."
+    )
+    first_failure_at: datetime
+    last_failure_at: datetime
+
+
+def _client_address(info: Info) -> str:
+    request = info.context.request
+    return getattr(getattr(request, "client", None), "host", None) or "unknown"
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(extensions=requires(Role.VIEWER), description="The signed-in user.")
@@ -176,6 +198,26 @@ class IdentityQuery:
         return [UserNode.from_model(u) for u in await info.context.identity.users()]
 
     @strawberry.field(
+        extensions=requires(Role.ADMIN),
+        description="Usernames and addresses whose sign-ins are being slowed down after "
+        "repeated failures, most failures first (this process's view; a warning is logged as "
+        "each one starts).",
+    )
+    async def sign_in_throttles(self, info: Info) -> list[ThrottledSignInNode]:
+        now = datetime.now(UTC)
+        return [
+            ThrottledSignInNode(
+                kind=t.kind.upper(),
+                name=t.label,
+                failures=t.failures,
+                retry_after_seconds=math.ceil(t.retry_after),
+                first_failure_at=now - timedelta(seconds=t.first_failure_age),
+                last_failure_at=now - timedelta(seconds=t.last_failure_age),
+            )
+            for t in info.context.identity.throttled_sign_ins()
+        ]
+
+    @strawberry.field(
         extensions=requires(Role.VIEWER),
         description="Your API tokens, newest first; with everyone: true (ADMIN), everyone's.",
     )
@@ -190,18 +232,19 @@ class IdentityQuery:
 class IdentityMutation:
     @strawberry.mutation(
         description="Sign in with a username and password; returns a bearer token that expires. "
-        "The only operation that needs no token."
+        "The only operation that needs no token. Repeated failures slow further attempts down "
+        "(per username and per address); a device that signed in as the user before is not "
+        "slowed by the username's failures."
     )
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
-        request = info.context.request
-        client = getattr(getattr(request, "client", None), "host", None) or "unknown"
+        client = _client_address(info)
         try:
             signed = await info.context.identity.login(username, password, client=client)
         except RateLimitedError as exc:
             return LoginFailed(
-                code=exc.code, message=exc.message, retry_after_seconds=round(exc.retry_after)
+                code=exc.code, message=exc.message, retry_after_seconds=math.ceil(exc.retry_after)
             )
-        except AuthenticationError as exc:
+        except (AuthenticationError, ValidationError) as exc:
             return LoginFailed(code=exc.code, message=exc.message, retry_after_seconds=None)
         return LoginSuccess(
             token=signed.token, expires_at=signed.expires_at, user=UserNode.from_model(signed.user)
@@ -209,7 +252,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         extensions=requires(Role.VIEWER),
-        description="Change your own password; you need the current one.",
+        description="Change your own password; you need the current one, and a sign-in with "
+        "your password (not an API token). Wrong current passwords count as failed sign-ins.",
     )
     async def change_password(
         self, info: Info, current_password: str, new_password: str
@@ -218,7 +262,7 @@ class IdentityMutation:
         assert principal is not None
         try:
             user = await info.context.identity.change_own_password(
-                principal, current_password, new_password
+                principal, current_password, new_password, client=_client_address(info)
             )
         except ClewError as exc:
             return user_error(exc)

@@ -406,11 +406,17 @@ class TransferQuery:
     @strawberry.field(
         extensions=requires(Role.VIEWER),
         description="An import job by id, with its progress and (when finished) "
-        "its report; null when there is none.",
+        "its report (file names, cell values); null when there is none, or when it is "
+        "someone else's and you are not an ADMIN.",
     )
     async def import_job(self, info: Info, id: strawberry.ID) -> ImportJobNode | None:
         job = await _service(info).job(str(id))
-        return ImportJobNode.from_model(job) if job else None
+        principal = info.context.principal
+        if job is None or principal is None:
+            return None
+        if job.actor != principal.username and not principal.allows(Role.ADMIN):
+            return None  # the same answer as for no job: ids reveal nothing
+        return ImportJobNode.from_model(job)
 
 
 @strawberry.type
@@ -473,6 +479,10 @@ async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ImportJobNode,
     await asyncio.sleep(0)
     try:
         job = await transfer.job(job_id)
+        principal = info.context.principal
+        if job is not None and principal is not None:
+            if job.actor != principal.username and not principal.allows(Role.ADMIN):
+                job = None  # someone else's report: as if there were none
         if job is None:
             raise NotFoundError(
                 f"No import job has the id '{job_id}'; check the id returned by importCatalog.",

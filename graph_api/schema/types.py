@@ -3,12 +3,16 @@ request's DataLoaders, never one query per node."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from strawberry.extensions import FieldExtension
 
 from graph_api import models
+from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.loaders import LineageKey
 from graph_api.schema.lineage_types import (
@@ -97,6 +101,28 @@ class LastConnectionTest:
     version: str | None
 
 
+class _AdminOnlyAddress(FieldExtension):
+    """Where a source lives and as whom Clew signs in to it (host, port, database, service,
+    SID, username, CA certificate) is for the ADMINs who manage it: a map of the servers to
+    anyone else. Other roles read these as null."""
+
+    def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        settings = next_(source, info, **kwargs)
+        principal = info.context.principal
+        if principal is not None and principal.allows(Role.ADMIN):
+            return settings
+        return dataclasses.replace(
+            settings,
+            host=None,
+            port=None,
+            database=None,
+            service_name=None,
+            sid=None,
+            username=None,
+            tls=dataclasses.replace(settings.tls, ca_certificate=None),
+        )
+
+
 @strawberry.type(name="Source", description="A database that tables live in.")
 class SourceNode:
     id: strawberry.ID
@@ -104,7 +130,11 @@ class SourceNode:
     type: SourceType
     description: str | None
     active: bool
-    connection: ConnectionSettings
+    connection: ConnectionSettings = strawberry.field(
+        extensions=[_AdminOnlyAddress()],
+        description="How Clew reaches it; host, port, database, serviceName, sid, username and "
+        "tls.caCertificate are null unless you are an ADMIN.",
+    )
     last_test: LastConnectionTest | None
     created_at: datetime
     updated_at: datetime

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from graph_api.auth import passwords, tokens
+from graph_api.auth import passwords, throttle, tokens
 from graph_api.auth.roles import Principal, Role, forbidden
 from graph_api.auth.throttle import LoginThrottle
 from graph_api.errors import (
@@ -31,6 +32,7 @@ from graph_api.store.users import UserRepository
 
 log = logging.getLogger(__name__)
 
+MAX_USERNAME_LENGTH = 64
 USERNAME_RULE = "1 to 64 letters, digits, dots, dashes, underscores or @"
 # Recording every use of an API token would turn each read into a write; once a minute will do.
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -38,7 +40,9 @@ _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 def _check_username(username: str) -> str:
     name = username.strip()
-    if not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "._-@" for c in name):
+    if not (1 <= len(name) <= MAX_USERNAME_LENGTH) or not all(
+        c.isalnum() or c in "._-@" for c in name
+    ):
         raise ValidationError(
             f"'{username}' is not a usable username: use {USERNAME_RULE}.", field="input.username"
         )
@@ -70,9 +74,7 @@ class IdentityService:
         self._audit = AuditRepository(store)
         self._settings = settings
         self._ttl = timedelta(minutes=settings.token_ttl_minutes)
-        self.throttle = LoginThrottle(max_failures=settings.login_max_failures)
-        # One address may be a whole office behind NAT: it gets more tries than one username.
-        self.client_throttle = LoginThrottle(max_failures=settings.login_max_failures * 4)
+        self.throttle = LoginThrottle(free_failures=settings.login_max_failures)
         self._hashing = asyncio.Semaphore(2)
 
     # Signing in and checking tokens
@@ -86,32 +88,64 @@ class IdentityService:
             raise RuntimeError("Sign-in tokens need CLEW_TOKEN_SIGNING_KEY or CLEW_SECRET_KEYS.")
         return tokens.derive_signing_key(self._settings.secret_keys[0])
 
-    async def login(self, username: str, password: str, *, client: str) -> SignIn:
-        user_key = username.strip().casefold()
-        wait = max(self.throttle.retry_after(user_key), self.client_throttle.retry_after(client))
+    def _check_attempt(
+        self, username: str, client: str, *, known_clients_pass: bool = True
+    ) -> tuple[bytes, bytes]:
+        """The throttle keys of a sign-in attempt; refuses it while its delay runs."""
+        user_key = throttle.digest("user", username.strip().casefold())
+        client_key = throttle.digest("address", client)
+        wait = self.throttle.retry_after(
+            user=user_key, client=client_key, known_clients_pass=known_clients_pass
+        )
         if wait > 0:
-            minutes = max(1, round(wait / 60))
+            seconds = max(1, math.ceil(wait))
             raise RateLimitedError(
-                f"Too many failed sign-ins; try again in about {minutes} minute"
-                f"{'s' if minutes != 1 else ''}, or ask an administrator to reset your password.",
+                f"Too many failed sign-ins; wait {seconds} second{'s' if seconds != 1 else ''} "
+                "before the next try. Each further failure doubles the wait (up to 15 minutes); "
+                "a device that signed in as this user before is not slowed down, and an "
+                "administrator can reset a forgotten password.",
                 retry_after=wait,
             )
+        return user_key, client_key
+
+    def _count_failure(self, username: str, client: str, keys: tuple[bytes, bytes]) -> None:
+        user_key, client_key = keys
+        label = username.strip()[:64]
+        failures = self.throttle.failed(user_key, kind="username", label=label)
+        client_failures = self.throttle.failed(client_key, kind="address", label=client)
+        if failures == self.throttle.free_failures or (
+            client_failures == self.throttle.client_free_failures
+        ):
+            # Once per username or address: the moment its sign-ins start being slowed.
+            log.warning(
+                "sign-ins slowed down after repeated failures (see signInThrottles)",
+                extra={"username": label, "client": client, "failures": failures},
+            )
+
+    async def login(self, username: str, password: str, *, client: str) -> SignIn:
+        # Before the throttle and the database: an over-long value costs nothing to refuse.
+        if len(username) > MAX_USERNAME_LENGTH or len(password) > passwords.MAX_LENGTH:
+            raise ValidationError(
+                f"Usernames have at most {MAX_USERNAME_LENGTH} characters and passwords at "
+                f"most {passwords.MAX_LENGTH:,}; check what you sent.",
+                field="username" if len(username) > MAX_USERNAME_LENGTH else "password",
+            )
+        keys = self._check_attempt(username, client)
         # Counted as failed until proven right, before the first await: concurrent guesses
         # cannot all slip past the check above.
-        self.throttle.failed(user_key)
-        self.client_throttle.failed(client)
+        self._count_failure(username, client, keys)
         stored = await self._users.login_record(username)
         # Always verify (against a dummy hash for unknown users) so timing reveals nothing.
         # Argon2 takes ~0.3 s of CPU and 64 MiB by design: off the event loop, a few at a time.
         valid = await self._verify(stored.password_hash if stored else None, password)
         if stored is None or not valid or stored.user.disabled:
+            self.throttle.touch(*keys)
             log.info("sign-in refused", extra={"username": username[:64], "client": client})
             raise AuthenticationError(
                 "Wrong username or password, or the account is disabled. Check both and try "
                 "again; an administrator can reset a forgotten password."
             )
-        self.throttle.succeeded(user_key)
-        self.client_throttle.forget_one(client)
+        self.throttle.succeeded(user=keys[0], client=keys[1])
         if stored.password_hash and passwords.needs_rehash(stored.password_hash):
             rehashed = await self._hash(password)
             await self._store.transaction(
@@ -123,6 +157,9 @@ class IdentityService:
             key=self._signing_key, user_id=stored.user.id, ttl=self._ttl
         )
         return SignIn(user=stored.user, token=issued.token, expires_at=issued.expires_at)
+
+    def throttled_sign_ins(self) -> list[throttle.Throttled]:
+        return self.throttle.throttled()
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """The principal an Authorization header names; None when there is no header.
@@ -147,7 +184,8 @@ class IdentityService:
             # Tokens carry whole seconds: one issued in the second of a reset stays valid.
             if issued_at < int(user.signed_out_at.timestamp()):
                 raise AuthenticationError(
-                    "Your password was changed since you signed in; sign in again."
+                    "Your password was changed or your account disabled since you signed in; "
+                    "sign in again."
                 )
         return self._principal(user, via="password")
 
@@ -234,7 +272,16 @@ class IdentityService:
         return await self._change(actor, username, {"role": role.value})
 
     async def set_disabled(self, *, actor: str, username: str, disabled: bool) -> User:
-        return await self._change(actor, username, {"disabled": disabled})
+        if not disabled:
+            return await self._change(actor, username, {"disabled": False})
+        # Disabling ends every sign-in and API token for good: re-enabling the user later
+        # must not revive a token that was stolen or handed on meanwhile.
+        return await self._change(
+            actor,
+            username,
+            {"disabled": True, "signed_out_at": datetime.now(UTC)},
+            revoke_tokens=True,
+        )
 
     async def reset_password(
         self, *, actor: str, username: str, password: str | None
@@ -249,14 +296,33 @@ class IdentityService:
             # Sign-ins from before the reset end with it (a stolen token among them).
             "signed_out_at": datetime.now(UTC),
         }
-        return await self._change(actor, username, changes), generated
+        # A reset is what an administrator does when an account may be compromised: the
+        # user's API tokens end with it too.
+        return await self._change(actor, username, changes, revoke_tokens=True), generated
 
-    async def change_own_password(self, principal: Principal, current: str, new: str) -> User:
-        stored = await self._users.login_record(principal.username)
-        if stored is None or not await self._verify(stored.password_hash, current):
+    async def change_own_password(
+        self, principal: Principal, current: str, new: str, *, client: str
+    ) -> User:
+        if principal.via == "api-token":
+            raise ForbiddenError(
+                "An API token cannot change a password (a leaked one would otherwise take the "
+                "account over); sign in with your password to change it."
+            )
+        if len(current) > passwords.MAX_LENGTH:
             raise ValidationError(
                 "The current password is wrong; nothing was changed.", field="currentPassword"
             )
+        # A wrong current password is a failed sign-in: guessing it is throttled alike.
+        # Someone holding a sign-in token is no device to wave through: the delay applies.
+        keys = self._check_attempt(principal.username, client, known_clients_pass=False)
+        self._count_failure(principal.username, client, keys)
+        stored = await self._users.login_record(principal.username)
+        if stored is None or not await self._verify(stored.password_hash, current):
+            self.throttle.touch(*keys)
+            raise ValidationError(
+                "The current password is wrong; nothing was changed.", field="currentPassword"
+            )
+        self.throttle.succeeded(user=keys[0], client=keys[1])
         _check_password(new, field="newPassword")
         return await self._change(
             principal.username,
@@ -264,7 +330,14 @@ class IdentityService:
             {"password_hash": await self._hash(new), "signed_out_at": datetime.now(UTC)},
         )
 
-    async def _change(self, actor: str, username: str, changes: dict[str, object]) -> User:
+    async def _change(
+        self,
+        actor: str,
+        username: str,
+        changes: dict[str, object],
+        *,
+        revoke_tokens: bool = False,
+    ) -> User:
         async def work(tx: Tx) -> User:
             await self._users.lock_admins(tx)
             result = await self._users.update(tx, username=username, changes=changes)
@@ -279,7 +352,10 @@ class IdentityService:
                     "ADMIN first, so the catalog is never left without one."
                 )
             action = "PASSWORD_RESET" if "password_hash" in changes else "UPDATE"
-            await self._record(tx, actor, after.id, action, _user_state(before), _user_state(after))
+            state = _user_state(after)
+            if revoke_tokens:
+                state["apiTokensRevoked"] = await self._users.revoke_tokens_of(tx, user_id=after.id)
+            await self._record(tx, actor, after.id, action, _user_state(before), state)
             return after
 
         return await self._store.transaction(work)

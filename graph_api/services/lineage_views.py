@@ -18,7 +18,7 @@ from graph_api.models import (
 )
 from graph_api.services.traversal import Traversal, traverse
 from graph_api.store.client import Store
-from graph_api.store.lineage import LineageRepository, TraversalFilter
+from graph_api.store.lineage import GraphEdge, LineageRepository, TraversalFilter
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class GraphNode:
 class Graph:
     root_id: str
     nodes: list[GraphNode]
-    edges: list[LineageEdge]
+    edges: list[LineageEdge | GraphEdge]
     truncated: bool
     frontier: list[str]
 
@@ -95,9 +95,10 @@ class LineageViews:
                 depth=depth,
                 traversal=traversal,
                 max_nodes=max_nodes,
+                full_edges=False,
             )
         )[root_id]
-        edges = list(result.edges.values())
+        edges: list[LineageEdge | GraphEdge] = list(result.edges.values())
         depth_of = {n.id: n.depth for n in result.nodes.values()}
         parent_of: dict[str, str] = {}
         if level is LineageLevel.TABLE and include_fields:
@@ -213,6 +214,7 @@ class ImpactAnalysis:
                     depth=depth,
                     traversal=traversal,
                     max_nodes=max_nodes,
+                    full_edges=False,
                 )
             )["t"]
         if field_starts:
@@ -225,6 +227,7 @@ class ImpactAnalysis:
                     depth=depth,
                     traversal=traversal,
                     max_nodes=max_nodes,
+                    full_edges=False,
                 )
             )["f"]
         ids = {i for r in results.values() for i in r.nodes}

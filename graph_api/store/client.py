@@ -74,7 +74,7 @@ class Tx:
         self.after_commit: list[Callable[[], None]] = []
 
     async def run(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         self._store.statements_sent += 1
         with _observed(statement):
@@ -93,19 +93,19 @@ class Store:
         self.statements_sent = 0
 
     async def read(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         return await self._execute(statement, slots, params, RoutingControl.READ)
 
     async def write(
-        self, statement: str, /, *, slots: Mapping[str, Enum] | None = None, **params: Any
+        self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         return await self._execute(statement, slots, params, RoutingControl.WRITE)
 
     async def _execute(
         self,
         statement: str,
-        slots: Mapping[str, Enum] | None,
+        slots: Mapping[str, Enum | int] | None,
         params: dict[str, Any],
         routing: RoutingControl,
     ) -> list[Row]:

@@ -18,8 +18,11 @@ from pathlib import Path
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.cypher$")
 # Labels and relationship directions cannot be query parameters. A statement marks where one
 # goes with a slot such as __NODE__, filled only from an Enum member (see `render`), so no
-# user input is ever spliced into Cypher.
+# user input is ever spliced into Cypher. Path bounds (`*1..__DEPTH__`) cannot be parameters
+# either: their slots take only an integer from 0 to MAX_INT_SLOT, checked here.
 _SLOT = re.compile(r"__([A-Z]+)__")
+MAX_INT_SLOT = 100
+_INT_SLOTS = frozenset({"depth"})
 
 
 class CypherRegistryError(RuntimeError):
@@ -84,7 +87,7 @@ class CypherRegistry(Mapping[str, str]):
     def slots(self, name: str) -> set[str]:
         return {m.lower() for m in _SLOT.findall(self[name])}
 
-    def render(self, name: str, slots: Mapping[str, Enum] | None = None) -> str:
+    def render(self, name: str, slots: Mapping[str, Enum | int] | None = None) -> str:
         text = self[name]
         wanted = self.slots(name)
         given = dict(slots or {})
@@ -93,6 +96,17 @@ class CypherRegistry(Mapping[str, str]):
                 f"Statement {name!r} needs slots {sorted(wanted)}, got {sorted(given)}."
             )
         for slot, member in given.items():
+            if slot in _INT_SLOTS:
+                if (
+                    not isinstance(member, int)
+                    or isinstance(member, (bool, Enum))
+                    or not 0 <= member <= MAX_INT_SLOT
+                ):
+                    raise CypherRegistryError(
+                        f"Slot {slot!r} takes an integer from 0 to {MAX_INT_SLOT}, got {member!r}."
+                    )
+                text = text.replace(f"__{slot.upper()}__", str(member))
+                continue
             if not isinstance(member, Enum) or not re.fullmatch(r"[A-Za-z_<>-]+", member.value):
                 raise CypherRegistryError(f"Slot {slot!r} takes an Enum member, got {member!r}.")
             text = text.replace(f"__{slot.upper()}__", member.value)

@@ -3,11 +3,17 @@ always from upstream to downstream."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph_api.models import Direction, LineageEdge, LineageLevel, LineageSource
+from graph_api.models import (
+    LineageEdge,
+    LineageLevel,
+    LineageSource,
+    ReviewState,
+    TransformationType,
+)
 from graph_api.store.client import Store, Tx
 
 Pair = tuple[str, str]
@@ -36,10 +42,45 @@ class TraversalFilter:
 
 
 @dataclass(frozen=True)
-class Step:
-    from_id: str
-    to_id: str
-    edge: LineageEdge
+class GraphEdge:
+    """What a render-ready graph shows of an edge (no timestamps, no review details)."""
+
+    id: str
+    level: LineageLevel
+    upstream_id: str
+    downstream_id: str
+    lineage_source: LineageSource
+    confidence: float
+    transformation_type: TransformationType | None
+    review_state: ReviewState
+    explicit: bool
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> GraphEdge:
+        transformation = row.get("transformation_type")
+        return cls(
+            id=row["id"],
+            level=LineageLevel[row["level"]],
+            upstream_id=row["upstream_id"],
+            downstream_id=row["downstream_id"],
+            lineage_source=LineageSource(row["lineage_source"]),
+            confidence=float(row["confidence"]),
+            transformation_type=TransformationType(transformation) if transformation else None,
+            review_state=ReviewState(row["review_state"]),
+            explicit=bool(row.get("explicit", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What one traversal reached: node id -> signed distance from the start (negative
+    upstream), the edges among those nodes, whether the node cap cut it short, and the
+    nodes with neighbours that were not loaded."""
+
+    depths: dict[str, int]
+    edges: list[LineageEdge] | list[GraphEdge] | list[LineageEdge | GraphEdge]
+    truncated: bool
+    frontier: list[str]
 
 
 def _pairs(pairs: Iterable[Pair]) -> list[dict[str, str]]:
@@ -130,49 +171,57 @@ class LineageRepository:
             (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]
 
-    async def step(
+    async def traverse(
         self,
         level: LineageLevel,
-        direction: Direction,
-        ids: list[str],
+        starts: list[list[str]],
+        *,
+        downstream: bool,
+        upstream: bool,
+        depth: int,
         traversal: TraversalFilter,
-    ) -> list[Step]:
-        name = (
-            "lineage/step_downstream"
-            if direction is Direction.DOWNSTREAM
-            else "lineage/step_upstream"
-        )
-        rows = await self._store.read(name, slots={"node": level}, ids=ids, **traversal.params())
-        return [Step(r["from_id"], r["to_id"], LineageEdge.from_record(r["edge"])) for r in rows]
-
-    async def has_more(
-        self, level: LineageLevel, direction: Direction, ids: list[str], traversal: TraversalFilter
-    ) -> set[str]:
-        if not ids:
-            return set()
+        max_nodes: int,
+        full_edges: bool,
+    ) -> list[Walk]:
+        """One breadth-first walk per start set, all in one statement (see
+        cypher/lineage/traverse.cypher); the walks come back in the order of `starts`."""
         rows = await self._store.read(
-            "lineage/has_more",
-            slots={"node": level},
-            ids=ids,
-            direction=direction.value,
+            "lineage/traverse",
+            slots={"node": level, "depth": depth},
+            starts=[{"key": i, "ids": ids} for i, ids in enumerate(starts)],
+            downstream=downstream,
+            upstream=upstream,
+            max_nodes=max_nodes,
+            full_edges=full_edges,
             **traversal.params(),
         )
-        return {r["id"] for r in rows}
+        edge: Callable[[dict[str, Any]], LineageEdge | GraphEdge] = (
+            LineageEdge.from_record if full_edges else GraphEdge.from_record
+        )
+        walks = [Walk({}, [], False, []) for _ in starts]
+        for row in rows:
+            walks[row["key"]] = Walk(
+                {n["id"]: n["depth"] for n in row["nodes"]},
+                [edge(e) for e in row["edges"]],
+                row["truncated"],
+                row["frontier"],
+            )
+        return walks
 
     async def field_edges_among(
         self, table_ids: list[str], traversal: TraversalFilter
-    ) -> list[LineageEdge]:
+    ) -> list[GraphEdge]:
         rows = await self._store.read(
             "lineage/field_edges_among", table_ids=table_ids, **traversal.params()
         )
-        return [LineageEdge.from_record(r["edge"]) for r in rows]
+        return [GraphEdge.from_record(r["edge"]) for r in rows]
 
     async def field_ids_of_table(self, table_id: str) -> list[str]:
         rows = await self._store.read("fields/by_tables", table_ids=[table_id])
         return [f["id"] for row in rows for f in row["fields"]]
 
     async def nodes(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        rows = await self._store.read("tables/nodes_by_ids", ids=ids)
+        rows = await self._store.read("lineage/nodes", ids=ids)
         return {r["node"]["id"]: (r["kind"], r["node"]) for r in rows}
 
     async def review_queue(

@@ -94,6 +94,11 @@ class UserRepository:
         rows = await tx.run("users/revoke_token", id=token_id, user_id=user_id)
         return ApiToken.from_record(rows[0]["token"]) if rows else None
 
+    async def revoke_tokens_of(self, tx: Tx, *, user_id: str) -> int:
+        """Revokes every live API token of the user; how many there were."""
+        rows = await tx.run("users/revoke_tokens_of", user_id=user_id)
+        return int(rows[0]["revoked"]) if rows else 0
+
     async def token_owner(self, digest: str) -> TokenOwner | None:
         rows = await self._store.read("users/token_owner", digest=digest)
         if not rows:

@@ -16,6 +16,7 @@ from tests.transfer.conftest import DATA, read_workbook
 @pytest.fixture
 def env(settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEO4J_URI", settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password)
 
 
 def test_import_preview_then_apply_then_export(

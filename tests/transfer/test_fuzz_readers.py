@@ -22,6 +22,9 @@ from graph_api.services.transfer import ImportMode, ImportOptions, TransferServi
 from graph_api.transfer.format import Encoding
 from tests.transfer.conftest import DATA, export, run_import
 
+# Restarts Neo4j or fuzzes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("CLEW_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
