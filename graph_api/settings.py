@@ -202,13 +202,6 @@ class Settings:
             raise SettingsError(
                 f"CLEW_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}."
             )
-        data_dir = Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew")))
-        password = env.get("NEO4J_PASSWORD", "")
-        if uri is None and not password:
-            # The local Neo4j signs in with the password generated with its data directory.
-            from graph_api import neo4j_local
-
-            password = neo4j_local.password(data_dir=data_dir / "neo4j")
         replicas = _int(env, "CLEW_REPLICAS", 1, low=1, high=1000)
         if replicas > 1 and uri is None:
             # The local Neo4j is one process on this machine, for development only.
@@ -217,6 +210,13 @@ class Settings:
                 "(neo4j:// or neo4j+s:// for a cluster). Clew does not start its local Neo4j "
                 "for replicas."
             )
+        data_dir = Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew")))
+        password = env.get("NEO4J_PASSWORD", "")
+        if uri is None and not password:
+            # The local Neo4j signs in with the password generated with its data directory.
+            from graph_api import neo4j_local
+
+            password = neo4j_local.password(data_dir=data_dir / "neo4j")
         return cls(
             neo4j_uri=uri,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
