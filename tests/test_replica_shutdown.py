@@ -9,7 +9,9 @@ import time
 from typing import Any
 
 import httpx2 as httpx
+import pytest
 
+from graph_api.services.transfer import STALE_AFTER_SECONDS
 from graph_api.settings import Settings
 from tests.replicas import Replica, replicas
 
@@ -92,3 +94,30 @@ def test_sigterm_mid_import_drains_then_lets_the_import_finish(settings: Setting
         assert finished["rowsWritten"] == TABLES * (1 + FIELDS_PER_TABLE)
         assert b.post(COUNT, headers=admin_b)["data"]["tables"]["totalCount"] == TABLES
         assert "SIGTERM: draining" in a.log()
+
+
+@pytest.mark.slow  # waits for the job's heartbeat to go stale (STALE_AFTER_SECONDS)
+def test_kill_9_mid_import_leaves_the_catalog_unchanged_and_the_job_interrupted(
+    settings: Settings,
+) -> None:
+    content = catalog_file()
+    with replicas(settings) as (a, b):
+        admin_a, admin_b = a.sign_in(), b.sign_in()
+        job_id = upload(a, admin_a, content)["data"]["importCatalog"]["job"]["id"]
+        deadline = time.monotonic() + 120
+        while job(b, admin_b, job_id)["status"] != "RUNNING":
+            assert time.monotonic() < deadline, job(b, admin_b, job_id)
+            time.sleep(0.05)
+        a.signal(signal.SIGKILL)
+        a.wait_exit(timeout=30)
+        assert b.post(COUNT, headers=admin_b)["data"]["tables"]["totalCount"] == 0
+        # B cannot know at once that A died: the job stays RUNNING until its heartbeat,
+        # written while A ran it, is older than STALE_AFTER_SECONDS.
+        deadline = time.monotonic() + STALE_AFTER_SECONDS + 120
+        while (seen := job(b, admin_b, job_id))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, seen
+            time.sleep(2)
+        assert seen["status"] == "INTERRUPTED", seen
+        assert "nothing was written" in seen["failure"]
+        assert seen["rowsWritten"] == 0
+        assert b.post(COUNT, headers=admin_b)["data"]["tables"]["totalCount"] == 0
