@@ -213,16 +213,16 @@ def test_subscription_errors_are_shaped_like_any_other(client: TestClient) -> No
 def test_import_progress_ends_when_its_subscriber_is_disabled(
     client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # importJobProgress never checked its subscriber again: a viewer disabled while
-    # following an import kept receiving its progress (and, at the end, its report).
+    # importJobProgress never checked its subscriber again: an editor disabled while
+    # following their import kept receiving its progress (and, at the end, its report).
     from graph_api.schema import permissions
 
     monkeypatch.setattr(permissions, "RECHECK_SECONDS", 0.0)
     app = client.app
-    viewer = sign_in(client, "progress-viewer", Role.VIEWER)
+    editor = sign_in(client, "progress-editor", Role.EDITOR)
     file = tmp_path / "tables.csv"
     file.write_text("schema,name\ns,t1\n")
-    transfer = TransferService(app.state.store, actor="ana", broker=app.state.broker)  # type: ignore[attr-defined]
+    transfer = TransferService(app.state.store, actor="progress-editor", broker=app.state.broker)  # type: ignore[attr-defined]
     # A job recorded but not started, so it stays QUEUED until the test says otherwise.
     job = client.portal.call(
         functools.partial(
@@ -234,7 +234,7 @@ def test_import_progress_ends_when_its_subscriber_is_disabled(
         )
     )
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        token = viewer["Authorization"].removeprefix("Bearer ")
+        token = editor["Authorization"].removeprefix("Bearer ")
         ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
         assert ws.receive_json()["type"] == "connection_ack"
         query = f'subscription {{ importJobProgress(id: "{job.id}") {{ status }} }}'
@@ -242,7 +242,7 @@ def test_import_progress_ends_when_its_subscriber_is_disabled(
         first = ws.receive_json()
         assert first["payload"]["data"]["importJobProgress"] == {"status": "QUEUED"}
 
-        disable = 'mutation { setUserDisabled(username: "progress-viewer", disabled: true) { __typename } }'
+        disable = 'mutation { setUserDisabled(username: "progress-editor", disabled: true) { __typename } }'
         assert "errors" not in client.post("/graphql", json={"query": disable}).json()
         running = replace(job, status=JobStatus.RUNNING)
         client.portal.call(app.state.broker.publish, job_topic(job.id), running)  # type: ignore[attr-defined]

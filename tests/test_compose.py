@@ -179,7 +179,7 @@ def test_dockerfile_runs_uvicorn_as_a_non_root_user_with_a_healthcheck() -> None
         "0.0.0.0",
         "--port",
         "8000",
-        # X-Forwarded-For is believed by the app, from CLEW_TRUSTED_PROXIES only.
+        # X-Forwarded-For is the app's to believe, only from CLEW_TRUSTED_PROXIES.
         "--no-proxy-headers",
     ]
     assert values["USER"].split(":")[0] not in ("root", "0")
@@ -187,6 +187,7 @@ def test_dockerfile_runs_uvicorn_as_a_non_root_user_with_a_healthcheck() -> None
     env = " ".join(rest for keyword, rest in final_stage if keyword == "ENV")
     assert "CLEW_CYPHER_DIR=/app/cypher" in env
     assert "CLEW_GRAPHIQL_ASSETS=/app/web/node_modules" in env
+    assert "CLEW_WEB_DIST=/app/web/app" in env
 
 
 def test_dockerignore_lets_through_everything_the_dockerfile_copies() -> None:

@@ -9,6 +9,7 @@ CLEW_UPDATE_SCREENSHOTS=1 they are also copied into docs/screenshots for the REA
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,6 +120,9 @@ class Watch:
 
     base: str
     problems: list[str] = field(default_factory=list)
+    # HTTP statuses the test expects the API to answer (Chromium logs each as a console
+    # error, "Failed to load resource: … status of 401"), named with @pytest.mark.answers(401).
+    expected: frozenset[int] = frozenset()
 
     def request(self, request: Any) -> None:
         url = request.url
@@ -130,6 +134,9 @@ class Watch:
 
     def console(self, message: Any) -> None:
         if message.type == "error":
+            status = re.search(r"Failed to load resource: .* status of (\d{3})", message.text)
+            if status and int(status.group(1)) in self.expected:
+                return
             self.problems.append(f"console error: {message.text}")
 
     def page_error(self, error: Any) -> None:
@@ -143,7 +150,8 @@ async def page(
     context = await browser.new_context(
         base_url=clew_server.url, viewport={"width": 1400, "height": 900}, accept_downloads=True
     )
-    watch = Watch(clew_server.url)
+    answers = request.node.get_closest_marker("answers")
+    watch = Watch(clew_server.url, expected=frozenset(answers.args if answers else ()))
     context.on("request", watch.request)
     page = await context.new_page()
     page.on("console", watch.console)

@@ -20,7 +20,7 @@ const CREATE = `mutation CreateSource($input: CreateSourceInput!) {
 const TEST = `mutation Test($id: ID!) {
   testConnection(sourceId: $id) {
     __typename
-    ... on TestConnectionSuccess { result { id } }
+    ... on ConnectionTestReport { result { id } }
     ... on UserError { code message field }
   }
 }`;
