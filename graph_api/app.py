@@ -38,11 +38,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from graph_api import graphiql, graphql_http, interchange_http
+from graph_api import graphiql, graphql_http, interchange_http, metrics, shutdown, tracing
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Connection, Context, Services
 from graph_api.errors import ClewError
+from graph_api.events import create_broker
 from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.services.identity import IdentityService
@@ -50,6 +51,7 @@ from graph_api.services.imports import stop_running_imports
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
+from graph_api.store.interchange import InterchangeRepository
 from graph_api.store.migrations import apply_migrations, pending_migrations
 
 log = logging.getLogger("graph_api")
@@ -342,17 +344,32 @@ def front_end_routes() -> list[BaseRoute]:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
+    if settings.routing_warning:
+        log.warning(settings.routing_warning)
+    tracing.configure(endpoint=settings.otel_endpoint, service_name=settings.otel_service_name)
     cypher = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=settings.neo4j_database, cypher=cypher)
     # Built once per process; every request and operation shares them. Fails here, before
     # serving, when no usable encryption key is configured.
-    services = Services.create(settings, store)
+    services = Services.create(settings, store, broker=create_broker(settings.redis_url))
     broker, connectors, identity = services.broker, services.connectors, services.identity
     graphql_app = ClewGraphQL(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.migrated = False
+        shutdown.reset()
+        await broker.start()
+
+        async def drain() -> None:
+            shutdown.begin_draining()
+            log.info(
+                "SIGTERM: draining before stopping",
+                extra={"grace_s": settings.shutdown_grace_seconds},
+            )
+            await stop_running_imports(grace=settings.shutdown_grace_seconds)
+
+        shutdown.drain_on_sigterm(drain)
         migrate = asyncio.create_task(_migrate_until_ready(app))
         try:
             yield
@@ -362,12 +379,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await migrate
             await stop_running_imports()
             await asyncio.to_thread(connectors.close_all)
+            await broker.close()
             await store.close()
+            tracing.shutdown()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
+        if shutdown.draining():
+            return JSONResponse({"status": "stopping"}, status_code=503)
         try:
             await store.driver.verify_connectivity()
             pending = await pending_migrations(store)
@@ -387,11 +408,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 },
                 status_code=503,
             )
-        return JSONResponse({"status": "ready", "neo4j": "ok", "migrations": "applied"})
+        return JSONResponse(
+            {"status": "ready", "neo4j": "ok", "migrations": "applied", **_events_status()}
+        )
+
+    def _events_status() -> dict[str, str]:
+        if settings.redis_url is None:
+            return {}
+        return {"events": "shared" if broker.shared else "this replica only: Redis unreachable"}
+
+    async def metrics_endpoint(request: Request) -> Response:
+        # Prometheus's text format; the labels hold no user data (graph_api/metrics.py).
+        metrics.active_subscriptions.set(broker.total_subscribers())
+        metrics.observe_pool(store.driver)
+        with contextlib.suppress(ServiceUnavailable, SessionExpired, OSError, Neo4jError):
+            metrics.observe_jobs(await InterchangeRepository(store).job_counts())
+        return Response(metrics.generate(), media_type=metrics.CONTENT_TYPE)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route(
             "/export", requires_role(Role.VIEWER, interchange_http.export_catalog), methods=["GET"]
         ),

@@ -102,6 +102,17 @@ def _signing_key(env: dict[str, str]) -> str | None:
     return key
 
 
+def _redis_url(env: dict[str, str]) -> str | None:
+    url = env.get("CLEW_REDIS_URL") or None
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            "CLEW_REDIS_URL takes a Redis URL such as redis://redis:6379/0 (rediss:// for TLS, "
+            "unix:///path/to/redis.sock for a socket); unset it to keep events and sign-in "
+            "throttling inside this process."
+        )
+    return url
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     # When neo4j_uri is None the service uses the local Neo4j that `clew neo4j start` runs.
@@ -134,6 +145,15 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     # Browser origins allowed to call the API from another site; empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    # Shared state between replicas (events, sign-in throttle); None: this process only.
+    redis_url: str | None = field(default=None, repr=False)
+    # How many Clew processes serve this catalog (an operator's statement, for start-up checks).
+    replicas: int = 1
+    # On SIGTERM, running imports may finish for this long before they are interrupted.
+    shutdown_grace_seconds: int = 30
+    # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
+    otel_endpoint: str | None = None
+    otel_service_name: str = "clew"
     # Reverse proxies whose X-Forwarded-For names the client; empty: nobody's is believed,
     # and every request counts as coming from the address that connected.
     trusted_proxies: tuple[str, ...] = ()
@@ -145,6 +165,18 @@ class Settings:
     @property
     def local_neo4j_dir(self) -> Path:
         return self.data_dir / "neo4j"
+
+    @property
+    def routing_warning(self) -> str | None:
+        """Why this configuration may send writes to a follower, if it does."""
+        if self.replicas > 1 and self.neo4j_uri and self.neo4j_uri.startswith("bolt"):
+            return (
+                f"NEO4J_URI={self.neo4j_uri} is a bolt:// address: it never routes, so on a "
+                "Neo4j cluster writes sent to a follower fail (NotALeader). With "
+                f"CLEW_REPLICAS={self.replicas}, use neo4j:// (or neo4j+s://) for a cluster; "
+                "bolt:// is right only for one single Neo4j server."
+            )
+        return None
 
     @property
     def bolt_uri(self) -> str:
@@ -169,6 +201,14 @@ class Settings:
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(
                 f"CLEW_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}."
+            )
+        replicas = _int(env, "CLEW_REPLICAS", 1, low=1, high=1000)
+        if replicas > 1 and uri is None:
+            # The local Neo4j is one process on this machine, for development only.
+            raise SettingsError(
+                f"CLEW_REPLICAS={replicas} needs a Neo4j every replica reaches: set NEO4J_URI "
+                "(neo4j:// or neo4j+s:// for a cluster). Clew does not start its local Neo4j "
+                "for replicas."
             )
         data_dir = Path(env.get("CLEW_DATA_DIR", str(REPO_ROOT / ".clew")))
         password = env.get("NEO4J_PASSWORD", "")
@@ -209,5 +249,12 @@ class Settings:
             admin_username=env.get("CLEW_ADMIN_USERNAME", "").strip() or "admin",
             admin_password=env.get("CLEW_ADMIN_PASSWORD") or None,
             cors_origins=_cors_origins(env),
+            redis_url=_redis_url(env),
+            replicas=replicas,
+            shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            or None,
+            otel_service_name=env.get("OTEL_SERVICE_NAME") or "clew",
             trusted_proxies=_trusted_proxies(env),
         )

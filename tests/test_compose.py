@@ -123,9 +123,11 @@ def test_connector_databases_are_behind_a_profile_with_healthchecks(
     ].keys()
 
 
-def test_only_the_api_is_published_beyond_loopback(services: dict[str, dict[str, Any]]) -> None:
+def test_only_the_api_and_the_balancer_are_published_beyond_loopback(
+    services: dict[str, dict[str, Any]],
+) -> None:
     for name, service in services.items():
-        if name == "api":
+        if name in ("api", "lb"):
             continue
         for host_ip, port in _published_ports(service):
             assert host_ip == "127.0.0.1", f"{name} publishes {port} on every interface"
@@ -200,3 +202,59 @@ def test_dockerignore_lets_through_everything_the_dockerfile_copies() -> None:
             continue
         for source in args[:-1]:
             assert source.rstrip("/") in allowed or source.rstrip("*") in allowed, source
+
+
+REPLICAS = ("api-a", "api-b")
+
+
+def test_the_replicas_profile_runs_two_replicas_redis_and_a_balancer(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in (*REPLICAS, "redis", "lb"):
+        assert services[name]["profiles"] == ["replicas"], name
+    a, b = (services[name] for name in REPLICAS)
+    assert a == b, "the replicas must be configured alike"
+    env = a["environment"]
+    # A cluster URI (routes writes to the leader), never bolt://.
+    assert env["NEO4J_URI"].startswith("neo4j://")
+    assert env["NEO4J_URI"].removeprefix("neo4j://").split(":")[0] in services
+    assert env["CLEW_REPLICAS"] == str(len(REPLICAS))
+    assert re.fullmatch(r"\$\{CLEW_SECRET_KEYS:\?[^}]*\}", env["CLEW_SECRET_KEYS"])
+    assert "CLEW_TOKEN_SIGNING_KEY" in env
+    assert re.fullmatch(r"redis://redis:6379/\d+", env["CLEW_REDIS_URL"])
+    assert a["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert a["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert a["build"] == services["api"]["build"] and a["image"] == services["api"]["image"]
+    # Reached only through the balancer.
+    assert not a.get("ports")
+    # Docker's SIGKILL comes after stop_grace_period: the drain must fit in it.
+    grace = int(env["CLEW_SHUTDOWN_GRACE_SECONDS"])
+    assert grace < int(a["stop_grace_period"].removesuffix("s"))
+    # The balancer is the one proxy whose X-Forwarded-For the replicas believe.
+    lb_address = services["lb"]["networks"]["replicas"]["ipv4_address"]
+    assert env["CLEW_TRUSTED_PROXIES"] == lb_address
+    assert _healthcheck_test(services["redis"])
+    assert services["redis"]["image"].startswith("redis:7.0")
+
+
+def test_the_balancer_checks_readiness_and_passes_websocket_upgrades(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    lb = services["lb"]
+    (mount,) = lb["volumes"]
+    source, target, *_ = mount.split(":")
+    config = (ROOT / source).read_text()
+    assert target == "/usr/local/etc/haproxy/haproxy.cfg"
+    assert lb["image"].startswith("haproxy:")
+    directives = [line.split("#")[0].strip() for line in config.splitlines()]
+    servers = [d.split()[2] for d in directives if d.startswith("server ")]
+    assert servers == [f"{name}:8000" for name in REPLICAS]
+    # A draining replica (503 on /readyz) gets no new requests.
+    assert "option httpchk GET /readyz" in directives
+    assert "http-check expect status 200" in directives
+    # WebSocket subscriptions: HTTP mode passes the Upgrade; the tunnel timeout keeps it open.
+    assert "mode http" in directives
+    assert any(d.startswith("timeout tunnel ") for d in directives)
+    assert "option forwardfor" in directives
+    assert [port for _, port in _published_ports(lb)] == ["${CLEW_LB_PORT:-8080}"]
+    assert "bind :8080" in directives

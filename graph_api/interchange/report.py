@@ -66,6 +66,8 @@ class ProblemCode(Enum):
     ROLE_REQUIRED = "ROLE_REQUIRED"
     TRANSACTION_TOO_LARGE = "TRANSACTION_TOO_LARGE"
     DATABASE_BUSY = "DATABASE_BUSY"
+    # A cluster's leader changed (or its connection was lost) during the import's transaction.
+    LEADER_CHANGED = "LEADER_CHANGED"
     DOWNGRADE_ALLOWED = "DOWNGRADE_ALLOWED"
     KEPT_EXISTING = "KEPT_EXISTING"
     # Warnings that need no change but deserve a look.
@@ -117,6 +119,7 @@ _RULES = {
     ProblemCode.KEPT_EXISTING,
     ProblemCode.TRANSACTION_TOO_LARGE,
     ProblemCode.DATABASE_BUSY,
+    ProblemCode.LEADER_CHANGED,
 }
 
 

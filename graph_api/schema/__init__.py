@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -16,6 +17,7 @@ from graph_api.schema.identity import IdentityMutation, IdentityQuery
 from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubscription
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
+from graph_api.schema.observability import operation_extensions
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 
 Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery))
@@ -29,6 +31,10 @@ Subscription = merge_types(
 
 
 class ClewSchema(strawberry.Schema):
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        # Metrics always; tracing only while an exporter is configured (decided per operation).
+        return [*super().get_extensions(sync), *operation_extensions()]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

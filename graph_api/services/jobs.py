@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from neo4j.exceptions import Neo4jError
 
+from graph_api import shutdown
 from graph_api.errors import RateLimitedError
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ class JobRunner(Generic[T]):
         self._active: Counter[str] = Counter()  # actor -> jobs running
 
     def check_capacity(self, actor: str) -> None:
-        """Refuse a job when too many are running (before its input is even read)."""
+        """Refuse a job when too many are running (before its input is even read), or when
+        this process is shutting down."""
+        shutdown.refuse_new_jobs(f"{self.noun}s")
         if self._active[actor] >= self.per_actor:
             raise RateLimitedError(
                 f"You have {self._active[actor]} {self.noun}s running, the most one person may "
@@ -105,9 +108,12 @@ class JobRunner(Generic[T]):
                 raise  # the waiter itself was cancelled: let it stop
             return None
 
-    async def stop_all(self) -> None:
-        """At shutdown: cancel every running job and wait until each has stopped."""
+    async def stop_all(self, *, grace: float = 0.0) -> None:
+        """At shutdown: running jobs may finish for `grace` seconds; then cancel the rest
+        and wait until each has stopped."""
         tasks = list(self._tasks.values())
+        if tasks and grace > 0:
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph_api import input_rules as check
+from graph_api import metrics, tracing
 from graph_api.connectors.base import (
     ConnectionConfig,
     Connector,
@@ -474,7 +475,9 @@ class SourceService:
 
     async def _run(self, seconds: float, call: Any, /, **kwargs: Any) -> Any:
         # Drivers are synchronous: run them in a worker thread, never on the event loop.
-        return await asyncio.wait_for(asyncio.to_thread(call, **kwargs), seconds)
+        connector = type(getattr(call, "__self__", call)).__name__
+        with tracing.span(f"connector {getattr(call, '__name__', 'call')}", connector=connector):
+            return await asyncio.wait_for(asyncio.to_thread(call, **kwargs), seconds)
 
     async def test_saved(self, source_id: str) -> ConnectionTestRecord:
         source, config = await self._load(source_id)
@@ -553,6 +556,7 @@ class SourceService:
                 "version": report.version,
             }
         )
+        metrics.connection_tested(operation, record.reason)
         if operation == "CONNECTION_TEST" and source_id is not None:
             self._broker.publish(test_topic(source_id), record)
         return record

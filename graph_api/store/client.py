@@ -9,7 +9,8 @@ driver may retry, so the work passed to it must be safe to run twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -22,12 +23,20 @@ from neo4j import (
     TrustCustomCAs,
 )
 
+from graph_api import metrics, tracing
 from graph_api.settings import Settings
 from graph_api.store.cypher import CypherRegistry
 
 T = TypeVar("T")
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _observed(statement: str) -> Iterator[None]:
+    """Each statement counted and timed (/metrics) and traced, by its registry name."""
+    with tracing.statement_span(statement), metrics.statement_timer(statement):
+        yield
 
 
 def create_driver(settings: Settings) -> AsyncDriver:
@@ -68,8 +77,9 @@ class Tx:
         self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
     ) -> list[Row]:
         self._store.statements_sent += 1
-        result = await self._tx.run(self._store.cypher.render(statement, slots), params)
-        return [record.data() async for record in result]
+        with _observed(statement):
+            result = await self._tx.run(self._store.cypher.render(statement, slots), params)
+            return [record.data() async for record in result]
 
 
 class Store:
@@ -101,9 +111,10 @@ class Store:
     ) -> list[Row]:
         query = self.cypher.render(statement, slots)
         self.statements_sent += 1
-        records, _, _ = await self.driver.execute_query(
-            query, params, database_=self.database, routing_=routing
-        )
+        with _observed(statement):
+            records, _, _ = await self.driver.execute_query(
+                query, params, database_=self.database, routing_=routing
+            )
         return [record.data() for record in records]
 
     async def transaction(self, work: Callable[[Tx], Awaitable[T]], *, retry: bool = True) -> T:
@@ -136,9 +147,10 @@ class Store:
         """Run one schema statement (migrations only): auto-commit, since schema
         commands cannot share a transaction with writes."""
         self.statements_sent += 1
-        async with self.driver.session(database=self.database) as session:
-            result = await session.run(statement)
-            await result.consume()
+        with _observed("migration"):
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run(statement)
+                await result.consume()
 
     async def close(self) -> None:
         await self.driver.close()

@@ -141,6 +141,11 @@ class InterchangeRepository:
 
     # Writes, one statement per batch and kind
 
+    async def job_counts(self) -> dict[str, int]:
+        """How many import jobs are in each state (for /metrics)."""
+        rows = await self._store.read("interchange/job_counts")
+        return {row["status"]: row["jobs"] for row in rows}
+
     async def create_sources(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
             await _write(tx, "interchange/create_sources", rows)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.servers import nosql, sql
+from tests.servers import nosql, redis, sql
 
 SERVERS_DIR = Path(os.environ.get("CLEW_TEST_SERVERS_DIR", sql.REPO_ROOT / ".clew/test/servers"))
 
@@ -56,3 +56,16 @@ def elasticsearch() -> Iterator[nosql.ServerInfo]:
         "CLEW_TEST_ELASTICSEARCH_PORT",
         29200,
     )
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[redis.RedisInfo]:
+    try:
+        info = redis.start_redis(
+            SERVERS_DIR, port=int(os.environ.get("CLEW_TEST_REDIS_PORT", "6379"))
+        )
+    except sql.ServerSetupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield info
+    if not info.reused and os.environ.get("CLEW_TEST_KEEP_SERVERS") != "1":
+        redis.stop_redis(SERVERS_DIR)

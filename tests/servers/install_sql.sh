@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages the connector tests run real servers from: PostgreSQL and
-# MariaDB; and LibreOffice Calc (headless), which the import/export tests open workbooks in,
+# MariaDB; Redis, the shared state of the replica tests (tests/servers/redis.py); and LibreOffice Calc (headless), which the import/export tests open workbooks in,
 # as the people filling them in will. Idempotent and quiet: does nothing when both are installed, refreshes the package
 # lists only when an install cannot find what it needs, and never starts a system service
 # (tests/servers/sql.py runs its own servers in private data directories).
 set -eu
 
-PACKAGES="postgresql mariadb-server libreoffice-calc-nogui"
+PACKAGES="postgresql mariadb-server redis-server libreoffice-calc-nogui"
 
 missing=""
 for package in $PACKAGES; do

@@ -28,7 +28,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from neo4j.exceptions import ConstraintError, Neo4jError, TransientError
+from neo4j.exceptions import (
+    ConstraintError,
+    ForbiddenOnReadOnlyDatabase,
+    Neo4jError,
+    NotALeader,
+    SessionExpired,
+    TransientError,
+)
 
 from graph_api.errors import ValidationError
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
@@ -88,6 +95,11 @@ def _out_of_memory(exc: Neo4jError) -> bool:
 
 class _Busy(Exception):
     """A transient conflict with other writers; the import was not retried (see _import)."""
+
+
+class _LeaderChanged(Exception):
+    """The cluster member the import wrote to stopped being the leader, or was lost: its
+    transaction never committed (an incomplete commit, whose outcome is unknown, is not this)."""
 
 
 class _Rollback(Exception):
@@ -383,9 +395,13 @@ class ImportService:
                 except Neo4jError as exc:
                     if _out_of_memory(exc):  # at commit
                         raise _TooLarge(exc) from None
+                    if isinstance(exc, (NotALeader, ForbiddenOnReadOnlyDatabase)):
+                        raise _LeaderChanged() from exc
                     if isinstance(exc, TransientError):
                         raise _Busy() from exc
                     raise
+                except SessionExpired as exc:
+                    raise _LeaderChanged() from exc
             except _Rollback as rollback:
                 rollback.report.outcome = Outcome.NOTHING_APPLIED
                 return rollback.report
@@ -415,6 +431,19 @@ class ImportService:
                         "Neo4j stopped the import because other changes to the same tables "
                         "ran at the same moment (a deadlock or a lock wait). Nothing was "
                         "written; import the file again.",
+                        file=job.file_name,
+                    )
+                )
+                report.outcome = Outcome.NOTHING_APPLIED
+                return report
+            except _LeaderChanged:
+                report = copy_report(first_pass)
+                report.add(
+                    Problem(
+                        ProblemCode.LEADER_CHANGED,
+                        "The Neo4j cluster changed its leader (or the server the import wrote "
+                        "to went away) while the import ran. Nothing was written; import the "
+                        "file again.",
                         file=job.file_name,
                     )
                 )

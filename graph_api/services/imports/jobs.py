@@ -144,10 +144,11 @@ def check_capacity(actor: str) -> None:
     IMPORTS.check_capacity(actor)
 
 
-async def stop_running_imports() -> None:
-    """At shutdown, before the driver closes: cancelling rolls back each import's single
-    transaction, so nothing partial stays behind; the jobs are then marked interrupted."""
-    await IMPORTS.stop_all()
+async def stop_running_imports(*, grace: float = 0.0) -> None:
+    """At shutdown, before the driver closes: running imports may finish for `grace`
+    seconds; cancelling the rest rolls back each one's single transaction, so nothing partial
+    stays behind, and marks them interrupted."""
+    await IMPORTS.stop_all(grace=grace)
 
 
 def encoding_of(file_name: str, path: Path, given: Encoding | None) -> Encoding:

@@ -1,0 +1,2 @@
+MATCH (j:ImportJob)
+RETURN j.status AS status, count(*) AS jobs
