@@ -62,8 +62,7 @@ run: install neo4j-start
 	exec $(BIN)/clew serve --host $${CLEW_HOST:-127.0.0.1} --port $${CLEW_PORT:-8000}
 
 test-servers:
-	bash tests/servers/install_sql.sh
-	bash tests/servers/install_browser.sh
+	bash tests/servers/install_debian.sh
 	bash tests/servers/install_nosql.sh
 
 test: install test-servers

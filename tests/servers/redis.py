@@ -5,7 +5,7 @@ throwaway state there), listens on 127.0.0.1 only, and is idempotent like tests/
 a server already running from the same directory is reused (`reused` is then true, so a
 test session knows not to stop what it did not start).
 
-Install the package with tests/servers/install_sql.sh.
+Install the package with tests/servers/install_debian.sh.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def start_redis(base_dir: Path, port: int = 7779) -> RedisInfo:
     server = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/sbin")
     if server is None:
         raise ServerSetupError(
-            "redis-server is not installed: run tests/servers/install_sql.sh (as root)."
+            "redis-server is not installed: run tests/servers/install_debian.sh (as root)."
         )
     root = _root(base_dir)
     root.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ The seed SQL is hashed into a marker file: editing it below re-creates the datab
     base_dir/postgres/   data/  run/ (socket)  postgres.log  seed.sha256
     base_dir/mariadb/    data/  mariadb.sock  mariadb.pid  mariadb.port  mariadb.log  seed.sha256
 
-Install the packages with tests/servers/install_sql.sh.
+Install the packages with tests/servers/install_debian.sh.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ TEST_USER = "clew_reader"
 # Distinctive on purpose: tests assert it never shows up in any message.
 TEST_PASSWORD = "Rd-8c1f-Pa55word"
 TEST_DATABASE = "shop"
-INSTALL_HINT = "run tests/servers/install_sql.sh (as root) to install it"
+INSTALL_HINT = "run tests/servers/install_debian.sh (as root) to install it"
 START_TIMEOUT = 60.0
 _POLL = 0.2
 _LOG_TAIL = 25

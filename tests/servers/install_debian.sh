@@ -1,12 +1,15 @@
 #!/bin/sh
-# Installs the Debian packages the connector tests run real servers from: PostgreSQL and
-# MariaDB; Redis, the shared state of the replica tests (tests/servers/redis.py); and LibreOffice Calc (headless), which the import/export tests open workbooks in,
-# as the people filling them in will. Idempotent and quiet: does nothing when both are installed, refreshes the package
-# lists only when an install cannot find what it needs, and never starts a system service
-# (tests/servers/sql.py runs its own servers in private data directories).
+# Installs the Debian packages the tests need, in one place: PostgreSQL and MariaDB (the
+# connector tests' servers), Redis (the replica tests' shared state, tests/servers/redis.py),
+# LibreOffice Calc, headless (the import/export tests open workbooks in it, as the people
+# filling them in will), and Chromium (the browser the front end's tests drive through
+# Playwright for Python; Playwright's own browser download cannot work here). Idempotent and
+# quiet: does nothing when all are installed, refreshes the package lists only when an install
+# cannot find what it needs, and never starts a system service (tests/servers/sql.py and
+# redis.py run their own servers in private data directories).
 set -eu
 
-PACKAGES="postgresql mariadb-server redis-server libreoffice-calc-nogui"
+PACKAGES="postgresql mariadb-server redis-server libreoffice-calc-nogui chromium"
 
 missing=""
 for package in $PACKAGES; do
@@ -19,7 +22,7 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "install_sql.sh: missing Debian packages:$missing; run this script as root" \
+    echo "install_debian.sh: missing Debian packages:$missing; run this script as root" \
         "(or: sudo apt-get install$missing)." >&2
     exit 1
 fi
@@ -51,8 +54,8 @@ if ! install; then
     apt-get update -qq >>"$log" 2>&1 || true
     if ! install; then
         cat "$log" >&2
-        echo "install_sql.sh: could not install:$missing" >&2
+        echo "install_debian.sh: could not install:$missing" >&2
         exit 1
     fi
 fi
-echo "install_sql.sh: installed$missing"
+echo "install_debian.sh: installed$missing"
