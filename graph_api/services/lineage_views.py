@@ -8,13 +8,13 @@ from enum import Enum
 from typing import Any
 
 from graph_api.errors import NotFoundError
+from graph_api.lineage_rules import CARRIES_TYPE
 from graph_api.models import (
     MANUAL_SOURCE_KEY,
     Direction,
     LineageEdge,
     LineageLevel,
     LineageSource,
-    TransformationType,
 )
 from graph_api.store.client import Store
 from graph_api.store.lineage import GraphEdge, LineageRepository, TraversalFilter
@@ -153,9 +153,6 @@ class Severity(Enum):
     REVIEW = "REVIEW"
 
 
-_TYPE_CARRYING = {TransformationType.DIRECT, TransformationType.COPY, None}
-
-
 @dataclass(frozen=True)
 class Impacted:
     id: str
@@ -246,7 +243,7 @@ class ImpactAnalysis:
             if change_type is not ChangeType.TYPE_CHANGE:
                 return Severity.BREAKING
             hops = [result.nodes[i].via for i in result.path_to(node_id)[1:]]
-            carried = all(h is None or h.transformation_type in _TYPE_CARRYING for h in hops)
+            carried = all(h is None or h.transformation_type in CARRIES_TYPE for h in hops)
             return Severity.BREAKING if carried else Severity.REVIEW
 
         def source_of(table_id: str) -> str | None:
