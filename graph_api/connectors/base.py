@@ -402,11 +402,12 @@ class Connector(abc.ABC):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         """One table as the database sees it. Raises ConnectorError (TABLE_NOT_FOUND, ...)."""
 
+    @abc.abstractmethod
     def discover(self) -> list[NamespaceInfo]:
         """Every namespace the source holds, sorted by name, with counts per kind. Saves
         nothing; raises ConnectorError when the source cannot be read."""
-        raise self._cannot_scan()
 
+    @abc.abstractmethod
     def scan_namespace(
         self, namespace: str, *, table_filter: TableFilter = EVERYTHING
     ) -> Iterator[TableInfo | ScanWarning]:
@@ -414,14 +415,6 @@ class Connector(abc.ABC):
         a few bulk catalog queries (never one round trip per table); a ScanWarning for a
         table that cannot be read. Raises ConnectorError (DATABASE_NOT_FOUND, with a near
         match) for an unknown namespace, and for a failure of the source itself."""
-        raise self._cannot_scan()
-
-    def _cannot_scan(self) -> ConnectorError:
-        return self.error(
-            FailureReason.UNSUPPORTED,
-            f"Clew cannot scan {self.type.value.title()} sources yet.",
-            hint="Fetch the tables one at a time instead.",
-        )
 
     def close(self) -> None:  # noqa: B027 - optional: connectors without a pool need nothing
         """Release pooled connections. Safe to call twice."""
