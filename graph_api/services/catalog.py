@@ -113,9 +113,11 @@ def _number_fields(
 
 
 class CatalogService:
-    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+    def __init__(
+        self, store: Store, *, lineage: LineageService, broker: Broker | None = None
+    ) -> None:
         self._store = store
-        self._actor = actor
+        self._lineage = lineage
         self._broker = broker
         self.tables = TableRepository(store)
         self.fields = FieldRepository(store)
@@ -128,14 +130,12 @@ class CatalogService:
             raise _not_found("table", table_id, "table.id")
         return table
 
-    async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
-        await record_changes(
-            tx, list(changes), audit=self.audit, actor=self._actor, broker=self._broker
-        )
+    async def _audit(self, tx: Tx, actor: str, *changes: ChangeDraft) -> None:
+        await record_changes(tx, list(changes), audit=self.audit, actor=actor, broker=self._broker)
 
     # Tables
 
-    async def create_table(self, draft: TableDraft) -> tuple[Table, list[Field]]:
+    async def create_table(self, draft: TableDraft, *, actor: str) -> tuple[Table, list[Field]]:
         name = check.name(draft.name, field="table.name", what="table name")
         schema = check.optional_name(draft.schema, field="table.schema", what="schema name")
         props = {
@@ -163,6 +163,7 @@ class CatalogService:
             )
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(table.id, "TABLE", "CREATE", after=_table_state(table)),
                 *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields),
             )
@@ -170,7 +171,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def update_table(self, table_id: str, changes: dict[str, Any]) -> Table:
+    async def update_table(self, table_id: str, changes: dict[str, Any], *, actor: str) -> Table:
         props: dict[str, Any] = {}
         if "name" in changes:
             props["name"] = check.name(changes["name"], field="table.name", what="table name")
@@ -197,6 +198,7 @@ class CatalogService:
             assert table is not None  # loaded above in the same transaction
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(
                     table.id,
                     "TABLE",
@@ -209,7 +211,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def delete_table(self, table_id: str) -> DeletedTable:
+    async def delete_table(self, table_id: str, *, actor: str) -> DeletedTable:
         async def work(tx: Tx) -> DeletedTable:
             row = await self.tables.delete(tx, table_id=table_id)
             if row is None:
@@ -217,6 +219,7 @@ class CatalogService:
             table = Table.from_record(row["table"])
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(table.id, "TABLE", "DELETE", before=_table_state(table)),
                 *(
                     ChangeDraft(
@@ -230,7 +233,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def bind_table(self, table_id: str, source_id: str) -> Table:
+    async def bind_table(self, table_id: str, source_id: str, *, actor: str) -> Table:
         async def work(tx: Tx) -> Table:
             current = await self._load_table(tx, table_id)
             table = await self.tables.bind(
@@ -240,6 +243,7 @@ class CatalogService:
                 raise _not_found("source", source_id, "table.sourceId")
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(
                     table.id,
                     "TABLE",
@@ -252,13 +256,14 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def unbind_table(self, table_id: str) -> Table:
+    async def unbind_table(self, table_id: str, *, actor: str) -> Table:
         async def work(tx: Tx) -> Table:
             current = await self._load_table(tx, table_id)
             table = await self.tables.unbind(tx, table_id=table_id, name=current.qualified_name)
             assert table is not None
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(
                     table.id,
                     "TABLE",
@@ -273,7 +278,9 @@ class CatalogService:
 
     # Fields
 
-    async def create_fields(self, table_id: str, drafts: list[FieldDraft]) -> list[Field]:
+    async def create_fields(
+        self, table_id: str, drafts: list[FieldDraft], *, actor: str
+    ) -> list[Field]:
         for index, draft in enumerate(drafts[:MAX_FIELDS_PER_CALL]):
             _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
 
@@ -283,13 +290,15 @@ class CatalogService:
             props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
             fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
             await self._audit(
-                tx, *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields)
+                tx,
+                actor,
+                *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields),
             )
             return fields
 
         return await self._store.transaction(work)
 
-    async def update_field(self, field_id: str, changes: dict[str, Any]) -> Field:
+    async def update_field(self, field_id: str, changes: dict[str, Any], *, actor: str) -> Field:
         props: dict[str, Any] = {}
         if "name" in changes:
             props["name"] = check.name(changes["name"], field="field.name", what="field name")
@@ -317,6 +326,7 @@ class CatalogService:
             assert updated is not None
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(
                     field_id,
                     "FIELD",
@@ -329,7 +339,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def delete_field(self, field_id: str) -> DeletedField:
+    async def delete_field(self, field_id: str, *, actor: str) -> DeletedField:
         async def work(tx: Tx) -> DeletedField:
             row = await self.fields.delete(tx, field_id=field_id)
             if row is None:
@@ -337,11 +347,12 @@ class CatalogService:
             deleted = Field.from_record(row["field"])
             # Table edges that only existed because of this field's lineage go with it.
             implied: list[ChangeDraft] = []
-            await LineageService(self._store, actor=self._actor).refresh_implied(
-                tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+            await self._lineage.refresh_implied(
+                tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied, actor=actor
             )
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(deleted.id, "FIELD", "DELETE", before=_field_state(deleted)),
                 *_edge_deletions(row["edges"]),
                 *implied,
@@ -351,7 +362,7 @@ class CatalogService:
         return await self._store.transaction(work)
 
     async def sync_fields(
-        self, table_id: str, draft: TableDraft, *, remove_missing: bool
+        self, table_id: str, draft: TableDraft, *, remove_missing: bool, actor: str
     ) -> tuple[Table, list[Field], list[str]]:
         """Brings a table's fields in line with `draft.fields` (as a database reported them):
         types, keys, nullability and order follow the database; descriptions and tags people
@@ -424,15 +435,15 @@ class CatalogService:
                         continue
                     removed.append(name)
                     implied: list[ChangeDraft] = []
-                    await LineageService(self._store, actor=self._actor).refresh_implied(
-                        tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+                    await self._lineage.refresh_implied(
+                        tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied, actor=actor
                     )
                     audit.append(
                         ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing))
                     )
                     audit += _edge_deletions(row["edges"])
                     audit += implied
-            await self._audit(tx, *audit)
+            await self._audit(tx, actor, *audit)
             fields = sorted(created + kept, key=lambda f: (f.ordinal_position or 0, f.name))
             return updated_table, fields, removed
 

@@ -131,20 +131,24 @@ def _logic(value: str | None, *, path: str) -> str | None:
 
 
 class LineageService:
-    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+    def __init__(self, store: Store, *, broker: Broker | None = None) -> None:
         self._store = store
-        self._actor = actor
         self._broker = broker
         self.repo = LineageRepository(store)
         self.audit = AuditRepository(store)
 
-    async def _audit(self, tx: Tx, changes: list[ChangeDraft]) -> None:
-        await record_changes(tx, changes, audit=self.audit, actor=self._actor, broker=self._broker)
+    async def _audit(self, tx: Tx, changes: list[ChangeDraft], *, actor: str) -> None:
+        await record_changes(tx, changes, audit=self.audit, actor=actor, broker=self._broker)
 
     # Creating
 
     async def create(
-        self, level: LineageLevel, drafts: list[EdgeDraft], *, on_duplicate: OnDuplicate
+        self,
+        level: LineageLevel,
+        drafts: list[EdgeDraft],
+        *,
+        on_duplicate: OnDuplicate,
+        actor: str,
     ) -> LineageChanges:
         if not drafts:
             raise ValidationError("Give at least one lineage edge.", field="edges")
@@ -188,11 +192,11 @@ class LineageService:
                     ),
                     "review_state": ruling.review_state.value,
                     "explicit": True,
-                    "created_by": self._actor,
+                    "created_by": actor,
                 }
             )
             # Declaring lineage APPROVED is a steward's approval (the schema checks the role).
-            props_by_index[-1].update(_review_props(ruling.reviewer, self._actor))
+            props_by_index[-1].update(_review_props(ruling.reviewer, actor))
 
         async def work(tx: Tx) -> LineageChanges:
             ids = sorted({i for d in drafts for i in (d.upstream_id, d.downstream_id)})
@@ -219,7 +223,9 @@ class LineageService:
                         }
                     )
                     continue
-                result = self._merge(level, current, draft, props, on_duplicate, index, ends)
+                result = self._merge(
+                    level, current, draft, props, on_duplicate, index, ends, actor=actor
+                )
                 if result[0] is Outcome.UPDATED:
                     to_update.append(
                         {"id": current.id, "props": result[1], "reviewed_now": result[3]}
@@ -264,8 +270,9 @@ class LineageService:
                     ],
                     changes,
                     audit,
+                    actor=actor,
                 )
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             order = {pair: i for i, pair in enumerate(seen)}
             changes.results.sort(
                 key=lambda r: order.get((r.edge.upstream_id, r.edge.downstream_id), 0)
@@ -304,6 +311,8 @@ class LineageService:
         on_duplicate: OnDuplicate,
         index: int,
         ends: dict[str, Endpoint],
+        *,
+        actor: str,
     ) -> tuple[Outcome, dict[str, Any], str | None, bool]:
         """What the existing edge becomes: the outcome, the properties to set, a message for
         the caller, and whether a steward's decision is being recorded now."""
@@ -351,7 +360,7 @@ class LineageService:
         update.update(
             lineage_source=ruling.provenance.value,
             review_state=ruling.review_state.value,
-            **_review_props(ruling.reviewer, self._actor),
+            **_review_props(ruling.reviewer, actor),
         )
         return Outcome.UPDATED, update, None, ruling.reviewer is rules.Reviewer.DECIDED
 
@@ -361,15 +370,17 @@ class LineageService:
         table_pairs: list[tuple[str | None, str | None]],
         changes: LineageChanges,
         audit: list[ChangeDraft],
+        *,
+        actor: str,
     ) -> None:
-        implied = await refresh_implied(tx, self.repo, table_pairs, actor=self._actor)
+        implied = await refresh_implied(tx, self.repo, table_pairs, actor=actor)
         changes.implied_created += [c.id for c in implied if c.action is ImpliedAction.CREATE]
         changes.implied_removed += [c.id for c in implied if c.action is ImpliedAction.DELETE]
         audit += implied_audit(implied)
 
     # Editing
 
-    async def update(self, edge_id: str, changes: dict[str, Any]) -> LineageEdge:
+    async def update(self, edge_id: str, changes: dict[str, Any], *, actor: str) -> LineageEdge:
         props: dict[str, Any] = {}
         substance = False
         if "confidence" in changes:
@@ -418,7 +429,7 @@ class LineageService:
                 update["lineage_source"] = ruling.provenance.value
             if ruling.review_state is not before.review_state:
                 update["review_state"] = ruling.review_state.value
-            update.update(_review_props(ruling.reviewer, self._actor))
+            update.update(_review_props(ruling.reviewer, actor))
             if not before.explicit and before.level is LineageLevel.TABLE:
                 update["explicit"] = True  # edited by a person: now declared, not implied
             [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
@@ -438,8 +449,9 @@ class LineageService:
                     [(ends[edge.upstream_id].table_id, ends[edge.downstream_id].table_id)],
                     LineageChanges(),
                     audit,
+                    actor=actor,
                 )
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             return edge
 
         return await self._store.transaction(work)
@@ -447,7 +459,7 @@ class LineageService:
     # Reviewing
 
     async def review(
-        self, ids: list[str], *, approve: bool, comment: str | None
+        self, ids: list[str], *, approve: bool, comment: str | None, actor: str
     ) -> tuple[list[LineageEdge], LineageChanges]:
         comment = _review_comment(comment, rejecting=not approve)
         unique = list(dict.fromkeys(ids))
@@ -471,7 +483,7 @@ class LineageService:
                 unique,
                 state=state.value,
                 provenance={p.value: rules.provenance_after(p, state).value for p in LineageSource},
-                actor=self._actor,
+                actor=actor,
                 comment=comment,
             )
             missing = set(unique) - {after.id for _, after in reviewed}
@@ -506,8 +518,9 @@ class LineageService:
                     ],
                     changes,
                     audit,
+                    actor=actor,
                 )
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             return [after for _, after in reviewed], changes
 
         return await self._store.transaction(work)
@@ -515,7 +528,7 @@ class LineageService:
     # Deleting
 
     async def delete(
-        self, ids: list[str], *, cascade: bool
+        self, ids: list[str], *, cascade: bool, actor: str
     ) -> tuple[list[LineageEdge], LineageChanges]:
         unique = list(dict.fromkeys(ids))
         if not unique:
@@ -555,11 +568,12 @@ class LineageService:
                     ],
                     changes,
                     audit,
+                    actor=actor,
                 )
                 changes.implied_removed = [
                     i for i in changes.implied_removed if i not in deleted_ids
                 ]
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             return deleted, changes
 
         return await self._store.transaction(work)
