@@ -27,7 +27,7 @@ import difflib
 import fnmatch
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, TypedDict, Unpack
@@ -451,6 +451,15 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     if not matches:
         return ""
     return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
+
+
+def rows_by_table(rows: Iterable[Sequence[Any]]) -> dict[Any, list[tuple[Any, ...]]]:
+    """A bulk catalog reader's rows grouped by their first field (the table's name or id),
+    each row's other fields kept, in the order the rows came."""
+    grouped: dict[Any, list[tuple[Any, ...]]] = {}
+    for table, *rest in rows:
+        grouped.setdefault(table, []).append(tuple(rest))
+    return grouped
 
 
 def elapsed_ms(started: float) -> float:

@@ -45,6 +45,7 @@ from graph_api.connectors.base import (
     TestReport,
     did_you_mean,
     elapsed_ms,
+    rows_by_table,
 )
 from graph_api.connectors.network import socket_reason
 from graph_api.connectors.oracle_catalog import (
@@ -61,7 +62,6 @@ from graph_api.connectors.oracle_catalog import (
     VIEW_TEXTS_SQL,
     Found,
     best_match,
-    by_table,
     folded,
     found_row,
     name_binds,
@@ -342,9 +342,11 @@ class OracleConnector(Connector):
         """The bulk readers, on one table (`table_name`) or on the whole owner (None)."""
         binds = {"owner": owner, "table_name": table_name}
         kinds = {f.kind for f in found}
-        columns = by_table(await _fetch(conn, COLUMNS_SQL, **binds))
+        columns = rows_by_table(await _fetch(conn, COLUMNS_SQL, **binds))
         indexes = (
-            by_table(await _fetch(conn, INDEXES_SQL, **binds)) if kinds - {TableKind.VIEW} else {}
+            rows_by_table(await _fetch(conn, INDEXES_SQL, **binds))
+            if kinds - {TableKind.VIEW}
+            else {}
         )
         definitions: dict[str, str] = {}
         if TableKind.VIEW in kinds:

@@ -340,14 +340,6 @@ def found_row(row: Sequence[Any]) -> Found:
     )
 
 
-def by_table(rows: Sequence[Sequence[Any]]) -> dict[str, list[Sequence[Any]]]:
-    """A bulk reader's rows grouped by their first field, the table name, in their order."""
-    grouped: dict[str, list[Sequence[Any]]] = {}
-    for row in rows:
-        grouped.setdefault(str(row[0]), []).append(row[1:])
-    return grouped
-
-
 def near_match(table: str, owner: str, rows: Sequence[Sequence[Any]]) -> str | None:
     """A near match to name: OWNER.NAME in the same schema first, then in another one."""
     here = {r[1].upper(): r[1] for r in rows if r[0] == owner}

@@ -20,11 +20,10 @@ from graph_api.connectors.base import (
     ConnectorError,
     FailureReason,
     Missing,
-    TableFilter,
-    TableInfo,
 )
 from graph_api.connectors.mysql import MySqlConnector
 from graph_api.models import SourceType, TableKind
+from tests.connectors.scanning import names, scan, tables
 from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import TEST_USER, ServerInfo
 
@@ -162,18 +161,6 @@ def make(seeded: ServerInfo) -> Iterator[Make]:
     yield build
     for connector in made:
         connector.close()
-
-
-def scan(connector: MySqlConnector, namespace: str, **filters: Any) -> list[Any]:
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
-def names(results: list[Any]) -> list[str | None]:
-    return [r.name if isinstance(r, TableInfo) else r.table for r in results]
-
-
-def tables(results: list[Any]) -> dict[str, TableInfo]:
-    return {r.name: r for r in results if isinstance(r, TableInfo)}
 
 
 def test_discover_lists_the_databases_the_account_can_see_with_their_counts(

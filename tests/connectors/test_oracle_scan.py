@@ -33,6 +33,7 @@ from tests.connectors.oracle_driver import (
     live,
     live_config,
 )
+from tests.connectors.scanning import scan
 
 # OWNER, NAME, KIND, NUM_ROWS, COMMENTS: as OWNER_TABLES_SQL returns them, in name order.
 SALES_TABLES = [
@@ -81,11 +82,6 @@ def sales(fake: FakeConnection) -> FakeConnection:
     return fake
 
 
-def scan(namespace: str, **filters: Any) -> list[Any]:
-    connector = OracleConnector(config())
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
 def test_discover_lists_each_schema_with_its_counts(fake: FakeConnection) -> None:
     fake.answers[DISCOVER_SQL] = [("APP", 12, 3, 0), ("SALES", 2, 1, 1)]
 
@@ -102,7 +98,7 @@ def test_discover_lists_each_schema_with_its_counts(fake: FakeConnection) -> Non
 def test_a_scan_reads_a_whole_schema_with_six_statements_binding_no_table(
     sales: FakeConnection,
 ) -> None:
-    results = scan("sales")
+    results = scan(OracleConnector(config()), "sales")
 
     assert [(r.name, r.kind) for r in results] == [
         ("CUSTOMERS", TableKind.TABLE),
@@ -121,7 +117,7 @@ def test_a_scan_reads_a_whole_schema_with_six_statements_binding_no_table(
 
 
 def test_scanned_rows_map_to_tables_as_introspect_maps_them(sales: FakeConnection) -> None:
-    customers, totals, orders, recent = scan("SALES")
+    customers, totals, orders, recent = scan(OracleConnector(config()), "SALES")
 
     assert (customers.comment, customers.row_count) == ("People", 52000)
     assert [(c.name, c.data_type, c.primary_key) for c in customers.columns] == [
@@ -139,7 +135,7 @@ def test_scanned_rows_map_to_tables_as_introspect_maps_them(sales: FakeConnectio
 
 
 def test_introspect_runs_the_same_readers_bound_to_one_table(sales: FakeConnection) -> None:
-    scanned = {info.name: info for info in scan("SALES")}
+    scanned = {info.name: info for info in scan(OracleConnector(config()), "SALES")}
     for name in scanned:
         sales.answers[FIND_TABLES_SQL] = [row for row in SALES_TABLES if row[1] == name]
         # The server filters by :table_name; the stand-in answers with that table's rows.
@@ -160,14 +156,19 @@ def test_introspect_runs_the_same_readers_bound_to_one_table(sales: FakeConnecti
 
 
 def test_include_exclude_and_kinds_choose_what_is_read(sales: FakeConnection) -> None:
-    assert [r.name for r in scan("SALES", include=("order*",))] == ["ORDER_TOTALS", "ORDERS"]
-    assert [r.name for r in scan("SALES", exclude=("*ORDER*",))] == ["CUSTOMERS"]
-    views = scan("SALES", kinds=frozenset({TableKind.VIEW}))
+    assert [r.name for r in scan(OracleConnector(config()), "SALES", include=("order*",))] == [
+        "ORDER_TOTALS",
+        "ORDERS",
+    ]
+    assert [r.name for r in scan(OracleConnector(config()), "SALES", exclude=("*ORDER*",))] == [
+        "CUSTOMERS"
+    ]
+    views = scan(OracleConnector(config()), "SALES", kinds=frozenset({TableKind.VIEW}))
     assert [r.name for r in views] == ["RECENT_ORDERS"]
 
 
 def test_a_pattern_that_matches_nothing_reads_no_columns(sales: FakeConnection) -> None:
-    assert scan("SALES", include=("nothing*",)) == []
+    assert scan(OracleConnector(config()), "SALES", include=("nothing*",)) == []
     assert [sql for sql, _ in sales.calls][-1] == OWNER_TABLES_SQL
 
 
@@ -175,7 +176,7 @@ def test_an_unknown_schema_is_not_found_with_a_near_match(fake: FakeConnection) 
     fake.answers[NEAR_OWNERS_SQL] = [("APP",), ("SALES",), ("SYSTEM",)]
 
     with pytest.raises(ConnectorError) as caught:
-        scan("sale")
+        scan(OracleConnector(config()), "sale")
 
     assert caught.value.reason is FailureReason.DATABASE_NOT_FOUND
     assert caught.value.missing == Missing("schema", "sale")
@@ -204,7 +205,7 @@ def test_the_statements_a_scan_sends_do_not_grow_with_the_number_of_tables(
     for tables in (10, 500):
         fake.answers.update(_many(tables))
         fake.calls.clear()
-        assert len(scan("BULK")) == tables
+        assert len(scan(OracleConnector(config()), "BULK")) == tables
         sent[tables] = len(fake.calls)
 
     assert sent[10] == sent[500] == 4  # owner, tables, columns, indexes: no views here
