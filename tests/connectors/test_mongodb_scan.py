@@ -24,7 +24,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.connectors.mongodb import SCAN_WORKERS, MongoDBConnector
 from graph_api.models import SourceType, TableKind
-from tests.connectors.scanning import names, scan
+from tests.connectors.scanning import connectors, names, scan
 from tests.servers.nosql import ServerInfo
 
 DATABASES = ("scan_crm", "scan_many")
@@ -61,20 +61,10 @@ Make = Callable[..., MongoDBConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[MongoDBConnector] = []
-
-    def build(cls: type[MongoDBConnector] = MongoDBConnector) -> MongoDBConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.MONGODB, host=seeded.host, port=seeded.port, database="shop"
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
+    config = ConnectionConfig(
+        type=SourceType.MONGODB, host=seeded.host, port=seeded.port, database="shop"
+    )
+    yield from connectors(config, MongoDBConnector)
 
 
 def test_discover_lists_each_database_with_its_collections(make: Make) -> None:

@@ -21,7 +21,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.connectors.postgresql import PostgresConnector
 from graph_api.models import SourceType, TableKind
-from tests.connectors.scanning import names, scan, tables
+from tests.connectors.scanning import connectors, names, scan, tables
 from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import TEST_USER, ServerInfo
 
@@ -137,25 +137,15 @@ Make = Callable[..., PostgresConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[PostgresConnector] = []
-
-    def build(cls: type[PostgresConnector] = PostgresConnector) -> PostgresConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.POSTGRESQL,
-                host=seeded.host,
-                port=seeded.port,
-                database=seeded.database,
-                username=seeded.user,
-                password=seeded.password,
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
+    config = ConnectionConfig(
+        type=SourceType.POSTGRESQL,
+        host=seeded.host,
+        port=seeded.port,
+        database=seeded.database,
+        username=seeded.user,
+        password=seeded.password,
+    )
+    yield from connectors(config, PostgresConnector)
 
 
 def test_discover_lists_each_schema_with_its_counts_and_comment(make: Make) -> None:
