@@ -79,6 +79,9 @@ T = TypeVar("T")
 
 DEFAULT_PORT = 1521
 PRODUCT = "Oracle Database"
+# The most statements a scan of one schema sends (owner, tables, columns, indexes, views'
+# and materialized views' definitions).
+SCAN_STATEMENTS = 6
 # Closing sends a logoff; a connection that timed out may never answer it.
 CLOSE_TIMEOUT = 2.0
 
@@ -329,7 +332,8 @@ class OracleConnector(Connector):
             chosen = [f for f in listed if table_filter.matches(f.name, f.kind)]
             return await self._read_tables(conn, owner, chosen, table_name=None) if chosen else []
 
-        yield from self._run(work, budget=self.config.query_timeout)
+        # Each statement is bounded by the query timeout on the server (call_timeout).
+        yield from self._run(work, budget=self.config.query_timeout * SCAN_STATEMENTS)
 
     async def _read_tables(
         self,
