@@ -112,6 +112,18 @@ def _number_fields(
     return props
 
 
+def _changed(action: str, before: Table | Field, after: Table | Field) -> ChangeDraft:
+    """The audit record of a table or field that went from `before` to `after`."""
+    if isinstance(before, Table) and isinstance(after, Table):
+        return ChangeDraft(
+            after.id, "TABLE", action, before=_table_state(before), after=_table_state(after)
+        )
+    assert isinstance(before, Field) and isinstance(after, Field)
+    return ChangeDraft(
+        after.id, "FIELD", action, before=_field_state(before), after=_field_state(after)
+    )
+
+
 class CatalogService:
     def __init__(
         self, store: Store, *, lineage: LineageService, broker: Broker | None = None
@@ -199,13 +211,7 @@ class CatalogService:
             await self._audit(
                 tx,
                 actor,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "UPDATE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                _changed("UPDATE", current, table),
             )
             return table
 
@@ -244,13 +250,7 @@ class CatalogService:
             await self._audit(
                 tx,
                 actor,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "BIND_SOURCE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                _changed("BIND_SOURCE", current, table),
             )
             return table
 
@@ -264,13 +264,7 @@ class CatalogService:
             await self._audit(
                 tx,
                 actor,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "UNBIND_SOURCE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                _changed("UNBIND_SOURCE", current, table),
             )
             return table
 
@@ -327,13 +321,7 @@ class CatalogService:
             await self._audit(
                 tx,
                 actor,
-                ChangeDraft(
-                    field_id,
-                    "FIELD",
-                    "UPDATE",
-                    before=_field_state(current),
-                    after=_field_state(updated),
-                ),
+                _changed("UPDATE", current, updated),
             )
             return updated
 
@@ -384,15 +372,7 @@ class CatalogService:
                 changed = await self.tables.update(tx, table_id=table_id, props=table_props)
                 assert changed is not None
                 updated_table = changed
-                audit.append(
-                    ChangeDraft(
-                        table_id,
-                        "TABLE",
-                        "UPDATE",
-                        before=_table_state(table),
-                        after=_table_state(updated_table),
-                    )
-                )
+                audit.append(_changed("UPDATE", table, updated_table))
             new = [props for props in wanted if props["name"] not in current]
             created = (
                 await self.fields.create_many(tx, table_id=table_id, fields=new) if new else []
@@ -414,15 +394,7 @@ class CatalogService:
                     continue
                 field = await self.fields.update(tx, field_id=existing.id, props=change)
                 assert field is not None
-                audit.append(
-                    ChangeDraft(
-                        field.id,
-                        "FIELD",
-                        "UPDATE",
-                        before=_field_state(existing),
-                        after=_field_state(field),
-                    )
-                )
+                audit.append(_changed("UPDATE", existing, field))
                 kept.append(field)
             removed: list[str] = []
             if remove_missing:

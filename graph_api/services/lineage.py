@@ -262,15 +262,8 @@ class LineageService:
                     )
                 )
             if level is LineageLevel.FIELD:
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in created + updated
-                    ],
-                    changes,
-                    audit,
-                    actor=actor,
+                await self._refresh_above(
+                    tx, created + updated, changes, audit, actor=actor, ends=ends
                 )
             await self._audit(tx, audit, actor=actor)
             order = {pair: i for i, pair in enumerate(seen)}
@@ -378,6 +371,25 @@ class LineageService:
         changes.implied_removed += [c.id for c in implied if c.action is ImpliedAction.DELETE]
         audit += implied_audit(implied)
 
+    async def _refresh_above(
+        self,
+        tx: Tx,
+        field_edges: list[LineageEdge],
+        changes: LineageChanges,
+        audit: list[ChangeDraft],
+        *,
+        actor: str,
+        ends: dict[str, Endpoint] | None = None,
+    ) -> None:
+        """Refreshes the implied table edges above these field edges (their ends' tables)."""
+        if ends is None:
+            ids = sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
+            ends = await self.repo.endpoints(tx, ids)
+        pairs = [
+            (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges
+        ]
+        await self.refresh_implied(tx, pairs, changes, audit, actor=actor)
+
     # Editing
 
     async def update(self, edge_id: str, changes: dict[str, Any], *, actor: str) -> LineageEdge:
@@ -443,14 +455,7 @@ class LineageService:
                 )
             ]
             if edge.level is LineageLevel.FIELD:
-                ends = await self.repo.endpoints(tx, [edge.upstream_id, edge.downstream_id])
-                await self.refresh_implied(
-                    tx,
-                    [(ends[edge.upstream_id].table_id, ends[edge.downstream_id].table_id)],
-                    LineageChanges(),
-                    audit,
-                    actor=actor,
-                )
+                await self._refresh_above(tx, [edge], LineageChanges(), audit, actor=actor)
             await self._audit(tx, audit, actor=actor)
             return edge
 
@@ -507,19 +512,7 @@ class LineageService:
             ]
             field_edges = [after for _, after in reviewed if after.level is LineageLevel.FIELD]
             if field_edges:
-                ends = await self.repo.endpoints(
-                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-                )
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in field_edges
-                    ],
-                    changes,
-                    audit,
-                    actor=actor,
-                )
+                await self._refresh_above(tx, field_edges, changes, audit, actor=actor)
             await self._audit(tx, audit, actor=actor)
             return [after for _, after in reviewed], changes
 
@@ -556,20 +549,8 @@ class LineageService:
             audit = [ChangeDraft(e.id, "LINEAGE", "DELETE", before=_edge_state(e)) for e in deleted]
             field_edges = [e for e in deleted if e.level is LineageLevel.FIELD]
             if field_edges:
-                ends = await self.repo.endpoints(
-                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-                )
                 deleted_ids = {e.id for e in deleted}
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in field_edges
-                    ],
-                    changes,
-                    audit,
-                    actor=actor,
-                )
+                await self._refresh_above(tx, field_edges, changes, audit, actor=actor)
                 changes.implied_removed = [
                     i for i in changes.implied_removed if i not in deleted_ids
                 ]
