@@ -298,7 +298,8 @@ class TableInfo:
 @dataclass(frozen=True, kw_only=True)
 class NamespaceInfo:
     """One namespace a source holds: a PostgreSQL or Oracle schema (owner), a MySQL or MongoDB
-    database; for Elasticsearch the one namespace is the cluster (see its connector).
+    database; Elasticsearch has one, `*` (every index, alias and data stream the account may
+    see), and its scan_namespace takes any other pattern (`logs-*`) too.
     `counts` holds, for each kind this source type can hold, how many it has (zero included)."""
 
     name: str
