@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cases
-from benchmarks.catalog import WIPE, Sizes, build
+from benchmarks.catalog import PENDING_TABLE_EDGES, WIPE, Sizes, build
 from benchmarks.report import table, write
 from benchmarks.servers import clew_env, clew_server, start_neo4j, stop_neo4j
 from graph_api.settings import REPO_ROOT, Settings
@@ -21,8 +21,6 @@ from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.migrations import apply_migrations
 
-REVIEW_QUEUE = """query { reviewQueue(first: 50) {
-  totalCount tableEdgeCount fieldEdgeCount edges { id confidence } pageInfo { hasNextPage } } }"""
 SEARCH = "query ($q: String!) { search(query: $q, limit: 20) { score node { __typename } } }"
 THREE_HOPS = """query ($root: ID!) { lineageGraph(rootId: $root, direction: BOTH, depth: 3) {
   nodes { id label depth } edges { id source target } truncated } }"""
@@ -240,14 +238,10 @@ async def run(args: argparse.Namespace) -> int:
             )
             await case(
                 "review",
-                lambda: cases.http_case(
-                    f"reviewQueue first page and counts, {args.pending:,} pending edges",
+                lambda: cases.review_queue(
                     server=server,
-                    query=REVIEW_QUEUE,
-                    variables=lambda i: {},
-                    runs=max(3, args.runs // 3),
-                    target_ms=200,
-                    check=lambda d: {"total": d["reviewQueue"]["totalCount"]},
+                    runs=max(3, args.runs // 2),
+                    small_queue=PENDING_TABLE_EDGES if args.pending else 0,
                 ),
             )
             await case(

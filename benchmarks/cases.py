@@ -245,6 +245,76 @@ async def http_case(
     return result
 
 
+# ---------------------------------------------------------------- the review queue
+
+REVIEW_PAGE = """query ($level: LineageLevel, $after: String) {
+  reviewQueue(level: $level, first: 50, after: $after) {
+    edges { id confidence } pageInfo { hasNextPage endCursor } } }"""
+REVIEW_COUNTS = """query { reviewQueue(first: 50) {
+  totalCount tableEdgeCount fieldEdgeCount edges { id confidence } pageInfo { hasNextPage } } }"""
+
+
+async def review_queue(*, server: ClewServer, runs: int, small_queue: int) -> list[Result]:
+    """A first page of the whole queue against a first page of the `small_queue` pending table
+    edges (`level: TABLE`) in the same database: with an index serving the filter and the
+    order, both cost what one page costs. Then the counts, and a page ten pages in."""
+    notes: dict[str, Any] = {}
+    async with server.client() as client:
+
+        async def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            response = await client.post("/graphql", json={"query": query, "variables": variables})
+            body = response.json()
+            if body.get("errors"):
+                raise RuntimeError(f"reviewQueue: {body['errors']}")
+            return body["data"]["reviewQueue"]
+
+        async def whole(_: int) -> None:
+            await ask(REVIEW_PAGE, {})
+
+        async def small(_: int) -> None:
+            await ask(REVIEW_PAGE, {"level": "TABLE"})
+
+        async def counts(_: int) -> None:
+            got = await ask(REVIEW_COUNTS, {})
+            notes["total"] = got["totalCount"]
+
+        cursor: str | None = None
+        for _ in range(10):
+            cursor = (await ask(REVIEW_PAGE, {"after": cursor}))["pageInfo"]["endCursor"]
+
+        async def deep(_: int) -> None:
+            await ask(REVIEW_PAGE, {"after": cursor})
+
+        a, b = await interleaved(whole, small, runs)
+        d, _ = await interleaved(deep, None, runs)
+        c, _ = await interleaved(counts, None, runs)
+    total = notes.get("total", 0)
+    first = Result(
+        f"reviewQueue first page, {total:,} pending (raw: the {small_queue:,}-edge queue "
+        "of pending table edges, same database)",
+        "ms",
+        a,
+        b,
+        target="at most 1.5x the small queue",
+    )
+    first.ok = (first.ratio or 0) <= 1.5
+    with_counts = Result(
+        f"reviewQueue first page and counts, {total:,} pending",
+        "ms",
+        c,
+        target="p95 under 200 ms",
+    )
+    with_counts.ok = p95(c) < 200
+    eleventh = Result(
+        f"reviewQueue 11th page (after a cursor), {total:,} pending",
+        "ms",
+        d,
+        target="p95 under 200 ms",
+    )
+    eleventh.ok = p95(d) < 200
+    return [first, with_counts, eleventh]
+
+
 # ---------------------------------------------------------------- the small query, concurrent
 
 SMALL = "query ($id: ID!) { table(id: $id) { name fields { name dataType } } }"

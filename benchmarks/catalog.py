@@ -52,6 +52,7 @@ CREATE (a)-[:FLOWS_TO {id: row.id, level: row.level, lineage_source: row.source,
                        created_at: datetime(), updated_at: datetime()}]->(b)
 """
 BATCH = 10_000
+PENDING_TABLE_EDGES = 1000
 
 
 @dataclass
@@ -172,11 +173,23 @@ class Catalog:
         for i in range(1, count):
             self.field_edges.append(edge(f"fan-{i - 1:06d}.c00", f"fan-{i:06d}.c00", level="FIELD"))
 
-    def pending(self, count: int) -> None:
-        """Pending inferred field edges between the small tables' fields (a bulk ingestion)."""
+    def pending(self, count: int, tables: int = PENDING_TABLE_EDGES) -> None:
+        """Pending inferred field edges between the small tables' fields (a bulk ingestion),
+        and ``tables`` pending table edges: a queue of its own size in the same database
+        (``reviewQueue(level: TABLE)``), to compare a first page against."""
         small = [t["id"] for t in self.tables if t["id"].startswith("small-")]
         if not small or not count:
             return
+        for n in range(tables):
+            self.table_edges.append(
+                {
+                    **edge(small[n % len(small)], small[(n + 1 + n // len(small)) % len(small)]),
+                    "id": f"pt:{n}",
+                    "review": "PENDING",
+                    "source": "INFERRED",
+                    "confidence": round(0.3 + (n % 60) / 100, 2),
+                }
+            )
         for n in range(count):
             up = small[n % len(small)]
             down = small[(n * 7 + 1 + n // len(small)) % len(small)]

@@ -1,18 +1,22 @@
-// Pending edges, lowest confidence first (the ones most worth a look), then by id.
-MATCH (a)-[r:FLOWS_TO {review_state: 'PENDING'}]->(b)
-WITH a, b, r,
-     CASE WHEN a:Table THEN a ELSE head([(t:Table)-[:HAS_FIELD]->(a) | t]) END AS up_table,
-     CASE WHEN b:Table THEN b ELSE head([(t:Table)-[:HAS_FIELD]->(b) | t]) END AS down_table
-WHERE ($level IS NULL OR r.level = $level)
-  AND r.confidence >= $min_confidence AND r.confidence <= $max_confidence
-  AND ($source_id IS NULL OR up_table.source_key = $source_id OR down_table.source_key = $source_id)
-  AND ($table_id IS NULL OR up_table.id = $table_id OR down_table.id = $table_id)
-WITH r, a, b
-ORDER BY r.confidence, r.id
-WITH collect(r {.*, upstream_id: a.id, downstream_id: b.id}) AS edges
-RETURN size(edges) AS total,
-       size([e IN edges WHERE e.level = 'TABLE']) AS table_edges,
-       size([e IN edges WHERE e.level = 'FIELD']) AS field_edges,
-       [e IN edges WHERE $after_confidence IS NULL
-                      OR e.confidence > $after_confidence
-                      OR (e.confidence = $after_confidence AND e.id > $after_id)][..$limit] AS page
+// One page of pending lineage, lowest confidence first, then by id, after the cursor
+// ($confidence, $id): per level, two seeks of the lineage_review_queue index (the rest of the
+// cursor's confidence, then the confidences above it), each stopping at $limit rows, so a
+// page costs what it returns however long the queue. The first page passes
+// $confidence = $min_confidence and $id = ''.
+UNWIND CASE WHEN $level IS NULL THEN ['FIELD', 'TABLE'] ELSE [$level] END AS level
+CALL (level) {
+  MATCH ()-[r:FLOWS_TO]->()
+  USING INDEX r:FLOWS_TO(review_state, level, confidence, id)
+  WHERE r.review_state = 'PENDING' AND r.level = level
+    AND r.confidence = $confidence AND r.id > $id AND r.confidence <= $max_confidence
+  RETURN r ORDER BY r.review_state, r.level, r.confidence, r.id LIMIT $limit
+  UNION
+  MATCH ()-[r:FLOWS_TO]->()
+  USING INDEX r:FLOWS_TO(review_state, level, confidence, id)
+  WHERE r.review_state = 'PENDING' AND r.level = level
+    AND r.confidence > $confidence AND r.confidence <= $max_confidence AND r.id IS NOT NULL
+  RETURN r ORDER BY r.review_state, r.level, r.confidence, r.id LIMIT $limit
+}
+WITH r ORDER BY r.confidence, r.id LIMIT $limit
+MATCH (a)-[r]->(b)
+RETURN r {.*, upstream_id: a.id, downstream_id: b.id} AS edge

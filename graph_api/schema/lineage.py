@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -33,7 +35,7 @@ from graph_api.schema.permissions import requires
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import lineage as service
 from graph_api.services.lineage_views import ImpactAnalysis, LineageViews
-from graph_api.store.lineage import LineageRepository
+from graph_api.store.lineage import LineageRepository, ReviewCounts
 from graph_api.store.traversal import DEFAULT_DEPTH, check_depth, check_max_nodes
 
 
@@ -130,9 +132,21 @@ def _change_success(changes: service.LineageChanges) -> LineageChangeSuccess:
 
 @strawberry.type(description="Pending lineage for a steward, lowest confidence first.")
 class ReviewQueue:
-    total_count: int
-    table_edge_count: int
-    field_edge_count: int
+    # Counted only when a count is asked for: a page alone costs what the page holds.
+    counts: strawberry.Private[Callable[[], Awaitable[ReviewCounts]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return (await self.counts()).total
+
+    @strawberry.field
+    async def table_edge_count(self) -> int:
+        return (await self.counts()).table_edges
+
+    @strawberry.field
+    async def field_edge_count(self) -> int:
+        return (await self.counts()).field_edges
+
     edges: list[LineageEdgeNode]
     page_info: PageInfo
 
@@ -227,7 +241,8 @@ class LineageQuery:
         size = requested_page_size(first, settings)
         _check_confidence(min_confidence, "minConfidence")
         _check_confidence(max_confidence, "maxConfidence")
-        page = await LineageRepository(info.context.store).review_page(
+        repo = LineageRepository(info.context.store)
+        page = await repo.review_page(
             level=level,
             source_id=str(source_id) if source_id else None,
             table_id=str(table_id) if table_id else None,
@@ -237,13 +252,30 @@ class LineageQuery:
             first=size,
         )
         info.context.loaders.prime_edges(page.edges)
+        known = page.counts
+        counted: asyncio.Task[ReviewCounts] | None = None
+
+        def counts() -> Awaitable[ReviewCounts]:
+            nonlocal counted
+            if counted is None:
+                counted = asyncio.ensure_future(
+                    repo.review_counts(
+                        level=level, min_confidence=min_confidence, max_confidence=max_confidence
+                    )
+                    if known is None
+                    else _known(known)
+                )
+            return counted
+
         return ReviewQueue(
-            total_count=page.total,
-            table_edge_count=page.table_edges,
-            field_edge_count=page.field_edges,
+            counts=counts,
             edges=[LineageEdgeNode.from_model(e) for e in page.edges],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         )
+
+
+async def _known(counts: ReviewCounts) -> ReviewCounts:
+    return counts
 
 
 async def _create(

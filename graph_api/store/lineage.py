@@ -22,15 +22,21 @@ Pair = tuple[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReviewCounts:
+    total: int
+    table_edges: int
+    field_edges: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReviewPage:
-    """One page of the review queue, lowest confidence first, with the queue's counts."""
+    """One page of the review queue, lowest confidence first; `counts` when they came with
+    the page (a queue narrowed to a table or source), else None: ask `review_counts`."""
 
     edges: list[LineageEdge]
     has_next: bool
     end_cursor: str | None
-    total: int
-    table_edges: int
-    field_edges: int
+    counts: ReviewCounts | None
 
 
 @dataclass(frozen=True)
@@ -238,30 +244,6 @@ class LineageRepository:
         rows = await self._store.read("lineage/nodes", ids=ids)
         return {r["node"]["id"]: (r["kind"], r["node"]) for r in rows}
 
-    async def review_queue(
-        self,
-        *,
-        level: LineageLevel | None,
-        source_id: str | None,
-        table_id: str | None,
-        min_confidence: float,
-        max_confidence: float,
-        after: tuple[float, str] | None,
-        limit: int,
-    ) -> dict[str, Any]:
-        rows = await self._store.read(
-            "lineage/review_queue",
-            level=level.name if level else None,
-            source_id=source_id,
-            table_id=table_id,
-            min_confidence=min_confidence,
-            max_confidence=max_confidence,
-            after_confidence=after[0] if after else None,
-            after_id=after[1] if after else None,
-            limit=limit,
-        )
-        return rows[0]
-
     async def review_page(
         self,
         *,
@@ -273,7 +255,12 @@ class LineageRepository:
         after: str | None,
         first: int,
     ) -> ReviewPage:
-        """A page of `review_queue` as edges; `after` is the endCursor of the page before."""
+        """A page of pending edges, lowest confidence first, then by id; `after` is the
+        endCursor of the page before (keyset paging: no page reads the ones before it).
+
+        The whole queue pages through the lineage_review_queue index and counts from it; a
+        queue narrowed to a table or a source is read through that table's or source's
+        nodes instead (review_queue_near), which never touches the rest of the queue."""
         cursor = None
         if after is not None:
             confidence, edge_id = decode_cursor(after)
@@ -283,22 +270,63 @@ class LineageRepository:
                 raise ValidationError(
                     "The cursor in 'after' is not valid.", field="page.after"
                 ) from None
-        row = await self.review_queue(
-            level=level,
-            source_id=source_id,
-            table_id=table_id,
-            min_confidence=min_confidence,
-            max_confidence=max_confidence,
-            after=cursor,
-            limit=first + 1,
-        )
-        edges = [LineageEdge.from_record(e) for e in row["page"]]
+        filters: dict[str, Any] = {
+            "level": level.name if level else None,
+            "min_confidence": min_confidence,
+            "max_confidence": max_confidence,
+        }
+        counts: ReviewCounts | None
+        if source_id is not None or table_id is not None:
+            row = (
+                await self._store.read(
+                    "lineage/review_queue_near",
+                    **filters,
+                    source_id=source_id,
+                    table_id=table_id,
+                    after_confidence=cursor[0] if cursor else None,
+                    after_id=cursor[1] if cursor else None,
+                    limit=first + 1,
+                )
+            )[0]
+            rows = row["page"]
+            counts = ReviewCounts(
+                total=row["total"], table_edges=row["table_edges"], field_edges=row["field_edges"]
+            )
+        else:
+            # The rest of the cursor's confidence, then every confidence above it; a cursor
+            # below minConfidence starts at minConfidence.
+            start = cursor if cursor and cursor[0] >= min_confidence else (min_confidence, "")
+            page_rows = await self._store.read(
+                "lineage/review_queue",
+                **filters,
+                confidence=start[0],
+                id=start[1],
+                limit=first + 1,
+            )
+            rows, counts = [r["edge"] for r in page_rows], None
+        edges = [LineageEdge.from_record(e) for e in rows]
         page = edges[:first]
         return ReviewPage(
             edges=page,
             has_next=len(edges) > first,
             end_cursor=encode_cursor(repr(page[-1].confidence), page[-1].id) if page else None,
-            total=row["total"],
-            table_edges=row["table_edges"],
-            field_edges=row["field_edges"],
+            counts=counts,
+        )
+
+    async def review_counts(
+        self, *, level: LineageLevel | None, min_confidence: float, max_confidence: float
+    ) -> ReviewCounts:
+        """The whole queue's counts: a count of lineage_review_queue index entries (no edge
+        is read), so it grows with the queue; resolvers run it only when counts are asked."""
+        rows = await self._store.read(
+            "lineage/review_counts",
+            level=level.name if level else None,
+            min_confidence=min_confidence,
+            max_confidence=max_confidence,
+        )
+        per_level = {r["level"]: r["edges"] for r in rows}
+        return ReviewCounts(
+            total=sum(per_level.values()),
+            table_edges=per_level.get("TABLE", 0),
+            field_edges=per_level.get("FIELD", 0),
         )
