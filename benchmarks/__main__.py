@@ -240,7 +240,7 @@ async def run(args: argparse.Namespace) -> int:
                 "review",
                 lambda: cases.review_queue(
                     server=server,
-                    runs=max(3, args.runs // 2),
+                    runs=max(7, args.runs),
                     small_queue=PENDING_TABLE_EDGES if args.pending else 0,
                 ),
             )

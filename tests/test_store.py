@@ -27,6 +27,8 @@ async def test_every_statement_compiles_against_neo4j(store: Store) -> None:
                 {"node": level, **({"depth": 10} if "depth" in slots else {})}
                 for level in LineageLevel
             ]
+            if "node" in slots
+            else [{"depth": 10}]
             if slots
             else [None]
         )

@@ -214,3 +214,53 @@ async def test_impact_of_dropping_a_column(gql: GraphQLClient) -> None:
     assert {t["label"] for t in whole["tables"]} == {"stg_customers", "mart_marketing"}
     assert "unrelated" not in {t["label"] for t in whole["tables"]}
     assert len(whole["fields"]) == 4
+
+
+async def test_a_lineage_graph_is_one_statement_whatever_its_root_or_fields(
+    gql: GraphQLClient, store: Store
+) -> None:
+    tables = await chain(gql, 5)
+    for root, fields in (
+        (tables[2]["id"], True),
+        (tables[2]["id"], False),
+        (tables[2]["v"], False),
+    ):
+        before = store.statements_sent
+        result = await graph(gql, root, depth=10, fields=fields)
+        assert store.statements_sent - before == 1
+        assert len([n for n in result["nodes"] if n["type"] == "table"]) == (
+            0 if root == tables[2]["v"] else 5
+        )
+    missing = await gql.errors(
+        GRAPH, {"root": "no-such-id", "direction": "BOTH", "depth": 3, "fields": False, "max": 10}
+    )
+    assert missing[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def _operators(plan: dict[str, Any]) -> set[str]:
+    found = {plan["operatorType"].split("@")[0]}
+    for child in plan.get("children", []):
+        found |= _operators(child)
+    return found
+
+
+async def test_the_graph_search_visits_each_node_once_not_each_path(store: Store) -> None:
+    """Diamonds multiply paths; the planner's pruning breadth-first expand keeps the cost to
+    the nodes reached (the dense case in benchmarks/ measures it)."""
+    statement = store.cypher.render("lineage/graph", {"depth": 10})
+    _, summary, _ = await store.driver.execute_query(
+        "EXPLAIN " + statement, database_=store.database
+    )
+    operators = _operators(summary.plan)
+    assert any(o.startswith("VarLengthExpand(Pruning,BFS") for o in operators), sorted(operators)
+
+
+async def test_flow_is_the_typed_graph_as_one_json_value(gql: GraphQLClient) -> None:
+    tables = await chain(gql, 4)
+    query = GRAPH.replace("rootId truncated frontier", "rootId truncated frontier flow")
+    variables = {"root": tables[1]["id"], "direction": "BOTH", "depth": 3, "fields": True}
+    result = (await gql(query, {**variables, "max": 500}))["lineageGraph"]
+    assert result["flow"]["nodes"] == result["nodes"]
+    typed_edges = result["edges"]
+    assert [{k: e[k] for k in typed_edges[0]} for e in result["flow"]["edges"]] == typed_edges
+    assert {e["reviewState"] for e in result["flow"]["edges"]} == {"NOT_REQUIRED"}

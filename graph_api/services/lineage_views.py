@@ -85,61 +85,55 @@ class LineageViews:
         traversal: TraversalFilter,
         max_nodes: int,
     ) -> Graph:
-        level, _ = await self.kind_of(root_id)
-        result = (
-            await traverse(
-                self.repo,
-                level=level,
-                starts={root_id: [root_id]},
-                direction=direction,
-                depth=depth,
-                traversal=traversal,
-                max_nodes=max_nodes,
-                full_edges=False,
-            )
-        )[root_id]
-        edges: list[LineageEdge | GraphEdge] = list(result.edges.values())
-        depth_of = {n.id: n.depth for n in result.nodes.values()}
-        parent_of: dict[str, str] = {}
-        if level is LineageLevel.TABLE and include_fields:
-            field_edges = await self.repo.field_edges_among(sorted(result.nodes), traversal)
-            edges += field_edges
-            for edge in field_edges:
-                for end in (edge.upstream_id, edge.downstream_id):
-                    depth_of.setdefault(end, 0)
-        info = await self.repo.nodes(sorted(depth_of))
-        table_names = {i: n["qualified_name"] for i, (k, n) in info.items() if k == "TABLE"}
-        missing_tables = sorted(
-            {n["table_id"] for k, n in info.values() if k == "FIELD"} - set(table_names)
+        row = await self.repo.graph(
+            root_id,
+            downstream=direction is not Direction.UPSTREAM,
+            upstream=direction is not Direction.DOWNSTREAM,
+            depth=depth,
+            traversal=traversal,
+            max_nodes=max_nodes,
+            include_fields=include_fields,
         )
-        if missing_tables:
-            extra = await self.repo.nodes(missing_tables)
-            table_names.update({i: n["qualified_name"] for i, (_, n) in extra.items()})
+        if row is None:
+            raise NotFoundError(
+                f"No table or field with id '{root_id}' exists; check the id.", field="entity.id"
+            )
+        frontier = set(row["frontier"])
+        edges: list[LineageEdge | GraphEdge] = [GraphEdge.from_record(e) for e in row["edges"]]
+        # A table has a qualified_name, a field a table_id: that is how the kinds are told.
+        shown = {n["id"]: n for n in row["nodes"]}
+        table_names = {i: n["qualified_name"] for i, n in shown.items() if "table_id" not in n}
+        fields_inside = row["is_table"]
         nodes = []
-        for node_id, (kind, node) in info.items():
-            if kind == "FIELD" and level is LineageLevel.TABLE:
-                parent_of[node_id] = node["table_id"]
-                depth_of[node_id] = depth_of.get(node["table_id"], 0)
+        for node_id, node in shown.items():
+            kind = "FIELD" if "table_id" in node else "TABLE"
+            depth_of = node["depth"]
+            parent_id = None
+            if kind == "FIELD":
+                table_names.setdefault(node["table_id"], node["table_name"])
+                if fields_inside:
+                    parent_id = node["table_id"]
+                    depth_of = shown[parent_id]["depth"] if parent_id in shown else 0
             label = (
                 node["qualified_name"]
                 if kind == "TABLE"
-                else f"{table_names.get(node['table_id'], '?')}.{node['name']}"
+                else f"{node['table_name'] or '?'}.{node['name']}"
             )
             nodes.append(
                 GraphNode(
                     id=node_id,
                     type=kind.lower(),
                     label=label,
-                    depth=depth_of[node_id],
-                    parent_id=parent_of.get(node_id),
-                    has_more=node_id in result.frontier,
+                    depth=depth_of if depth_of is not None else 0,
+                    parent_id=parent_id,
+                    has_more=node_id in frontier,
                     data=_node_data(kind, node, table_names),
                 )
             )
         # Tables before their fields (ReactFlow wants parents first), then by depth and label.
         nodes.sort(key=lambda n: (n.type != "table", n.depth, n.label, n.id))
         edges.sort(key=lambda e: (e.level.name, e.upstream_id, e.downstream_id, e.id))
-        return Graph(root_id, nodes, edges, result.truncated, sorted(result.frontier))
+        return Graph(root_id, nodes, edges, row["truncated"], sorted(frontier))
 
 
 class ChangeType(Enum):

@@ -228,6 +228,32 @@ class LineageRepository:
             )
         return walks
 
+    async def graph(
+        self,
+        root_id: str,
+        *,
+        downstream: bool,
+        upstream: bool,
+        depth: int,
+        traversal: TraversalFilter,
+        max_nodes: int,
+        include_fields: bool,
+    ) -> dict[str, Any] | None:
+        """The whole render-ready graph around a table or field in one statement (see
+        cypher/lineage/graph.cypher); None when nothing has the id."""
+        rows = await self._store.read(
+            "lineage/graph",
+            slots={"depth": depth},
+            plain=True,
+            root_id=root_id,
+            downstream=downstream,
+            upstream=upstream,
+            max_nodes=max_nodes,
+            include_fields=include_fields,
+            **traversal.params(),
+        )
+        return rows[0] if rows else None
+
     async def field_edges_among(
         self, table_ids: list[str], traversal: TraversalFilter
     ) -> list[GraphEdge]:
