@@ -254,14 +254,6 @@ class LineageRepository:
         )
         return rows[0] if rows else None
 
-    async def field_edges_among(
-        self, table_ids: list[str], traversal: TraversalFilter
-    ) -> list[GraphEdge]:
-        rows = await self._store.read(
-            "lineage/field_edges_among", table_ids=table_ids, **traversal.params()
-        )
-        return [GraphEdge.from_record(r["edge"]) for r in rows]
-
     async def field_ids_of_table(self, table_id: str) -> list[str]:
         rows = await self._store.read("fields/by_tables", table_ids=[table_id])
         return [f["id"] for row in rows for f in row["fields"]]
