@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cases
-from benchmarks.catalog import PENDING_TABLE_EDGES, WIPE, Sizes, build
+from benchmarks.catalog import WIPE, Sizes, build
 from benchmarks.report import table, write
 from benchmarks.servers import clew_env, clew_server, start_neo4j, stop_neo4j
 from graph_api.settings import REPO_ROOT, Settings
@@ -241,7 +241,7 @@ async def run(args: argparse.Namespace) -> int:
                 lambda: cases.review_queue(
                     server=server,
                     runs=max(7, args.runs),
-                    small_queue=PENDING_TABLE_EDGES if args.pending else 0,
+                    small_queue=sizes.pending_table_edges if args.pending else 0,
                 ),
             )
             await case(

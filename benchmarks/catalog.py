@@ -66,6 +66,8 @@ class Sizes:
     small_tables: int
     pending_edges: int
     seed_tables: int
+    # Part of the catalog's marker, so a catalog generated without them is not reused.
+    pending_table_edges: int = PENDING_TABLE_EDGES
 
 
 def table(prefix: str, key: str, *, tags: list[str] | None = None) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def build(sizes: Sizes) -> Catalog:
     catalog.big(width=sizes.big_width, layers=sizes.big_layers, fields=sizes.big_fields)
     catalog.fan(sizes.fan_tables)
     catalog.with_fields("small", sizes.small_tables, 3, tags=[])
-    catalog.pending(sizes.pending_edges)
+    catalog.pending(sizes.pending_edges, sizes.pending_table_edges)
     return catalog
 
 
