@@ -120,7 +120,8 @@ async def run(args: argparse.Namespace) -> int:
         else:
             started = time.perf_counter()
             async with driver.session() as session:
-                await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
+                for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
+                    await (await session.run(statement)).consume()
             catalog = build(sizes)
             await catalog.write(driver, store.database)
             print(

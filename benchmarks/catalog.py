@@ -25,9 +25,12 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+# Lineage first, in batches of relationships: a batch of 10,000 nodes that each hold hundreds
+# of pending edges would not fit in the transaction memory of a 1g heap.
 WIPE = (
+    "MATCH ()-[r:FLOWS_TO]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
     "MATCH (n) WHERE NOT n:ClewMigration AND NOT n:User AND NOT n:ApiToken "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
 )
 TABLES = """
 UNWIND $rows AS row
