@@ -26,6 +26,7 @@ from graph_api.services.catalog import CatalogService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
+from graph_api.services.origins import OriginService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -45,6 +46,7 @@ class Services:
     secret_box: SecretBox
     connectors: ConnectorPool
     lineage_ingest: LineageIngestService
+    origins: OriginService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
@@ -57,6 +59,7 @@ class Services:
             secret_box=SecretBox(list(settings.secret_keys)),
             connectors=ConnectorPool(),
             lineage_ingest=LineageIngestService(store, broker=broker),
+            origins=OriginService(store, broker=broker),
         )
 
 

@@ -18,12 +18,23 @@ from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubs
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
+from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 
-Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery))
+Query = merge_types(
+    "Query",
+    (CatalogQuery, SourceQuery, LineageQuery, OriginQuery, ImportQuery, IdentityQuery),
+)
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, SourceMutation, LineageMutation, ImportMutation, IdentityMutation),
+    (
+        CatalogMutation,
+        SourceMutation,
+        LineageMutation,
+        OriginMutation,
+        ImportMutation,
+        IdentityMutation,
+    ),
 )
 Subscription = merge_types(
     "Subscription", (CatalogSubscription, SourceSubscription, ImportSubscription)
