@@ -28,6 +28,7 @@ from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.origins import OriginService
 from graph_api.services.sources import ConnectorPool, SourceService
+from graph_api.services.sql_lineage import SqlLineageService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -47,10 +48,12 @@ class Services:
     connectors: ConnectorPool
     lineage_ingest: LineageIngestService
     origins: OriginService
+    sql_lineage: SqlLineageService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
         broker = broker or Broker()
+        ingest = LineageIngestService(store, broker=broker)
         return cls(
             settings=settings,
             store=store,
@@ -58,8 +61,9 @@ class Services:
             broker=broker,
             secret_box=SecretBox(list(settings.secret_keys)),
             connectors=ConnectorPool(),
-            lineage_ingest=LineageIngestService(store, broker=broker),
+            lineage_ingest=ingest,
             origins=OriginService(store, broker=broker),
+            sql_lineage=SqlLineageService(store, ingest=ingest),
         )
 
 

@@ -20,10 +20,19 @@ from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
 from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
+from graph_api.schema.sql_lineage import SqlLineageMutation, SqlLineageQuery
 
 Query = merge_types(
     "Query",
-    (CatalogQuery, SourceQuery, LineageQuery, OriginQuery, ImportQuery, IdentityQuery),
+    (
+        CatalogQuery,
+        SourceQuery,
+        LineageQuery,
+        OriginQuery,
+        SqlLineageQuery,
+        ImportQuery,
+        IdentityQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -32,6 +41,7 @@ Mutation = merge_types(
         SourceMutation,
         LineageMutation,
         OriginMutation,
+        SqlLineageMutation,
         ImportMutation,
         IdentityMutation,
     ),
