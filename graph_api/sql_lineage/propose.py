@@ -215,7 +215,12 @@ class _Statement:
     ) -> None:
         direct: dict[str, set[str]] = {}
         sources_used: set[str] = set()
-        copy = not traced.indirect and len({b.table for o in traced.outputs for b, _, _ in o}) == 1
+        # A copy: every output a bare column of one table, no join, filter or grouping.
+        copy = (
+            not traced.indirect
+            and len({(b.schema, b.table) for o in traced.outputs for b, _, _ in o}) == 1
+            and all(role is T.DIRECT for o in traced.outputs for _, role, _ in o)
+        )
         for position, inputs in enumerate(traced.outputs):
             down = targets[position] if position < len(targets) else None
             for base, role, expression in inputs:
@@ -367,8 +372,9 @@ def referenced_tables(sql: str, dialect: Dialect) -> set[str]:
         return names
     for piece in pieces:
         try:
-            statement = sqlglot.parse_one(piece.text, read=dialect.value or None)
-        except SqlglotError:
-            continue
+            with time_limit(TIME_LIMIT_SECONDS):
+                statement = sqlglot.parse_one(piece.text, read=dialect.value or None)
+        except (SqlglotError, TimeLimitExceeded):
+            continue  # propose() reports it
         names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
     return names
