@@ -48,8 +48,11 @@ def _comment(value: str | None) -> str | None:
 class OriginService:
     """Built once per process; every call names who acts (`actor`)."""
 
-    def __init__(self, store: Store, *, broker: Broker | None = None) -> None:
+    def __init__(
+        self, store: Store, *, lineage: LineageService, broker: Broker | None = None
+    ) -> None:
         self._store = store
+        self._lineage = lineage
         self._broker = broker
         self.repo = OriginRepository(store)
         self.audit = AuditRepository(store)
@@ -111,12 +114,14 @@ class OriginService:
             )
         origin = await self.get(origin_id)
         ids = await self.repo.pending_edge_ids(origin_id)
-        lineage = LineageService(self._store, actor=actor, broker=self._broker)
         edges: list[LineageEdge] = []
         changes = LineageChanges()
         for start in range(0, len(ids), MAX_EDGES_PER_CALL):
-            done, more = await lineage.review(
-                ids[start : start + MAX_EDGES_PER_CALL], approve=approve, comment=comment
+            done, more = await self._lineage.review(
+                ids[start : start + MAX_EDGES_PER_CALL],
+                approve=approve,
+                comment=comment,
+                actor=actor,
             )
             edges += done
             changes.implied_created += more.implied_created
