@@ -18,6 +18,7 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.schema import MappingSchema
 
 from graph_api.models import TransformationType as T
+from graph_api.names import close_names
 from graph_api.sql_lineage.catalog import Catalog, schema_key, sqlglot_schema
 from graph_api.sql_lineage.columns import BaseColumn, QueryLineage, trace
 from graph_api.sql_lineage.deadline import TimeLimitExceeded, time_limit
@@ -159,12 +160,14 @@ class _Statement:
         target = self.resolved.get((parts.target.db, parts.target.name))
         schema = MappingSchema(sqlglot_schema(self.resolved.values()), normalize=False)
         traced = trace(parts.query, schema, dialect=self.proposal.dialect.value or None)
+        known = [f.name for t in self.resolved.values() for f in t.fields]
         for name in traced.unplaced:
             self.unresolved(
                 NameKind.COLUMN,
                 name,
-                f"'{name}' is in no table the catalog knows, so it cannot be traced.",
-                (),
+                f"'{name}' is in none of the catalog's tables this statement reads, so it "
+                "cannot be traced.",
+                tuple(close_names(name.rsplit(".", 1)[-1], known)),
             )
         if target is None:
             return self.report(parts.kind, target_name, self.score())
