@@ -236,18 +236,7 @@ class _Statement:
                 kind = T.COPY if role is T.DIRECT and copy else role
                 direct.setdefault(down.id, set()).add(up.id)
                 sources_used.add(table.id)
-                self.proposal.field_edges.append(
-                    ProposedFieldEdge(
-                        upstream_id=up.id,
-                        downstream_id=down.id,
-                        upstream_name=f"{table.qualified_name}.{up.name}",
-                        downstream_name=f"{target.qualified_name}.{down.name}",
-                        transformation=kind,
-                        confidence=score,
-                        expression=expression,
-                        statement=self.index,
-                    )
-                )
+                self.field_edge(table, up, target, down, kind, score, expression)
         if self.indirect:
             for base, kind in traced.indirect:
                 found = self.field_of(base)
@@ -258,18 +247,7 @@ class _Statement:
                     if down is None or up.id == down.id or up.id in direct.get(down.id, set()):
                         continue
                     sources_used.add(table.id)
-                    self.proposal.field_edges.append(
-                        ProposedFieldEdge(
-                            upstream_id=up.id,
-                            downstream_id=down.id,
-                            upstream_name=f"{table.qualified_name}.{up.name}",
-                            downstream_name=f"{target.qualified_name}.{down.name}",
-                            transformation=kind,
-                            confidence=score,
-                            expression=base.column,
-                            statement=self.index,
-                        )
-                    )
+                    self.field_edge(table, up, target, down, kind, score, base.column)
         for table in self.resolved.values():
             if table.id in sources_used or table.id == target.id:
                 continue
@@ -283,6 +261,29 @@ class _Statement:
                     statement=self.index,
                 )
             )
+
+    def field_edge(
+        self,
+        table: CatalogTable,
+        up: CatalogField,
+        target: CatalogTable,
+        down: CatalogField,
+        kind: T,
+        score: float,
+        expression: str,
+    ) -> None:
+        self.proposal.field_edges.append(
+            ProposedFieldEdge(
+                upstream_id=up.id,
+                downstream_id=down.id,
+                upstream_name=f"{table.qualified_name}.{up.name}",
+                downstream_name=f"{target.qualified_name}.{down.name}",
+                transformation=kind,
+                confidence=score,
+                expression=expression,
+                statement=self.index,
+            )
+        )
 
     def report(
         self, kind: str, target: str | None, score: float | None, *, note: str | None = None
