@@ -228,3 +228,28 @@ async def test_assertions_that_name_missing_or_wrong_nodes_are_reported_not_writ
     assert "does not exist" in (report.results[0].problem or "")
     assert "is not a table" in (report.results[1].problem or "")
     assert "itself" in (report.results[2].problem or "")
+
+
+async def test_deleting_a_table_takes_its_edges_off_the_origins_that_asserted_them(
+    gql: GraphQLClient,
+) -> None:
+    src = await make_table(gql, "a", ["x", "y"])
+    dst = await make_table(gql, "b", ["x", "y"])
+    report = await gql.services.lineage_ingest.ingest(
+        DBT, [field(src["x"], dst["x"]), field(src["y"], dst["y"])], actor="robot"
+    )
+    await gql("mutation ($id: ID!) { deleteField(id: $id) { __typename } }", {"id": src["y"]})
+    count = "query ($id: ID!) { origin(id: $id) { assertedEdgeCount pendingEdgeCount } }"
+    assert (await gql(count, {"id": report.origin.id}))["origin"] == {
+        "assertedEdgeCount": 1,
+        "pendingEdgeCount": 1,
+    }
+    await gql("mutation ($id: ID!) { deleteTable(id: $id) { __typename } }", {"id": src["id"]})
+    assert (await gql(count, {"id": report.origin.id}))["origin"] == {
+        "assertedEdgeCount": 0,
+        "pendingEdgeCount": 0,
+    }
+    records, _, _ = await gql.store.driver.execute_query(
+        "MATCH (s:Assertion) RETURN count(s) AS n", database_=gql.store.database
+    )
+    assert records[0]["n"] == 0
