@@ -28,7 +28,10 @@ from graph_api.services.catalog import CatalogService
 from graph_api.services.connections import ConnectorPool
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
+from graph_api.services.lineage_ingest import LineageIngestService
+from graph_api.services.origins import OriginService
 from graph_api.services.sources import SourceService
+from graph_api.services.sql_lineage import SqlLineageService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -49,6 +52,9 @@ class Services:
     catalog: CatalogService
     lineage: LineageService
     sources: SourceService
+    lineage_ingest: LineageIngestService
+    origins: OriginService
+    sql_lineage: SqlLineageService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
@@ -57,6 +63,7 @@ class Services:
         connectors = ConnectorPool()
         lineage = LineageService(store, broker=broker)
         catalog = CatalogService(store, lineage=lineage, broker=broker)
+        ingest = LineageIngestService(store, broker=broker)
         return cls(
             settings=settings,
             store=store,
@@ -74,6 +81,9 @@ class Services:
                 broker=broker,
                 test_timeout=settings.connection_test_timeout,
             ),
+            lineage_ingest=ingest,
+            origins=OriginService(store, lineage=lineage, broker=broker),
+            sql_lineage=SqlLineageService(store, ingest=ingest),
         )
 
 

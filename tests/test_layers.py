@@ -52,6 +52,8 @@ LEAVES = [
     "graph_api.lineage_rules",
     "graph_api.input_rules",
     "graph_api.auth.roles",
+    "graph_api.names",
+    "graph_api.sql_lineage",
 ]
 # The interchange format (codecs, validation, plan, report): a leaf package too.
 CODECS = ["graph_api.interchange", "graph_api.interchange.codecs"]

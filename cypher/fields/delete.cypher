@@ -8,4 +8,11 @@ WITH f, f {.*} AS field,
      collect(DISTINCT CASE WHEN startNode(r) = f THEN [f.table_id, other.table_id]
                            ELSE [other.table_id, f.table_id] END) AS pairs
 DETACH DELETE f
+WITH field, edges, pairs
+CALL (edges) {
+  // The origins' assertions of the edges that went.
+  UNWIND edges AS e
+  MATCH (s:Assertion {edge_id: e.id})
+  DELETE s
+}
 RETURN field, edges, [e IN edges | e.id] AS lineage_ids, pairs

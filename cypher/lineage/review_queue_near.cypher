@@ -1,19 +1,30 @@
-// The review queue narrowed to a table ($table_id) or a source ($source_id): the pending edges
-// at its tables and their fields, read through those nodes (never the rest of the queue),
+// The review queue narrowed to a table ($table_id), a source ($source_id) or an origin
+// ($origin_id): the pending edges at its tables and their fields, or those the origin asserts
+// (through its indexed assertions), read through those nodes (never the rest of the queue),
 // counted, then paged lowest confidence first, then by id, after the cursor.
 CALL () {
-  MATCH (t:Table {id: $table_id})
-  RETURN t
-  UNION
-  MATCH (t:Table)
-  WHERE $table_id IS NULL AND t.source_key = $source_id AND t.qualified_name IS NOT NULL
-  RETURN t
-}
-CALL (t) {
-  MATCH (t)-[r:FLOWS_TO {review_state: 'PENDING'}]-()
+  WITH 1 AS one WHERE $origin_id IS NULL
+  CALL () {
+    MATCH (t:Table {id: $table_id})
+    RETURN t
+    UNION
+    MATCH (t:Table)
+    WHERE $table_id IS NULL AND t.source_key = $source_id AND t.qualified_name IS NOT NULL
+    RETURN t
+  }
+  CALL (t) {
+    MATCH (t)-[r:FLOWS_TO {review_state: 'PENDING'}]-()
+    RETURN r
+    UNION
+    MATCH (t)-[:HAS_FIELD]->(:Field)-[r:FLOWS_TO {review_state: 'PENDING'}]-()
+    RETURN r
+  }
   RETURN r
   UNION
-  MATCH (t)-[:HAS_FIELD]->(:Field)-[r:FLOWS_TO {review_state: 'PENDING'}]-()
+  WITH 1 AS one WHERE $origin_id IS NOT NULL
+  MATCH (s:Assertion {origin_id: $origin_id})
+  MATCH ()-[r:FLOWS_TO {id: s.edge_id}]->()
+  WHERE r.review_state = 'PENDING'
   RETURN r
 }
 WITH DISTINCT r

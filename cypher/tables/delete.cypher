@@ -1,4 +1,5 @@
-// Deletes a table, its fields and every lineage edge touching either; returns what went, as it
+// Deletes a table, its fields, every lineage edge touching either and the assertions of those
+// edges; returns what went, as it
 // was, for the result and the audit trail.
 MATCH (t:Table {id: $id})
 OPTIONAL MATCH (t)-[:HAS_FIELD]->(f:Field)
@@ -12,5 +13,12 @@ CALL (t, fields) {
 WITH t, fields, edges, t {.*} AS table, [f IN fields | f {.*}] AS field_rows
 FOREACH (f IN fields | DETACH DELETE f)
 DETACH DELETE t
+WITH table, field_rows, edges
+CALL (edges) {
+  // The origins' assertions of the edges that went.
+  UNWIND edges AS e
+  MATCH (s:Assertion {edge_id: e.id})
+  DELETE s
+}
 RETURN table, field_rows AS fields, [f IN field_rows | f.id] AS field_ids,
        edges, [e IN edges | e.id] AS lineage_ids

@@ -44,7 +44,6 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
-    did_you_mean,
     elapsed_ms,
     rows_by_table,
 )
@@ -74,6 +73,7 @@ from graph_api.connectors.registry import register
 from graph_api.connectors.session import Busy, SharedConnection
 from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
+from graph_api.names import did_you_mean
 
 if TYPE_CHECKING:
     from pymysql.connections import Connection

@@ -43,7 +43,6 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
-    did_you_mean,
     elapsed_ms,
     rows_by_table,
 )
@@ -71,6 +70,7 @@ from graph_api.connectors.oracle_catalog import (
 from graph_api.connectors.registry import register
 from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
+from graph_api.names import did_you_mean
 
 if TYPE_CHECKING:
     import oracledb

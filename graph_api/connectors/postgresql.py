@@ -43,7 +43,6 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
-    did_you_mean,
     elapsed_ms,
     rows_by_table,
 )
@@ -69,6 +68,7 @@ from graph_api.connectors.registry import register
 from graph_api.connectors.session import Busy, SharedConnection
 from graph_api.connectors.tls import ca_file
 from graph_api.models import SourceType, TableKind
+from graph_api.names import did_you_mean
 
 if TYPE_CHECKING:
     import psycopg

@@ -18,12 +18,33 @@ from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubs
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
+from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
+from graph_api.schema.sql_lineage import SqlLineageMutation, SqlLineageQuery
 
-Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery))
+Query = merge_types(
+    "Query",
+    (
+        CatalogQuery,
+        SourceQuery,
+        LineageQuery,
+        OriginQuery,
+        SqlLineageQuery,
+        ImportQuery,
+        IdentityQuery,
+    ),
+)
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, SourceMutation, LineageMutation, ImportMutation, IdentityMutation),
+    (
+        CatalogMutation,
+        SourceMutation,
+        LineageMutation,
+        OriginMutation,
+        SqlLineageMutation,
+        ImportMutation,
+        IdentityMutation,
+    ),
 )
 Subscription = merge_types(
     "Subscription", (CatalogSubscription, SourceSubscription, ImportSubscription)

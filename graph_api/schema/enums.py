@@ -16,6 +16,7 @@ from graph_api.connectors import base as connectors
 from graph_api.interchange import format as fmt
 from graph_api.interchange import report as rpt
 from graph_api.services import imports, lineage, lineage_views
+from graph_api.sql_lineage import model as sql
 
 strawberry.enum(
     Role,
@@ -39,6 +40,17 @@ strawberry.enum(models.ReviewState, description="Where an edge is in review.")
 strawberry.enum(models.TransformationType, description="How the downstream data is derived.")
 strawberry.enum(models.LineageLevel, description="Table- or field-level lineage.")
 strawberry.enum(models.Direction)
+strawberry.enum(
+    models.OriginKind,
+    description="What asserts lineage: a PERSON through the API, an IMPORT file, a VIEW's "
+    "definition, a SQL text, a DBT project, an OPENLINEAGE job.",
+)
+strawberry.enum(
+    sql.Dialect,
+    name="SqlDialect",
+    description="The SQL dialect a text is written in; GENERIC for ANSI-like SQL.",
+)
+strawberry.enum(sql.NameKind, name="SqlNameKind", description="A table or a column name.")
 strawberry.enum(lineage.Outcome, description="What happened to one submitted edge.")
 strawberry.enum(lineage_views.ChangeType)
 strawberry.enum(
@@ -58,7 +70,10 @@ ReviewState = models.ReviewState
 TransformationType = models.TransformationType
 LineageLevel = models.LineageLevel
 Direction = models.Direction
+OriginKind = models.OriginKind
 Outcome = lineage.Outcome
+SqlDialect = sql.Dialect
+SqlNameKind = sql.NameKind
 ChangeType = lineage_views.ChangeType
 Severity = lineage_views.Severity
 OnDuplicate = lineage.OnDuplicate

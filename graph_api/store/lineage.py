@@ -272,13 +272,15 @@ class LineageRepository:
         max_confidence: float,
         after: str | None,
         first: int,
+        origin_id: str | None = None,
     ) -> ReviewPage:
         """A page of pending edges, lowest confidence first, then by id; `after` is the
         endCursor of the page before (keyset paging: no page reads the ones before it).
 
         The whole queue pages through the lineage_review_queue index and counts from it; a
-        queue narrowed to a table or a source is read through that table's or source's
-        nodes instead (review_queue_near), which never touches the rest of the queue."""
+        queue narrowed to a table, a source or an origin is read through that table's or
+        source's nodes, or the origin's assertions, instead (review_queue_near), which never
+        touches the rest of the queue."""
         cursor = None
         if after is not None:
             confidence, edge_id = decode_cursor(after)
@@ -294,13 +296,14 @@ class LineageRepository:
             "max_confidence": max_confidence,
         }
         counts: ReviewCounts | None
-        if source_id is not None or table_id is not None:
+        if source_id is not None or table_id is not None or origin_id is not None:
             row = (
                 await self._store.read(
                     "lineage/review_queue_near",
                     **filters,
                     source_id=source_id,
                     table_id=table_id,
+                    origin_id=origin_id,
                     after_confidence=cursor[0] if cursor else None,
                     after_id=cursor[1] if cursor else None,
                     limit=first + 1,
