@@ -25,6 +25,7 @@ from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
+from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -43,16 +44,19 @@ class Services:
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
+    lineage_ingest: LineageIngestService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
+        broker = broker or Broker()
         return cls(
             settings=settings,
             store=store,
             identity=IdentityService(store, settings),
-            broker=broker or Broker(),
+            broker=broker,
             secret_box=SecretBox(list(settings.secret_keys)),
             connectors=ConnectorPool(),
+            lineage_ingest=LineageIngestService(store, broker=broker),
         )
 
 

@@ -26,6 +26,12 @@ The rules, as the README's "Lineage rules" section states them:
 
 Machine writers (scans, parsers, event receivers) propose INFERRED lineage only; they pass
 `Proposal(provenance=INFERRED, ...)` and `steward=False`, and get the same answers as a file.
+
+Origins (`assert_edge`, `withdrawn`): every edge records which origins assert it. An origin's
+assertion is a machine proposal: INFERRED, or APPROVED when a steward trusts the origin (that
+steward's recorded decision). It never changes a MANUAL or APPROVED edge, and a trusted origin
+does not overturn a steward's rejection of one edge either. When an origin stops asserting an
+edge, the edge goes only when it is INFERRED, not rejected, and no origin asserts it any more.
 """
 
 from __future__ import annotations
@@ -384,3 +390,32 @@ def implied_action(current: ImpliedEdge | None, summary: ImpliedSummary | None) 
         summary.review_state,
     )
     return ImpliedAction.NONE if now == wanted else ImpliedAction.UPDATE
+
+
+# Origins
+
+
+def assert_edge(current: Current | None, *, trusted: bool, substance_changed: bool) -> Ruling:
+    """What an origin's assertion does to the edge between two nodes (None: there is none).
+    A trusted origin's edges arrive APPROVED under the trusting steward's decision."""
+    proposal = Proposal(provenance=LineageSource.APPROVED if trusted else LineageSource.INFERRED)
+    if current is None:
+        return new_edge(proposal)
+    if current.provenance in PROTECTED:
+        return _keep(current, current.provenance)
+    if current.review_state is ReviewState.REJECTED:
+        if not substance_changed:
+            return _same(current)
+        return _keep(current, ReviewState.REJECTED)
+    return merge(current, proposal, substance_changed=substance_changed)
+
+
+def withdrawn(current: Current, *, still_asserted: bool) -> bool:
+    """An origin no longer asserts this edge: does the edge leave the graph? Only machine
+    lineage nobody decided on (INFERRED, not rejected: a rejection is remembered so that the
+    same proposal does not come back for review) that no other origin asserts."""
+    return (
+        not still_asserted
+        and current.provenance is LineageSource.INFERRED
+        and current.review_state is not ReviewState.REJECTED
+    )

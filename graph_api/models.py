@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -413,4 +414,112 @@ class ApiToken:
             expires_at=_native(row.get("expires_at")),
             last_used_at=_native(row.get("last_used_at")),
             revoked_at=_native(row.get("revoked_at")),
+        )
+
+
+# Origins: who or what asserts lineage (README, "Lineage rules").
+
+
+class OriginKind(Enum):
+    """What asserts an edge: a person (the API), an import file, a view's definition scanned
+    from a source, a SQL text someone submitted, a dbt project, an OpenLineage job."""
+
+    PERSON = "PERSON"
+    IMPORT = "IMPORT"
+    VIEW = "VIEW"
+    SQL = "SQL"
+    DBT = "DBT"
+    OPENLINEAGE = "OPENLINEAGE"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """An origin as a writer names it. `key` is stable per origin and unique within its kind:
+    a username, an import's file name, "<source id>/<schema.view>", a SQL fingerprint, a dbt
+    project name, "<namespace>/<job>" for OpenLineage. `label` is what people read."""
+
+    kind: OriginKind
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assertion:
+    """One edge an origin asserts, between two Clew tables or two Clew fields (by id), with
+    the evidence for it (e.g. {"sql": ..., "expression": ...}, {"uniqueId": ...},
+    {"runId": ..., "facet": ...})."""
+
+    level: LineageLevel
+    source_id: str
+    target_id: str
+    transformation: TransformationType | None = None
+    confidence: float | None = None
+    logic: str | None = None
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OriginRecord:
+    """An origin as Clew keeps it (a :Origin node)."""
+
+    id: str
+    kind: OriginKind
+    key: str
+    label: str
+    trusted_by: str | None
+    trusted_at: datetime | None
+    trust_comment: str | None
+    created_at: datetime
+    last_ingested_at: datetime | None
+    last_ingested_by: str | None
+
+    @property
+    def trusted(self) -> bool:
+        return self.trusted_by is not None
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> OriginRecord:
+        return cls(
+            id=row["id"],
+            kind=OriginKind(row["kind"]),
+            key=row["key"],
+            label=row["label"],
+            trusted_by=row.get("trusted_by"),
+            trusted_at=_native(row.get("trusted_at")),
+            trust_comment=row.get("trust_comment"),
+            created_at=_native(row["created_at"]),
+            last_ingested_at=_native(row.get("last_ingested_at")),
+            last_ingested_by=row.get("last_ingested_by"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssertionRecord:
+    """One origin's assertion of one edge, as kept (a :Assertion node, keyed by origin and
+    edge), with its evidence and when the origin first and last asserted it."""
+
+    origin_id: str
+    edge_id: str
+    level: LineageLevel
+    transformation: TransformationType | None
+    confidence: float | None
+    logic: str | None
+    evidence: dict[str, str]
+    first_seen: datetime
+    last_seen: datetime
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> AssertionRecord:
+        transformation = row.get("transformation_type")
+        evidence = row.get("evidence")
+        return cls(
+            origin_id=row["origin_id"],
+            edge_id=row["edge_id"],
+            level=LineageLevel[row["level"]],
+            transformation=TransformationType(transformation) if transformation else None,
+            confidence=row.get("confidence"),
+            logic=row.get("logic"),
+            evidence=dict(json.loads(evidence)) if evidence else {},
+            first_seen=_native(row["first_seen"]),
+            last_seen=_native(row["last_seen"]),
         )

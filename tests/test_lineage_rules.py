@@ -388,3 +388,78 @@ def test_a_stewards_decision(
     assert rules.provenance_after(provenance, decision) is after
     # Whatever the decision leaves is a pair a file can carry back in.
     assert rules.inconsistency(after, decision) is None
+
+
+ASSERT = [
+    ("an origin asserts a new edge", None, False, False, Verdict.CREATE, INFERRED, PENDING,
+     Reviewer.NONE),
+    ("a trusted origin asserts a new edge", None, True, False, Verdict.CREATE, APPROVED, OK,
+     Reviewer.DECIDED),
+    ("an origin corrects its pending guess", (INFERRED, PENDING), False, True, Verdict.APPLY,
+     INFERRED, PENDING, Reviewer.KEEP),
+    ("a trusted origin asserts a pending guess", (INFERRED, PENDING), True, False,
+     Verdict.APPLY, APPROVED, OK, Reviewer.DECIDED),
+    ("an origin asserts what a person wrote", (MANUAL, NOT_REQUIRED), False, True,
+     Verdict.KEEP_EXISTING, MANUAL, NOT_REQUIRED, Reviewer.KEEP),
+    ("a trusted origin asserts what a person wrote", (MANUAL, NOT_REQUIRED), True, False,
+     Verdict.KEEP_EXISTING, MANUAL, NOT_REQUIRED, Reviewer.KEEP),
+    ("an origin asserts approved lineage otherwise", (APPROVED, OK), False, True,
+     Verdict.KEEP_EXISTING, APPROVED, OK, Reviewer.KEEP),
+    ("an origin asserts a rejected edge again", (INFERRED, REJECTED), False, False,
+     Verdict.UNCHANGED, INFERRED, REJECTED, Reviewer.KEEP),
+    ("a trusted origin asserts a rejected edge, changed", (INFERRED, REJECTED), True, True,
+     Verdict.KEEP_EXISTING, INFERRED, REJECTED, Reviewer.KEEP),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("current", "trusted", "substance", "verdict", "provenance", "review", "reviewer"),
+    [row[1:] for row in ASSERT],
+    ids=[row[0] for row in ASSERT],
+)  # fmt: skip
+def test_an_origin_asserts_an_edge(
+    current: tuple[LineageSource, ReviewState] | None,
+    trusted: bool,
+    substance: bool,
+    verdict: Verdict,
+    provenance: LineageSource,
+    review: ReviewState,
+    reviewer: Reviewer,
+) -> None:
+    ruling = rules.assert_edge(
+        Current(provenance=current[0], review_state=current[1]) if current else None,
+        trusted=trusted,
+        substance_changed=substance,
+    )
+    assert (ruling.verdict, ruling.provenance, ruling.review_state, ruling.reviewer) == (
+        verdict,
+        provenance,
+        review,
+        reviewer,
+    )
+
+
+WITHDRAWN = [
+    ("a guess nobody asserts any more goes", (INFERRED, PENDING), False, True),
+    ("a guess another origin still asserts stays", (INFERRED, PENDING), True, False),
+    ("a rejected guess stays, so it does not come back for review", (INFERRED, REJECTED), False,
+     False),
+    ("what a person wrote stays", (MANUAL, NOT_REQUIRED), False, False),
+    ("approved lineage stays", (APPROVED, OK), False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("current", "still", "goes"),
+    [row[1:] for row in WITHDRAWN],
+    ids=[row[0] for row in WITHDRAWN],
+)  # fmt: skip
+def test_an_origin_stops_asserting_an_edge(
+    current: tuple[LineageSource, ReviewState], still: bool, goes: bool
+) -> None:
+    assert (
+        rules.withdrawn(
+            Current(provenance=current[0], review_state=current[1]), still_asserted=still
+        )
+        is goes
+    )

@@ -1,5 +1,11 @@
+// Deletes edges and the origins' assertions of them (their history stays in the audit trail).
 UNWIND $ids AS id
 MATCH (a)-[r:FLOWS_TO {id: id}]->(b)
-WITH r, r {.*, upstream_id: a.id, downstream_id: b.id} AS edge
+WITH id, r, r {.*, upstream_id: a.id, downstream_id: b.id} AS edge
 DELETE r
+WITH id, edge
+CALL (id) {
+  MATCH (s:Assertion {edge_id: id})
+  DELETE s
+}
 RETURN edge

@@ -31,6 +31,7 @@ from graph_api.services.changes import record_changes
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.lineage import Endpoint, LineageRepository
+from graph_api.store.origins import OriginRepository, assertion_of, person_origin
 
 MAX_EDGES_PER_CALL = 10_000
 MAX_LOGIC = 100_000
@@ -255,6 +256,9 @@ class LineageService:
                         after=_edge_state(edge),
                     )
                 )
+            await OriginRepository(self._store).record(
+                tx, person_origin(self._actor), [assertion_of(e) for e in created + updated]
+            )
             if level is LineageLevel.FIELD:
                 await self.refresh_implied(
                     tx,

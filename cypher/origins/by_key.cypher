@@ -1,0 +1,2 @@
+MATCH (o:Origin {kind: $kind, key: $key})
+RETURN o {.*} AS origin

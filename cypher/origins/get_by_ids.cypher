@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (o:Origin {id: id})
+RETURN o {.*} AS origin
