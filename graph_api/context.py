@@ -23,9 +23,11 @@ from graph_api.events import Broker
 from graph_api.loaders import LineageKey, Loaders
 from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
+from graph_api.services.dbt import DbtService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
+from graph_api.services.openlineage import OpenLineageService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -45,10 +47,13 @@ class Services:
     secret_box: SecretBox
     connectors: ConnectorPool
     lineage_ingest: LineageIngestService
+    dbt: DbtService
+    openlineage: OpenLineageService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
         broker = broker or Broker()
+        ingest = LineageIngestService(store, broker=broker)
         return cls(
             settings=settings,
             store=store,
@@ -56,7 +61,9 @@ class Services:
             broker=broker,
             secret_box=SecretBox(list(settings.secret_keys)),
             connectors=ConnectorPool(),
-            lineage_ingest=LineageIngestService(store, broker=broker),
+            lineage_ingest=ingest,
+            dbt=DbtService(store, ingest=ingest, broker=broker),
+            openlineage=OpenLineageService(store, ingest=ingest, broker=broker),
         )
 
 

@@ -217,6 +217,17 @@ def _project_name(metadata: Mapping[str, Any], nodes: Mapping[str, Any]) -> str 
     return packages.most_common(1)[0][0] if packages else None
 
 
+def _expect(metadata: Mapping[str, Any], kind: str, other: str) -> None:
+    """dbt names each artifact's kind in its schema URL (.../dbt/manifest/v12.json)."""
+    version = _text(metadata.get("dbt_schema_version")) or ""
+    if f"/{other}/" in version:
+        raise ValidationError(
+            f"This file is a {other}.json ({version}); upload target/{kind}.json as the "
+            f"{kind}, and the {other}.json as the {other}.",
+            field=kind,
+        )
+
+
 def read_project(
     manifest: Mapping[str, Any],
     catalog: Mapping[str, Any] | None = None,
@@ -225,6 +236,9 @@ def read_project(
 ) -> DbtProject:
     """The relations a manifest declares, with the catalog's column types."""
     metadata = _dict(manifest.get("metadata"))
+    _expect(metadata, "manifest", "catalog")
+    if catalog is not None:
+        _expect(_dict(catalog.get("metadata")), "catalog", "manifest")
     raw_nodes = _dict(manifest.get("nodes"))
     raw_sources = _dict(manifest.get("sources"))
     if not raw_nodes and not raw_sources:
