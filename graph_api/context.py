@@ -28,6 +28,7 @@ from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.openlineage import OpenLineageService
+from graph_api.services.origins import OriginService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -47,6 +48,7 @@ class Services:
     secret_box: SecretBox
     connectors: ConnectorPool
     lineage_ingest: LineageIngestService
+    origins: OriginService
     dbt: DbtService
     openlineage: OpenLineageService
 
@@ -62,6 +64,7 @@ class Services:
             secret_box=SecretBox(list(settings.secret_keys)),
             connectors=ConnectorPool(),
             lineage_ingest=ingest,
+            origins=OriginService(store, broker=broker),
             dbt=DbtService(store, ingest=ingest, broker=broker),
             openlineage=OpenLineageService(store, ingest=ingest, broker=broker),
         )

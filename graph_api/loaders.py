@@ -13,10 +13,20 @@ from typing import TypeVar
 
 from aiodataloader import DataLoader
 
-from graph_api.models import Direction, Field, LineageEdge, LineageLevel, Source, Table
+from graph_api.models import (
+    AssertionRecord,
+    Direction,
+    Field,
+    LineageEdge,
+    LineageLevel,
+    OriginRecord,
+    Source,
+    Table,
+)
 from graph_api.store.client import Store
 from graph_api.store.fields import FieldRepository
 from graph_api.store.lineage import LineageRepository, TraversalFilter
+from graph_api.store.origins import OriginRepository
 from graph_api.store.sources import SourceRepository
 from graph_api.store.tables import TableRepository
 from graph_api.store.traversal import Traversal, traverse
@@ -85,6 +95,9 @@ class Loaders:
     tables_of_source: DataLoader  # source id -> list[Table]
     lineage_edge: DataLoader  # id -> LineageEdge | None
     lineage: DataLoader  # LineageKey -> Traversal
+    origin: DataLoader  # id -> OriginRecord | None
+    origin_counts: DataLoader  # origin id -> (edges asserted, of them pending)
+    assertions_of_edge: DataLoader  # edge id -> list[(AssertionRecord, OriginRecord)]
 
     @classmethod
     def create(cls, store: Store) -> Loaders:
@@ -92,6 +105,7 @@ class Loaders:
         tables = TableRepository(store)
         fields = FieldRepository(store)
         lineage = LineageRepository(store)
+        origins = OriginRepository(store)
 
         async def tables_of(ids: list[str]) -> dict[str, list[Table]]:
             return await tables.by_sources(ids, limit=SOURCE_TABLES_LIMIT)
@@ -104,6 +118,11 @@ class Loaders:
             tables_of_source=_loader(tables_of, missing=list[Table]()),
             lineage_edge=_loader(lineage.get_many),
             lineage=_lineage_loader(lineage),
+            origin=_loader(origins.get_many),
+            origin_counts=_loader(origins.counts, missing=(0, 0)),
+            assertions_of_edge=_loader(
+                origins.by_edges, missing=list[tuple[AssertionRecord, OriginRecord]]()
+            ),
         )
 
     def prime_tables(self, tables: list[Table]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph_api.auth.roles import Role
 from graph_api.models import (
     Assertion,
     LineageLevel,
@@ -91,30 +92,123 @@ async def test_reingesting_an_origin_replaces_only_its_own_assertions(
     assert [h["action"] for h in await history(gql, manual_id)] == ["SUGGESTION", "CREATE"]
 
 
+QUEUE = """query ($origin: ID) { reviewQueue(originId: $origin) { totalCount edges {
+  id assertions { origin { kind key label } transformationType evidence { key value } } } } }"""
+
+
+async def test_a_steward_reviews_an_origin_by_its_evidence_and_approves_it_in_one_action(
+    gql: GraphQLClient,
+) -> None:
+    src = await make_table(gql, "a", ["x", "y"])
+    dst = await make_table(gql, "b", ["x", "y"])
+    ingest = gql.services.lineage_ingest
+    report = await ingest.ingest(
+        DBT,
+        [
+            field(src["x"], dst["x"], evidence={"uniqueId": "model.shop.b"}),
+            field(src["y"], dst["y"], evidence={"uniqueId": "model.shop.b"}),
+        ],
+        actor="robot",
+    )
+    other = await ingest.ingest(SQL, [field(src["y"], dst["x"])], actor="robot")
+    origin_id = report.origin.id
+    queue = (await gql(QUEUE, {"origin": origin_id}, actor="stella"))["reviewQueue"]
+    assert queue["totalCount"] == 2  # the field edges dbt asserts, not SQL's nor the implied one
+    assert queue["edges"][0]["assertions"] == [
+        {
+            "origin": {"kind": "DBT", "key": "shop", "label": "dbt project shop"},
+            "transformationType": None,
+            "evidence": [{"key": "uniqueId", "value": "model.shop.b"}],
+        }
+    ]
+    assert (await gql(QUEUE, {"origin": None}))["reviewQueue"]["totalCount"] == 4
+    data = await gql(
+        """mutation ($id: ID!) { approveOrigin(originId: $id, comment: "checked the project") {
+             ... on OriginReviewSuccess { reviewedEdgeCount origin { pendingEdgeCount
+               assertedEdgeCount } edges { lineageSource reviewedBy } } } }""",
+        {"id": origin_id},
+        actor="stella",
+    )
+    done = data["approveOrigin"]
+    assert done["reviewedEdgeCount"] == 2
+    assert done["origin"] == {"pendingEdgeCount": 0, "assertedEdgeCount": 2}
+    assert {(e["lineageSource"], e["reviewedBy"]) for e in done["edges"]} == {
+        ("APPROVED", "stella")
+    }
+    # SQL's guess still waits; the origin's history says who approved what.
+    assert (await gql(QUEUE, {"origin": other.origin.id}))["reviewQueue"]["totalCount"] == 1
+    assert (await history(gql, origin_id))[0] == {
+        "action": "APPROVE",
+        "actor": "stella",
+        "comment": "Approved 2 pending edge(s) it asserts: checked the project",
+    }
+
+
 async def test_a_trusted_origin_arrives_approved_under_the_stewards_decision(
     gql: GraphQLClient,
 ) -> None:
-    src = await make_table(gql, "a", ["x"])
-    dst = await make_table(gql, "b", ["x"])
+    src = await make_table(gql, "a", ["x", "y"])
+    dst = await make_table(gql, "b", ["x", "y"])
     ingest = gql.services.lineage_ingest
     report = await ingest.ingest(DBT, [], actor="robot")
-
-    async def trust(tx: Any) -> None:
-        await ingest.origins.set_trust(
-            tx, report.origin.id, actor="stella", comment="reviewed the project"
-        )
-
-    await gql.store.transaction(trust)
+    trust = """mutation ($id: ID!) { trustOrigin(originId: $id, comment: "our own project") {
+                 ... on OriginSuccess { origin { trusted trustedBy } } } }"""
+    data = await gql(trust, {"id": report.origin.id}, actor="stella")
+    assert data["trustOrigin"]["origin"] == {"trusted": True, "trustedBy": "stella"}
     done = await ingest.ingest(DBT, [field(src["x"], dst["x"])], actor="robot")
-    data = await gql(
-        "query ($id: ID!) { lineageEdge(id: $id) { lineageSource reviewState reviewedBy } }",
-        {"id": done.results[0].edge_id},
-    )
+    edge_query = """query ($id: ID!) { lineageEdge(id: $id) {
+        lineageSource reviewState reviewedBy reviewComment } }"""
+    data = await gql(edge_query, {"id": done.results[0].edge_id})
     assert data["lineageEdge"] == {
         "lineageSource": "APPROVED",
         "reviewState": "APPROVED",
         "reviewedBy": "stella",
+        "reviewComment": "Origin 'dbt project shop' is trusted by stella.",
     }
+    # Revoked: the next new edge waits for review again.
+    await gql(
+        """mutation ($id: ID!) { untrustOrigin(originId: $id, comment: "moved to a vendor") {
+             ... on OriginSuccess { origin { trusted } } } }""",
+        {"id": report.origin.id},
+        actor="stella",
+    )
+    again = await ingest.ingest(
+        DBT, [field(src["x"], dst["x"]), field(src["y"], dst["y"])], actor="robot"
+    )
+    data = await gql(edge_query, {"id": again.results[1].edge_id})
+    assert data["lineageEdge"]["reviewState"] == "PENDING"
+    assert [h["action"] for h in await history(gql, report.origin.id)][:3] == [
+        "INGEST",
+        "UNTRUST",
+        "INGEST",
+    ]
+
+
+async def test_only_a_steward_reviews_or_trusts_an_origin(gql: GraphQLClient) -> None:
+    report = await gql.services.lineage_ingest.ingest(DBT, [], actor="robot")
+    for mutation in ("approveOrigin(originId: $id)", "trustOrigin(originId: $id)"):
+        errors = await gql.errors(
+            f"mutation ($id: ID!) {{ {mutation} {{ __typename }} }}",
+            {"id": report.origin.id},
+            role=Role.EDITOR,
+        )
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    data = await gql(
+        """mutation { rejectOrigin(originId: "nope", reason: "wrong") {
+             ... on UserError { code field } } }"""
+    )
+    assert data["rejectOrigin"] == {"code": "NOT_FOUND", "field": "originId"}
+
+
+async def test_what_a_person_declares_has_the_person_as_origin(gql: GraphQLClient) -> None:
+    src = await make_table(gql, "a", ["x"])
+    dst = await make_table(gql, "b", ["x"])
+    result = await lineage(gql, "FIELD", [edge(src["x"], dst["x"])], actor="ed")
+    data = await gql(
+        "query ($id: ID!) { lineageEdge(id: $id) { assertions { origin { kind key } } } }",
+        {"id": result["results"][0]["edge"]["id"]},
+    )
+    assert data["lineageEdge"]["assertions"] == [{"origin": {"kind": "PERSON", "key": "ed"}}]
 
 
 async def test_assertions_that_name_missing_or_wrong_nodes_are_reported_not_written(

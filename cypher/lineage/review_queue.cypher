@@ -1,5 +1,16 @@
-// Pending edges, lowest confidence first (the ones most worth a look), then by id.
-MATCH (a)-[r:FLOWS_TO {review_state: 'PENDING'}]->(b)
+// Pending edges, lowest confidence first (the ones most worth a look), then by id. With
+// $origin_id, only the edges that origin asserts, found through its assertions.
+CALL () {
+  WITH 1 AS one WHERE $origin_id IS NULL
+  MATCH (a)-[r:FLOWS_TO {review_state: 'PENDING'}]->(b)
+  RETURN a, r, b
+  UNION ALL
+  WITH 1 AS one WHERE $origin_id IS NOT NULL
+  MATCH (s:Assertion {origin_id: $origin_id})
+  MATCH (a)-[r:FLOWS_TO {id: s.edge_id}]->(b)
+  WHERE r.review_state = 'PENDING'
+  RETURN a, r, b
+}
 WITH a, b, r,
      CASE WHEN a:Table THEN a ELSE head([(t:Table)-[:HAS_FIELD]->(a) | t]) END AS up_table,
      CASE WHEN b:Table THEN b ELSE head([(t:Table)-[:HAS_FIELD]->(b) | t]) END AS down_table

@@ -20,11 +20,20 @@ from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
 from graph_api.schema.openlineage import OpenLineageMutation, OpenLineageQuery
+from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 
 Query = merge_types(
     "Query",
-    (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery, OpenLineageQuery),
+    (
+        CatalogQuery,
+        SourceQuery,
+        LineageQuery,
+        OriginQuery,
+        ImportQuery,
+        IdentityQuery,
+        OpenLineageQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -32,6 +41,7 @@ Mutation = merge_types(
         CatalogMutation,
         SourceMutation,
         LineageMutation,
+        OriginMutation,
         ImportMutation,
         IdentityMutation,
         DbtMutation,

@@ -28,6 +28,11 @@ strawberry.enum(models.ReviewState, description="Where an edge is in review.")
 strawberry.enum(models.TransformationType, description="How the downstream data is derived.")
 strawberry.enum(models.LineageLevel, description="Table- or field-level lineage.")
 strawberry.enum(models.Direction)
+strawberry.enum(
+    models.OriginKind,
+    description="What asserts lineage: a PERSON through the API, an IMPORT file, a VIEW's "
+    "definition, a SQL text, a DBT project, an OPENLINEAGE job.",
+)
 strawberry.enum(lineage.Outcome, description="What happened to one submitted edge.")
 strawberry.enum(lineage_views.ChangeType)
 strawberry.enum(
@@ -47,6 +52,7 @@ ReviewState = models.ReviewState
 TransformationType = models.TransformationType
 LineageLevel = models.LineageLevel
 Direction = models.Direction
+OriginKind = models.OriginKind
 Outcome = lineage.Outcome
 ChangeType = lineage_views.ChangeType
 Severity = lineage_views.Severity

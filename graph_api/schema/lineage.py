@@ -222,6 +222,10 @@ class LineageQuery:
         max_confidence: float = 1.0,
         first: int | None = None,
         after: str | None = None,
+        origin_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the edges this origin asserts (see `origins`)."),
+        ] = None,
     ) -> ReviewQueue:
         settings = info.context.settings
         size = requested_page_size(first, settings)
@@ -235,6 +239,7 @@ class LineageQuery:
             max_confidence=max_confidence,
             after=after,
             first=size,
+            origin_id=str(origin_id) if origin_id else None,
         )
         info.context.loaders.prime_edges(page.edges)
         return ReviewQueue(

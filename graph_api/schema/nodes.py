@@ -25,6 +25,7 @@ from graph_api.schema.enums import (
     TableKind,
     TransformationType,
 )
+from graph_api.schema.origin_nodes import EdgeAssertionNode
 from graph_api.schema.user_errors import UserErrors
 from graph_api.store.lineage import TraversalFilter
 from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
@@ -417,6 +418,11 @@ class LineageEdgeNode:
     @strawberry.field(description="The table or field the data goes to.")
     async def downstream(self, info: Info) -> LineageEnd | None:
         return await self._end(info, str(self.downstream_id))
+
+    @strawberry.field(description="The origins that assert this edge, each with its evidence.")
+    async def assertions(self, info: Info) -> list[EdgeAssertionNode]:
+        found = await info.context.loaders.assertions_of_edge.load(str(self.id))
+        return [EdgeAssertionNode.from_model(a, o) for a, o in found]
 
 
 @strawberry.type(description="A table reached by traversal.")

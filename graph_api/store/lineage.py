@@ -248,12 +248,14 @@ class LineageRepository:
         max_confidence: float,
         after: tuple[float, str] | None,
         limit: int,
+        origin_id: str | None = None,
     ) -> dict[str, Any]:
         rows = await self._store.read(
             "lineage/review_queue",
             level=level.name if level else None,
             source_id=source_id,
             table_id=table_id,
+            origin_id=origin_id,
             min_confidence=min_confidence,
             max_confidence=max_confidence,
             after_confidence=after[0] if after else None,
@@ -272,6 +274,7 @@ class LineageRepository:
         max_confidence: float,
         after: str | None,
         first: int,
+        origin_id: str | None = None,
     ) -> ReviewPage:
         """A page of `review_queue` as edges; `after` is the endCursor of the page before."""
         cursor = None
@@ -291,6 +294,7 @@ class LineageRepository:
             max_confidence=max_confidence,
             after=cursor,
             limit=first + 1,
+            origin_id=origin_id,
         )
         edges = [LineageEdge.from_record(e) for e in row["page"]]
         page = edges[:first]

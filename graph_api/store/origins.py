@@ -45,14 +45,16 @@ class OriginRepository:
         rows = await self._store.read("origins/by_key", kind=kind.value, key=key)
         return OriginRecord.from_record(rows[0]["origin"]) if rows else None
 
-    async def list_with_counts(
-        self, *, kind: OriginKind | None, limit: int
-    ) -> list[tuple[OriginRecord, int, int]]:
-        """Origins with how many edges each asserts and how many of them are pending."""
+    async def recent(self, *, kind: OriginKind | None, limit: int) -> list[OriginRecord]:
         rows = await self._store.read(
             "origins/list", kind=kind.value if kind else None, limit=limit
         )
-        return [(OriginRecord.from_record(r["origin"]), r["asserted"], r["pending"]) for r in rows]
+        return [OriginRecord.from_record(r["origin"]) for r in rows]
+
+    async def counts(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Per origin: the edges it asserts, and how many of them are pending."""
+        rows = await self._store.read("origins/counts", ids=ids)
+        return {r["id"]: (r["asserted"], r["pending"]) for r in rows}
 
     async def set_trust(
         self, tx: Tx, origin_id: str, *, actor: str | None, comment: str | None
