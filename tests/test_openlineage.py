@@ -195,6 +195,23 @@ def test_a_run_sent_by_the_openlineage_client_becomes_lineage(live_clew: LiveCle
         ("public.orders.amount", "mart.revenue.total", "FIELD", "INFERRED", "AGGREGATION"),
         ("public.orders.customer_id", "mart.revenue.customer_id", "FIELD", "INFERRED", "COPY"),
     ]
+    # Each edge names the job as its origin, with the run and the job's SQL as evidence.
+    queue = _gql(
+        live_clew,
+        editor,
+        "{ reviewQueue(level: FIELD) { edges { assertions { origin { kind key }"
+        " evidence { key value } } } } }",
+    )["reviewQueue"]["edges"]
+    assert len(queue) == 3
+    for edge in queue:
+        [assertion] = edge["assertions"]
+        assert assertion["origin"] == {"kind": "OPENLINEAGE", "key": "airflow/daily.revenue"}
+        evidence = {e["key"]: e["value"] for e in assertion["evidence"]}
+        assert (evidence["runId"], evidence["sql"], evidence["facet"]) == (
+            run_id,
+            SQL,
+            "columnLineage",
+        )
     # The schema facet added the field the table lacked, with its type.
     fields = _gql(
         live_clew,
