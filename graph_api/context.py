@@ -30,6 +30,7 @@ from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.openlineage import OpenLineageService
 from graph_api.services.origins import OriginService
 from graph_api.services.sources import ConnectorPool, SourceService
+from graph_api.services.sql_lineage import SqlLineageService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -49,6 +50,7 @@ class Services:
     connectors: ConnectorPool
     lineage_ingest: LineageIngestService
     origins: OriginService
+    sql_lineage: SqlLineageService
     dbt: DbtService
     openlineage: OpenLineageService
 
@@ -65,6 +67,7 @@ class Services:
             connectors=ConnectorPool(),
             lineage_ingest=ingest,
             origins=OriginService(store, broker=broker),
+            sql_lineage=SqlLineageService(store, ingest=ingest),
             dbt=DbtService(store, ingest=ingest, broker=broker),
             openlineage=OpenLineageService(store, ingest=ingest, broker=broker),
         )

@@ -308,6 +308,13 @@ class TransformationType(Enum):
     JOIN = "JOIN"
     SPLIT = "SPLIT"
     CUSTOM = "CUSTOM"
+    # Columns that shape the result without carrying their values (OpenLineage's INDIRECT
+    # subtypes; JOIN and FILTER above are two of them): GROUP BY keys, ORDER BY, a window's
+    # PARTITION BY / ORDER BY, a CASE condition.
+    GROUP_BY = "GROUP_BY"
+    SORT = "SORT"
+    WINDOW = "WINDOW"
+    CONDITIONAL = "CONDITIONAL"
 
 
 class Direction(Enum):

@@ -53,6 +53,8 @@ LEAVES = [
     "graph_api.lineage_rules",
     "graph_api.input_rules",
     "graph_api.auth.roles",
+    "graph_api.names",
+    "graph_api.sql_lineage",
     "graph_api.dbt",
     "graph_api.openlineage",
 ]

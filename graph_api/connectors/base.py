@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import abc
 import base64
-import difflib
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -370,15 +369,6 @@ class Connector(abc.ABC):
             detail=server_text(self.scrub(detail)) if detail else None,
             missing=parts.get("missing"),
         )
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """ " Did you mean 'x' or 'y'?" for names close to `name` (ignoring case), or ""."""
-    lowered = {candidate.lower(): candidate for candidate in candidates}
-    matches = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    if not matches:
-        return ""
-    return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
 
 
 def elapsed_ms(started: float) -> float:

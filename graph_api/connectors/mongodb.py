@@ -45,13 +45,13 @@ from graph_api.connectors.base import (
     TableInfo,
     TableRef,
     TestReport,
-    did_you_mean,
     elapsed_ms,
 )
 from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
 from graph_api.connectors.tls import CaFile
 from graph_api.models import SourceType, TableKind
+from graph_api.names import did_you_mean
 
 if TYPE_CHECKING:
     from pymongo import MongoClient

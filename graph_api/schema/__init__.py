@@ -22,6 +22,7 @@ from graph_api.schema.observability import operation_extensions
 from graph_api.schema.openlineage import OpenLineageMutation, OpenLineageQuery
 from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
+from graph_api.schema.sql_lineage import SqlLineageMutation, SqlLineageQuery
 
 Query = merge_types(
     "Query",
@@ -30,6 +31,7 @@ Query = merge_types(
         SourceQuery,
         LineageQuery,
         OriginQuery,
+        SqlLineageQuery,
         ImportQuery,
         IdentityQuery,
         OpenLineageQuery,
@@ -42,6 +44,7 @@ Mutation = merge_types(
         SourceMutation,
         LineageMutation,
         OriginMutation,
+        SqlLineageMutation,
         ImportMutation,
         IdentityMutation,
         DbtMutation,

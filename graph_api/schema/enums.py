@@ -12,6 +12,7 @@ import strawberry
 from graph_api import errors, models
 from graph_api.connectors import base as connectors
 from graph_api.services import lineage, lineage_views
+from graph_api.sql_lineage import model as sql
 
 strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
 strawberry.enum(models.TableKind, description="What a table-like object is.")
@@ -33,6 +34,12 @@ strawberry.enum(
     description="What asserts lineage: a PERSON through the API, an IMPORT file, a VIEW's "
     "definition, a SQL text, a DBT project, an OPENLINEAGE job.",
 )
+strawberry.enum(
+    sql.Dialect,
+    name="SqlDialect",
+    description="The SQL dialect a text is written in; GENERIC for ANSI-like SQL.",
+)
+strawberry.enum(sql.NameKind, name="SqlNameKind", description="A table or a column name.")
 strawberry.enum(lineage.Outcome, description="What happened to one submitted edge.")
 strawberry.enum(lineage_views.ChangeType)
 strawberry.enum(
@@ -54,6 +61,8 @@ LineageLevel = models.LineageLevel
 Direction = models.Direction
 OriginKind = models.OriginKind
 Outcome = lineage.Outcome
+SqlDialect = sql.Dialect
+SqlNameKind = sql.NameKind
 ChangeType = lineage_views.ChangeType
 Severity = lineage_views.Severity
 OnDuplicate = lineage.OnDuplicate
