@@ -18,6 +18,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from graph_api.auth.roles import Principal
+from graph_api.dbt.sql import parse_model
 from graph_api.errors import AuthenticationError, ValidationError
 from graph_api.events import Broker
 from graph_api.loaders import LineageKey, Loaders
@@ -68,7 +69,7 @@ class Services:
             lineage_ingest=ingest,
             origins=OriginService(store, broker=broker),
             sql_lineage=SqlLineageService(store, ingest=ingest),
-            dbt=DbtService(store, ingest=ingest, broker=broker),
+            dbt=DbtService(store, ingest=ingest, broker=broker, parser=parse_model),
             openlineage=OpenLineageService(store, ingest=ingest, broker=broker),
         )
 
