@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from graph_api.dbt.artifacts import load_json, read_project
+from graph_api.dbt.columns import column_flows
 from graph_api.dbt.lineage import relation_parents, table_assertions
+from graph_api.dbt.sql import parse_model
 from graph_api.errors import ValidationError
 
 JAFFLE = Path(__file__).parent / "fixtures" / "dbt" / "jaffle"
@@ -96,3 +98,67 @@ def test_what_is_no_manifest_is_refused_with_what_to_upload(data: bytes, field: 
         read_project(load_json(data, what="manifest", field_path="manifest"))
     assert caught.value.field == field
     assert "manifest" in caught.value.message
+
+
+def test_column_lineage_follows_the_compiled_sql_through_the_ephemeral_model() -> None:
+    project = read_project(_load("manifest.json"), _load("catalog.json"))
+    known = {
+        uid: [c.name for c in node.columns]
+        for uid, node in project.nodes.items()
+        if not node.ephemeral
+    }
+    flows, outputs, problems = column_flows(project, known, parse_model)
+    assert problems == []
+    found = {
+        (
+            f.source_uid.rsplit(".", 1)[1],
+            f.source_column,
+            f.target_uid.rsplit(".", 1)[1],
+            f.target_column,
+        ): f.transformation.value
+        for f in flows
+    }
+    assert found[("raw_customers", "id", "stg_customers", "customer_id")] == "DIRECT"
+    assert found[("raw_payments", "amount", "stg_payments", "amount")] == "ETL"
+    assert found[("stg_orders", "order_date", "customers", "first_order")] == "AGGREGATION"
+    # __dbt__cte__int_order_payments is followed to the relation it reads.
+    assert found[("stg_payments", "amount", "customers", "customer_lifetime_value")] == (
+        "AGGREGATION"
+    )
+    assert found[("stg_payments", "payment_method", "orders", "credit_card_amount")] == (
+        "CONDITIONAL"
+    )
+    assert not any("int_order_payments" in key[0] for key in found)
+    # The snapshot's columns come from its SQL: neither manifest nor catalog lists them.
+    assert outputs["snapshot.jaffle.customers_snapshot"] == [
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("select", "code", "named"),
+    [
+        (
+            "select o.order_id, o.customer_id, o.order_date, o.status",
+            "UNDECLARED_RELATION",
+            "scratch.orders_copy",
+        ),
+        ("select order_id, customer_id, order_date, status", "UNRESOLVED_COLUMNS", "order_id"),
+    ],
+)
+def test_sql_reading_a_relation_dbt_does_not_know_is_reported(
+    select: str, code: str, named: str
+) -> None:
+    manifest = _load("manifest.json")
+    node = manifest["nodes"]["model.jaffle.orders"]
+    node["compiled_code"] = node["compiled_code"].replace(
+        'select * from "jaffle"."analytics"."stg_orders"',
+        f'{select} from "jaffle"."scratch"."orders_copy" o',
+    )
+    project = read_project(manifest, _load("catalog.json"))
+    _, _, problems = column_flows(project, {}, parse_model)
+    assert [p.code for p in problems] == [code]
+    assert named in problems[0].message

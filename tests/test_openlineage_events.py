@@ -216,7 +216,8 @@ def test_column_lineage_transformations_map_to_clew_types() -> None:
     assert flows["order_id"].transformation is TransformationType.JOIN
     assert flows["raw"].transformation is TransformationType.COPY
     assert facets.transformation("DIRECT", "IDENTITY") == (TransformationType.COPY, None)
-    assert facets.transformation("INDIRECT", "WINDOW") == (
+    assert facets.transformation("INDIRECT", "WINDOW") == (TransformationType.WINDOW, None)
+    assert facets.transformation("INDIRECT", "PIVOT") == (
         TransformationType.CUSTOM,
-        "INDIRECT/WINDOW",
+        "INDIRECT/PIVOT",
     )

@@ -27,8 +27,12 @@ _STRENGTH = [
     TransformationType.CUSTOM,
     TransformationType.AGGREGATION,
     TransformationType.SPLIT,
+    TransformationType.WINDOW,
+    TransformationType.CONDITIONAL,
     TransformationType.JOIN,
     TransformationType.FILTER,
+    TransformationType.GROUP_BY,
+    TransformationType.SORT,
 ]
 ADAPTER_DIALECTS = {
     "postgres": "postgres",
@@ -54,6 +58,8 @@ class Upstream:
 class Parsed:
     outputs: dict[str, list[Upstream]]
     problem: str | None = None
+    # Columns the parser could place in no relation (or a `*` over columns it does not know).
+    unplaced: tuple[str, ...] = ()
 
 
 # (sql, dialect, {database: {schema: {table: {column: type}}}}) -> the output columns' sources.
@@ -140,6 +146,17 @@ def column_flows(
                     message=f"The compiled SQL of '{node.unique_id}' reads "
                     f"{', '.join(sorted(unknown))}, which it does not depend on in the "
                     "manifest (use ref() or source()); those columns' lineage is left out.",
+                    unique_id=node.unique_id,
+                )
+            )
+        if parsed.unplaced:
+            problems.append(
+                Problem(
+                    code="UNRESOLVED_COLUMNS",
+                    message=f"In the compiled SQL of '{node.unique_id}', "
+                    f"{', '.join(sorted(set(parsed.unplaced))[:10])} could not be traced to a "
+                    "column of a relation the model depends on; upload catalog.json (dbt docs "
+                    "generate) so that Clew knows every column.",
                     unique_id=node.unique_id,
                 )
             )

@@ -55,4 +55,4 @@ def parse_model(
             )
             for base, transformation, expression in inputs
         ]
-    return Parsed(outputs)
+    return Parsed(outputs, unplaced=tuple(found.unplaced))

@@ -10,9 +10,8 @@ How `columnLineage` transformations become Clew's transformation types:
 | DIRECT / TRANSFORMATION | ETL |
 | DIRECT / AGGREGATION | AGGREGATION |
 | DIRECT (no subtype) | DIRECT |
-| INDIRECT / JOIN | JOIN |
-| INDIRECT / FILTER | FILTER |
-| INDIRECT / GROUP_BY, SORT, WINDOW, CONDITIONAL, ... | CUSTOM, logic `INDIRECT/<subtype>` |
+| INDIRECT / JOIN, FILTER, GROUP_BY, SORT, WINDOW, CONDITIONAL | the Clew type of that name |
+| INDIRECT / another subtype, or another type | CUSTOM, logic `<type>/<subtype>` |
 | none given (the facet's older `transformationType`) | IDENTITY: COPY; anything else: ETL |
 
 When an input field reaches an output field in several ways, the first DIRECT one decides
@@ -32,7 +31,14 @@ _DIRECT = {
     "TRANSFORMATION": TransformationType.ETL,
     "AGGREGATION": TransformationType.AGGREGATION,
 }
-_INDIRECT = {"JOIN": TransformationType.JOIN, "FILTER": TransformationType.FILTER}
+_INDIRECT = {
+    "JOIN": TransformationType.JOIN,
+    "FILTER": TransformationType.FILTER,
+    "GROUP_BY": TransformationType.GROUP_BY,
+    "SORT": TransformationType.SORT,
+    "WINDOW": TransformationType.WINDOW,
+    "CONDITIONAL": TransformationType.CONDITIONAL,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
