@@ -16,10 +16,10 @@ from pathlib import Path
 from benchmarks.catalog import WIPE
 from benchmarks.dbt_project import generate
 from benchmarks.servers import clew_env, start_neo4j, stop_neo4j
+from graph_api.context import Services
 from graph_api.dbt.artifacts import read_project
 from graph_api.dbt.columns import column_flows
 from graph_api.dbt.sql import parse_model
-from graph_api.context import Services
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
