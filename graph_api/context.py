@@ -1,7 +1,9 @@
 """What every resolver receives, split by lifetime.
 
 - `Services`: built once per process at start-up (the store, the identity service with its
-  sign-in throttle, the event broker, the secret box, the connector pool, the settings).
+  sign-in throttle, the event broker, the secret box, the connector pool, the settings, and the
+  catalog, lineage and source services). Services hold no caller: every method that writes is
+  told who acts (`actor=`), so one instance serves every request.
 - `Connection`: who is signed in. One per HTTP request, and one per WebSocket for as long as
   it stays open (a socket signs in once, in its upgrade request or connection_init).
 - `Context`: one per operation: fresh DataLoaders, the lineage budget and a request id, over
@@ -24,13 +26,14 @@ from graph_api.events import Broker
 from graph_api.loaders import LineageKey, Loaders
 from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
+from graph_api.services.connections import ConnectorPool
 from graph_api.services.dbt import DbtService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.openlineage import OpenLineageService
 from graph_api.services.origins import OriginService
-from graph_api.services.sources import ConnectorPool, SourceService
+from graph_api.services.sources import SourceService
 from graph_api.services.sql_lineage import SqlLineageService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -49,6 +52,9 @@ class Services:
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
+    catalog: CatalogService
+    lineage: LineageService
+    sources: SourceService
     lineage_ingest: LineageIngestService
     origins: OriginService
     sql_lineage: SqlLineageService
@@ -58,19 +64,35 @@ class Services:
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
         broker = broker or Broker()
+        secret_box = SecretBox(list(settings.secret_keys))
+        connectors = ConnectorPool()
+        lineage = LineageService(store, broker=broker)
+        catalog = CatalogService(store, lineage=lineage, broker=broker)
         ingest = LineageIngestService(store, broker=broker)
         return cls(
             settings=settings,
             store=store,
             identity=IdentityService(store, settings),
             broker=broker,
-            secret_box=SecretBox(list(settings.secret_keys)),
-            connectors=ConnectorPool(),
+            secret_box=secret_box,
+            connectors=connectors,
+            catalog=catalog,
+            lineage=lineage,
+            sources=SourceService(
+                store,
+                catalog=catalog,
+                secret_box=secret_box,
+                pool=connectors,
+                broker=broker,
+                test_timeout=settings.connection_test_timeout,
+            ),
             lineage_ingest=ingest,
-            origins=OriginService(store, broker=broker),
+            origins=OriginService(store, lineage=lineage, broker=broker),
             sql_lineage=SqlLineageService(store, ingest=ingest),
-            dbt=DbtService(store, ingest=ingest, broker=broker, parser=parse_model),
-            openlineage=OpenLineageService(store, ingest=ingest, broker=broker),
+            dbt=DbtService(
+                store, ingest=ingest, catalog=catalog, broker=broker, parser=parse_model
+            ),
+            openlineage=OpenLineageService(store, ingest=ingest, catalog=catalog, broker=broker),
         )
 
 
@@ -112,7 +134,6 @@ class Context:
         self.lineage_nodes_requested = 0
         self._lineage_roots: set[LineageKey] = set()
         self.loaders = Loaders.create(services.store)
-        self._bound_to: str | None = None
 
     def for_operation(self, *, request_id: str | None = None) -> Context:
         """A new operation on the same connection: same user, fresh loaders and budgets."""
@@ -203,35 +224,15 @@ class Context:
 
     @property
     def catalog(self) -> CatalogService:
-        self._bind_actor()
-        return self._catalog
+        return self.services.catalog
 
     @property
     def lineage(self) -> LineageService:
-        self._bind_actor()
-        return self._lineage
+        return self.services.lineage
 
     @property
     def sources(self) -> SourceService:
-        self._bind_actor()
-        return self._sources
-
-    def _bind_actor(self) -> None:
-        # The services record who acts; the connection may sign in (or out) meanwhile.
-        actor = self.actor
-        if self._bound_to == actor:
-            return
-        self._bound_to = actor
-        self._catalog = CatalogService(self.store, actor=actor, broker=self.broker)
-        self._lineage = LineageService(self.store, actor=actor, broker=self.broker)
-        self._sources = SourceService(
-            self.store,
-            actor=actor,
-            secret_box=self.secret_box,
-            pool=self.connectors,
-            broker=self.broker,
-            test_timeout=self.settings.connection_test_timeout,
-        )
+        return self.services.sources
 
 
 Info = StrawberryInfo[Context, None]

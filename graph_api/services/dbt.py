@@ -93,10 +93,12 @@ class DbtService:
         store: Store,
         *,
         ingest: LineageIngestService,
+        catalog: CatalogService,
         broker: Broker | None = None,
         parser: Parser | None = None,
     ) -> None:
         self._store = store
+        self._catalog = catalog
         self._parser = parser
         self._broker = broker
         self._ingest = ingest
@@ -371,12 +373,11 @@ class DbtService:
         kept = await self._store.transaction(
             lambda tx: self.repo.hand_documented(tx, [r["id"] for r in created])
         )
-        catalog = CatalogService(self._store, actor=actor, broker=self._broker)
         for row in created:
             if row["id"] in kept:
                 report.tables_kept.append(row["qualified_name"])
                 continue
-            await catalog.delete_table(row["id"])
+            await self._catalog.delete_table(row["id"], actor=actor)
             report.tables_removed.append(row["qualified_name"])
         # Tables the project matched but did not create stay; they are no longer the project's.
         released = [

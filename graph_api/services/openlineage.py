@@ -81,18 +81,21 @@ def _fields_json(dataset: Dataset) -> str | None:
 
 class OpenLineageService:
     def __init__(
-        self, store: Store, *, ingest: LineageIngestService, broker: Broker | None = None
+        self,
+        store: Store,
+        *,
+        ingest: LineageIngestService,
+        catalog: CatalogService,
+        broker: Broker | None = None,
     ) -> None:
         self._store = store
+        self._catalog = catalog
         self._broker = broker
         self._ingest = ingest
         self.events = OpenLineageRepository(store)
         self.sources = SourceRepository(store)
         self.tables = TableRepository(store)
         self.fields = FieldRepository(store)
-
-    def _catalog(self, actor: str) -> CatalogService:
-        return CatalogService(self._store, actor=actor, broker=self._broker)
 
     # Receiving
 
@@ -191,7 +194,7 @@ class OpenLineageService:
                     )
             if drafts:
                 try:
-                    await self._catalog(actor).create_fields(table_id, list(drafts.values()))
+                    await self._catalog.create_fields(table_id, list(drafts.values()), actor=actor)
                 except ValidationError:
                     continue  # a name Clew refuses; the dataset's other facets still count
 
@@ -311,7 +314,7 @@ class OpenLineageService:
         if create:
             known = DatasetRecord.from_row(found)
             schema, _, name = known.name.rpartition(".")
-            table, _ = await self._catalog(actor).create_table(
+            table, _ = await self._catalog.create_table(
                 TableDraft(
                     name=name,
                     schema=schema or None,
@@ -320,7 +323,8 @@ class OpenLineageService:
                         FieldDraft(name=f.name, data_type=f.data_type, description=f.description)
                         for f in known.fields
                     ],
-                )
+                ),
+                actor=actor,
             )
             table_id = table.id
         elif table_id is not None and not await self.tables.get_many([table_id]):

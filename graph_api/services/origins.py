@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph_api import lineage_rules as rules
 from graph_api.errors import NotFoundError, ValidationError
 from graph_api.events import Broker
 from graph_api.models import LineageEdge, OriginRecord
 from graph_api.services.changes import record_changes
-from graph_api.services.lineage import MAX_EDGES_PER_CALL, LineageChanges, LineageService
+from graph_api.services.lineage import (
+    MAX_EDGES_PER_CALL,
+    LineageChanges,
+    LineageService,
+    _review_comment,
+)
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.origins import OriginRepository
@@ -35,21 +39,14 @@ def _origin_state(origin: OriginRecord) -> dict[str, object]:
     }
 
 
-def _comment(value: str | None) -> str | None:
-    if value is not None and len(value) > rules.MAX_REVIEW_COMMENT:
-        raise ValidationError(
-            f"The comment is {len(value):,} characters long; keep it to "
-            f"{rules.MAX_REVIEW_COMMENT:,} and link to longer notes.",
-            field="review.comment",
-        )
-    return value
-
-
 class OriginService:
     """Built once per process; every call names who acts (`actor`)."""
 
-    def __init__(self, store: Store, *, broker: Broker | None = None) -> None:
+    def __init__(
+        self, store: Store, *, lineage: LineageService, broker: Broker | None = None
+    ) -> None:
         self._store = store
+        self._lineage = lineage
         self._broker = broker
         self.repo = OriginRepository(store)
         self.audit = AuditRepository(store)
@@ -66,7 +63,7 @@ class OriginService:
     async def set_trust(
         self, origin_id: str, *, trusted: bool, comment: str | None, actor: str
     ) -> OriginRecord:
-        comment = _comment(comment)
+        comment = _review_comment(comment, rejecting=False)
 
         async def work(tx: Tx) -> OriginRecord:
             changed = await self.repo.set_trust(
@@ -103,7 +100,7 @@ class OriginService:
     ) -> OriginReview:
         """Approves (or rejects) every pending edge the origin asserts, a batch of at most
         MAX_EDGES_PER_CALL edges per transaction, each edge recorded as its own review."""
-        comment = _comment(comment)
+        comment = _review_comment(comment, rejecting=not approve)
         if not approve and not (comment and comment.strip()):
             raise ValidationError(
                 "Say why the origin's lineage is rejected, so its authors can correct it.",
@@ -111,12 +108,14 @@ class OriginService:
             )
         origin = await self.get(origin_id)
         ids = await self.repo.pending_edge_ids(origin_id)
-        lineage = LineageService(self._store, actor=actor, broker=self._broker)
         edges: list[LineageEdge] = []
         changes = LineageChanges()
         for start in range(0, len(ids), MAX_EDGES_PER_CALL):
-            done, more = await lineage.review(
-                ids[start : start + MAX_EDGES_PER_CALL], approve=approve, comment=comment
+            done, more = await self._lineage.review(
+                ids[start : start + MAX_EDGES_PER_CALL],
+                approve=approve,
+                comment=comment,
+                actor=actor,
             )
             edges += done
             changes.implied_created += more.implied_created

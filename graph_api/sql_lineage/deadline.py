@@ -14,8 +14,9 @@ from types import FrameType
 from typing import Any
 
 
-class TimeLimitExceeded(Exception):
-    pass
+class TimeLimitExceeded(BaseException):
+    """A BaseException, so that sqlglot's own `except Exception` (which turns what it catches
+    into a TokenError or ParseError) lets it through."""
 
 
 @contextmanager

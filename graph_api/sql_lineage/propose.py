@@ -18,6 +18,7 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.schema import MappingSchema
 
 from graph_api.models import TransformationType as T
+from graph_api.names import close_names
 from graph_api.sql_lineage.catalog import Catalog, schema_key, sqlglot_schema
 from graph_api.sql_lineage.columns import BaseColumn, QueryLineage, trace
 from graph_api.sql_lineage.deadline import TimeLimitExceeded, time_limit
@@ -159,12 +160,14 @@ class _Statement:
         target = self.resolved.get((parts.target.db, parts.target.name))
         schema = MappingSchema(sqlglot_schema(self.resolved.values()), normalize=False)
         traced = trace(parts.query, schema, dialect=self.proposal.dialect.value or None)
+        known = [f.name for t in self.resolved.values() for f in t.fields]
         for name in traced.unplaced:
             self.unresolved(
                 NameKind.COLUMN,
                 name,
-                f"'{name}' is in no table the catalog knows, so it cannot be traced.",
-                (),
+                f"'{name}' is in none of the catalog's tables this statement reads, so it "
+                "cannot be traced.",
+                tuple(close_names(name.rsplit(".", 1)[-1], known)),
             )
         if target is None:
             return self.report(parts.kind, target_name, self.score())
@@ -215,7 +218,12 @@ class _Statement:
     ) -> None:
         direct: dict[str, set[str]] = {}
         sources_used: set[str] = set()
-        copy = not traced.indirect and len({b.table for o in traced.outputs for b, _, _ in o}) == 1
+        # A copy: every output a bare column of one table, no join, filter or grouping.
+        copy = (
+            not traced.indirect
+            and len({(b.schema, b.table) for o in traced.outputs for b, _, _ in o}) == 1
+            and all(role is T.DIRECT for o in traced.outputs for _, role, _ in o)
+        )
         for position, inputs in enumerate(traced.outputs):
             down = targets[position] if position < len(targets) else None
             for base, role, expression in inputs:
@@ -228,18 +236,7 @@ class _Statement:
                 kind = T.COPY if role is T.DIRECT and copy else role
                 direct.setdefault(down.id, set()).add(up.id)
                 sources_used.add(table.id)
-                self.proposal.field_edges.append(
-                    ProposedFieldEdge(
-                        upstream_id=up.id,
-                        downstream_id=down.id,
-                        upstream_name=f"{table.qualified_name}.{up.name}",
-                        downstream_name=f"{target.qualified_name}.{down.name}",
-                        transformation=kind,
-                        confidence=score,
-                        expression=expression,
-                        statement=self.index,
-                    )
-                )
+                self.field_edge(table, up, target, down, kind, score, expression)
         if self.indirect:
             for base, kind in traced.indirect:
                 found = self.field_of(base)
@@ -250,18 +247,7 @@ class _Statement:
                     if down is None or up.id == down.id or up.id in direct.get(down.id, set()):
                         continue
                     sources_used.add(table.id)
-                    self.proposal.field_edges.append(
-                        ProposedFieldEdge(
-                            upstream_id=up.id,
-                            downstream_id=down.id,
-                            upstream_name=f"{table.qualified_name}.{up.name}",
-                            downstream_name=f"{target.qualified_name}.{down.name}",
-                            transformation=kind,
-                            confidence=score,
-                            expression=base.column,
-                            statement=self.index,
-                        )
-                    )
+                    self.field_edge(table, up, target, down, kind, score, base.column)
         for table in self.resolved.values():
             if table.id in sources_used or table.id == target.id:
                 continue
@@ -275,6 +261,29 @@ class _Statement:
                     statement=self.index,
                 )
             )
+
+    def field_edge(
+        self,
+        table: CatalogTable,
+        up: CatalogField,
+        target: CatalogTable,
+        down: CatalogField,
+        kind: T,
+        score: float,
+        expression: str,
+    ) -> None:
+        self.proposal.field_edges.append(
+            ProposedFieldEdge(
+                upstream_id=up.id,
+                downstream_id=down.id,
+                upstream_name=f"{table.qualified_name}.{up.name}",
+                downstream_name=f"{target.qualified_name}.{down.name}",
+                transformation=kind,
+                confidence=score,
+                expression=expression,
+                statement=self.index,
+            )
+        )
 
     def report(
         self, kind: str, target: str | None, score: float | None, *, note: str | None = None
@@ -367,8 +376,9 @@ def referenced_tables(sql: str, dialect: Dialect) -> set[str]:
         return names
     for piece in pieces:
         try:
-            statement = sqlglot.parse_one(piece.text, read=dialect.value or None)
-        except SqlglotError:
-            continue
+            with time_limit(TIME_LIMIT_SECONDS):
+                statement = sqlglot.parse_one(piece.text, read=dialect.value or None)
+        except (SqlglotError, TimeLimitExceeded):
+            continue  # propose() reports it
         names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
     return names

@@ -997,3 +997,18 @@ async def test_review_comments_in_a_file_have_the_length_limit_of_the_api(
     [problem] = job.report.problems
     assert problem.column == "review_comment" and "2000" in problem.message.replace(",", "")
     assert (await _edge(store, "email"))["state"] == "PENDING"
+
+
+async def test_an_import_file_is_the_origin_of_the_lineage_it_wrote(
+    transfer: ImportService, store: Store, tmp_path: Path
+) -> None:
+    job = await run_import(transfer, small_catalog(tmp_path / "catalog.xlsx"))
+    records, _, _ = await store.driver.execute_query(
+        "MATCH (s:Assertion), (o:Origin {id: s.origin_id}) "
+        "MATCH ()-[r:FLOWS_TO {id: s.edge_id}]->() "
+        "RETURN o.kind AS kind, o.key AS key, s.evidence AS evidence, r.level AS level",
+        database_=store.database,
+    )
+    assert sorted(r.data()["level"] for r in records) == ["FIELD", "FIELD"]
+    assert {(r["kind"], r["key"]) for r in records} == {("IMPORT", "catalog.xlsx")}
+    assert f'"job": "{job.id}"' in records[0]["evidence"]

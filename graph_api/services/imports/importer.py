@@ -52,7 +52,7 @@ from graph_api.interchange.format import (
 from graph_api.interchange.plan import AuditEntry, BatchPlan, Planner
 from graph_api.interchange.report import Outcome, Problem, ProblemCode, Report, copy_report
 from graph_api.lineage_rules import ImpliedAction
-from graph_api.models import LineageLevel
+from graph_api.models import LineageLevel, Origin, OriginKind, TransformationType
 from graph_api.services.imports.jobs import (
     DEFAULT_JOB_RETENTION_DAYS,
     IMPORTS,
@@ -72,6 +72,7 @@ from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
 from graph_api.store.interchange import CatalogLookups, InterchangeRepository
 from graph_api.store.lineage import LineageRepository
+from graph_api.store.origins import OriginRepository, assertion_row
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +369,11 @@ class ImportService:
                         progress,
                         comment,
                         job.id,
+                        origin=Origin(
+                            kind=OriginKind.IMPORT,
+                            key=job.file_name,
+                            label=f"import of {job.file_name}",
+                        ),
                     )
                     if options.mode is ImportMode.ALL_OR_NOTHING and attempt.error_count:
                         raise _Rollback(attempt)
@@ -476,6 +482,7 @@ class ImportService:
         progress: Progress,
         comment: str,
         job_id: str,
+        origin: Origin | None = None,
     ) -> list[CatalogEvent]:
         planner = Planner(
             lookups,
@@ -498,6 +505,8 @@ class ImportService:
                 if writing:
                     assert tx is not None
                     audit = await self._apply(tx, section, plan, planner, job_id)
+                    if origin is not None and section in (TABLE_LINEAGE, FIELD_LINEAGE):
+                        await self._record_origin(tx, section, plan, origin, job_id)
                     progress.rows_written += plan.writes
                     if len(events) <= MAX_CHANGE_EVENTS:
                         events.extend(
@@ -542,6 +551,28 @@ class ImportService:
             ],
         )
         return audit
+
+    async def _record_origin(
+        self, tx: Tx, section: Section, plan: BatchPlan, origin: Origin, job_id: str
+    ) -> None:
+        """The file is the origin of the lineage it wrote (README, "Lineage rules")."""
+        level = LineageLevel.TABLE if section is TABLE_LINEAGE else LineageLevel.FIELD
+        rows = []
+        for row in plan.creates + plan.updates:
+            props = row["props"]
+            kind = props.get("transformation_type")
+            rows.append(
+                assertion_row(
+                    edge_id=row["id"],
+                    level=level,
+                    transformation=TransformationType(kind) if kind else None,
+                    confidence=props.get("confidence"),
+                    logic=props.get("transformation_logic"),
+                    evidence={"file": origin.key, "job": job_id},
+                )
+            )
+        if rows:
+            await OriginRepository(self._store).record(tx, origin, rows)
 
     async def _refresh_implied(self, tx: Tx, plan: BatchPlan, planner: Planner) -> list[AuditEntry]:
         """Keep the implied table edges in step with the field edges this batch wrote (as the
