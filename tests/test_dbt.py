@@ -49,7 +49,7 @@ def upload(live: LiveClew, headers: dict[str, str], manifest: str, catalog: str 
             "map": json.dumps(mapping),
         },
         files=files,
-        timeout=60,
+        timeout=120,
     ).json()
     assert "errors" not in answer, answer
     return answer["data"]["ingestDbtProject"]
@@ -57,7 +57,7 @@ def upload(live: LiveClew, headers: dict[str, str], manifest: str, catalog: str 
 
 def gql(live: LiveClew, headers: dict[str, str], query: str, **variables: Any) -> Any:
     answer = httpx.post(
-        live.graphql, headers=headers, json={"query": query, "variables": variables}
+        live.graphql, headers=headers, json={"query": query, "variables": variables}, timeout=60
     ).json()
     assert "errors" not in answer, answer
     return answer["data"]

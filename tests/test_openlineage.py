@@ -48,7 +48,7 @@ GRAPH = """query ($id: ID!) {
 
 def _gql(live: LiveClew, headers: dict[str, str], query: str, **variables: Any) -> Any:
     answer = httpx.post(
-        live.graphql, headers=headers, json={"query": query, "variables": variables}
+        live.graphql, headers=headers, json={"query": query, "variables": variables}, timeout=60
     ).json()
     assert "errors" not in answer, answer
     return answer["data"]
@@ -101,6 +101,7 @@ def _client(live: LiveClew, token: str, *, gzip: bool = False) -> OpenLineageCli
         url=live.url,
         auth=ApiKeyTokenProvider({"apiKey": token}),
         compression=HttpCompression.GZIP if gzip else None,
+        timeout=60.0,  # the machine running the tests may be busy
     )
     return OpenLineageClient(transport=HttpTransport(config))
 
@@ -263,7 +264,7 @@ def _post(live: LiveClew, token: str | None, body: bytes, **headers: str) -> htt
     sent = {"Content-Type": "application/json", **headers}
     if token:
         sent["Authorization"] = f"Bearer {token}"
-    return httpx.post(f"{live.url}/api/v1/lineage", content=body, headers=sent)
+    return httpx.post(f"{live.url}/api/v1/lineage", content=body, headers=sent, timeout=60)
 
 
 def test_the_receiver_answers_as_marquez_does(live_clew: LiveClew) -> None:

@@ -20,13 +20,16 @@ the project as origin.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph_api import input_rules as check
 from graph_api.dbt.artifacts import DbtNode, DbtProject, Problem, load_json, read_project
-from graph_api.dbt.columns import Parser, column_flows
+from graph_api.dbt.columns import Parsed, Parser, column_flows
 from graph_api.dbt.lineage import field_assertions, table_assertions
 from graph_api.errors import NotFoundError, ValidationError
 from graph_api.events import Broker
@@ -49,6 +52,7 @@ from graph_api.store.interchange import InterchangeRepository
 from graph_api.store.sources import SourceRepository
 
 Row = dict[str, Any]
+PARSE_CACHE_SIZE = 20_000
 _KINDS = {"view": TableKind.VIEW, "materialized_view": TableKind.MATERIALIZED_VIEW}
 
 
@@ -99,6 +103,9 @@ class DbtService:
     ) -> None:
         self._store = store
         self._catalog = catalog
+        # Parsed compiled SQL by (SQL, dialect, columns read): ingesting a project again
+        # parses only the models whose SQL or inputs changed.
+        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
         self._parser = parser
         self._broker = broker
         self._ingest = ingest
@@ -156,7 +163,7 @@ class DbtService:
             return assertions
         known = {uid: [f.name for f in fields.get(tid, [])] for uid, tid in table_ids.items()}
         flows, outputs, problems = await asyncio.to_thread(
-            column_flows, project, known, self._parser
+            column_flows, project, known, self._cached_parse
         )
         report.problems += problems
         missing: list[Row] = []
@@ -195,6 +202,20 @@ class DbtService:
             report.fields_created += len(missing)
             fields = await self.fields.by_tables(sorted(set(table_ids.values())))
         return assertions + field_assertions(project, flows, table_ids, fields)
+
+    def _cached_parse(self, sql: str, dialect: str, schema: Any) -> Parsed:
+        assert self._parser is not None
+        key = hashlib.sha256(
+            json.dumps([sql, dialect, schema], sort_keys=True).encode()
+        ).hexdigest()
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = self._parser(sql, dialect, schema)
+            while len(self._parsed) > PARSE_CACHE_SIZE:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return found
 
     async def _write_tables(
         self,
