@@ -13,8 +13,8 @@ import httpx2 as httpx
 from tests.live import LiveClew, live_clew_fixture  # noqa: F401
 
 JAFFLE = Path(__file__).parent / "fixtures" / "dbt" / "jaffle"
-INGEST = """mutation ($manifest: Upload!, $catalog: Upload) {
-  ingestDbtProject(input: {manifest: $manifest, catalog: $catalog}) {
+INGEST = """mutation ($manifest: Upload!, $catalog: Upload, $source: ID) {
+  ingestDbtProject(input: {manifest: $manifest, catalog: $catalog, sourceId: $source}) {
     __typename
     ... on IngestDbtProjectSuccess { report {
       project tablesCreated tablesUpdated tablesRemoved tablesKept fieldsCreated
@@ -33,7 +33,13 @@ GRAPH = """query ($id: ID!) {
 }"""
 
 
-def upload(live: LiveClew, headers: dict[str, str], manifest: str, catalog: str | None) -> Any:
+def upload(
+    live: LiveClew,
+    headers: dict[str, str],
+    manifest: str,
+    catalog: str | None,
+    source: str | None = None,
+) -> Any:
     files = {"0": (manifest, (JAFFLE / manifest).read_bytes(), "application/json")}
     mapping: dict[str, list[str]] = {"0": ["variables.manifest"]}
     if catalog:
@@ -44,7 +50,10 @@ def upload(live: LiveClew, headers: dict[str, str], manifest: str, catalog: str 
         headers=headers,
         data={
             "operations": json.dumps(
-                {"query": INGEST, "variables": {"manifest": None, "catalog": None}}
+                {
+                    "query": INGEST,
+                    "variables": {"manifest": None, "catalog": None, "source": source},
+                }
             ),
             "map": json.dumps(mapping),
         },
@@ -162,3 +171,48 @@ def test_what_is_no_manifest_is_refused_naming_the_upload(live_clew: LiveClew) -
     answer = upload(live_clew, editor, "catalog.json", None)
     assert answer["__typename"] == "ValidationError"
     assert answer["field"] == "input.manifest"
+
+
+def test_relations_are_matched_to_the_tables_of_the_source_named(live_clew: LiveClew) -> None:
+    admin = live_clew.sign_in()
+    source = gql(
+        live_clew,
+        admin,
+        "mutation ($input: CreateSourceInput!) { createSource(input: $input) {"
+        " ... on SourceSuccess { source { id } } } }",
+        input={
+            "name": "warehouse",
+            "type": "POSTGRESQL",
+            "connection": {"host": "db.example", "database": "jaffle", "username": "dbt"},
+        },
+    )["createSource"]["source"]["id"]
+    editor = live_clew.create_user(admin, "ed", "EDITOR")
+    existing = gql(
+        live_clew,
+        editor,
+        "mutation ($input: CreateTableInput!) { createTable(input: $input) {"
+        " ... on CreateTableSuccess { table { id } } } }",
+        input={
+            "name": "RAW_CUSTOMERS",
+            "schema": "raw",
+            "sourceId": source,
+            "description": "Written by a person",
+            "fields": [{"name": "id", "dataType": "int4"}],
+        },
+    )["createTable"]["table"]["id"]
+    report = upload(live_clew, editor, "manifest.json", "catalog.json", source=source)["report"]
+    assert "raw.raw_customers" not in report["tablesCreated"]
+    relations = {r["uniqueId"]: r["table"]["id"] for r in report["relations"]}
+    assert relations["source.jaffle.raw.raw_customers"] == existing
+    table = gql(
+        live_clew,
+        editor,
+        "query ($id: ID!) { table(id: $id) { description tags source { name }"
+        " fields { name dataType } } }",
+        id=existing,
+    )["table"]
+    # What a person wrote and what the database reported stay; dbt adds what was missing.
+    assert table["description"] == "Written by a person"
+    assert table["tags"] == ["raw"] and table["source"] == {"name": "warehouse"}
+    assert table["fields"][0] == {"name": "id", "dataType": "int4"}
+    assert [f["name"] for f in table["fields"]] == ["id", "first_name", "last_name", "email"]

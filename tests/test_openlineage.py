@@ -286,6 +286,10 @@ def test_the_receiver_answers_as_marquez_does(live_clew: LiveClew) -> None:
     bad = _post(live_clew, token, json.dumps({**event, "run": {"runId": "7"}}).encode())
     assert bad.status_code == 400
     assert bad.json()["error"]["field"] == "run.runId"
+    bomb = _post(
+        live_clew, token, gzip.compress(b" " * (9 * 1024**2)), **{"Content-Encoding": "gzip"}
+    )
+    assert (bomb.status_code, bomb.json()["error"]["code"]) == (413, "PAYLOAD_TOO_LARGE")
     broken = _post(live_clew, token, b"{not json")
     assert (broken.status_code, broken.json()["error"]["field"]) == (400, "body")
     dataset = DatasetEvent(
