@@ -38,7 +38,15 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from graph_api import graphiql, graphql_http, interchange_http, metrics, shutdown, tracing
+from graph_api import (
+    graphiql,
+    graphql_http,
+    interchange_http,
+    metrics,
+    openlineage_http,
+    shutdown,
+    tracing,
+)
 from graph_api.auth.http import requires_role
 from graph_api.auth.roles import Role
 from graph_api.context import Connection, Context, Services
@@ -433,6 +441,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             "/export", requires_role(Role.VIEWER, interchange_http.export_catalog), methods=["GET"]
         ),
         Route("/export/template.xlsx", interchange_http.export_template, methods=["GET"]),
+        Route("/api/v1/lineage", openlineage_http.receive_lineage, methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]

@@ -20,15 +20,18 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from graph_api.auth.roles import Principal
+from graph_api.dbt.sql import parse_model
 from graph_api.errors import AuthenticationError, ValidationError
 from graph_api.events import Broker
 from graph_api.loaders import LineageKey, Loaders
 from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
 from graph_api.services.connections import ConnectorPool
+from graph_api.services.dbt import DbtService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
+from graph_api.services.openlineage import OpenLineageService
 from graph_api.services.origins import OriginService
 from graph_api.services.sources import SourceService
 from graph_api.services.sql_lineage import SqlLineageService
@@ -55,6 +58,8 @@ class Services:
     lineage_ingest: LineageIngestService
     origins: OriginService
     sql_lineage: SqlLineageService
+    dbt: DbtService
+    openlineage: OpenLineageService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
@@ -84,6 +89,10 @@ class Services:
             lineage_ingest=ingest,
             origins=OriginService(store, lineage=lineage, broker=broker),
             sql_lineage=SqlLineageService(store, ingest=ingest),
+            dbt=DbtService(
+                store, ingest=ingest, catalog=catalog, broker=broker, parser=parse_model
+            ),
+            openlineage=OpenLineageService(store, ingest=ingest, catalog=catalog, broker=broker),
         )
 
 

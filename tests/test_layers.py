@@ -36,6 +36,7 @@ ENTRY_POINTS = {
     "graph_api.graphiql",
     "graph_api.interchange_http",
     "graph_api.interchange_cli",
+    "graph_api.openlineage_http",
 }
 # The floors, lowest first; a module may import its own floor and any floor below it. The
 # loaders batch repository reads for one request, so they sit just above the store; the
@@ -54,6 +55,8 @@ LEAVES = [
     "graph_api.auth.roles",
     "graph_api.names",
     "graph_api.sql_lineage",
+    "graph_api.dbt",
+    "graph_api.openlineage",
 ]
 # The interchange format (codecs, validation, plan, report): a leaf package too.
 CODECS = ["graph_api.interchange", "graph_api.interchange.codecs"]

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from graph_api.errors import ClewError
 from graph_api.schema.catalog import CatalogMutation, CatalogQuery
+from graph_api.schema.dbt import DbtMutation
 from graph_api.schema.errors import ShapeErrors
 from graph_api.schema.events import CatalogSubscription
 from graph_api.schema.identity import IdentityMutation, IdentityQuery
@@ -18,6 +19,7 @@ from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubs
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
+from graph_api.schema.openlineage import OpenLineageMutation, OpenLineageQuery
 from graph_api.schema.origins import OriginMutation, OriginQuery
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 from graph_api.schema.sql_lineage import SqlLineageMutation, SqlLineageQuery
@@ -32,6 +34,7 @@ Query = merge_types(
         SqlLineageQuery,
         ImportQuery,
         IdentityQuery,
+        OpenLineageQuery,
     ),
 )
 Mutation = merge_types(
@@ -44,6 +47,8 @@ Mutation = merge_types(
         SqlLineageMutation,
         ImportMutation,
         IdentityMutation,
+        DbtMutation,
+        OpenLineageMutation,
     ),
 )
 Subscription = merge_types(

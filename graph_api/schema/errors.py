@@ -49,7 +49,7 @@ CHANGE_UNCONFIRMED = (
 )
 
 
-def _outage(error: BaseException) -> BaseException | None:
+def outage_behind(error: BaseException) -> BaseException | None:
     """The driver error behind ``error`` when the failure is Neo4j being unreachable."""
     seen: BaseException | None = error
     for _ in range(5):  # services may re-raise with ``from``; never follow a cycle for long
@@ -93,7 +93,7 @@ def _shape(error: GraphQLError, *, mutation: bool = False) -> GraphQLError:
             extensions={"code": original.code.value, "field": original.field, **original.details},
         )
     request_id = request_id_var.get()
-    outage = _outage(original)
+    outage = outage_behind(original)
     if outage is not None:
         log.warning(
             "Neo4j unavailable while resolving %s: %s: %s",
