@@ -365,9 +365,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             shutdown.begin_draining()
             log.info(
                 "SIGTERM: draining before stopping",
-                extra={"grace_s": settings.shutdown_grace_seconds},
+                extra={
+                    "grace_s": settings.shutdown_grace_seconds,
+                    "delay_s": settings.shutdown_delay_seconds,
+                },
             )
-            await stop_running_imports(grace=settings.shutdown_grace_seconds)
+            # Requests keep being served meanwhile: the balancer sees 503 on /readyz and
+            # sends new ones elsewhere before this replica stops listening.
+            await asyncio.gather(
+                asyncio.sleep(settings.shutdown_delay_seconds),
+                stop_running_imports(grace=settings.shutdown_grace_seconds),
+            )
 
         shutdown.drain_on_sigterm(drain)
         migrate = asyncio.create_task(_migrate_until_ready(app))
@@ -380,6 +388,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await stop_running_imports()
             await asyncio.to_thread(connectors.close_all)
             await broker.close()
+            await identity.close()
             await store.close()
             tracing.shutdown()
 
@@ -415,7 +424,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     def _events_status() -> dict[str, str]:
         if settings.redis_url is None:
             return {}
-        return {"events": "shared" if broker.shared else "this replica only: Redis unreachable"}
+        away = "this replica only: Redis unreachable"
+        return {
+            "events": "shared" if broker.shared else away,
+            "signInThrottle": "shared" if identity.throttle.shared else away,
+        }
 
     async def metrics_endpoint(request: Request) -> Response:
         # Prometheus's text format; the labels hold no user data (graph_api/metrics.py).
