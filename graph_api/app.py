@@ -49,6 +49,7 @@ from graph_api.schema import schema
 from graph_api.services.identity import IdentityService
 from graph_api.services.imports import stop_running_imports
 from graph_api.settings import REPO_ROOT, Settings
+from graph_api.store import bookmarks
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.interchange import InterchangeRepository
@@ -161,6 +162,11 @@ class ClewGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
         principal, auth_error = await self._services.identity.try_authenticate(header)
+        scope = bookmarks.current()
+        if scope is not None:
+            # From here on (the operation itself, not the token check): a bookmark Neo4j
+            # refuses is then the field's typed error.
+            scope.wait_for = request.state.wait_for
         connection = Connection(
             principal=principal,
             auth_error=auth_error,
@@ -203,7 +209,17 @@ class ClewGraphQL(GraphQL[Context, None]):
                     limit=graphql_http.MAX_ANONYMOUS_BODY_BYTES,
                     may_exceed=lambda: self._signed_in(request),
                 )
-            response = await super().run(request, context, root_value)
+            try:
+                wait_for = bookmarks.parse(request.headers.get(bookmarks.HEADER))
+            except ValueError as exc:
+                raise graphql_http.RequestRefused(400, "BAD_REQUEST", str(exc)) from None
+            request.state.wait_for = wait_for
+            with bookmarks.request_scope(()) as scope:
+                response = await super().run(request, context, root_value)
+            if scope.wrote and isinstance(response, Response):
+                # Sent back, it makes a read on any replica wait for these writes.
+                latest = await self._services.store.latest_bookmarks()
+                response.headers[bookmarks.HEADER] = bookmarks.format_header(latest)
         except graphql_http.RequestRefused as refused:
             return graphql_http.error_response(refused, media_type)
         except HTTPException as exc:
@@ -471,8 +487,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", bookmarks.HEADER],
+            expose_headers=["X-Request-ID", bookmarks.HEADER],
         )
     app.add_middleware(RequestIdMiddleware)
     if settings.trusted_proxies:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -122,3 +123,49 @@ def test_failed_sign_ins_spread_over_both_replicas_are_throttled_as_one_count(
         throttles = replica.post(THROTTLES, headers=admin)["data"]["signInThrottles"]
         (series,) = [t for t in throttles if t["name"] == victim]
         assert series["kind"] == "USERNAME" and series["failures"] >= 5, throttles
+
+
+CREATE_TABLE = """mutation ($name: String!) { createTable(input: {name: $name, schema: "rw"}) {
+  ... on CreateTableSuccess { table { id } } } }"""
+READ_TABLE = "query ($id: ID!) { table(id: $id) { name } }"
+
+
+def test_a_bookmark_from_a_write_on_one_replica_makes_a_read_on_the_other_wait_for_it(
+    pair: list[Replica],
+) -> None:
+    a, b = pair
+    admin_a, admin_b = a.sign_in(), b.sign_in()
+    written = httpx.post(
+        a.graphql, json={"query": CREATE_TABLE, "variables": {"name": "orders"}}, headers=admin_a
+    )
+    bookmark = written.headers["Clew-Bookmark"]
+    table_id = written.json()["data"]["createTable"]["table"]["id"]
+    # A read sent with the bookmark runs once B's database has applied that write.
+    read = httpx.post(
+        b.graphql,
+        json={"query": READ_TABLE, "variables": {"id": table_id}},
+        headers={**admin_b, "Clew-Bookmark": bookmark},
+    )
+    assert read.json() == {"data": {"table": {"name": "orders"}}}
+    # Only a request that wrote gets one back.
+    assert "Clew-Bookmark" not in read.headers
+    # The bookmark reaches Neo4j itself: one it never issued is refused by the database.
+    forged = bookmark.split(",")[0][:-8] + "AAAAAAAA"
+    refused = httpx.post(
+        b.graphql,
+        json={"query": READ_TABLE, "variables": {"id": table_id}},
+        headers={**admin_b, "Clew-Bookmark": forged},
+    ).json()
+    assert refused["errors"][0]["extensions"]["code"] == "VALIDATION", refused
+    assert (
+        "names a transaction this catalog's database does not know"
+        in refused["errors"][0]["message"]
+    )
+    # Something that is no bookmark at all never gets that far.
+    malformed = httpx.post(
+        b.graphql,
+        json={"query": READ_TABLE, "variables": {"id": table_id}},
+        headers={**admin_b, "Clew-Bookmark": "not a bookmark; DROP"},
+    )
+    assert malformed.status_code == 400
+    assert malformed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
