@@ -104,6 +104,14 @@ class ThrottleCounts(Protocol):
     async def close(self) -> None: ...
 
 
+def progressive_delay(count: int, free: int, max_delay: float) -> float:
+    """1 s, 2 s, 4 s, ... once `count` reaches `free`, up to `max_delay` (lua/throttle_attempt.lua
+    computes the same in Redis)."""
+    if count < free:
+        return 0.0
+    return float(min(max_delay, 2.0 ** min(count - free, 30)))
+
+
 def by_failures(found: list[Throttled]) -> list[Throttled]:
     return sorted(found, key=lambda t: (-t.failures, t.kind, t.label))
 
@@ -143,10 +151,7 @@ class LoginThrottle:
 
     def delay_for(self, count: int, kind: str = "username") -> float:
         """How long after its latest failure a key with `count` failures must wait."""
-        free = self._free(kind)
-        if count < free:
-            return 0.0
-        return float(min(self.max_delay, 2.0 ** min(count - free, 30)))
+        return progressive_delay(count, self._free(kind), self.max_delay)
 
     def _live(self, key: bytes, now: float) -> _Failures | None:
         entry = self._failures.get(key)

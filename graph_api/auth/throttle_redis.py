@@ -33,6 +33,7 @@ from graph_api.auth.throttle import (
     LoginThrottle,
     Throttled,
     by_failures,
+    progressive_delay,
 )
 
 log = logging.getLogger("graph_api.auth.throttle")
@@ -128,7 +129,7 @@ class RedisThrottle:
             kind, label = (v.decode() if isinstance(v, bytes) else str(v) for v in flat[i : i + 2])
             count, first, last = (int(v) for v in flat[i + 2 : i + 5])
             free = self.client_free_failures if kind == "address" else self.free_failures
-            delay = min(self._max_delay_ms, 1000 * 2.0 ** min(count - free, 30)) / 1000
+            delay = progressive_delay(count, free, self._max_delay_ms / 1000)
             found.append(
                 Throttled(
                     kind=kind,
