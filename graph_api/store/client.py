@@ -23,10 +23,10 @@ from neo4j import (
     RoutingControl,
     TrustCustomCAs,
 )
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, TransientError
 
 from graph_api import metrics, tracing
-from graph_api.errors import ValidationError
+from graph_api.errors import RateLimitedError, ValidationError
 from graph_api.settings import Settings
 from graph_api.store import bookmarks
 from graph_api.store.cypher import CypherRegistry
@@ -49,6 +49,16 @@ def _known_bookmarks() -> Iterator[None]:
     mistake (a header from another Clew, or made up), not a bug."""
     try:
         yield
+    except TransientError as exc:
+        if exc.code != "Neo.TransientError.Transaction.BookmarkTimeout":
+            raise
+        # The database member reached has not applied those writes within Neo4j's wait
+        # (db.transaction.bookmark_ready_timeout, 30 s by default), even after retries.
+        raise RateLimitedError(
+            f"The catalog's database has not yet caught up with the write your "
+            f"{bookmarks.HEADER} header names; nothing was changed. Retry in a few seconds.",
+            retry_after=5.0,
+        ) from None
     except ClientError as exc:
         if "Bookmark" not in (exc.code or ""):
             raise
