@@ -57,6 +57,7 @@ from graph_api.schema import schema
 from graph_api.services.identity import IdentityService
 from graph_api.services.imports import stop_running_imports
 from graph_api.settings import REPO_ROOT, Settings
+from graph_api.store import bookmarks
 from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.interchange import InterchangeRepository
@@ -169,6 +170,11 @@ class ClewGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
         principal, auth_error = await self._services.identity.try_authenticate(header)
+        scope = bookmarks.current()
+        if scope is not None:
+            # From here on (the operation itself, not the token check): a bookmark Neo4j
+            # refuses is then the field's typed error.
+            scope.wait_for = request.state.wait_for
         connection = Connection(
             principal=principal,
             auth_error=auth_error,
@@ -211,7 +217,17 @@ class ClewGraphQL(GraphQL[Context, None]):
                     limit=graphql_http.MAX_ANONYMOUS_BODY_BYTES,
                     may_exceed=lambda: self._signed_in(request),
                 )
-            response = await super().run(request, context, root_value)
+            try:
+                wait_for = bookmarks.parse(request.headers.get(bookmarks.HEADER))
+            except ValueError as exc:
+                raise graphql_http.RequestRefused(400, "BAD_REQUEST", str(exc)) from None
+            request.state.wait_for = wait_for
+            with bookmarks.request_scope(()) as scope:
+                response = await super().run(request, context, root_value)
+            if scope.wrote and isinstance(response, Response):
+                # Sent back, it makes a read on any replica wait for these writes.
+                latest = await self._services.store.latest_bookmarks()
+                response.headers[bookmarks.HEADER] = bookmarks.format_header(latest)
         except graphql_http.RequestRefused as refused:
             return graphql_http.error_response(refused, media_type)
         except HTTPException as exc:
@@ -373,9 +389,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             shutdown.begin_draining()
             log.info(
                 "SIGTERM: draining before stopping",
-                extra={"grace_s": settings.shutdown_grace_seconds},
+                extra={
+                    "grace_s": settings.shutdown_grace_seconds,
+                    "delay_s": settings.shutdown_delay_seconds,
+                },
             )
-            await stop_running_imports(grace=settings.shutdown_grace_seconds)
+            # Requests keep being served meanwhile: the balancer sees 503 on /readyz and
+            # sends new ones elsewhere before this replica stops listening.
+            await asyncio.gather(
+                asyncio.sleep(settings.shutdown_delay_seconds),
+                stop_running_imports(grace=settings.shutdown_grace_seconds),
+            )
 
         shutdown.drain_on_sigterm(drain)
         migrate = asyncio.create_task(_migrate_until_ready(app))
@@ -388,6 +412,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await stop_running_imports()
             await asyncio.to_thread(connectors.close_all)
             await broker.close()
+            await identity.close()
             await store.close()
             tracing.shutdown()
 
@@ -423,7 +448,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     def _events_status() -> dict[str, str]:
         if settings.redis_url is None:
             return {}
-        return {"events": "shared" if broker.shared else "this replica only: Redis unreachable"}
+        away = "this replica only: Redis unreachable"
+        return {
+            "events": "shared" if broker.shared else away,
+            "signInThrottle": "shared" if identity.throttle.shared else away,
+        }
 
     async def metrics_endpoint(request: Request) -> Response:
         # Prometheus's text format; the labels hold no user data (graph_api/metrics.py).
@@ -467,8 +496,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", bookmarks.HEADER],
+            expose_headers=["X-Request-ID", bookmarks.HEADER],
         )
     app.add_middleware(RequestIdMiddleware)
     if settings.trusted_proxies:

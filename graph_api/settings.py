@@ -151,6 +151,9 @@ class Settings:
     replicas: int = 1
     # On SIGTERM, running imports may finish for this long before they are interrupted.
     shutdown_grace_seconds: int = 30
+    # On SIGTERM, serve on at least this long with /readyz at 503, so that the load balancer's
+    # health check takes the replica out before it stops listening.
+    shutdown_delay_seconds: int = 5
     # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
     otel_endpoint: str | None = None
     otel_service_name: str = "clew"
@@ -252,6 +255,7 @@ class Settings:
             redis_url=_redis_url(env),
             replicas=replicas,
             shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
+            shutdown_delay_seconds=_int(env, "CLEW_SHUTDOWN_DELAY_SECONDS", 5, low=0, high=600),
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
             or None,

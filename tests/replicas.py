@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import redis
 from neo4j import GraphDatabase
 from websockets.sync.client import ClientConnection, connect
 
@@ -118,6 +119,8 @@ def replica_env(settings: Settings, **extra: str) -> dict[str, str]:
         CLEW_ADMIN_PASSWORD=TEST_PASSWORD,
         CLEW_DATA_DIR=str(TEST_DATA_DIR),
         CLEW_LOG_LEVEL="INFO",
+        # No balancer to wait for (the load test, which has one, sets its own).
+        CLEW_SHUTDOWN_DELAY_SECONDS="0",
         PYTHONUNBUFFERED="1",
     )
     if settings.neo4j_database:
@@ -182,9 +185,13 @@ def wipe(settings: Settings) -> None:
 
 @contextmanager
 def replicas(settings: Settings, count: int = 2, **extra: str) -> Iterator[list[Replica]]:
-    """`count` replicas over one wiped catalog, stopped (SIGTERM) at the end."""
+    """`count` replicas over one wiped catalog (and an emptied Redis: throttle counts from an
+    earlier run would slow this one's sign-ins), stopped (SIGTERM) at the end."""
     wipe(settings)
     shared = "CLEW_REDIS_URL" in extra
+    if shared:
+        with redis.Redis.from_url(extra["CLEW_REDIS_URL"]) as shared_state:
+            shared_state.flushdb()
     started: list[Replica] = []
     try:
         env = replica_env(settings, CLEW_REPLICAS=str(count), **extra)

@@ -9,7 +9,12 @@ out; the address count still applies to it.
 
 Keys are SHA-256 digests: a 10 MB username costs the same 32 bytes as a short one. Expired
 entries are purged as the throttle is used; the table never holds more than `max_entries`.
-In memory, per process.
+
+Where the counts live is a backend behind one async interface (`ThrottleCounts`): an attempt
+is checked and counted in one step (`count_attempt`), before the password is checked, then
+confirmed as failed or succeeded. `LoginThrottle` keeps them in this process's memory on its
+monotonic clock; with CLEW_REDIS_URL set, `throttle_redis.SharedThrottle` keeps them in Redis
+on Redis's clock, so that every replica counts one series (see that module).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 # Days a successful sign-in from an address keeps that address known for its user.
 KNOWN_CLIENT_DAYS = 30
@@ -48,7 +54,71 @@ class Throttled:
     last_failure_age: float
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt as the throttle saw it: refused while `wait` (seconds) runs, else
+    counted as failed in advance; `counts` is the backend that counted it (the one to tell how
+    it ended)."""
+
+    user: bytes
+    client: bytes
+    wait: float
+    user_failures: int
+    client_failures: int
+    counts: ThrottleCounts
+
+
+class ThrottleCounts(Protocol):
+    free_failures: int
+    client_free_failures: int
+
+    async def count_attempt(
+        self,
+        *,
+        user: bytes,
+        client: bytes,
+        user_label: str,
+        client_label: str,
+        known_clients_pass: bool = True,
+    ) -> Attempt:
+        """Checks the attempt and, unless it must wait, counts it as failed: in one step."""
+        ...
+
+    async def attempt_failed(self, attempt: Attempt) -> None:
+        """The password was wrong: the delays of the counted failures start now."""
+        ...
+
+    async def attempt_succeeded(self, attempt: Attempt) -> None:
+        """The password was right: takes the failure counted in advance back."""
+        ...
+
+    async def throttled_now(self) -> list[Throttled]:
+        """Every username and address being slowed down now, most failures first."""
+        ...
+
+    @property
+    def shared(self) -> bool:
+        """True while the counts are the same on every replica."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def progressive_delay(count: int, free: int, max_delay: float) -> float:
+    """1 s, 2 s, 4 s, ... once `count` reaches `free`, up to `max_delay` (lua/throttle_attempt.lua
+    computes the same in Redis)."""
+    if count < free:
+        return 0.0
+    return float(min(max_delay, 2.0 ** min(count - free, 30)))
+
+
+def by_failures(found: list[Throttled]) -> list[Throttled]:
+    return sorted(found, key=lambda t: (-t.failures, t.kind, t.label))
+
+
 class LoginThrottle:
+    """The counts in this process's memory, on its monotonic clock."""
+
     def __init__(
         self,
         *,
@@ -81,10 +151,7 @@ class LoginThrottle:
 
     def delay_for(self, count: int, kind: str = "username") -> float:
         """How long after its latest failure a key with `count` failures must wait."""
-        free = self._free(kind)
-        if count < free:
-            return 0.0
-        return float(min(self.max_delay, 2.0 ** min(count - free, 30)))
+        return progressive_delay(count, self._free(kind), self.max_delay)
 
     def _live(self, key: bytes, now: float) -> _Failures | None:
         entry = self._failures.get(key)
@@ -112,6 +179,41 @@ class LoginThrottle:
         if not (known_clients_pass and self.is_known(user, client)):
             wait = max(wait, self._wait(user, now))
         return wait
+
+    # The async interface (ThrottleCounts). No await between check and count: concurrent
+    # attempts in this process cannot slip past the check together.
+
+    async def count_attempt(
+        self,
+        *,
+        user: bytes,
+        client: bytes,
+        user_label: str,
+        client_label: str,
+        known_clients_pass: bool = True,
+    ) -> Attempt:
+        wait = self.retry_after(user=user, client=client, known_clients_pass=known_clients_pass)
+        if wait > 0:
+            return Attempt(user, client, wait, 0, 0, self)
+        user_failures = self.failed(user, kind="username", label=user_label)
+        client_failures = self.failed(client, kind="address", label=client_label)
+        return Attempt(user, client, 0.0, user_failures, client_failures, self)
+
+    async def attempt_failed(self, attempt: Attempt) -> None:
+        self.touch(attempt.user, attempt.client)
+
+    async def attempt_succeeded(self, attempt: Attempt) -> None:
+        self.succeeded(user=attempt.user, client=attempt.client)
+
+    async def throttled_now(self) -> list[Throttled]:
+        return self.throttled()
+
+    @property
+    def shared(self) -> bool:
+        return False
+
+    async def close(self) -> None:
+        return None
 
     def failed(self, key: bytes, *, kind: str, label: str) -> int:
         """Counts a failure; returns the key's failures so far."""
@@ -169,7 +271,7 @@ class LoginThrottle:
                     last_failure_age=now - entry.last,
                 )
             )
-        return sorted(found, key=lambda t: (-t.failures, t.kind, t.label))
+        return by_failures(found)
 
     def _purge(self, now: float) -> None:
         # A sweep at most once a minute keeps the cost flat; a full table is swept at once.

@@ -197,8 +197,8 @@ class IdentityQuery:
     @strawberry.field(
         extensions=[*requires(Role.ADMIN), UserErrors()],
         description="Usernames and addresses whose sign-ins are being slowed down after "
-        "repeated failures, most failures first (this process's view; a warning is logged as "
-        "each one starts).",
+        "repeated failures, most failures first (every replica's, when they share Redis; a "
+        "warning is logged as each one starts).",
     )
     async def sign_in_throttles(self, info: Info) -> list[ThrottledSignInNode]:
         now = datetime.now(UTC)
@@ -211,7 +211,7 @@ class IdentityQuery:
                 first_failure_at=now - timedelta(seconds=t.first_failure_age),
                 last_failure_at=now - timedelta(seconds=t.last_failure_age),
             )
-            for t in info.context.identity.throttled_sign_ins()
+            for t in await info.context.identity.throttled_sign_ins()
         ]
 
     @strawberry.field(

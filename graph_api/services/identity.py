@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from graph_api.auth import passwords, throttle, tokens
 from graph_api.auth.roles import Principal, Role, forbidden
-from graph_api.auth.throttle import LoginThrottle
+from graph_api.auth.throttle import Attempt, LoginThrottle, ThrottleCounts
+from graph_api.auth.throttle_redis import SharedThrottle
 from graph_api.errors import (
     AuthenticationError,
     ConflictError,
@@ -74,7 +75,12 @@ class IdentityService:
         self._audit = AuditRepository(store)
         self._settings = settings
         self._ttl = timedelta(minutes=settings.token_ttl_minutes)
-        self.throttle = LoginThrottle(free_failures=settings.login_max_failures)
+        # Counted in Redis (one series over every replica) when it is configured.
+        self.throttle: ThrottleCounts = (
+            SharedThrottle(settings.redis_url, free_failures=settings.login_max_failures)
+            if settings.redis_url
+            else LoginThrottle(free_failures=settings.login_max_failures)
+        )
         self._hashing = asyncio.Semaphore(2)
 
     # Signing in and checking tokens
@@ -88,39 +94,38 @@ class IdentityService:
             raise RuntimeError("Sign-in tokens need CLEW_TOKEN_SIGNING_KEY or CLEW_SECRET_KEYS.")
         return tokens.derive_signing_key(self._settings.secret_keys[0])
 
-    def _check_attempt(
+    async def _count_attempt(
         self, username: str, client: str, *, known_clients_pass: bool = True
-    ) -> tuple[bytes, bytes]:
-        """The throttle keys of a sign-in attempt; refuses it while its delay runs."""
-        user_key = throttle.digest("user", username.strip().casefold())
-        client_key = throttle.digest("address", client)
-        wait = self.throttle.retry_after(
-            user=user_key, client=client_key, known_clients_pass=known_clients_pass
+    ) -> Attempt:
+        """Counts a sign-in attempt as failed until proven right, in one step with the check
+        (concurrent guesses, on this replica or another, cannot all slip past it); refuses
+        it, uncounted, while its delay runs."""
+        label = username.strip()[:64]
+        attempt = await self.throttle.count_attempt(
+            user=throttle.digest("user", username.strip().casefold()),
+            client=throttle.digest("address", client),
+            user_label=label,
+            client_label=client,
+            known_clients_pass=known_clients_pass,
         )
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
+        if attempt.wait > 0:
+            seconds = max(1, math.ceil(attempt.wait))
             raise RateLimitedError(
                 f"Too many failed sign-ins; wait {seconds} second{'s' if seconds != 1 else ''} "
                 "before the next try. Each further failure doubles the wait (up to 15 minutes); "
                 "a device that signed in as this user before is not slowed down, and an "
                 "administrator can reset a forgotten password.",
-                retry_after=wait,
+                retry_after=attempt.wait,
             )
-        return user_key, client_key
-
-    def _count_failure(self, username: str, client: str, keys: tuple[bytes, bytes]) -> None:
-        user_key, client_key = keys
-        label = username.strip()[:64]
-        failures = self.throttle.failed(user_key, kind="username", label=label)
-        client_failures = self.throttle.failed(client_key, kind="address", label=client)
-        if failures == self.throttle.free_failures or (
-            client_failures == self.throttle.client_free_failures
+        if attempt.user_failures == self.throttle.free_failures or (
+            attempt.client_failures == self.throttle.client_free_failures
         ):
             # Once per username or address: the moment its sign-ins start being slowed.
             log.warning(
                 "sign-ins slowed down after repeated failures (see signInThrottles)",
-                extra={"username": label, "client": client, "failures": failures},
+                extra={"username": label, "client": client, "failures": attempt.user_failures},
             )
+        return attempt
 
     async def login(self, username: str, password: str, *, client: str) -> SignIn:
         # Before the throttle and the database: an over-long value costs nothing to refuse.
@@ -130,22 +135,19 @@ class IdentityService:
                 f"most {passwords.MAX_LENGTH:,}; check what you sent.",
                 field="login.username" if len(username) > MAX_USERNAME_LENGTH else "login.password",
             )
-        keys = self._check_attempt(username, client)
-        # Counted as failed until proven right, before the first await: concurrent guesses
-        # cannot all slip past the check above.
-        self._count_failure(username, client, keys)
+        attempt = await self._count_attempt(username, client)
         stored = await self._users.login_record(username)
         # Always verify (against a dummy hash for unknown users) so timing reveals nothing.
         # Argon2 takes ~0.3 s of CPU and 64 MiB by design: off the event loop, a few at a time.
         valid = await self._verify(stored.password_hash if stored else None, password)
         if stored is None or not valid or stored.user.disabled:
-            self.throttle.touch(*keys)
+            await self.throttle.attempt_failed(attempt)
             log.info("sign-in refused", extra={"username": username[:64], "client": client})
             raise AuthenticationError(
                 "Wrong username or password, or the account is disabled. Check both and try "
                 "again; an administrator can reset a forgotten password."
             )
-        self.throttle.succeeded(user=keys[0], client=keys[1])
+        await self.throttle.attempt_succeeded(attempt)
         if stored.password_hash and passwords.needs_rehash(stored.password_hash):
             rehashed = await self._hash(password)
             await self._store.transaction(
@@ -158,8 +160,11 @@ class IdentityService:
         )
         return SignIn(user=stored.user, token=issued.token, expires_at=issued.expires_at)
 
-    def throttled_sign_ins(self) -> list[throttle.Throttled]:
-        return self.throttle.throttled()
+    async def throttled_sign_ins(self) -> list[throttle.Throttled]:
+        return await self.throttle.throttled_now()
+
+    async def close(self) -> None:
+        await self.throttle.close()
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """The principal an Authorization header names; None when there is no header.
@@ -314,15 +319,14 @@ class IdentityService:
             )
         # A wrong current password is a failed sign-in: guessing it is throttled alike.
         # Someone holding a sign-in token is no device to wave through: the delay applies.
-        keys = self._check_attempt(principal.username, client, known_clients_pass=False)
-        self._count_failure(principal.username, client, keys)
+        attempt = await self._count_attempt(principal.username, client, known_clients_pass=False)
         stored = await self._users.login_record(principal.username)
         if stored is None or not await self._verify(stored.password_hash, current):
-            self.throttle.touch(*keys)
+            await self.throttle.attempt_failed(attempt)
             raise ValidationError(
                 "The current password is wrong; nothing was changed.", field="user.currentPassword"
             )
-        self.throttle.succeeded(user=keys[0], client=keys[1])
+        await self.throttle.attempt_succeeded(attempt)
         _check_password(new)
         return await self._change(
             principal.username,

@@ -19,12 +19,16 @@ from neo4j import (
     AsyncGraphDatabase,
     AsyncManagedTransaction,
     AsyncTransaction,
+    Bookmarks,
     RoutingControl,
     TrustCustomCAs,
 )
+from neo4j.exceptions import ClientError, TransientError
 
 from graph_api import metrics, tracing
+from graph_api.errors import RateLimitedError, ValidationError
 from graph_api.settings import Settings
+from graph_api.store import bookmarks
 from graph_api.store.cypher import CypherRegistry
 
 T = TypeVar("T")
@@ -37,6 +41,42 @@ def _observed(statement: str) -> Iterator[None]:
     """Each statement counted and timed (/metrics) and traced, by its registry name."""
     with tracing.statement_span(statement), metrics.statement_timer(statement):
         yield
+
+
+@contextmanager
+def _known_bookmarks() -> Iterator[None]:
+    """A bookmark the client sent back that this database does not know is the client's
+    mistake (a header from another Clew, or made up), not a bug."""
+    try:
+        yield
+    except TransientError as exc:
+        if exc.code != "Neo.TransientError.Transaction.BookmarkTimeout":
+            raise
+        # The database member reached has not applied those writes within Neo4j's wait
+        # (db.transaction.bookmark_ready_timeout, 30 s by default), even after retries.
+        raise RateLimitedError(
+            f"The catalog's database has not yet caught up with the write your "
+            f"{bookmarks.HEADER} header names; nothing was changed. Retry in a few seconds.",
+            retry_after=5.0,
+        ) from None
+    except ClientError as exc:
+        if "Bookmark" not in (exc.code or ""):
+            raise
+        raise ValidationError(
+            f"The {bookmarks.HEADER} header names a transaction this catalog's database does "
+            "not know; send back only what a response of this Clew gave, or leave it out.",
+            field=bookmarks.HEADER,
+        ) from None
+
+
+def _scope(routing: RoutingControl) -> tuple[str, ...]:
+    """The bookmarks this request's statements must wait for; notes when it writes."""
+    scope = bookmarks.current()
+    if scope is None:
+        return ()
+    if routing is RoutingControl.WRITE:
+        scope.wrote = True
+    return scope.wait_for
 
 
 def create_driver(settings: Settings) -> AsyncDriver:
@@ -122,13 +162,40 @@ class Store:
     ) -> list[Row]:
         query = self.cypher.render(statement, slots)
         self.statements_sent += 1
+        wait_for = _scope(routing)
         with _observed(statement):
-            records, _, _ = await self.driver.execute_query(
-                query, params, database_=self.database, routing_=routing
-            )
-        if plain:
-            return [dict(record) for record in records]
-        return [record.data() for record in records]
+            if not wait_for:
+                records, _, _ = await self.driver.execute_query(
+                    query, params, database_=self.database, routing_=routing
+                )
+                if plain:
+                    return [dict(record) for record in records]
+                return [record.data() for record in records]
+            return await self._execute_after(query, params, routing, wait_for)
+
+    async def _execute_after(
+        self, query: str, params: dict[str, Any], routing: RoutingControl, wait_for: tuple[str, ...]
+    ) -> list[Row]:
+        """What execute_query does, in a session that first waits for `wait_for`."""
+
+        async def work(tx: AsyncManagedTransaction) -> list[Row]:
+            result = await tx.run(query, params)
+            return [record.data() async for record in result]
+
+        with _known_bookmarks():
+            async with self.driver.session(
+                database=self.database,
+                bookmarks=Bookmarks.from_raw_values(wait_for),
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session:
+                if routing is RoutingControl.READ:
+                    return await session.execute_read(work)
+                return await session.execute_write(work)
+
+    async def latest_bookmarks(self) -> list[str]:
+        """The bookmarks of this process's latest commits (a request's own among them)."""
+        manager = self.driver.execute_query_bookmark_manager
+        return list(await manager.get_bookmarks())
 
     async def transaction(self, work: Callable[[Tx], Awaitable[T]], *, retry: bool = True) -> T:
         """Runs `work` in one write transaction. With `retry` (the default) the driver runs it
@@ -141,17 +208,20 @@ class Store:
             attempts.append(Tx(self, tx))
             return await work(attempts[-1])
 
+        wait_for = _scope(RoutingControl.WRITE)
         # Share the bookmark manager of execute_query so reads see this transaction's writes.
-        async with self.driver.session(
-            database=self.database,
-            bookmark_manager=self.driver.execute_query_bookmark_manager,
-        ) as session:
-            if retry:
-                result = await session.execute_write(unit)
-            else:
-                async with await session.begin_transaction() as tx:
-                    result = await unit(tx)
-                    await tx.commit()
+        with _known_bookmarks():
+            async with self.driver.session(
+                database=self.database,
+                bookmarks=Bookmarks.from_raw_values(wait_for) if wait_for else None,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session:
+                if retry:
+                    result = await session.execute_write(unit)
+                else:
+                    async with await session.begin_transaction() as tx:
+                        result = await unit(tx)
+                        await tx.commit()
         for callback in attempts[-1].after_commit:
             callback()
         return result

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, in one place: PostgreSQL and MariaDB (the
 # connector tests' servers), Redis (the replica tests' shared state, tests/servers/redis.py),
+# HAProxy (the balancer in front of two replicas in the load test, deploy/haproxy-replicas.cfg),
 # LibreOffice Calc, headless (the import/export tests open workbooks in it, as the people
 # filling them in will), and Chromium (the browser the front end's tests drive through
 # Playwright for Python; Playwright's own browser download cannot work here). Idempotent and
@@ -9,7 +10,7 @@
 # redis.py run their own servers in private data directories).
 set -eu
 
-PACKAGES="postgresql mariadb-server redis-server libreoffice-calc-nogui chromium"
+PACKAGES="postgresql mariadb-server redis-server haproxy libreoffice-calc-nogui chromium"
 
 missing=""
 for package in $PACKAGES; do
