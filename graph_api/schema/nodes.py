@@ -263,6 +263,20 @@ class TableNode:
     )
     created_at: datetime
     updated_at: datetime
+    comment: str | None = strawberry.field(
+        default=None, description="The database's own comment, as the last scan read it."
+    )
+    definition: str | None = strawberry.field(
+        default=None,
+        description="A view's or materialized view's defining SQL, as the database gives it.",
+    )
+    missing_since: datetime | None = strawberry.field(
+        default=None,
+        description="When a scan of its source last found it gone; null while the source has it.",
+    )
+    missing_scan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The scan job that found it gone."
+    )
 
     @classmethod
     def from_model(cls, table: models.Table) -> TableNode:
@@ -277,7 +291,18 @@ class TableNode:
             source_id=strawberry.ID(table.source_id) if table.source_id else None,
             created_at=table.created_at,
             updated_at=table.updated_at,
+            comment=table.comment,
+            definition=table.definition,
+            missing_since=table.missing_since,
+            missing_scan_id=strawberry.ID(table.missing_scan_id) if table.missing_scan_id else None,
         )
+
+    @strawberry.field(
+        description="True when the last scan of its source no longer found it (see "
+        "missingSince); it stays until someone confirms removeMissing."
+    )
+    def missing(self) -> bool:
+        return self.missing_since is not None
 
     @strawberry.field(description="True when the table is documented by hand, with no source.")
     def is_manual(self) -> bool:
@@ -321,6 +346,16 @@ class FieldNode:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    comment: str | None = strawberry.field(
+        default=None, description="The database's own comment, as the last scan read it."
+    )
+    missing_since: datetime | None = strawberry.field(
+        default=None,
+        description="When a scan of its source last found it gone; null while the source has it.",
+    )
+    missing_scan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The scan job that found it gone."
+    )
 
     @classmethod
     def from_model(cls, f: models.Field) -> FieldNode:
@@ -336,7 +371,17 @@ class FieldNode:
             tags=f.tags,
             created_at=f.created_at,
             updated_at=f.updated_at,
+            comment=f.comment,
+            missing_since=f.missing_since,
+            missing_scan_id=strawberry.ID(f.missing_scan_id) if f.missing_scan_id else None,
         )
+
+    @strawberry.field(
+        description="True when the last scan of its source no longer found this column; it "
+        "stays until someone confirms removeMissing."
+    )
+    def missing(self) -> bool:
+        return self.missing_since is not None
 
     @strawberry.field(description="The table this field belongs to.")
     async def table(self, info: Info) -> TableNode:
