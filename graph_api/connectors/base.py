@@ -6,6 +6,11 @@ connection problem: it returns a report saying what went wrong in plain words), 
 (bounded, for a picker) and `introspect` (one table as the database sees it). Drivers are
 synchronous; the service runs them in a worker thread, bounded by the config's timeouts.
 
+For a scan, `discover` lists the namespaces a source holds (saving nothing) and
+`scan_namespace` reads every table of one namespace with a few bulk catalog reads. A
+connector's `introspect` runs the same bulk readers restricted to one table, so a table
+reads the same whether it was fetched alone or scanned.
+
 Errors carry a `FailureReason`, a message in Clew's own words (what was tried, what the
 reason is), a hint of what to check and, apart, the `detail` the server or driver gave: text
 Clew did not write, which may hold whatever answered on that port. None of them contains a
@@ -19,9 +24,10 @@ from __future__ import annotations
 import abc
 import base64
 import difflib
+import fnmatch
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, TypedDict, Unpack
@@ -284,6 +290,58 @@ class TableInfo:
     # True where positions only follow from the names (a schemaless source's fields, sorted):
     # a position that moved because a field was added before it is then no change.
     positions_from_names: bool = False
+    # A view's or materialized view's defining SQL as the database gives it back (PostgreSQL's
+    # pg_get_viewdef, MySQL's information_schema.VIEWS, Oracle's ALL_VIEWS / ALL_MVIEWS).
+    definition: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamespaceInfo:
+    """One namespace a source holds: a PostgreSQL or Oracle schema (owner), a MySQL or MongoDB
+    database; for Elasticsearch the one namespace is the cluster (see its connector).
+    `counts` holds, for each kind this source type can hold, how many it has (zero included)."""
+
+    name: str
+    counts: dict[TableKind, int]
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableFilter:
+    """Which tables of a namespace a scan reads: names matching an `include` pattern (all
+    when there is none) and no `exclude` pattern, of the given `kinds` (all when None).
+    Patterns are globs (`*`, `?`, `[abc]`) matched against the whole table name, ignoring
+    case."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    kinds: frozenset[TableKind] | None = None
+
+    def matches(self, name: str, kind: TableKind) -> bool:
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        lowered = name.lower()
+        if self.include and not any(_glob(lowered, p) for p in self.include):
+            return False
+        return not any(_glob(lowered, p) for p in self.exclude)
+
+
+EVERYTHING = TableFilter()
+
+
+def _glob(lowered_name: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(lowered_name, pattern.lower())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanWarning:
+    """One table a scan could not read, and why; the scan goes on with the others.
+    `message` is Clew's own words (scrubbed), like a ConnectorError's."""
+
+    namespace: str
+    table: str | None
+    reason: FailureReason
+    message: str
 
 
 class SettingsError(ValueError):
@@ -343,6 +401,27 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         """One table as the database sees it. Raises ConnectorError (TABLE_NOT_FOUND, ...)."""
+
+    def discover(self) -> list[NamespaceInfo]:
+        """Every namespace the source holds, sorted by name, with counts per kind. Saves
+        nothing; raises ConnectorError when the source cannot be read."""
+        raise self._cannot_scan()
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        """Every table of `namespace` that `table_filter` matches, sorted by name, read with
+        a few bulk catalog queries (never one round trip per table); a ScanWarning for a
+        table that cannot be read. Raises ConnectorError (DATABASE_NOT_FOUND, with a near
+        match) for an unknown namespace, and for a failure of the source itself."""
+        raise self._cannot_scan()
+
+    def _cannot_scan(self) -> ConnectorError:
+        return self.error(
+            FailureReason.UNSUPPORTED,
+            f"Clew cannot scan {self.type.value.title()} sources yet.",
+            hint="Fetch the tables one at a time instead.",
+        )
 
     def close(self) -> None:  # noqa: B027 - optional: connectors without a pool need nothing
         """Release pooled connections. Safe to call twice."""

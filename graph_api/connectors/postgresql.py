@@ -11,10 +11,8 @@ Names: PostgreSQL folds unquoted names to lower case. A name is looked up exactl
 first, then folded, which finds both `"MixedCase"` (given as `MixedCase`) and `customers`
 (given as `Customers`). Types come from `format_type` (what a user would write in DDL), keys,
 indexes and comments from pg_catalog: information_schema's constraint views only show tables
-the account owns.
-Columns come from pg_attribute, not information_schema: the latter leaves out materialized
-views and hides the columns a column-level grant keeps from the account, which a catalog
-needs most (they are often the personal data); a note names those columns.
+the account owns. The catalog SQL and its row mapping are in postgresql_catalog.py: a scan
+reads a schema in batches with the same readers `introspect` runs for one table.
 
 libpq reports connection failures as text without an SQLSTATE, so those are classified by
 the (English) messages of libpq and the server; query failures by SQLSTATE.
@@ -26,22 +24,45 @@ import difflib
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph_api.connectors.base import (
+    EVERYTHING,
     REASON_SENTENCES,
-    ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
+    NamespaceInfo,
+    ScanWarning,
+    TableFilter,
     TableInfo,
     TableRef,
     TestReport,
+    did_you_mean,
     elapsed_ms,
+)
+from graph_api.connectors.postgresql_catalog import (
+    BATCH,
+    COLUMNS_SQL,
+    DISCOVER_SQL,
+    FIND_SCHEMAS_SQL,
+    FIND_TABLES_SQL,
+    INDEXES_SQL,
+    KINDS,
+    LIST_TABLES_SQL,
+    NEAR_TABLES_SQL,
+    PRIMARY_KEY_SQL,
+    SCHEMA_TABLES_SQL,
+    USER_SCHEMAS_SQL,
+    Found,
+    found_row,
+    ident,
+    table_info,
 )
 from graph_api.connectors.registry import register
 from graph_api.connectors.session import Busy, SharedConnection
@@ -67,113 +88,6 @@ SELECT set_config('statement_timeout', %(statement_timeout)s, false),
 """
 
 SEARCH_PATH_SQL = "SELECT current_schemas(false)"
-
-FIND_SCHEMAS_SQL = """
-SELECT n.nspname
-FROM pg_catalog.pg_namespace n
-WHERE n.nspname = ANY(%(names)s)
-"""
-
-USER_SCHEMAS_SQL = """
-SELECT n.nspname
-FROM pg_catalog.pg_namespace n
-WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-ORDER BY n.nspname
-LIMIT 1000
-"""
-
-# Partitions are left out: they are reached through their partitioned parent.
-LIST_TABLES_SQL = """
-SELECT n.nspname, c.relname, c.relkind
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND NOT c.relispartition
-  AND CASE WHEN %(schema)s::text IS NULL
-           THEN n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-           ELSE n.nspname = %(schema)s::text
-      END
-ORDER BY n.nspname, c.relname
-LIMIT %(limit)s
-"""
-
-FIND_TABLES_SQL = """
-SELECT c.oid,
-       n.nspname,
-       c.relname,
-       c.relkind,
-       c.reltuples::float8,
-       pg_catalog.obj_description(c.oid, 'pg_class'),
-       pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-           AND pg_catalog.has_any_column_privilege(c.oid, 'SELECT')
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND n.nspname = ANY(%(schemas)s)
-  AND c.relname = ANY(%(names)s)
-"""
-
-# For "did you mean": everything in the schemas searched, and the same name (any case)
-# anywhere else.
-NEAR_TABLES_SQL = """
-SELECT n.nspname, c.relname
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-  AND (n.nspname = ANY(%(schemas)s) OR lower(c.relname) = lower(%(name)s))
-ORDER BY n.nspname, c.relname
-LIMIT 5000
-"""
-
-# attnum is information_schema's ordinal_position. An array type's category is 'A'.
-COLUMNS_SQL = """
-SELECT a.attname,
-       pg_catalog.format_type(a.atttypid, a.atttypmod),
-       NOT a.attnotnull,
-       a.attnum::int,
-       pg_catalog.col_description(a.attrelid, a.attnum),
-       t.typcategory = 'A',
-       pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')
-FROM pg_catalog.pg_attribute a
-JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attnum
-"""
-
-# Key columns only (INCLUDE columns are payload); expressions as PostgreSQL writes them.
-INDEXES_SQL = """
-SELECT ic.relname,
-       ix.indisprimary,
-       ix.indisunique,
-       am.amname,
-       ix.indpred IS NOT NULL,
-       ARRAY(
-           SELECT pg_catalog.pg_get_indexdef(ix.indexrelid, k, true)
-           FROM generate_series(1, ix.indnkeyatts) AS k
-           ORDER BY k
-       )
-FROM pg_catalog.pg_index ix
-JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-WHERE ix.indrelid = %(oid)s
-ORDER BY ic.relname
-"""
-
-PRIMARY_KEY_SQL = """
-SELECT a.attname
-FROM pg_catalog.pg_index i
-JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-WHERE i.indrelid = %(oid)s AND i.indisprimary
-"""
-
-_KINDS = {
-    "r": TableKind.TABLE,
-    "p": TableKind.TABLE,  # partitioned table
-    "f": TableKind.TABLE,  # foreign table
-    "v": TableKind.VIEW,
-    "m": TableKind.MATERIALIZED_VIEW,
-}
 
 _SQLSTATE_REASONS = {
     "28P01": FailureReason.AUTHENTICATION_FAILED,  # invalid_password
@@ -309,17 +223,6 @@ def _fold(name: str) -> list[str]:
     return list(dict.fromkeys([name, name.lower()]))
 
 
-@dataclass(frozen=True)
-class _Found:
-    oid: int
-    schema: str
-    name: str
-    kind: TableKind
-    row_estimate: float | None
-    comment: str | None
-    readable: bool
-
-
 class PostgresConnector(Connector):
     type = SourceType.POSTGRESQL
     default_port = 5432
@@ -360,7 +263,7 @@ class PostgresConnector(Connector):
         def work(conn: psycopg.Connection[Any]) -> list[TableRef]:
             resolved = None if schema is None else self._resolve_schema(conn, schema)
             rows = conn.execute(LIST_TABLES_SQL, {"schema": resolved, "limit": limit})
-            return [TableRef(schema=s, name=n, kind=_KINDS[k]) for s, n, k in rows.fetchall()]
+            return [TableRef(schema=s, name=n, kind=KINDS[k]) for s, n, k in rows.fetchall()]
 
         return self._read(work)
 
@@ -369,13 +272,69 @@ class PostgresConnector(Connector):
             found = self._find_table(conn, table, schema)
             if not found.readable:
                 raise self._permission_denied(found)
-            columns = conn.execute(COLUMNS_SQL, {"oid": found.oid}).fetchall()
-            keys = {r[0] for r in conn.execute(PRIMARY_KEY_SQL, {"oid": found.oid})}
-            indexes = conn.execute(INDEXES_SQL, {"oid": found.oid}).fetchall()
-            user = self.config.username or conn.info.user
-            return _table_info(found, columns, keys, indexes, user=user)
+            return self._read_tables(conn, [found])[0]
 
         return self._read(work)
+
+    def discover(self) -> list[NamespaceInfo]:
+        def work(conn: psycopg.Connection[Any]) -> list[NamespaceInfo]:
+            return [
+                NamespaceInfo(
+                    name=name,
+                    comment=comment,
+                    counts={
+                        TableKind.TABLE: tables,
+                        TableKind.VIEW: views,
+                        TableKind.MATERIALIZED_VIEW: materialized,
+                    },
+                )
+                for name, comment, tables, views, materialized in conn.execute(DISCOVER_SQL)
+            ]
+
+        return self._read(work)
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        def listing(conn: psycopg.Connection[Any]) -> list[Found]:
+            schema = self._resolve_schema(conn, namespace, FailureReason.DATABASE_NOT_FOUND)
+            rows = conn.execute(SCHEMA_TABLES_SQL, {"schema": schema}).fetchall()
+            return [found_row(row) for row in rows]
+
+        chosen = [f for f in self._read(listing) if table_filter.matches(f.name, f.kind)]
+        for start in range(0, len(chosen), BATCH):
+            batch = chosen[start : start + BATCH]
+            readable = [found for found in batch if found.readable]
+            infos = iter(self._read(partial(self._read_tables, found=readable)))
+            for found in batch:
+                if found.readable:
+                    yield next(infos)
+                else:
+                    yield ScanWarning(
+                        namespace=found.schema,
+                        table=found.name,
+                        reason=FailureReason.PERMISSION_DENIED,
+                        message=self._permission_denied(found).message,
+                    )
+
+    def _read_tables(self, conn: psycopg.Connection[Any], found: list[Found]) -> list[TableInfo]:
+        """The bulk readers, for any number of tables: three queries, whatever the number."""
+        if not found:
+            return []
+        oids = {"oids": [f.oid for f in found]}
+        columns: dict[int, list[tuple[Any, ...]]] = {f.oid: [] for f in found}
+        for oid, *column in conn.execute(COLUMNS_SQL, oids):
+            columns[oid].append(tuple(column))
+        keys: dict[int, set[str]] = {f.oid: set() for f in found}
+        for oid, name in conn.execute(PRIMARY_KEY_SQL, oids):
+            keys[oid].add(name)
+        indexes: dict[int, list[tuple[Any, ...]]] = {f.oid: [] for f in found}
+        for oid, *index in conn.execute(INDEXES_SQL, oids):
+            indexes[oid].append(tuple(index))
+        user = self.config.username or conn.info.user
+        return [
+            table_info(f, columns[f.oid], keys[f.oid], indexes[f.oid], user=user) for f in found
+        ]
 
     def close(self) -> None:
         self._session.close()
@@ -415,44 +374,39 @@ class PostgresConnector(Connector):
         row = conn.execute(SEARCH_PATH_SQL).fetchone()
         return list(row[0]) if row else []
 
-    def _resolve_schema(self, conn: psycopg.Connection[Any], schema: str) -> str:
+    def _resolve_schema(
+        self,
+        conn: psycopg.Connection[Any],
+        schema: str,
+        reason: FailureReason = FailureReason.TABLE_NOT_FOUND,
+    ) -> str:
         candidates = _fold(schema)
         existing = {r[0] for r in conn.execute(FIND_SCHEMAS_SQL, {"names": candidates})}
         for candidate in candidates:
             if candidate in existing:
                 return candidate
         known = [r[0] for r in conn.execute(USER_SCHEMAS_SQL)]
-        near = _near(schema, known)
         raise self.error(
-            FailureReason.TABLE_NOT_FOUND,
+            reason,
             f"Schema '{schema}' was not found in database '{self._database(conn)}'."
-            + (f" Did you mean '{near}'?" if near else ""),
+            + did_you_mean(schema, known),
             hint="Check the schema name: PostgreSQL reads an unquoted name in lower case, "
             "so a schema created with a quoted mixed-case name must be given exactly."
             + (f" Schemas here include: {', '.join(known[:10])}." if known else ""),
             missing=Missing("schema", schema),
         )
 
-    def _find_table(self, conn: psycopg.Connection[Any], table: str, schema: str | None) -> _Found:
+    def _find_table(self, conn: psycopg.Connection[Any], table: str, schema: str | None) -> Found:
         schemas = self._search_schemas(conn, schema)
         names = _fold(table)
         rows = conn.execute(FIND_TABLES_SQL, {"schemas": schemas, "names": names}).fetchall()
         if rows:
             # Exact spelling beats the folded one; then the search path decides.
             best = min(rows, key=lambda r: (names.index(r[2]), schemas.index(r[1])))
-            oid, found_schema, name, kind, estimate, comment, readable = best
-            return _Found(
-                oid=oid,
-                schema=found_schema,
-                name=name,
-                kind=_KINDS[kind],
-                row_estimate=estimate,
-                comment=comment,
-                readable=bool(readable),
-            )
-        raise self._table_not_found(conn, table, schema, schemas)
+            return found_row(best)
+        raise self._table_notfound_row(conn, table, schema, schemas)
 
-    def _table_not_found(
+    def _table_notfound_row(
         self,
         conn: psycopg.Connection[Any],
         table: str,
@@ -478,16 +432,16 @@ class PostgresConnector(Connector):
             missing=Missing("table", table if schema is None else f"{schema}.{table}"),
         )
 
-    def _permission_denied(self, found: _Found) -> ConnectorError:
+    def _permission_denied(self, found: Found) -> ConnectorError:
         user = self.config.username or "the connecting user"
         qualified = f"{found.schema}.{found.name}"
         return self.error(
             FailureReason.PERMISSION_DENIED,
             f"The account '{user}' may not read '{qualified}' on {self._target()}: it has no "
             "SELECT privilege on it (or no USAGE on its schema).",
-            hint=f"Grant read access, e.g. GRANT USAGE ON SCHEMA {_ident(found.schema)} TO "
-            f"{_ident(user)}; GRANT SELECT ON {_ident(found.schema)}.{_ident(found.name)} TO "
-            f"{_ident(user)};",
+            hint=f"Grant read access, e.g. GRANT USAGE ON SCHEMA {ident(found.schema)} TO "
+            f"{ident(user)}; GRANT SELECT ON {ident(found.schema)}.{ident(found.name)} TO "
+            f"{ident(user)};",
         )
 
     # Errors
@@ -528,13 +482,6 @@ def _product(banner: str) -> str:
     return PRODUCT if first in ("", "PostgreSQL") else first
 
 
-def _ident(name: str) -> str:
-    """A name as it must be written in PostgreSQL SQL (quoted only when needed)."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _near(name: str, candidates: list[str]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
@@ -555,67 +502,6 @@ def _suggestion(table: str, schemas: list[str], rows: list[tuple[str, str]]) -> 
         schema, name = elsewhere[0]
         return f"'{schema}.{name}'"
     return None
-
-
-def describe_index(row: tuple[Any, ...]) -> str:
-    """'orders_pkey (customer_id, order_no) primary key', 'ix_email (lower(email)) unique'."""
-    name, primary, unique, method, partial, columns = row
-    flags = ["primary key" if primary else "unique" if unique else ""]
-    flags += ["" if method == "btree" else str(method), "partial" if partial else ""]
-    suffix = " ".join(flag for flag in flags if flag)
-    return f"{name} ({', '.join(columns)})" + (f" {suffix}" if suffix else "")
-
-
-def _table_info(
-    found: _Found,
-    columns: list[tuple[Any, ...]],
-    keys: set[str],
-    indexes: list[tuple[Any, ...]],
-    *,
-    user: str,
-) -> TableInfo:
-    notes = []
-    row_count = None
-    if found.kind is TableKind.MATERIALIZED_VIEW:
-        notes.append(
-            "A materialized view: its rows are stored, as of its last REFRESH MATERIALIZED VIEW."
-        )
-    if found.kind is not TableKind.VIEW and found.row_estimate is not None:
-        if found.row_estimate < 0:
-            notes.append("No row estimate: the table has not been analyzed yet.")
-        else:
-            row_count = int(found.row_estimate)
-            notes.append("Row count is PostgreSQL's estimate (pg_class.reltuples).")
-    hidden = [row[0] for row in columns if not row[6]]
-    if hidden:
-        listed = ", ".join(hidden)
-        notes.append(
-            f"The account '{user}' may not read {len(hidden)} of {len(columns)} columns "
-            f"({listed}): its grant covers only some columns. They are listed from the system "
-            f"catalog; to read their data, GRANT SELECT ({listed}) ON "
-            f"{_ident(found.schema)}.{_ident(found.name)} TO {_ident(user)}."
-        )
-    return TableInfo(
-        schema=found.schema,
-        name=found.name,
-        kind=found.kind,
-        comment=found.comment,
-        row_count=row_count,
-        columns=[
-            ColumnInfo(
-                name=name,
-                data_type=data_type,
-                nullable=bool(nullable) and name not in keys,
-                primary_key=name in keys,
-                ordinal_position=position,
-                comment=comment,
-                is_array=bool(is_array),
-            )
-            for name, data_type, nullable, position, comment, is_array, _readable in columns
-        ],
-        indexes=[describe_index(row) for row in indexes],
-        notes=notes,
-    )
 
 
 register(PostgresConnector)
