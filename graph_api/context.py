@@ -25,6 +25,8 @@ from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
+from graph_api.services.scans.scanner import ScanService
+from graph_api.services.scans.schedules import ScheduleService
 from graph_api.services.sources import ConnectorPool, SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
@@ -43,16 +45,32 @@ class Services:
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
+    scans: ScanService
+    schedules: ScheduleService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
+        broker = broker or Broker()
+        secret_box = SecretBox(list(settings.secret_keys))
+        connectors = ConnectorPool()
+        sources = SourceService(
+            store,
+            actor="scan",
+            secret_box=secret_box,
+            pool=connectors,
+            broker=broker,
+            test_timeout=settings.connection_test_timeout,
+        )
+        scans = ScanService(store, sources=sources, broker=broker)
         return cls(
             settings=settings,
             store=store,
             identity=IdentityService(store, settings),
-            broker=broker or Broker(),
-            secret_box=SecretBox(list(settings.secret_keys)),
-            connectors=ConnectorPool(),
+            broker=broker,
+            secret_box=secret_box,
+            connectors=connectors,
+            scans=scans,
+            schedules=ScheduleService(store, scans=scans),
         )
 
 

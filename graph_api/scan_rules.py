@@ -238,9 +238,7 @@ def diff_columns(
         existing = current.get(column.name)
         if existing is None:
             continue
-        _, change = compare_column(
-            column, existing, positions_from_names=info.positions_from_names
-        )
+        _, change = compare_column(column, existing, positions_from_names=info.positions_from_names)
         if change is None:
             continue
         deltas = {

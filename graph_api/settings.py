@@ -151,6 +151,8 @@ class Settings:
     replicas: int = 1
     # On SIGTERM, running imports may finish for this long before they are interrupted.
     shutdown_grace_seconds: int = 30
+    # How often each process looks for scheduled scans that are due.
+    scan_schedule_poll_seconds: float = 15.0
     # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
     otel_endpoint: str | None = None
     otel_service_name: str = "clew"
@@ -252,6 +254,9 @@ class Settings:
             redis_url=_redis_url(env),
             replicas=replicas,
             shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
+            scan_schedule_poll_seconds=float(
+                _int(env, "CLEW_SCAN_SCHEDULE_POLL_SECONDS", 15, low=1, high=3600)
+            ),
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
             or None,

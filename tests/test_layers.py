@@ -50,6 +50,7 @@ FLOORS = [
 LEAVES = [
     "graph_api.connectors",
     "graph_api.lineage_rules",
+    "graph_api.scan_rules",
     "graph_api.input_rules",
     "graph_api.auth.roles",
 ]

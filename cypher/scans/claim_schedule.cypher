@@ -3,6 +3,6 @@
 MATCH (s:Source {id: $id})
 SET s.schedule_next_at = s.schedule_next_at
 WITH s
-WHERE s.schedule_enabled AND s.schedule_next_at = $expected
+WHERE s.schedule_enabled AND s.schedule_next_at.epochMillis = $expected_ms
 SET s.schedule_next_at = $next
 RETURN s.id AS id

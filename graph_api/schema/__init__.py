@@ -18,15 +18,26 @@ from graph_api.schema.interchange import ImportMutation, ImportQuery, ImportSubs
 from graph_api.schema.limits import RequestLimits
 from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
+from graph_api.schema.scans import ScanMutation, ScanQuery, ScanSubscription
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 
-Query = merge_types("Query", (CatalogQuery, SourceQuery, LineageQuery, ImportQuery, IdentityQuery))
+Query = merge_types(
+    "Query", (CatalogQuery, SourceQuery, ScanQuery, LineageQuery, ImportQuery, IdentityQuery)
+)
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, SourceMutation, LineageMutation, ImportMutation, IdentityMutation),
+    (
+        CatalogMutation,
+        SourceMutation,
+        ScanMutation,
+        LineageMutation,
+        ImportMutation,
+        IdentityMutation,
+    ),
 )
 Subscription = merge_types(
-    "Subscription", (CatalogSubscription, SourceSubscription, ImportSubscription)
+    "Subscription",
+    (CatalogSubscription, SourceSubscription, ScanSubscription, ImportSubscription),
 )
 
 

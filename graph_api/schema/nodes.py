@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -28,6 +28,9 @@ from graph_api.schema.enums import (
 from graph_api.schema.user_errors import UserErrors
 from graph_api.store.lineage import TraversalFilter
 from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
+
+if TYPE_CHECKING:
+    from graph_api.schema.scan_types import ScanJobNode
 
 DEFAULT_NEIGHBOURS = 100
 # How a traversal's checks (store/traversal.py) read in the arguments of every field that
@@ -111,6 +114,25 @@ def lineage_field(
 MASK = "******"
 
 
+@strawberry.type(description="A source's scan schedule: a cron expression in a time zone.")
+class ScanScheduleNode:
+    cron: str = strawberry.field(description="Five fields: minute hour day month weekday.")
+    time_zone: str = strawberry.field(description="The IANA time zone the cron is read in.")
+    enabled: bool
+    namespaces: list[str] = strawberry.field(description="What it scans; empty: everything.")
+    next_run_at: datetime | None = strawberry.field(description="When it runs next (if enabled).")
+
+    @classmethod
+    def from_model(cls, schedule: models.ScanSchedule) -> ScanScheduleNode:
+        return cls(
+            cron=schedule.cron,
+            time_zone=schedule.time_zone,
+            enabled=schedule.enabled,
+            namespaces=list(schedule.namespaces),
+            next_run_at=schedule.next_run_at if schedule.enabled else None,
+        )
+
+
 @strawberry.type(description="TLS settings of a connection.")
 class TlsSettings:
     enabled: bool
@@ -188,6 +210,9 @@ class SourceNode:
     last_test: LastConnectionTest | None
     created_at: datetime
     updated_at: datetime
+    scan_schedule: ScanScheduleNode | None = strawberry.field(
+        default=None, description="When Clew scans this source by itself; null: never."
+    )
 
     @classmethod
     def from_model(cls, source: models.Source) -> SourceNode:
@@ -233,7 +258,21 @@ class SourceNode:
             else None,
             created_at=source.created_at,
             updated_at=source.updated_at,
+            scan_schedule=ScanScheduleNode.from_model(source.scan_schedule)
+            if source.scan_schedule
+            else None,
         )
+
+    @strawberry.field(
+        description="The newest scan of this source (status, when, counts, why it failed)."
+    )
+    async def last_scan(
+        self, info: Info
+    ) -> Annotated["ScanJobNode", strawberry.lazy("graph_api.schema.scan_types")] | None:  # noqa: UP037
+        from graph_api.schema.scan_types import ScanJobNode
+
+        job = (await info.context.services.scans.last_scans([str(self.id)])).get(str(self.id))
+        return ScanJobNode.from_model(job) if job else None
 
     @strawberry.field(
         description="The source's tables by qualified name (the first 1000; use "

@@ -87,8 +87,14 @@ class ScanRepository:
         return [row["source"] for row in rows]
 
     async def claim_schedule(self, source_id: str, *, expected: Any, next_at: datetime) -> bool:
+        """Moves the due run `expected` on to `next_at`; False when another process did."""
+        to_native = getattr(expected, "to_native", None)
+        moment = to_native() if callable(to_native) else expected
         rows = await self._store.write(
-            "scans/claim_schedule", id=source_id, expected=expected, next=next_at
+            "scans/claim_schedule",
+            id=source_id,
+            expected_ms=int(moment.timestamp()) * 1000 + moment.microsecond // 1000,
+            next=next_at,
         )
         return bool(rows)
 

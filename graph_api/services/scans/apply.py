@@ -63,7 +63,9 @@ def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, l
     for plan in plans:
         if plan.table is None:
             table_id = str(uuid.uuid4())
-            out.new_tables.append({"id": table_id, "source_id": source_id, "props": plan.table_props})
+            out.new_tables.append(
+                {"id": table_id, "source_id": source_id, "props": plan.table_props}
+            )
             out.audit.append(ChangeDraft(table_id, "TABLE", "CREATE", after=plan.table_props))
         else:
             table_id = plan.table.id
@@ -105,7 +107,9 @@ def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, l
 def missing_writes(tables: list[tuple[Table, dict[str, Any]]]) -> BatchWrites:
     out = BatchWrites()
     for table, props in tables:
-        out.table_updates.append({"id": table.id, "props": props, "rebind": False, "source_id": None})
+        out.table_updates.append(
+            {"id": table.id, "props": props, "rebind": False, "source_id": None}
+        )
         out.audit.append(
             ChangeDraft(
                 table.id,

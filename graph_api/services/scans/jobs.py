@@ -214,7 +214,9 @@ class ScanJob:
             ),
             report=ScanReport.from_json(row["report"]) if row.get("report") else None,
             failure=row.get("failure"),
-            failure_reason=ScanFailure(row["failure_reason"]) if row.get("failure_reason") else None,
+            failure_reason=ScanFailure(row["failure_reason"])
+            if row.get("failure_reason")
+            else None,
         )
 
 

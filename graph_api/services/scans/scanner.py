@@ -41,7 +41,6 @@ from graph_api.services.scans.apply import (
     scan_actor,
     writes_of,
 )
-from graph_api.services.scans.removal import remove_missing
 from graph_api.services.scans.jobs import (
     BATCH_TABLES,
     SCANS,
@@ -57,6 +56,7 @@ from graph_api.services.scans.jobs import (
     job_topic,
     options_props,
 )
+from graph_api.services.scans.removal import remove_missing
 from graph_api.services.sources import SourceService, user_error
 from graph_api.store.client import Store
 from graph_api.store.scans import ScanRepository
@@ -218,7 +218,9 @@ class ScanService:
         return job
 
     async def jobs_of_source(self, source_id: str, *, limit: int) -> list[ScanJob]:
-        return [ScanJob.from_record(r) for r in await self.repo.jobs_of_source(source_id, limit=limit)]
+        return [
+            ScanJob.from_record(r) for r in await self.repo.jobs_of_source(source_id, limit=limit)
+        ]
 
     async def last_scans(self, source_ids: list[str]) -> dict[str, ScanJob]:
         rows = await self.repo.last_jobs(source_ids)
@@ -297,9 +299,7 @@ class ScanService:
     ) -> None:
         async def write(props: dict[str, Any]) -> None:
             # The heartbeat renews the lease: while this job lives, nobody else scans.
-            await self.repo.acquire_lease(
-                job.source_id, holder=job.id, seconds=STALE_AFTER_SECONDS
-            )
+            await self.repo.acquire_lease(job.source_id, holder=job.id, seconds=STALE_AFTER_SECONDS)
             row = await self.repo.update_job(job.id, props, unless_finished=True)
             if row is not None and self._broker is not None:
                 self._broker.publish(job_topic(job.id), ScanJob.from_record(row))
@@ -499,4 +499,3 @@ def _connector_failure(source: Source, error: ConnectorError) -> tuple[ScanFailu
     return ScanFailure.SOURCE_UNAVAILABLE, (
         f"{error.message} {error.hint} Scan again when source '{source.name}' is back."
     )
-

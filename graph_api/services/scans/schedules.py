@@ -75,7 +75,7 @@ class ScheduleService:
         enabled: bool,
         namespaces: list[str],
         actor: str,
-    ) -> tuple[Source, ScanSchedule]:
+    ) -> Source:
         cron = " ".join(cron.split())
         next_at = next_run(cron, time_zone, after=datetime.now(UTC)) if enabled else None
         props = {
@@ -100,9 +100,7 @@ class ScheduleService:
             )
 
         await self._store.transaction(work)
-        schedule = ScanSchedule.from_source_row(row)
-        assert schedule is not None
-        return Source.from_record(row), schedule
+        return Source.from_record(row)
 
     async def run_due(self) -> list[str]:
         """Start every due scheduled scan this process claims; the jobs' ids."""
@@ -158,3 +156,5 @@ class Scheduler:
                 await self._schedules.run_due()
             except (Neo4jError, OSError) as exc:
                 log.warning("could not run scheduled scans: %s", exc)
+            except Exception:  # noqa: BLE001 - one bad run must not stop every later one
+                log.exception("scheduled scans failed")
