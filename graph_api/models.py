@@ -19,6 +19,8 @@ class TableKind(Enum):
     MATERIALIZED_VIEW = "MATERIALIZED_VIEW"
     COLLECTION = "COLLECTION"
     INDEX = "INDEX"
+    ALIAS = "ALIAS"  # an Elasticsearch alias: a name for one or more indices
+    DATA_STREAM = "DATA_STREAM"  # an Elasticsearch data stream, over its backing indices
     FILE = "FILE"
     OTHER = "OTHER"
 

@@ -1,47 +1,50 @@
 """Elasticsearch 8 through the official client (its major pinned to the server's: an 8.x
 server refuses a 9.x client's compatibility headers).
 
-An index's mapping is its schema. `introspect` flattens `properties` into dotted paths:
-
-- `object` fields list their sub-fields (`dimensions.width_cm`); the object itself is a
-  column of type "object".
-- `nested` fields read "nested" and are arrays of objects (`is_array=True`). Other fields
-  are not marked as arrays: any Elasticsearch field may hold one value or several, and the
-  mapping cannot tell.
-- Multi-fields (`fields`) are columns of their own (`name.keyword`, type "keyword"), with a
-  comment naming the field they index differently. Runtime fields are listed too.
-- Type parameters a user needs to read the data stay in the type: `date(format=yyyy-MM-dd)`,
-  `dense_vector(dims=3, similarity=cosine)`, `scaled_float(scaling_factor=100)`.
-- Every column is nullable: a mapping declares no required field.
-- A closed index keeps its mapping, which is read as for an open one; it has no count, and a
-  note says it is closed.
-- No primary key: every document's `_id` is its key, but it is metadata outside the
-  mapping, so a note says so instead of a made-up column.
+An index's mapping is its schema, read as elasticsearch_mapping.py describes.
 
 An alias or data stream resolves to its backing indices; their properties are merged, and a
 path mapped to different types in different indices reads "type1|type2" with a note.
+Aliases and data streams are tables of their own kinds (ALIAS, DATA_STREAM).
+
+A source has one namespace, `*` (every index, alias and data stream the account may see);
+a scan takes any pattern (`logs-*`) or comma-separated list, and reads it with three requests
+whatever it matches: _resolve/index for the names, one _mapping request, one _search whose
+terms aggregation on _index counts the documents of every index. `introspect` runs the same
+readers on one name.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from graph_api.connectors.base import (
-    ColumnInfo,
+    EVERYTHING,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
+    NamespaceInfo,
+    ScanWarning,
+    TableFilter,
     TableInfo,
     TableRef,
     TestReport,
     did_you_mean,
     elapsed_ms,
+)
+from graph_api.connectors.elasticsearch_mapping import (
+    MAX_COLUMNS,
+    column,
+    conflict_notes,
+    description,
+    merge,
 )
 from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
@@ -53,17 +56,41 @@ if TYPE_CHECKING:
     from elasticsearch import ApiError, Elasticsearch
 
 DEFAULT_PORT = 9200
-MAX_COLUMNS = 5000  # Elasticsearch's own default field limit is 1000 per index
-MAX_DEPTH = 20  # index.mapping.depth.limit defaults to 20
 
 
-@dataclass
-class _Field:
-    """One dotted path across the indices behind the name introspected."""
+# The namespace discover names: every index, alias and data stream. A scan takes any other
+# pattern or comma-separated list as well.
+ALL = "*"
+# At most this many indices are counted per request (Elasticsearch's own bucket limit).
+MAX_INDICES = 65536
+_SCANNED_KINDS = (TableKind.INDEX, TableKind.ALIAS, TableKind.DATA_STREAM)
+# What _resolve/index answers: kind, key of its list, key of each entry's indices.
+_RESOLVED = (
+    (TableKind.INDEX, "indices", None),
+    (TableKind.ALIAS, "aliases", "indices"),
+    (TableKind.DATA_STREAM, "data_streams", "backing_indices"),
+)
 
-    types: dict[str, list[str]] = field(default_factory=dict)  # mapping type -> indices
-    comment: str | None = None
-    is_array: bool = False
+
+@dataclass(frozen=True)
+class _Resolved:
+    kinds: dict[str, TableKind]
+    members: dict[str, list[str]]  # the concrete indices behind each name
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Documents per index, as one search counted them; `complete` when every shard
+    answered, so an index without a bucket holds none."""
+
+    by_index: dict[str, int]
+    complete: bool
+
+    def total(self, indices: list[str]) -> int | None:
+        """The documents of `indices` together, or None when one was not counted."""
+        if not self.complete and not all(index in self.by_index for index in indices):
+            return None
+        return sum(self.by_index.get(index, 0) for index in indices)
 
 
 class ElasticsearchConnector(Connector):
@@ -98,10 +125,10 @@ class ElasticsearchConnector(Connector):
 
     def list_tables(self, *, schema: str | None = None, limit: int = 1000) -> list[TableRef]:
         try:
-            names = self._names()
+            kinds = self._resolve("*").kinds
         except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc) from None
-        refs = [TableRef(schema=None, name=name, kind=TableKind.INDEX) for name in names]
+        refs = [TableRef(schema=None, name=name, kind=kinds[name]) for name in sorted(kinds)]
         return refs[: max(limit, 0)]
 
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
@@ -109,6 +136,47 @@ class ElasticsearchConnector(Connector):
             return self._introspect(table)
         except (_transport().TransportError, _es().ApiError) as exc:
             raise self._classify(exc, table=table) from None
+
+    def discover(self) -> list[NamespaceInfo]:
+        try:
+            kinds = Counter(self._resolve("*").kinds.values())
+        except (_transport().TransportError, _es().ApiError) as exc:
+            raise self._classify(exc) from None
+        return [
+            NamespaceInfo(
+                name=ALL,
+                counts={kind: kinds[kind] for kind in _SCANNED_KINDS},
+                comment="Every index, alias and data stream the account may see; a scan "
+                "also takes any other pattern (logs-*) or a comma-separated list.",
+            )
+        ]
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        try:
+            resolved = self._resolve(namespace)
+            chosen = sorted(n for n, k in resolved.kinds.items() if table_filter.matches(n, k))
+            if not resolved.kinds:
+                raise self._no_match(namespace)
+            if not chosen:
+                return
+            mappings = self._mappings(namespace)
+            missing = {i for n in chosen for i in resolved.members[n]} - set(mappings)
+            if missing:  # e.g. an alias's index outside the pattern: one more request
+                mappings.update(self._mappings(",".join(sorted(missing))))
+            counts, closed = self._counts(namespace)
+        except (_transport().TransportError, _es().ApiError) as exc:
+            raise self._classify(exc, table=namespace) from None
+        for name in chosen:
+            members = resolved.members[name]
+            yield self._table(
+                name,
+                resolved.kinds[name],
+                {index: mappings[index] for index in members if index in mappings},
+                counts.total(members),
+                closed,
+            )
 
     def close(self) -> None:
         if self._client is not None:
@@ -173,59 +241,98 @@ class ElasticsearchConnector(Connector):
 
     # Reading
 
-    def _names(self) -> list[str]:
+    def _resolve(self, pattern: str) -> _Resolved:
+        """What `pattern` names that the account may see: indices, aliases and data streams
+        (hidden and dot-named ones left out), each with the indices behind it."""
         # _resolve/index lists what the account may see (wildcards expand to authorized
         # names only), where _cat/indices would need `monitor` on every index.
-        answer = self._connect().indices.resolve_index(name="*", expand_wildcards="open")
-        names: set[str] = set()
-        for kind in ("indices", "aliases", "data_streams"):
-            for entry in answer.body.get(kind) or []:
-                if "hidden" not in (entry.get("attributes") or []):
-                    names.add(str(entry["name"]))
-        # Dot-names are system or hidden by convention (.kibana, .security, .ds-*).
-        return sorted(name for name in names if not name.startswith("."))
+        try:
+            answer = self._connect().indices.resolve_index(name=pattern, expand_wildcards="open")
+        except _es().NotFoundError:
+            return _Resolved(kinds={}, members={})
+        kinds: dict[str, TableKind] = {}
+        members: dict[str, list[str]] = {}
+        body = answer.body
+        for kind, key, listed in _RESOLVED:
+            for entry in body.get(key) or []:
+                name = str(entry["name"])
+                # Dot-names are system or hidden by convention (.kibana, .security, .ds-*).
+                if "hidden" in (entry.get("attributes") or []) or name.startswith("."):
+                    continue
+                kinds[name] = kind
+                members[name] = sorted(entry.get(listed) or []) if listed else [name]
+        return _Resolved(kinds=kinds, members=members)
+
+    def _mappings(self, pattern: str) -> dict[str, Mapping[str, Any]]:
+        """Every concrete index's mapping behind `pattern`, in one request."""
+        answer = self._connect().indices.get_mapping(index=pattern)
+        return {str(index): body.get("mappings") or {} for index, body in answer.body.items()}
+
+    def _counts(self, pattern: str) -> tuple[Counts, str | None]:
+        """Documents per concrete index behind `pattern`, in one request (a terms
+        aggregation on _index); or the closed index that stopped it."""
+        aggregation = {"terms": {"field": "_index", "size": MAX_INDICES}}
+        try:
+            answer = self._connect().search(
+                index=pattern, size=0, track_total_hits=False, aggs={"indices": aggregation}
+            )
+        except _es().ApiError as exc:
+            if _error_type(exc) != "index_closed_exception":
+                raise
+            return Counts({}, complete=False), _error_index(exc) or pattern
+        body = answer.body
+        buckets = ((body.get("aggregations") or {}).get("indices") or {}).get("buckets")
+        # An index without documents has no bucket; it was searched unless a shard failed.
+        complete = not (body.get("_shards") or {}).get("failed")
+        return Counts({str(b["key"]): int(b["doc_count"]) for b in buckets or []}, complete), None
 
     def _introspect(self, table: str) -> TableInfo:
-        client = self._connect()
+        kind = self._resolve(table).kinds.get(table, TableKind.INDEX)
         try:
-            answer = client.indices.get_mapping(index=table)
+            mappings = self._mappings(table)
         except _es().NotFoundError:
             raise self._not_found(table) from None
         except _es().ApiError as exc:
             if _error_type(exc) == "index_closed_exception":
                 raise self._closed(table, exc) from None
             raise
-        mappings = {str(index): body.get("mappings") or {} for index, body in answer.body.items()}
         if not mappings:
             raise self._not_found(table)  # a pattern that matched nothing
-        fields = _merge(mappings)
+        counts, closed = self._counts(table)
+        return self._table(table, kind, mappings, counts.total(list(mappings)), closed)
+
+    def _table(
+        self,
+        name: str,
+        kind: TableKind,
+        mappings: dict[str, Mapping[str, Any]],
+        row_count: int | None,
+        closed: str | None,
+    ) -> TableInfo:
+        """The one way a name's mappings become a table, for `introspect` and scans alike."""
+        fields = merge(mappings)
         columns = [
-            _column(path, entry, position)
+            column(path, entry, position)
             for position, (path, entry) in enumerate(list(fields.items())[:MAX_COLUMNS], start=1)
         ]
-        notes = [*self._resolution_notes(table, sorted(mappings)), *_conflict_notes(fields)]
+        notes = [*self._resolution_notes(name, sorted(mappings)), *conflict_notes(fields)]
         if len(fields) > MAX_COLUMNS:
             notes.append(f"Only the first {MAX_COLUMNS} of {len(fields)} fields are listed.")
         notes.append(
             "Elasticsearch mappings declare no primary key: each document's _id is its key."
         )
-        row_count: int | None = None
-        try:
-            row_count = int(client.count(index=table).body["count"])
-        except _es().ApiError as exc:
-            if _error_type(exc) != "index_closed_exception":
-                raise
+        if closed is not None:
             # A closed index keeps its mapping but cannot be counted or searched.
-            closed = _error_index(exc) or table
+            row_count = None
             notes.append(
                 f"Index '{closed}' is closed: its mapping is read as stored, but it has no "
                 f"document count and cannot be searched until it is opened (POST /{closed}/_open)."
             )
         return TableInfo(
             schema=None,
-            name=table,
-            kind=TableKind.INDEX,
-            comment=_description(mappings),
+            name=name,
+            kind=kind,
+            comment=description(mappings),
             row_count=row_count,
             columns=columns,
             notes=notes,
@@ -251,9 +358,22 @@ class ElasticsearchConnector(Connector):
             f"'{table}' is {what} of {len(indices)} {noun}: {listed}; their mappings are merged."
         ]
 
+    def _no_match(self, pattern: str) -> ConnectorError:
+        try:
+            candidates = sorted(self._resolve("*").kinds)
+        except (_transport().TransportError, _es().ApiError):
+            candidates = []
+        return self.error(
+            FailureReason.DATABASE_NOT_FOUND,
+            f"No index, alias or data stream that the account may see matches '{pattern}'."
+            f"{did_you_mean(pattern, candidates)}",
+            hint=f"Scan '{ALL}' for everything, or check the pattern (names are lower case).",
+            missing=Missing("index", pattern),
+        )
+
     def _not_found(self, table: str) -> ConnectorError:
         try:
-            candidates = self._names()
+            candidates = sorted(self._resolve("*").kinds)
         except (_transport().TransportError, _es().ApiError):
             candidates = []  # suggestions are a courtesy; the account may not list indices
         return self.error(
@@ -344,122 +464,6 @@ class ElasticsearchConnector(Connector):
 
 
 register(ElasticsearchConnector)
-
-
-# Mappings
-
-
-def _merge(mappings: Mapping[str, Mapping[str, Any]]) -> dict[str, _Field]:
-    merged: dict[str, _Field] = {}
-    for index in sorted(mappings):
-        mapping = mappings[index]
-        flattened = [
-            *_flatten(mapping.get("properties") or {}, ()),
-            *_runtime_fields(mapping.get("runtime") or {}),
-        ]
-        for path, type_name, comment, is_array in flattened:
-            entry = merged.setdefault(path, _Field(comment=comment, is_array=is_array))
-            entry.types.setdefault(type_name, []).append(index)
-            entry.is_array = entry.is_array or is_array
-    # Name order with parents before children, whichever index a path came from.
-    return {path: merged[path] for path in sorted(merged, key=lambda p: tuple(p.split(".")))}
-
-
-def _flatten(
-    properties: Mapping[str, Any], prefix: tuple[str, ...]
-) -> Iterator[tuple[str, str, str | None, bool]]:
-    """(path, type, comment, is_array) for every property, parents before children."""
-    if len(prefix) > MAX_DEPTH:
-        return
-    for name in sorted(properties):
-        spec = properties[name] or {}
-        path = (*prefix, name)
-        dotted = ".".join(path)
-        # Objects omit "type": having properties is what makes them objects.
-        type_name = _type_name(spec)
-        yield dotted, type_name, _comment(spec), type_name == "nested"
-        if "properties" in spec:
-            yield from _flatten(spec["properties"] or {}, path)
-        for sub_name in sorted(spec.get("fields") or {}):
-            sub = spec["fields"][sub_name] or {}
-            yield (
-                f"{dotted}.{sub_name}",
-                _type_name(sub),
-                f"Multi-field of {dotted}: the same value, indexed as {sub.get('type')}.",
-                False,
-            )
-
-
-# Mapping parameters that say how to read a value, kept with its type.
-_TYPE_PARAMETERS = ("format", "dims", "element_type", "similarity", "scaling_factor")
-
-
-def _type_name(spec: Mapping[str, Any]) -> str:
-    """'keyword', 'date(format=yyyy-MM-dd)', 'dense_vector(dims=3, similarity=cosine)'."""
-    name = str(spec.get("type") or "object")
-    parameters = [
-        f"{key}={_parameter(spec[key])}" for key in _TYPE_PARAMETERS if spec.get(key) is not None
-    ]
-    return f"{name}({', '.join(parameters)})" if parameters else name
-
-
-def _parameter(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _runtime_fields(runtime: Mapping[str, Any]) -> Iterator[tuple[str, str, str | None, bool]]:
-    for name in sorted(runtime):
-        spec = runtime[name] or {}
-        yield (
-            name,
-            _type_name({"type": "keyword", **spec}),
-            "Runtime field: computed at query time.",
-            False,
-        )
-
-
-def _comment(spec: Mapping[str, Any]) -> str | None:
-    if spec.get("type") == "alias":
-        return f"Field alias of {spec.get('path')}."
-    if spec.get("index") is False:
-        return "Not indexed: stored in _source but not searchable."
-    if spec.get("enabled") is False:
-        return "Disabled object: kept in _source, not parsed or indexed."
-    return None
-
-
-def _column(path: str, entry: _Field, position: int) -> ColumnInfo:
-    return ColumnInfo(
-        name=path,
-        data_type="|".join(sorted(entry.types)),
-        nullable=True,
-        primary_key=False,
-        ordinal_position=position,
-        comment=entry.comment,
-        is_array=entry.is_array,
-    )
-
-
-def _conflict_notes(fields: Mapping[str, _Field]) -> list[str]:
-    notes = []
-    for path, entry in fields.items():
-        if len(entry.types) > 1:
-            how = "; ".join(
-                f"{type_name} in {', '.join(indices)}"
-                for type_name, indices in sorted(entry.types.items())
-            )
-            notes.append(f"Field {path} is mapped differently across indices: {how}.")
-    return notes
-
-
-def _description(mappings: Mapping[str, Mapping[str, Any]]) -> str | None:
-    for index in sorted(mappings):
-        meta = mappings[index].get("_meta") or {}
-        if isinstance(meta, Mapping) and meta.get("description"):
-            return str(meta["description"])
-    return None
 
 
 # Small helpers

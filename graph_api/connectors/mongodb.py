@@ -1,52 +1,45 @@
 """MongoDB (and servers speaking its wire protocol, such as FerretDB) through pymongo.
 
-Collections have no declared schema, so `introspect` infers one from a bounded sample:
-
-- Nested documents become dotted paths (`address.city`), as MongoDB's own query language
-  names them. Documents inside arrays contribute paths the same way (`items.sku`).
-- `observed_types` counts, per path, the sampled documents in which the path held a value
-  of each BSON type, named as `$type` names them ("string", "int", "object", "array", ...;
-  an explicit null is "null"). A document counts once per type, however many array
-  elements matched.
-- `data_type` is the one non-null type seen; arrays read `array<elem>` (elem the one element
-  type, or "mixed"); paths with several non-null types read "mixed" and say which in their
-  comment; a path seen only as null reads "null". The counts stay in `observed_types`.
-- `is_array` marks a path that held an array in any sampled document.
-- A path is nullable unless every sampled document held a non-null value there; `_id` is
-  the primary key and never nullable.
-
-The sample prefers `$sample` (random) and falls back to the first documents in natural
-order when the server rejects it (FerretDB does not implement `$sample`); a note says which.
+Collections have no declared schema, so `introspect` infers one from a bounded sample, as
+mongodb_inference.py describes. A scan reads each collection of a database the same way,
+a few at a time (SCAN_WORKERS in parallel), and warns about one it may not read.
 """
 
 from __future__ import annotations
 
-import datetime
-import functools
 import socket
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from graph_api.connectors.base import (
+    EVERYTHING,
     SETTINGS,
-    ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
-    ObservedType,
+    NamespaceInfo,
+    ScanWarning,
     SettingsError,
+    TableFilter,
     TableInfo,
     TableRef,
     TestReport,
     did_you_mean,
     elapsed_ms,
+)
+from graph_api.connectors.mongodb_inference import (
+    MAX_COLUMNS,
+    SAMPLE_SIZE,
+    collect,
+    columns,
+    describe_index,
+    sample_note,
 )
 from graph_api.connectors.network import text_reason
 from graph_api.connectors.registry import register
@@ -58,11 +51,17 @@ if TYPE_CHECKING:
     from pymongo.collection import Collection
     from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-SAMPLE_SIZE = 1000
-MAX_COLUMNS = 2000
-# Deeper nesting than this is almost always a recursive structure, not a schema.
-MAX_DEPTH = 20
 DEFAULT_PORT = 27017
+# Collections sampled at once by a scan: enough to hide round trips, few enough to leave the
+# server (and the 2 cores of a small Clew host) to others.
+SCAN_WORKERS = 4
+# The server's own databases, never a user's namespace.
+SYSTEM_DATABASES = frozenset({"admin", "config", "local"})
+
+
+class _Rejected(Exception):
+    """$sample is known to be rejected by this server."""
+
 
 # Server error codes (MongoDB's error_codes.yml).
 _UNAUTHORIZED = 13
@@ -75,15 +74,6 @@ _URI_HINT = (
     "Check the URI's form (mongodb://user:password@host:port/database, with the user name "
     "and password percent-encoded) and its options."
 )
-
-
-@dataclass
-class _PathStats:
-    """What the sample showed at one dotted path."""
-
-    types: Counter[str] = field(default_factory=Counter)  # documents per BSON type
-    element_types: Counter[str] = field(default_factory=Counter)  # documents per element type
-    non_null_docs: int = 0
 
 
 class MongoDBConnector(Connector):
@@ -109,6 +99,8 @@ class MongoDBConnector(Connector):
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._client: MongoClient[dict[str, Any]] | None = None
+        # Why the server rejected $sample, once it did (FerretDB): later samples skip it.
+        self._sample_rejected: str | None = None
         self._ca_file = CaFile(self, "clew-mongodb-ca-")
 
     # The contract
@@ -152,6 +144,42 @@ class MongoDBConnector(Connector):
             return self._introspect(database, table)
         except _errors().PyMongoError as exc:
             raise self._classify(exc, table=f"{database}.{table}") from None
+
+    def discover(self) -> list[NamespaceInfo]:
+        try:
+            names = self._database_names()
+            if names is None:  # the account may not list databases: the configured one
+                names = [self._database_name(None)]
+            found = []
+            for name in sorted(n for n in names if n not in SYSTEM_DATABASES):
+                kinds = Counter(self._collections(name).values())
+                counts = {kind: kinds[kind] for kind in (TableKind.COLLECTION, TableKind.VIEW)}
+                found.append(NamespaceInfo(name=name, counts=counts))
+        except _errors().PyMongoError as exc:
+            raise self._classify(exc) from None
+        return found
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        try:
+            found = self._collections(namespace)
+            if not found:
+                self._require_database(namespace)
+        except _errors().PyMongoError as exc:
+            raise self._classify(exc) from None
+        chosen = sorted((n, k) for n, k in found.items() if table_filter.matches(n, k))
+        # Sampling is one collection at a time by nature: a few run at once, results in
+        # name order. The first goes alone: it learns whether the server takes $sample.
+        pool = ThreadPoolExecutor(max_workers=SCAN_WORKERS, thread_name_prefix="clew-mongo-scan")
+        try:
+            if chosen:
+                yield self._scan_one(namespace, *chosen[0])
+            yield from pool.map(lambda item: self._scan_one(namespace, *item), chosen[1:])
+        except _errors().PyMongoError as exc:
+            raise self._classify(exc) from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         if self._client is not None:
@@ -288,14 +316,11 @@ class MongoDBConnector(Connector):
         # MongoDB creates databases on first write, so "no collections" and "no such
         # database" look alike; tell them apart where the account may list databases.
         try:
-            reply = self._connect().admin.command(
-                "listDatabases", nameOnly=True, authorizedDatabases=True
-            )
-            names = [str(entry["name"]) for entry in reply.get("databases", [])]
-        except _errors().OperationFailure:
-            return
+            names = self._database_names()
         except _errors().PyMongoError as exc:
             raise self._classify(exc) from None
+        if names is None:
+            return
         if database in names:
             return
         raise self.error(
@@ -305,6 +330,16 @@ class MongoDBConnector(Connector):
             hint="Check the database name (MongoDB names are case-sensitive).",
             missing=Missing("database", database),
         )
+
+    def _database_names(self) -> list[str] | None:
+        """The databases the account may see, or None when it may not list them."""
+        try:
+            reply = self._connect().admin.command(
+                "listDatabases", nameOnly=True, authorizedDatabases=True
+            )
+        except _errors().OperationFailure:
+            return None
+        return [str(entry["name"]) for entry in reply.get("databases", [])]
 
     def _introspect(self, database: str, table: str) -> TableInfo:
         kind = self._collections(database, name=table).get(table)
@@ -319,31 +354,48 @@ class MongoDBConnector(Connector):
                 hint="Check the collection name (case-sensitive) and the database.",
                 missing=Missing("collection", f"{database}.{table}"),
             )
-        collection = self._connect()[database][table]
+        return self._read_collection(database, table, kind)
+
+    def _read_collection(self, database: str, name: str, kind: TableKind) -> TableInfo:
+        """The one reader of a collection's fields, for `introspect` and scans alike."""
+        collection = self._connect()[database][name]
         documents, used_sample, rejection = self._sample(collection)
         count = self._estimated_count(collection)
-        stats = _collect(documents)
-        columns, truncated = _columns(stats, len(documents))
-        notes = [_sample_note(len(documents), count, used_sample, rejection)]
+        stats = collect(documents)
+        fields, truncated = columns(stats, len(documents))
+        notes = [sample_note(len(documents), count, used_sample, rejection)]
         if truncated:
             notes.append(f"Only the first {MAX_COLUMNS} of {len(stats)} fields are listed.")
         return TableInfo(
             schema=database,
-            name=table,
+            name=name,
             kind=kind,
             row_count=count,
-            columns=columns,
+            columns=fields,
             indexes=self._indexes(collection) if kind is TableKind.COLLECTION else [],
             notes=notes,
             positions_from_names=True,
         )
+
+    def _scan_one(self, database: str, name: str, kind: TableKind) -> TableInfo | ScanWarning:
+        try:
+            return self._read_collection(database, name, kind)
+        except _errors().OperationFailure as exc:
+            # This collection could not be read or sampled; the others may still be.
+            error = self._classify(exc, table=f"{database}.{name}")
+            return ScanWarning(
+                namespace=database, table=name, reason=error.reason, message=error.message
+            )
 
     def _sample(
         self, collection: Collection[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], bool, str | None]:
         """The sampled documents, whether `$sample` drew them, and why not if not."""
         max_ms = int(self.config.query_timeout * 1000)
+        reason = self._sample_rejected
         try:
+            if reason is not None:
+                raise _Rejected()
             sampled = collection.aggregate(
                 [{"$sample": {"size": SAMPLE_SIZE}}], maxTimeMS=max_ms, batchSize=SAMPLE_SIZE
             )
@@ -351,7 +403,9 @@ class MongoDBConnector(Connector):
         except _errors().OperationFailure as exc:
             if not _rejects_sample(exc):
                 raise
-            reason = str((exc.details or {}).get("errmsg") or exc)
+            reason = self._sample_rejected = str((exc.details or {}).get("errmsg") or exc)
+        except _Rejected:
+            pass  # the server said so before: ask it no more
         first = collection.find({}, limit=SAMPLE_SIZE, max_time_ms=max_ms, batch_size=SAMPLE_SIZE)
         return list(first), False, reason
 
@@ -364,7 +418,7 @@ class MongoDBConnector(Connector):
             return None  # views have no stored count; the sample still describes them
 
     def _indexes(self, collection: Collection[dict[str, Any]]) -> list[str]:
-        return sorted(_describe_index(spec) for spec in collection.list_indexes())
+        return sorted(describe_index(spec) for spec in collection.list_indexes())
 
     # Errors
 
@@ -447,171 +501,6 @@ class MongoDBConnector(Connector):
 register(MongoDBConnector)
 
 
-# Inference from the sample
-
-
-def _collect(documents: Iterable[Mapping[str, Any]]) -> dict[str, _PathStats]:
-    stats: dict[str, _PathStats] = {}
-    for document in documents:
-        # Sets, so a document counts once per type however many array elements matched.
-        values: dict[str, set[str]] = {}
-        elements: dict[str, set[str]] = {}
-        for path, value, is_element in _walk(document, (), 0):
-            target = elements if is_element else values
-            target.setdefault(path, set()).add(_bson_type(value))
-        for path, types in values.items():
-            entry = stats.setdefault(path, _PathStats())
-            entry.types.update(types)
-            entry.element_types.update(elements.get(path, ()))
-            if types - {"null"}:
-                entry.non_null_docs += 1
-    return stats
-
-
-def _walk(value: Any, prefix: tuple[str, ...], depth: int) -> Iterator[tuple[str, Any, bool]]:
-    """(dotted path, value, whether the value is an array element) for every nested value."""
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(value, Mapping):
-        for key, child in value.items():
-            path = (*prefix, str(key))
-            yield ".".join(path), child, False
-            yield from _walk_child(child, path, depth + 1)
-
-
-def _walk_child(value: Any, path: tuple[str, ...], depth: int) -> Iterator[tuple[str, Any, bool]]:
-    if isinstance(value, Mapping):
-        yield from _walk(value, path, depth)
-    elif isinstance(value, list):
-        for element in value:
-            yield ".".join(path), element, True
-            if isinstance(element, Mapping):
-                yield from _walk(element, path, depth + 1)
-            elif isinstance(element, list):
-                yield from _walk_child(element, path, depth + 1)
-
-
-def _bson_type(value: Any) -> str:
-    # Names as MongoDB's $type operator spells them.
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, _bson().Int64):
-        return "long"
-    if isinstance(value, int):
-        return "int" if -(2**31) <= value < 2**31 else "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return _other_types().get(type(value), type(value).__name__)
-
-
-@functools.cache
-def _other_types() -> dict[type, str]:
-    bson = _bson()
-    return {
-        bson.ObjectId: "objectId",
-        bson.Decimal128: "decimal",
-        bson.Timestamp: "timestamp",
-        bson.Regex: "regex",
-        bson.Code: "javascript",
-        bson.MinKey: "minKey",
-        bson.MaxKey: "maxKey",
-        bson.DBRef: "dbPointer",
-        bytes: "binData",
-        bson.Binary: "binData",
-        uuid.UUID: "binData",
-        datetime.datetime: "date",
-    }
-
-
-def _columns(stats: Mapping[str, _PathStats], sampled: int) -> tuple[list[ColumnInfo], bool]:
-    # `_id` first, then paths in name order with parents before their children.
-    order = sorted(stats, key=lambda p: (p != "_id", tuple(p.split("."))))
-    truncated = len(order) > MAX_COLUMNS
-    columns = [
-        _column(path, stats[path], sampled, position)
-        for position, path in enumerate(order[:MAX_COLUMNS], start=1)
-    ]
-    return columns, truncated
-
-
-def _column(path: str, entry: _PathStats, sampled: int, position: int) -> ColumnInfo:
-    is_id = path == "_id"
-    data_type, comment = _data_type(entry, sampled)
-    return ColumnInfo(
-        name=path,
-        data_type=data_type,
-        nullable=not is_id and entry.non_null_docs < sampled,
-        primary_key=is_id,
-        ordinal_position=position,
-        comment=comment,
-        is_array="array" in entry.types,
-        observed_types=[
-            ObservedType(type=name, count=count)
-            for name, count in sorted(entry.types.items(), key=lambda item: (-item[1], item[0]))
-        ],
-    )
-
-
-def _data_type(entry: _PathStats, sampled: int) -> tuple[str, str | None]:
-    non_null = [name for name in entry.types if name != "null"]
-    if not non_null:
-        return "null", None
-    if len(non_null) == 1:
-        (only,) = non_null
-        if only == "array":
-            return f"array<{_element_type(entry)}>", None
-        return only, None
-    seen = ", ".join(
-        f"{name} in {count}" for name, count in sorted(entry.types.items(), key=lambda i: -i[1])
-    )
-    return "mixed", f"Types vary: {seen} of {sampled} sampled documents."
-
-
-def _element_type(entry: _PathStats) -> str:
-    elements = [name for name in entry.element_types if name != "null"]
-    if not elements:
-        return "null" if entry.element_types else "unknown"
-    return elements[0] if len(elements) == 1 else "mixed"
-
-
-def _sample_note(sampled: int, count: int | None, used_sample: bool, rejection: str | None) -> str:
-    of = f" of ~{count}" if count is not None else ""
-    noun = "document" if sampled == 1 else "documents"
-    if used_sample:
-        return f"Fields inferred from {sampled}{of} {noun} drawn at random with $sample."
-    why = f" ({rejection})" if rejection else ""
-    return (
-        f"Fields inferred from the first {sampled}{of} {noun} in natural order "
-        f"(find with limit {SAMPLE_SIZE}): the server rejected $sample{why}."
-    )
-
-
-def _describe_index(spec: Mapping[str, Any]) -> str:
-    keys = []
-    for key, direction in dict(spec.get("key") or {}).items():
-        if direction in (1, 1.0):
-            keys.append(str(key))
-        elif direction in (-1, -1.0):
-            keys.append(f"{key} desc")
-        else:
-            keys.append(f"{key} {direction}")  # text, 2dsphere, hashed, ...
-    flags = [flag for flag in ("unique", "sparse") if spec.get(flag)]
-    if spec.get("partialFilterExpression"):
-        flags.append("partial")
-    if spec.get("expireAfterSeconds") is not None:
-        flags.append(f"ttl {spec['expireAfterSeconds']}s")
-    suffix = f" {' '.join(flags)}" if flags else ""
-    return f"{spec.get('name')} ({', '.join(keys)}){suffix}"
-
-
 # Small helpers
 
 
@@ -626,12 +515,6 @@ def _driver() -> Any:
 
 def _errors() -> Any:
     return _driver().errors
-
-
-def _bson() -> Any:
-    import bson
-
-    return bson
 
 
 def _rejects_sample(exc: OperationFailure) -> bool:

@@ -11,6 +11,9 @@ names: whether `Customers` means `customers` depends on the server's lower_case_
 (0, case-sensitive, on Linux). Names are matched exactly first, case-insensitively only when
 the server itself is; otherwise a near match is offered in the not-found message.
 
+The catalog SQL and its row mapping are in mysql_catalog.py: a scan reads a database in
+batches with the same readers `introspect` runs for one table.
+
 information_schema only shows what the account has some privilege on, and MySQL answers
 "denied" rather than "does not exist" for objects an account may not see, so a table that is
 invisible is probed once to tell "not found" (1146) from "not allowed" (1142).
@@ -21,23 +24,50 @@ from __future__ import annotations
 import difflib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from graph_api.connectors.base import (
+    EVERYTHING,
     REASON_SENTENCES,
-    ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
+    NamespaceInfo,
+    ScanWarning,
+    TableFilter,
     TableInfo,
     TableRef,
     TestReport,
+    did_you_mean,
     elapsed_ms,
+)
+from graph_api.connectors.mysql_catalog import (
+    BATCH,
+    COLUMNS_SQL,
+    DISCOVER_SQL,
+    FIND_SCHEMAS_SQL,
+    FIND_TABLES_SQL,
+    INDEXES_SQL,
+    KINDS,
+    LIST_TABLES_SQL,
+    NAMESPACE_TABLES_SQL,
+    PRIVILEGES_SQL,
+    PROBE_SQL,
+    SCHEMA_TABLES_SQL,
+    SYSTEM_SCHEMAS,
+    VIEWS_SQL,
+    Found,
+    by_table,
+    found_row,
+    partially_granted,
+    quote_ident,
+    table_info,
 )
 from graph_api.connectors.network import socket_reason
 from graph_api.connectors.registry import register
@@ -51,7 +81,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_PORT = 3306
-SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
 
 VERSION_SQL = "SELECT VERSION(), @@version_comment"
 
@@ -60,86 +89,6 @@ MYSQL_SESSION_SQL = "SET SESSION max_execution_time = %(milliseconds)s"
 READ_ONLY_SQL = "SET SESSION TRANSACTION READ ONLY"
 
 CASE_SQL = "SELECT @@lower_case_table_names"
-
-LIST_TABLES_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE
-FROM information_schema.TABLES
-WHERE (%(schema)s IS NULL AND TABLE_SCHEMA NOT IN %(system)s)
-   OR TABLE_SCHEMA = %(schema)s
-ORDER BY CAST(TABLE_SCHEMA AS BINARY), CAST(TABLE_NAME AS BINARY)
-LIMIT %(limit)s
-"""
-
-# Case-insensitive on purpose: the caller decides whether a case-only match counts.
-FIND_TABLES_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COMMENT
-FROM information_schema.TABLES
-WHERE LOWER(TABLE_SCHEMA) = LOWER(%(schema)s) AND LOWER(TABLE_NAME) = LOWER(%(table)s)
-"""
-
-SCHEMA_TABLES_SQL = """
-SELECT TABLE_NAME
-FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = %(schema)s
-LIMIT 5000
-"""
-
-FIND_SCHEMAS_SQL = """
-SELECT SCHEMA_NAME
-FROM information_schema.SCHEMATA
-WHERE LOWER(SCHEMA_NAME) = LOWER(%(schema)s)
-"""
-
-# COLUMN_KEY = 'PRI' is not enough: without a primary key, MySQL shows the first unique
-# NOT NULL index as PRI too. The constraint named PRIMARY is the real one.
-COLUMNS_SQL = """
-SELECT c.COLUMN_NAME,
-       c.COLUMN_TYPE,
-       c.IS_NULLABLE = 'YES',
-       k.COLUMN_NAME IS NOT NULL,
-       c.ORDINAL_POSITION,
-       c.COLUMN_COMMENT
-FROM information_schema.COLUMNS c
-LEFT JOIN information_schema.KEY_COLUMN_USAGE k
-  ON k.TABLE_SCHEMA = c.TABLE_SCHEMA
- AND k.TABLE_NAME = c.TABLE_NAME
- AND k.COLUMN_NAME = c.COLUMN_NAME
- AND k.CONSTRAINT_NAME = 'PRIMARY'
-WHERE c.TABLE_SCHEMA = %(schema)s AND c.TABLE_NAME = %(table)s
-ORDER BY c.ORDINAL_POSITION
-"""
-
-INDEXES_SQL = """
-SELECT INDEX_NAME, NON_UNIQUE, INDEX_TYPE, COLUMN_NAME, SUB_PART, COLLATION
-FROM information_schema.STATISTICS
-WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s
-ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
-"""
-
-# information_schema shows an account only the columns it may use: with SELECT granted on
-# some columns only (and not on the table, its database or globally), the list is partial.
-PRIVILEGES_SQL = """
-SELECT
-  (SELECT COUNT(*) FROM information_schema.COLUMN_PRIVILEGES
-   WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s AND PRIVILEGE_TYPE = 'SELECT'),
-  (SELECT COUNT(*) FROM information_schema.TABLE_PRIVILEGES
-   WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s AND PRIVILEGE_TYPE = 'SELECT')
-  + (SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES
-     WHERE TABLE_SCHEMA = %(schema)s AND PRIVILEGE_TYPE = 'SELECT')
-  + (SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT')
-"""
-
-# Identifiers cannot be bound; both are quoted with quote_ident. Only run when
-# information_schema does not show the table, to learn whether it is missing or forbidden.
-PROBE_SQL = "SELECT 1 FROM {schema}.{table} LIMIT 0"
-
-_KINDS = {
-    "BASE TABLE": TableKind.TABLE,
-    "SYSTEM VERSIONED": TableKind.TABLE,  # MariaDB
-    "TEMPORARY": TableKind.TABLE,
-    "VIEW": TableKind.VIEW,
-    "SYSTEM VIEW": TableKind.VIEW,
-}
 
 # Server and client error numbers (mysqld_error.h, errmsg.h, MariaDB's own).
 _ERRNO_REASONS = {
@@ -210,10 +159,6 @@ def driver_detail(exc: BaseException) -> str:
     return f"{text} (error {number})" if number else text
 
 
-def quote_ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 @dataclass(frozen=True, kw_only=True)
 class Target:
     """Where to connect, from the settings or, for what they leave open, from the URI."""
@@ -277,15 +222,6 @@ def _near(name: str, candidates: list[str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
-@dataclass(frozen=True)
-class _Found:
-    schema: str
-    name: str
-    kind: TableKind
-    rows: int | None
-    comment: str | None
-
-
 class MySqlConnector(Connector):
     type = SourceType.MYSQL
     default_port = DEFAULT_PORT
@@ -333,7 +269,7 @@ class MySqlConnector(Connector):
                 {"schema": resolved, "system": SYSTEM_SCHEMAS, "limit": limit},
             )
             return [
-                TableRef(schema=s, name=n, kind=_KINDS.get(t, TableKind.OTHER)) for s, n, t in rows
+                TableRef(schema=s, name=n, kind=KINDS.get(t, TableKind.OTHER)) for s, n, t in rows
             ]
 
         return self._read(work)
@@ -348,17 +284,59 @@ class MySqlConnector(Connector):
             )
 
         def work(conn: Connection) -> TableInfo:
-            found = self._find_table(conn, table, wanted)
-            where = {"schema": found.schema, "table": found.name}
-            columns = self._query(conn, COLUMNS_SQL, where)
-            indexes = self._query(conn, INDEXES_SQL, where)
-            column_grants, wider_grants = self._query(conn, PRIVILEGES_SQL, where)[0]
-            info = _table_info(found, columns, indexes)
-            if column_grants and not wider_grants:
-                info.notes.append(self._partial_note(found))
-            return info
+            return self._read_tables(conn, [self._find_table(conn, table, wanted)])[0]
 
         return self._read(work)
+
+    def discover(self) -> list[NamespaceInfo]:
+        def work(conn: Connection) -> list[NamespaceInfo]:
+            rows = self._query(conn, DISCOVER_SQL, {"system": SYSTEM_SCHEMAS})
+            return [
+                NamespaceInfo(
+                    name=name, counts={TableKind.TABLE: int(tables), TableKind.VIEW: int(views)}
+                )
+                for name, tables, views in rows
+            ]
+
+        return self._read(work)
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        # information_schema shows no table the account may not read: a scan has nothing to
+        # warn about; a table visible through a column grant alone carries a note.
+        def listing(conn: Connection) -> list[Found]:
+            schema = self._resolve_schema(conn, namespace)
+            return [
+                found_row(r) for r in self._query(conn, NAMESPACE_TABLES_SQL, {"schema": schema})
+            ]
+
+        chosen = [f for f in self._read(listing) if table_filter.matches(f.name, f.kind)]
+        for start in range(0, len(chosen), BATCH):
+            yield from self._read(partial(self._read_tables, found=chosen[start : start + BATCH]))
+
+    def _read_tables(self, conn: Connection, found: list[Found]) -> list[TableInfo]:
+        """The bulk readers, for any number of tables of one schema: three queries (four with
+        views), whatever the number."""
+        if not found:
+            return []
+        where = {"schema": found[0].schema, "tables": [f.name for f in found]}
+        columns = by_table(self._query(conn, COLUMNS_SQL, where))
+        indexes = by_table(self._query(conn, INDEXES_SQL, where))
+        partial_grants = partially_granted(self._query(conn, PRIVILEGES_SQL, where))
+        views: dict[str, str] = {}
+        if any(f.kind is TableKind.VIEW for f in found):
+            views = {n: d for n, d in self._query(conn, VIEWS_SQL, where)}
+        return [
+            table_info(
+                f,
+                columns.get(f.name, []),
+                indexes.get(f.name, []),
+                definition=views.get(f.name),
+                partial_note=self._partial_note(f) if f.name in partial_grants else None,
+            )
+            for f in found
+        ]
 
     def close(self) -> None:
         self._session.close()
@@ -434,32 +412,25 @@ class MySqlConnector(Connector):
         picked = self._pick(conn, schema, names)
         if picked is not None:
             return picked
+        if not names:
+            names = [r[0] for r in self._query(conn, DISCOVER_SQL, {"system": SYSTEM_SCHEMAS})]
         raise self.error(
             FailureReason.DATABASE_NOT_FOUND,
             f"Database '{schema}' was not found on {self._target()}, or the account "
-            f"'{target(self.config).user}' has no privileges on it."
-            + (f" Did you mean '{names[0]}'?" if names else ""),
+            f"'{target(self.config).user}' has no privileges on it." + did_you_mean(schema, names),
             hint="Check the database name (names are case-sensitive on most Linux "
             "servers) and that the account was granted SELECT on it.",
             missing=Missing("database", schema),
         )
 
-    def _find_table(self, conn: Connection, table: str, schema: str) -> _Found:
+    def _find_table(self, conn: Connection, table: str, schema: str) -> Found:
         rows = self._query(conn, FIND_TABLES_SQL, {"schema": schema, "table": table})
         by_name = {(r[0], r[1]): r for r in rows}
         exact = by_name.get((schema, table))
         if exact is None and self._server_ignores_case(conn) and len(rows) == 1:
             exact = rows[0]
         if exact is not None:
-            found_schema, name, kind, row_count, comment = exact
-            return _Found(
-                schema=found_schema,
-                name=name,
-                kind=_KINDS.get(kind, TableKind.OTHER),
-                rows=row_count,
-                # A view's TABLE_COMMENT is the word VIEW, not a comment.
-                comment=None if kind in ("VIEW", "SYSTEM VIEW") else (comment or None),
-            )
+            return found_row(exact)
         if rows:
             raise self._table_not_found(conn, table, schema, case_only=rows[0][1])
         raise self._invisible(conn, table, schema)
@@ -507,7 +478,7 @@ class MySqlConnector(Connector):
             missing=Missing("table", f"{schema}.{table}"),
         )
 
-    def _partial_note(self, found: _Found) -> str:
+    def _partial_note(self, found: Found) -> str:
         user = target(self.config).user or "the connecting user"
         return (
             f"The account '{user}' has SELECT on only some columns of "
@@ -558,53 +529,6 @@ class MySqlConnector(Connector):
         where = target(self.config)
         database = f"/{where.database}" if where.database else ""
         return f"{where.host}:{where.port}{database}"
-
-
-def describe_index(rows: list[Any]) -> str:
-    """'PRIMARY (customer_id, order_no) primary key', 'staff_ssn (ssn) unique'; one index's
-    STATISTICS rows, in column order."""
-    name, non_unique, index_type = rows[0][0], rows[0][1], rows[0][2]
-    columns = []
-    for _name, _non_unique, _type, column, sub_part, collation in rows:
-        text = f"{column}({sub_part})" if sub_part else str(column)
-        columns.append(f"{text} desc" if collation == "D" else text)
-    flags = ["primary key" if name == "PRIMARY" else "" if int(non_unique) else "unique"]
-    flags.append("" if index_type == "BTREE" else str(index_type).lower())
-    suffix = " ".join(flag for flag in flags if flag)
-    return f"{name} ({', '.join(columns)})" + (f" {suffix}" if suffix else "")
-
-
-def _indexes(rows: list[Any]) -> list[str]:
-    grouped: dict[str, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(str(row[0]), []).append(row)
-    return [describe_index(group) for group in grouped.values()]
-
-
-def _table_info(found: _Found, columns: list[Any], indexes: list[Any]) -> TableInfo:
-    notes = []
-    if found.kind is TableKind.TABLE and found.rows is not None:
-        notes.append("Row count is the storage engine's estimate (TABLE_ROWS).")
-    return TableInfo(
-        schema=found.schema,
-        name=found.name,
-        kind=found.kind,
-        comment=found.comment,
-        row_count=found.rows if found.kind is TableKind.TABLE else None,
-        columns=[
-            ColumnInfo(
-                name=name,
-                data_type=column_type,
-                nullable=bool(nullable),
-                primary_key=bool(primary_key),
-                ordinal_position=int(position),
-                comment=comment or None,
-            )
-            for name, column_type, nullable, primary_key, position, comment in columns
-        ],
-        indexes=_indexes(indexes),
-        notes=notes,
-    )
 
 
 register(MySqlConnector)

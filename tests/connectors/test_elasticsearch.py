@@ -215,8 +215,12 @@ def test_tls_against_a_plain_http_port_is_a_tls_error(
 def test_indices_and_aliases_are_listed_sorted_without_hidden_ones(make: Make) -> None:
     tables = make().list_tables()
 
-    assert [t.name for t in tables] == ["catalog", "orders_private", "products", "products_archive"]
-    assert {t.kind for t in tables} == {TableKind.INDEX}
+    assert [(t.name, t.kind) for t in tables] == [
+        ("catalog", TableKind.ALIAS),
+        ("orders_private", TableKind.INDEX),
+        ("products", TableKind.INDEX),
+        ("products_archive", TableKind.INDEX),
+    ]
     assert [t.name for t in make().list_tables(limit=2)] == ["catalog", "orders_private"]
 
 
@@ -413,7 +417,8 @@ def _recorded_data_stream_node() -> AbstractContextManager[int]:
     """Replays Elasticsearch 8.19's answers for a data stream `logs-web` with two backing
     indices. Shapes from the 8.19 reference: Resolve index API
     (https://www.elastic.co/guide/en/elasticsearch/reference/8.19/indices-resolve-index-api.html),
-    Get mapping API (.../8.19/indices-get-mapping.html) and Count API (.../8.19/search-count.html);
+    Get mapping API (.../8.19/indices-get-mapping.html) and Search API with a terms aggregation
+    (.../8.19/search-search.html, .../8.19/search-aggregations-bucket-terms-aggregation.html);
     headers as every 8.x response carries them."""
     backing = [".ds-logs-web-2025.06.01-000001", ".ds-logs-web-2025.06.08-000002"]
     mapping = {
@@ -432,10 +437,30 @@ def _recorded_data_stream_node() -> AbstractContextManager[int]:
                 {"name": "logs-web", "backing_indices": backing, "timestamp_field": "@timestamp"}
             ],
         },
+        "/_resolve/index/logs-web": {
+            "indices": [],
+            "aliases": [],
+            "data_streams": [
+                {"name": "logs-web", "backing_indices": backing, "timestamp_field": "@timestamp"}
+            ],
+        },
         "/logs-web/_mapping": {name: {"mappings": mapping} for name in backing},
-        "/logs-web/_count": {
-            "count": 1523,
+        # A terms aggregation on _index counts each backing index's documents.
+        "/logs-web/_search": {
+            "took": 3,
+            "timed_out": False,
             "_shards": {"total": 2, "successful": 2, "skipped": 0, "failed": 0},
+            "hits": {"max_score": None, "hits": []},
+            "aggregations": {
+                "indices": {
+                    "doc_count_error_upper_bound": 0,
+                    "sum_other_doc_count": 0,
+                    "buckets": [
+                        {"key": backing[0], "doc_count": 1000},
+                        {"key": backing[1], "doc_count": 523},
+                    ],
+                }
+            },
         },
     }
 
@@ -463,6 +488,29 @@ def test_recorded_a_data_stream_is_listed_and_resolved_to_its_backing_indices() 
             connector.close()
 
     assert listed == ["logs-web", "web-archive"]
+    assert info.kind is TableKind.DATA_STREAM
     assert info.row_count == 1523
     assert [c.name for c in info.columns] == ["@timestamp", "http", "http.status", "message"]
     assert info.notes[0].startswith("'logs-web' is a data stream of 2 indices")
+
+
+def test_recorded_a_data_stream_is_discovered_and_scanned_as_when_fetched_alone() -> None:
+    with _recorded_data_stream_node() as port:
+        connector = ElasticsearchConnector(
+            ConnectionConfig(type=SourceType.ELASTICSEARCH, host="127.0.0.1", port=port)
+        )
+        try:
+            (namespace,) = connector.discover()
+            scanned = list(connector.scan_namespace("logs-web"))
+            alone = connector.introspect(table="logs-web")
+        finally:
+            connector.close()
+
+    assert namespace.name == "*"
+    assert namespace.counts == {
+        TableKind.INDEX: 1,
+        TableKind.ALIAS: 0,
+        TableKind.DATA_STREAM: 1,
+    }
+    assert scanned == [alone]
+    assert alone.kind is TableKind.DATA_STREAM and alone.row_count == 1523
