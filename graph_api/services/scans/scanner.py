@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from itertools import islice
 from typing import Any
 
@@ -31,7 +32,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.errors import ConflictError, ValidationError
 from graph_api.events import Broker
-from graph_api.models import Source
+from graph_api.models import Source, SourceType
 from graph_api.scan_rules import Marker, TableOutcome, missing_table_props
 from graph_api.services.jobs import STALE_AFTER_SECONDS, report_progress
 from graph_api.services.scans.apply import (
@@ -323,6 +324,7 @@ class ScanService:
         options = job.options
         found = await self._sources.run_connector(config.query_timeout, connector.discover)
         namespaces = _chosen(source, options, [n.name for n in found])
+        # Elasticsearch's one namespace is the cluster; any other index pattern is asked of it.
         progress.namespaces_total = len(namespaces)
         progress.phase = Phase.READING
         table_filter = TableFilter(
@@ -332,6 +334,8 @@ class ScanService:
         comment = f"Scan {job.id} of source '{source.name}'."
         seen: set[str] = set()
         schemas: set[str] = set(namespaces)
+        if source.type is SourceType.ELASTICSEARCH:
+            schemas.add("")  # indices have no schema
         gone: list[str] = []  # ids of the fields this scan found gone
         for namespace in namespaces:
             items = iter(
@@ -424,10 +428,14 @@ class ScanService:
         report: ScanReport,
     ) -> None:
         stored = await self.repo.namespace_tables(source.id, sorted(schemas))
+        namespaces = [s.lower() for s in schemas if s]
         gone = [
             (t, props)
             for t in stored
-            if t.qualified_name not in seen and table_filter.matches(t.name, t.kind)
+            if t.qualified_name not in seen
+            and table_filter.matches(t.name, t.kind)
+            # A table without a schema (an index) is in the namespaces whose pattern it matches.
+            and (t.schema is not None or any(fnmatchcase(t.name.lower(), n) for n in namespaces))
             for props in [missing_table_props(t, marker)]
             if props is not None
         ]
@@ -450,6 +458,8 @@ def _qualified(info: TableInfo) -> str:
 def _chosen(source: Source, options: ScanOptions, names: list[str]) -> list[str]:
     if not options.namespaces:
         return names
+    if source.type is SourceType.ELASTICSEARCH:
+        return list(dict.fromkeys(options.namespaces))  # patterns: the connector resolves them
     exact = {n: n for n in names}
     folded = {n.lower(): n for n in names}
     chosen, unknown = [], []
