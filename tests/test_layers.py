@@ -36,6 +36,7 @@ ENTRY_POINTS = {
     "graph_api.graphiql",
     "graph_api.interchange_http",
     "graph_api.interchange_cli",
+    "graph_api.scan_cli",
 }
 # The floors, lowest first; a module may import its own floor and any floor below it. The
 # loaders batch repository reads for one request, so they sit just above the store; the

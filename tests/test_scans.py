@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from graph_api.cli import main
 from graph_api.services.jobs import JobStatus
 from graph_api.services.scans.schedules import Scheduler
 from tests.conftest import GraphQLClient
@@ -320,3 +321,27 @@ async def test_unknown_source_is_not_found(gql: GraphQLClient) -> None:
     data = await gql(START, {"input": {"sourceId": "nope"}})
     assert data["startScan"]["__typename"] == "NotFoundError"
     assert data["startScan"]["field"] == "input.sourceId"
+
+
+async def test_clew_scan_from_a_terminal(
+    gql: GraphQLClient,
+    database: ServerInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source_id = await register(gql, database)
+    monkeypatch.setenv("NEO4J_URI", gql.settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", gql.settings.neo4j_password or "")
+    monkeypatch.setenv("CLEW_SECRET_KEYS", ",".join(gql.settings.secret_keys))
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "svc_hr", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  added     svc_hr.people" in out
+    assert "Dry run: nothing was written." in out
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "svc_hr"]) == 0
+    assert "1 table(s) added" in capsys.readouterr().out
+    assert set(await tables(gql, source_id)) == {"svc_hr.people"}
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "nowhere"]) == 1
+    assert "has no namespace 'nowhere'" in capsys.readouterr().err
