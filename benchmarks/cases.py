@@ -445,8 +445,8 @@ async def nested_statements(*, store: Store, settings: Any, fan_outs: list[int])
     from graph_api.events import Broker
     from graph_api.schema import schema
     from graph_api.secrets import SecretBox
+    from graph_api.services.connections import ConnectorPool
     from graph_api.services.identity import IdentityService
-    from graph_api.services.sources import ConnectorPool
 
     counts: dict[int, int] = {}
     timings: list[float] = []

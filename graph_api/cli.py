@@ -72,7 +72,7 @@ async def _migrate(settings: Settings) -> list[str]:
 
 def _keys(args: argparse.Namespace, settings: Settings) -> int:
     from graph_api.secrets import SecretBox, SecretKeyError, generate_key
-    from graph_api.services.sources import rotate_secrets
+    from graph_api.services.secret_rotation import rotate_secrets
 
     if args.action == "generate":
         key = generate_key()

@@ -1,7 +1,9 @@
 """What every resolver receives, split by lifetime.
 
 - `Services`: built once per process at start-up (the store, the identity service with its
-  sign-in throttle, the event broker, the secret box, the connector pool, the settings).
+  sign-in throttle, the event broker, the secret box, the connector pool, the settings, and the
+  catalog, lineage and source services). Services hold no caller: every method that writes is
+  told who acts (`actor=`), so one instance serves every request.
 - `Connection`: who is signed in. One per HTTP request, and one per WebSocket for as long as
   it stays open (a socket signs in once, in its upgrade request or connection_init).
 - `Context`: one per operation: fresh DataLoaders, the lineage budget and a request id, over
@@ -23,11 +25,12 @@ from graph_api.events import Broker
 from graph_api.loaders import LineageKey, Loaders
 from graph_api.secrets import SecretBox
 from graph_api.services.catalog import CatalogService
+from graph_api.services.connections import ConnectorPool
 from graph_api.services.identity import IdentityService
 from graph_api.services.lineage import LineageService
 from graph_api.services.scans.scanner import ScanService
 from graph_api.services.scans.schedules import ScheduleService
-from graph_api.services.sources import ConnectorPool, SourceService
+from graph_api.services.sources import SourceService
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 
@@ -45,6 +48,9 @@ class Services:
     broker: Broker
     secret_box: SecretBox
     connectors: ConnectorPool
+    catalog: CatalogService
+    lineage: LineageService
+    sources: SourceService
     scans: ScanService
     schedules: ScheduleService
 
@@ -53,15 +59,17 @@ class Services:
         broker = broker or Broker()
         secret_box = SecretBox(list(settings.secret_keys))
         connectors = ConnectorPool()
+        lineage = LineageService(store, broker=broker)
+        catalog = CatalogService(store, lineage=lineage, broker=broker)
         sources = SourceService(
             store,
-            actor="scan",
+            catalog=catalog,
             secret_box=secret_box,
             pool=connectors,
             broker=broker,
             test_timeout=settings.connection_test_timeout,
         )
-        scans = ScanService(store, sources=sources, broker=broker)
+        scans = ScanService(store, sources=sources, catalog=catalog, broker=broker)
         return cls(
             settings=settings,
             store=store,
@@ -69,6 +77,9 @@ class Services:
             broker=broker,
             secret_box=secret_box,
             connectors=connectors,
+            catalog=catalog,
+            lineage=lineage,
+            sources=sources,
             scans=scans,
             schedules=ScheduleService(store, scans=scans),
         )
@@ -112,7 +123,6 @@ class Context:
         self.lineage_nodes_requested = 0
         self._lineage_roots: set[LineageKey] = set()
         self.loaders = Loaders.create(services.store)
-        self._bound_to: str | None = None
 
     def for_operation(self, *, request_id: str | None = None) -> Context:
         """A new operation on the same connection: same user, fresh loaders and budgets."""
@@ -203,35 +213,15 @@ class Context:
 
     @property
     def catalog(self) -> CatalogService:
-        self._bind_actor()
-        return self._catalog
+        return self.services.catalog
 
     @property
     def lineage(self) -> LineageService:
-        self._bind_actor()
-        return self._lineage
+        return self.services.lineage
 
     @property
     def sources(self) -> SourceService:
-        self._bind_actor()
-        return self._sources
-
-    def _bind_actor(self) -> None:
-        # The services record who acts; the connection may sign in (or out) meanwhile.
-        actor = self.actor
-        if self._bound_to == actor:
-            return
-        self._bound_to = actor
-        self._catalog = CatalogService(self.store, actor=actor, broker=self.broker)
-        self._lineage = LineageService(self.store, actor=actor, broker=self.broker)
-        self._sources = SourceService(
-            self.store,
-            actor=actor,
-            secret_box=self.secret_box,
-            pool=self.connectors,
-            broker=self.broker,
-            test_timeout=self.settings.connection_test_timeout,
-        )
+        return self.services.sources
 
 
 Info = StrawberryInfo[Context, None]

@@ -9,7 +9,7 @@ import pytest
 
 from graph_api.auth.roles import Role
 from graph_api.secrets import SecretBox, generate_key
-from graph_api.services.sources import rotate_secrets
+from graph_api.services.secret_rotation import rotate_secrets
 from graph_api.settings import Settings
 from graph_api.store.client import Store
 from tests.conftest import GraphQLClient

@@ -41,12 +41,21 @@ class IssuedToken:
 def issue_sign_in_token(*, key: bytes, user_id: str, ttl: timedelta) -> IssuedToken:
     now = datetime.now(UTC)
     expires = now + ttl
-    claims = {"iss": _ISSUER, "sub": user_id, "iat": now, "exp": expires}
+    # `iat` is whole seconds (RFC 7519); `iat_ms` lets a sign-out refuse a token issued in
+    # the same second before it.
+    claims = {
+        "iss": _ISSUER,
+        "sub": user_id,
+        "iat": now,
+        "iat_ms": int(now.timestamp() * 1000),
+        "exp": expires,
+    }
     return IssuedToken(token=jwt.encode(claims, key, algorithm=_ALGORITHM), expires_at=expires)
 
 
 def read_sign_in_token(token: str, *, key: bytes) -> tuple[str, int]:
-    """The user id a valid sign-in token names, and when it was issued (Unix seconds)."""
+    """The user id a valid sign-in token names, and when it was issued (Unix milliseconds;
+    a token from before `iat_ms` existed counts as issued at the start of its second)."""
     try:
         claims = jwt.decode(
             token,
@@ -61,7 +70,10 @@ def read_sign_in_token(token: str, *, key: bytes) -> tuple[str, int]:
         raise InvalidTokenError(
             "The bearer token is not valid here; sign in again to get a new one."
         ) from None
-    return str(claims["sub"]), int(claims["iat"])
+    issued_ms = claims.get("iat_ms")
+    if not isinstance(issued_ms, int):
+        issued_ms = int(claims["iat"]) * 1000
+    return str(claims["sub"]), issued_ms
 
 
 def new_api_token() -> str:

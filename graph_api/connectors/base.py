@@ -370,7 +370,7 @@ class Connector(abc.ABC):
     @classmethod
     def check_settings(cls, settings: Mapping[str, Any], secrets: Mapping[str, str | None]) -> None:
         """Refuses settings this database cannot use (SettingsError naming the field).
-        `settings` are cleaned (see services/sources.py); `secrets` holds the secrets given,
+        `settings` are cleaned (see services/connections.py); `secrets` holds the secrets given,
         by name: their values where the caller has them, a placeholder for stored ones."""
         p = SETTINGS
         if settings.get("service_name") or settings.get("sid"):

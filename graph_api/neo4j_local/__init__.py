@@ -22,18 +22,13 @@ from async code. POSIX only: signals, sessions and flock.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 import re
 import secrets
-import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import time
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +36,28 @@ from pathlib import Path
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
+
+from graph_api.neo4j_local.build import (
+    MAIN_CLASS,
+    check_java_version,
+    compile_launcher,
+    require_tool,
+    resolve_classpath,
+)
+from graph_api.neo4j_local.files import (
+    LocalNeo4jError,
+    Paths,
+    read_int,
+    read_log,
+    tail,
+    write_atomic,
+)
+from graph_api.neo4j_local.processes import (
+    POLL_INTERVAL,
+    children,
+    command_line,
+    terminate,
+)
 
 __all__ = [
     "USER",
@@ -55,10 +72,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_HERE = Path(__file__).resolve().parent
-_JAVA_SOURCE = _HERE / "ClewNeo4j.java"
-_POM = _HERE / "pom.xml"
-_MAIN_CLASS = "ClewNeo4j"
 _DEFAULT_PORT = 7687
 # Community edition's one administrator.
 USER = "neo4j"
@@ -87,15 +100,6 @@ _JVM_FLAGS = (
 
 _SIZE = re.compile(r"([1-9][0-9]*)([kmg]?)", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_LOG_TAIL_LINES = 20
-# The first resolution downloads ~150 MB; a stuck mvn must not hang start() forever.
-_MVN_TIMEOUT = 1800.0
-_POLL_INTERVAL = 0.25
-
-# JVMs this process launched. Polling their Popen reaps them once they exit;
-# otherwise a dead child lingers as a zombie and still looks alive to kill(pid, 0).
-_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,6 @@ class LocalNeo4jStatus:
     log_file: Path
     # Bolt requires TLS; bolt_uri is then bolt+ssc:// (encrypted, certificate unchecked).
     tls: bool = False
-
-
-class LocalNeo4jError(Exception):
-    """The local Neo4j could not be started or stopped; the message says what to do."""
 
 
 def start(
@@ -129,7 +129,7 @@ def start(
     compilation before it are not counted. With ``tls_dir`` (holding the PEM files
     ``private.key`` and ``public.crt``) Bolt accepts only TLS connections.
     """
-    paths = _Paths.of(data_dir)
+    paths = Paths.of(data_dir)
     tls = None if tls_dir is None else _check_tls_dir(tls_dir)
     heap_bytes = _parse_size("heap", heap)
     _parse_size("pagecache", pagecache)
@@ -139,25 +139,25 @@ def start(
     with _locked(paths):
         _ensure_password(paths)
         pid = _running_pid(paths)
-        if pid is not None and f" --password-file {paths.password_file} " not in _command_line(pid):
+        if pid is not None and f" --password-file {paths.password_file} " not in command_line(pid):
             # Started by an older Clew with authentication off: anyone on the machine could
             # use it. Restart it with authentication on.
             log.warning("Neo4j (pid %d) runs without authentication; restarting it", pid)
-            _terminate(pid, grace=60.0)
+            terminate(pid, grace=60.0)
             pid = None
         if pid is not None:
             return _adopt_running(paths, pid, port, tls, timeout)
         paths.pid_file.unlink(missing_ok=True)  # stale: its process is gone
 
-        java = _require_tool(
+        java = require_tool(
             "java",
             "Neo4j 5.26 needs Java 17 or 21. Install it (Debian/Ubuntu: "
             "`apt-get install openjdk-17-jdk-headless`) or put its bin directory on PATH.",
         )
-        _check_java_version(java)
+        check_java_version(java)
         _check_port_free(port, paths)
-        classpath = _resolve_classpath(paths)
-        classes = _compile_launcher(classpath)
+        classpath = resolve_classpath(paths)
+        classes = compile_launcher(classpath)
 
         proc = _launch(paths, java, classes, classpath, port, heap, heap_bytes, pagecache, tls)
         try:
@@ -172,7 +172,7 @@ def start(
             # Leave nothing half-started behind: the next start() begins from scratch.
             # poll() first: once the JVM is reaped its pid may belong to someone else.
             if proc.poll() is None:
-                _terminate(proc.pid, grace=30.0)
+                terminate(proc.pid, grace=30.0)
             paths.pid_file.unlink(missing_ok=True)
             raise
         return _status(paths, proc.pid)
@@ -184,13 +184,13 @@ def stop(*, data_dir: Path, timeout: float = 60.0) -> bool:
     SIGTERM lets it checkpoint and shut down cleanly (a few seconds); SIGKILL only
     if that takes longer than ``timeout``.
     """
-    paths = _Paths.of(data_dir)
+    paths = Paths.of(data_dir)
     if not paths.data_dir.is_dir():
         return False
     with _locked(paths):
         pid = _running_pid(paths)
         if pid is not None:
-            _terminate(pid, grace=timeout)
+            terminate(pid, grace=timeout)
         paths.pid_file.unlink(missing_ok=True)
         return pid is not None
 
@@ -198,7 +198,7 @@ def stop(*, data_dir: Path, timeout: float = 60.0) -> bool:
 def password(*, data_dir: Path) -> str:
     """The password of the user neo4j of the local Neo4j in ``data_dir``, generated (and
     kept in ``data_dir/neo4j.password``, readable by its owner only) the first time."""
-    paths = _Paths.of(data_dir)
+    paths = Paths.of(data_dir)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     return _ensure_password(paths)
 
@@ -208,7 +208,7 @@ def auth(*, data_dir: Path) -> tuple[str, str]:
     return USER, password(data_dir=data_dir)
 
 
-def _ensure_password(paths: _Paths) -> str:
+def _ensure_password(paths: Paths) -> str:
     path = paths.password_file
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -225,58 +225,12 @@ def _ensure_password(paths: _Paths) -> str:
 def status(*, data_dir: Path) -> LocalNeo4jStatus:
     """Whether the Neo4j of ``data_dir`` is running (its JVM is alive); never raises
     for a stopped or never-started server."""
-    paths = _Paths.of(data_dir)
+    paths = Paths.of(data_dir)
     return _status(paths, _running_pid(paths))
 
 
-@dataclass(frozen=True)
-class _Paths:
-    data_dir: Path
-
-    @classmethod
-    def of(cls, data_dir: Path) -> _Paths:
-        # Absolute, because the path is matched against the JVM's command line.
-        return cls(Path(data_dir).expanduser().resolve())
-
-    @property
-    def home(self) -> Path:
-        return self.data_dir / "db"
-
-    @property
-    def log_file(self) -> Path:
-        return self.data_dir / "neo4j.log"
-
-    @property
-    def password_file(self) -> Path:
-        return self.data_dir / "neo4j.password"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.data_dir / "neo4j.pid"
-
-    @property
-    def port_file(self) -> Path:
-        return self.data_dir / "bolt.port"
-
-    @property
-    def classpath_file(self) -> Path:
-        return self.data_dir / "classpath.txt"
-
-    @property
-    def argfile(self) -> Path:
-        return self.data_dir / "jvm.args"
-
-    @property
-    def tls_file(self) -> Path:
-        return self.data_dir / "tls.dir"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.data_dir / "neo4j.lock"
-
-
-def _status(paths: _Paths, pid: int | None) -> LocalNeo4jStatus:
-    port = _read_int(paths.port_file) or _DEFAULT_PORT
+def _status(paths: Paths, pid: int | None) -> LocalNeo4jStatus:
+    port = read_int(paths.port_file) or _DEFAULT_PORT
     tls = _recorded_tls_dir(paths) is not None
     return LocalNeo4jStatus(
         running=pid is not None,
@@ -305,7 +259,7 @@ def _check_tls_dir(tls_dir: Path) -> Path:
     return tls
 
 
-def _recorded_tls_dir(paths: _Paths) -> Path | None:
+def _recorded_tls_dir(paths: Paths) -> Path | None:
     try:
         return Path(paths.tls_file.read_text().strip())
     except OSError:
@@ -313,7 +267,7 @@ def _recorded_tls_dir(paths: _Paths) -> Path | None:
 
 
 @contextmanager
-def _locked(paths: _Paths) -> Iterator[None]:
+def _locked(paths: Paths) -> Iterator[None]:
     # Serialises start/stop on one data dir across threads and processes (e.g. two
     # test workers), so two JVMs never race for the same store.
     paths.data_dir.mkdir(parents=True, exist_ok=True)
@@ -323,9 +277,9 @@ def _locked(paths: _Paths) -> Iterator[None]:
 
 
 def _adopt_running(
-    paths: _Paths, pid: int, port: int, tls: Path | None, timeout: float
+    paths: Paths, pid: int, port: int, tls: Path | None, timeout: float
 ) -> LocalNeo4jStatus:
-    running_port = _read_int(paths.port_file) or _DEFAULT_PORT
+    running_port = read_int(paths.port_file) or _DEFAULT_PORT
     if running_port != port:
         raise LocalNeo4jError(
             f"Neo4j for {paths.data_dir} is already running (pid {pid}) on port "
@@ -348,19 +302,19 @@ def _adopt_running(
     return _status(paths, pid)
 
 
-def _running_pid(paths: _Paths) -> int | None:
-    pid = _read_int(paths.pid_file)
+def _running_pid(paths: Paths) -> int | None:
+    pid = read_int(paths.pid_file)
     return pid if pid is not None and _is_server(pid, paths) else None
 
 
-def _is_server(pid: int, paths: _Paths) -> bool:
+def _is_server(pid: int, paths: Paths) -> bool:
     """Whether ``pid`` is alive and is the ClewNeo4j JVM of this data dir (not a
     recycled pid belonging to something else)."""
-    child = _children.get(pid)
+    child = children.get(pid)
     if child is not None:
         if child.poll() is None:
             return True
-        del _children[pid]
+        del children[pid]
         return False
     try:
         os.kill(pid, 0)
@@ -368,39 +322,8 @@ def _is_server(pid: int, paths: _Paths) -> bool:
         return False
     except PermissionError:
         pass  # alive but another user's; the command line decides
-    command = _command_line(pid)
-    return f" {_MAIN_CLASS} " in command and f" --home {paths.home} " in command
-
-
-def _command_line(pid: int) -> str:
-    """The process's arguments joined by spaces, with a space at both ends; empty
-    for a zombie or a vanished process."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        return f" {raw.decode(errors='replace').replace(chr(0), ' ')} "
-    except FileNotFoundError:
-        if Path("/proc/self").exists():
-            return ""  # the process is gone
-    except OSError:
-        return ""
-    try:  # no /proc (macOS)
-        out = subprocess.run(
-            ["ps", "-o", "command=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return f" {out.strip()} "
-
-
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
+    command = command_line(pid)
+    return f" {MAIN_CLASS} " in command and f" --home {paths.home} " in command
 
 
 def _parse_size(name: str, value: str) -> int:
@@ -413,34 +336,7 @@ def _parse_size(name: str, value: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
-def _require_tool(name: str, how_to_install: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise LocalNeo4jError(f"`{name}` was not found on PATH. {how_to_install}")
-    return path
-
-
-def _check_java_version(java: str) -> None:
-    try:
-        banner = subprocess.run(
-            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
-        ).stderr
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise LocalNeo4jError(f"Could not run `{java} -version`: {exc}") from exc
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', banner)
-    if match is None:
-        return  # unusual banner; let the JVM itself complain if it cannot cope
-    major = int(match.group(1))
-    if major == 1:  # "1.8.0_392" style
-        major = int(match.group(2) or 0)
-    if major < 17:
-        raise LocalNeo4jError(
-            f"`{java}` is Java {major}, but Neo4j 5.26 needs Java 17 or 21. Install one "
-            "(Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`) and put it first on PATH."
-        )
-
-
-def _check_port_free(port: int, paths: _Paths) -> None:
+def _check_port_free(port: int, paths: Paths) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # Netty binds with SO_REUSEADDR too, so connections lingering in TIME_WAIT
         # from a previous run must not count as "in use".
@@ -455,135 +351,8 @@ def _check_port_free(port: int, paths: _Paths) -> None:
             ) from exc
 
 
-def _hash(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()[:16]
-
-
-def _resolve_classpath(paths: _Paths) -> str:
-    """The jar list for pom.xml, from the cache file while it still matches the pom
-    and Maven repository and every jar in it exists; otherwise asks Maven."""
-    maven_repo = os.environ.get("CLEW_MAVEN_REPO", "")
-    key = _hash(_POM.read_bytes(), maven_repo.encode())
-    try:
-        header, jars = paths.classpath_file.read_text().split("\n", 1)
-        jars = jars.strip()
-        if header == f"# {key}" and jars and all(Path(j).is_file() for j in jars.split(os.pathsep)):
-            return jars
-    except (OSError, ValueError):
-        pass
-
-    mvn = _require_tool(
-        "mvn",
-        "Maven downloads Neo4j's jars from Maven Central on the first start. Install it "
-        "(Debian/Ubuntu: `apt-get install maven`) or put its bin directory on PATH.",
-    )
-    log.info("Resolving Neo4j's jars with Maven (the first run downloads about 150 MB)")
-    with tempfile.TemporaryDirectory(prefix="clew-mvn-") as tmp:
-        out = Path(tmp) / "classpath.txt"
-        command = [
-            mvn,
-            "-B",
-            "-q",
-            "-Dstyle.color=never",
-            "-f",
-            str(_POM),
-            "dependency:build-classpath",
-            f"-Dmdep.outputFile={out}",
-        ]
-        if maven_repo:
-            command.append(f"-Dmaven.repo.local={Path(maven_repo).expanduser().resolve()}")
-        output, failed = _run(command, cwd=Path(tmp), timeout=_MVN_TIMEOUT)
-        if failed or not out.is_file():
-            raise LocalNeo4jError(
-                "Downloading Neo4j's jars with Maven failed. Check that Maven Central "
-                "(https://repo.maven.apache.org) is reachable, directly or through a proxy "
-                "in ~/.m2/settings.xml. Last lines of mvn's output:\n" + _tail(output)
-            )
-        jars = out.read_text().strip()
-    _write_atomic(paths.classpath_file, f"# {key}\n{jars}\n")
-    return jars
-
-
-def _compile_launcher(classpath: str) -> Path:
-    """The directory holding ClewNeo4j.class, compiled once per version of the source
-    and the pom (a new Neo4j version may change the API it compiles against)."""
-    cache = _cache_root()
-    target = cache / f"launcher-{_hash(_JAVA_SOURCE.read_bytes(), _POM.read_bytes())}"
-    if (target / f"{_MAIN_CLASS}.class").is_file():
-        return target
-
-    javac = _require_tool(
-        "javac",
-        "The Neo4j launcher is compiled on first use, which needs a JDK, not only a JRE "
-        "(Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`).",
-    )
-    cache.mkdir(parents=True, exist_ok=True)
-    # Compile next to the target and rename into place, so a concurrent start never
-    # sees a half-written class.
-    build = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
-    try:
-        output, failed = _run(
-            [
-                javac,
-                "--release",
-                "17",
-                "-nowarn",
-                "-d",
-                str(build),
-                "-cp",
-                classpath,
-                str(_JAVA_SOURCE),
-            ],
-            cwd=build,
-            timeout=600,
-        )
-        if failed:
-            raise LocalNeo4jError(
-                f"Compiling {_JAVA_SOURCE.name} failed. javac's output:\n" + _tail(output)
-            )
-        try:
-            build.rename(target)
-        except OSError:
-            if not (target / f"{_MAIN_CLASS}.class").is_file():
-                raise  # not a lost race with another start: a real problem
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
-    return target
-
-
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "clew" / "neo4j_local"
-
-
-def _run(command: list[str], *, cwd: Path, timeout: float) -> tuple[str, bool]:
-    """Runs a build tool; returns its combined output and whether it failed."""
-    try:
-        result = subprocess.run(
-            command,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        output = exc.output or b""
-        partial = output.decode(errors="replace") if isinstance(output, bytes) else output
-        return f"{partial}\n(gave up after {timeout:.0f} s)", True
-    # Maven 3.8 emits colour resets even in batch mode with colours off.
-    return _ANSI_ESCAPE.sub("", result.stdout), result.returncode != 0
-
-
 def _launch(
-    paths: _Paths,
+    paths: Paths,
     java: str,
     classes: Path,
     classpath: str,
@@ -598,7 +367,7 @@ def _launch(
         paths.log_file.replace(paths.log_file.with_name(paths.log_file.name + ".1"))
     # The ~20 kB classpath goes into an argfile; the main class and --home stay on the
     # command line, where _is_server() recognises the process.
-    _write_atomic(paths.argfile, f"-cp\n{_argfile_quote(f'{classes}{os.pathsep}{classpath}')}\n")
+    write_atomic(paths.argfile, f"-cp\n{_argfile_quote(f'{classes}{os.pathsep}{classpath}')}\n")
     # Half the heap for transaction state: a runaway write fails with Neo4j's own
     # memory-limit error instead of taking the JVM down (its default is 70 %).
     tx_memory = f"{heap_bytes // 2 // 1024}k"
@@ -608,7 +377,7 @@ def _launch(
         f"-Xmx{heap}",
         *_JVM_FLAGS,
         f"@{paths.argfile}",
-        _MAIN_CLASS,
+        MAIN_CLASS,
         "--home",
         str(paths.home),
         "--port",
@@ -634,13 +403,13 @@ def _launch(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    _children[proc.pid] = proc
-    _write_atomic(paths.port_file, f"{port}\n")
+    children[proc.pid] = proc
+    write_atomic(paths.port_file, f"{port}\n")
     if tls is None:
         paths.tls_file.unlink(missing_ok=True)
     else:
-        _write_atomic(paths.tls_file, f"{tls}\n")
-    _write_atomic(paths.pid_file, f"{proc.pid}\n")
+        write_atomic(paths.tls_file, f"{tls}\n")
+    write_atomic(paths.pid_file, f"{proc.pid}\n")
     return proc
 
 
@@ -649,23 +418,23 @@ def _argfile_quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _wait_for_bolt(paths: _Paths, pid: int, uri: str, timeout: float, on_timeout: str) -> None:
+def _wait_for_bolt(paths: Paths, pid: int, uri: str, timeout: float, on_timeout: str) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if not _is_server(pid, paths):
             raise LocalNeo4jError(
                 f"Neo4j (pid {pid}) exited during start-up. Last lines of "
                 f"{paths.log_file} (more in {paths.home / 'logs' / 'debug.log'}):\n"
-                + _tail(_read_log(paths.log_file))
+                + tail(read_log(paths.log_file))
             )
         if _bolt_answers(uri, (USER, _ensure_password(paths))):
             return
         if time.monotonic() >= deadline:
             raise LocalNeo4jError(
                 f"Neo4j (pid {pid}) did not answer on {uri} within {timeout:.0f} s. "
-                f"{on_timeout} Last lines of {paths.log_file}:\n" + _tail(_read_log(paths.log_file))
+                f"{on_timeout} Last lines of {paths.log_file}:\n" + tail(read_log(paths.log_file))
             )
-        time.sleep(_POLL_INTERVAL)
+        time.sleep(POLL_INTERVAL)
 
 
 def _bolt_answers(uri: str, auth: tuple[str, str]) -> bool:
@@ -675,91 +444,3 @@ def _bolt_answers(uri: str, auth: tuple[str, str]) -> bool:
     except (DriverError, Neo4jError, OSError):
         return False
     return True
-
-
-def _terminate(pid: int, *, grace: float) -> None:
-    _signal(pid, signal.SIGTERM)
-    if _wait_exited(pid, grace):
-        return
-    log.warning("Neo4j (pid %d) did not stop within %.0f s; killing it", pid, grace)
-    _signal(pid, signal.SIGKILL)
-    if not _wait_exited(pid, 10.0):
-        raise LocalNeo4jError(f"Neo4j (pid {pid}) survived SIGKILL; check it with `ps -p {pid}`.")
-
-
-def _signal(pid: int, signum: signal.Signals) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass  # already gone
-
-
-def _wait_exited(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not _exited(pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(_POLL_INTERVAL)
-    return True
-
-
-def _exited(pid: int) -> bool:
-    """Whether ``pid`` has finished exiting, so its port and store lock are released.
-
-    Stricter than "not _is_server()": a dying process loses its command line before
-    it closes its files; only once it is a zombie (or gone) are they all closed.
-    """
-    child = _children.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return False
-        del _children[pid]
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # exists, but another user's
-    return _process_state(pid) in {"Z", "X", ""}
-
-
-def _process_state(pid: int) -> str:
-    """The one-letter state (R, S, D, Z, ...) of ``pid``; empty if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rpartition(")")[2].split()[0]  # the name in parentheses may hold spaces
-    except FileNotFoundError:
-        if Path("/proc/self").exists():
-            return ""
-    except (OSError, IndexError):
-        return ""
-    try:  # no /proc (macOS)
-        out = subprocess.run(
-            ["ps", "-o", "stat=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out[:1]
-
-
-def _read_log(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
-    last = deque(text.splitlines(), maxlen=lines)
-    return "\n".join(f"    {line}" for line in last) or "    (empty)"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)

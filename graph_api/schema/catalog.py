@@ -286,7 +286,8 @@ class CatalogMutation:
                 tags=list(input.tags),
                 source_id=str(input.source_id) if input.source_id is not None else None,
                 fields=[f.to_draft() for f in input.fields],
-            )
+            ),
+            actor=info.context.actor,
         )
         return CreateTableSuccess(
             table=TableNode.from_model(table), fields=[FieldNode.from_model(f) for f in fields]
@@ -301,7 +302,7 @@ class CatalogMutation:
     ) -> TableResult:
         changes = given_fields(input, {"schema_name": "schema"})
         _required(changes, "name", "kind")
-        table = await info.context.catalog.update_table(str(id), changes)
+        table = await info.context.catalog.update_table(str(id), changes, actor=info.context.actor)
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
@@ -309,7 +310,7 @@ class CatalogMutation:
         description="Delete a table with its fields and every lineage edge touching them.",
     )
     async def delete_table(self, info: Info, id: strawberry.ID) -> DeleteTableResult:
-        deleted = await info.context.catalog.delete_table(str(id))
+        deleted = await info.context.catalog.delete_table(str(id), actor=info.context.actor)
         return DeleteTableSuccess(
             deleted_table_id=strawberry.ID(deleted.table.id),
             qualified_name=deleted.table.qualified_name,
@@ -327,7 +328,9 @@ class CatalogMutation:
     async def bind_table_to_source(
         self, info: Info, table_id: strawberry.ID, source_id: strawberry.ID
     ) -> TableResult:
-        table = await info.context.catalog.bind_table(str(table_id), str(source_id))
+        table = await info.context.catalog.bind_table(
+            str(table_id), str(source_id), actor=info.context.actor
+        )
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
@@ -335,7 +338,7 @@ class CatalogMutation:
         description="Detach a table from its source; it becomes a manual table.",
     )
     async def unbind_table_from_source(self, info: Info, table_id: strawberry.ID) -> TableResult:
-        table = await info.context.catalog.unbind_table(str(table_id))
+        table = await info.context.catalog.unbind_table(str(table_id), actor=info.context.actor)
         return TableSuccess(table=TableNode.from_model(table))
 
     @strawberry.mutation(
@@ -346,7 +349,9 @@ class CatalogMutation:
         self, info: Info, table_id: strawberry.ID, fields: list[FieldInput]
     ) -> CreateFieldsResult:
         created = await info.context.catalog.create_fields(
-            str(table_id), [f.to_draft() for f in fields]
+            str(table_id),
+            [f.to_draft() for f in fields],
+            actor=info.context.actor,
         )
         return CreateFieldsSuccess(fields=[FieldNode.from_model(f) for f in created])
 
@@ -361,7 +366,9 @@ class CatalogMutation:
     async def create_field(
         self, info: Info, table_id: strawberry.ID, input: FieldInput
     ) -> FieldResult:
-        created = await info.context.catalog.create_fields(str(table_id), [input.to_draft()])
+        created = await info.context.catalog.create_fields(
+            str(table_id), [input.to_draft()], actor=info.context.actor
+        )
         return FieldSuccess(field=FieldNode.from_model(created[0]))
 
     @strawberry.mutation(
@@ -373,7 +380,9 @@ class CatalogMutation:
     ) -> FieldResult:
         changes = given_fields(input)
         _required(changes, "name", "nullable", "primary_key")
-        updated = await info.context.catalog.update_field(str(id), changes)
+        updated = await info.context.catalog.update_field(
+            str(id), changes, actor=info.context.actor
+        )
         return FieldSuccess(field=FieldNode.from_model(updated))
 
     @strawberry.mutation(
@@ -381,7 +390,7 @@ class CatalogMutation:
         description="Delete a field and the lineage edges touching it.",
     )
     async def delete_field(self, info: Info, id: strawberry.ID) -> DeleteFieldResult:
-        deleted = await info.context.catalog.delete_field(str(id))
+        deleted = await info.context.catalog.delete_field(str(id), actor=info.context.actor)
         return DeleteFieldSuccess(
             deleted_field_id=strawberry.ID(deleted.field.id),
             deleted_lineage_ids=[strawberry.ID(i) for i in deleted.lineage_ids],

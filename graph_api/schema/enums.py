@@ -2,7 +2,8 @@
 
 ``strawberry.enum`` registers the GraphQL enum on the domain class itself, so the schema's
 annotations use the domain enums directly; importing them from here says they are GraphQL
-enums too. (The import report's enums stay with the import types in ``schema/transfer.py``.)
+enums too. The import job's enums keep the GraphQL names they were published under
+(`ImportJobStatus`, `TransferFormat`, ...), with aliases by those names for the schema modules.
 """
 
 from __future__ import annotations
@@ -10,8 +11,19 @@ from __future__ import annotations
 import strawberry
 
 from graph_api import errors, models
+from graph_api.auth.roles import Role
 from graph_api.connectors import base as connectors
-from graph_api.services import lineage, lineage_views
+from graph_api.interchange import format as fmt
+from graph_api.interchange import report as rpt
+from graph_api.services import imports, lineage, lineage_views
+from graph_api.services.scans import jobs as scans
+
+strawberry.enum(
+    Role,
+    description="What a user may do. Each role may do everything the ones before it may: "
+    "VIEWER reads; EDITOR changes tables, fields, lineage and imports; STEWARD also approves "
+    "and rejects lineage; ADMIN also manages sources' connection settings, users and keys.",
+)
 
 strawberry.enum(errors.ErrorCode, description="What kind of problem a user error is.")
 strawberry.enum(models.TableKind, description="What a table-like object is.")
@@ -51,3 +63,37 @@ Outcome = lineage.Outcome
 ChangeType = lineage_views.ChangeType
 Severity = lineage_views.Severity
 OnDuplicate = lineage.OnDuplicate
+
+# The import job's.
+strawberry.enum(
+    fmt.Encoding,
+    name="TransferFormat",
+    description="An encoding of the interchange format (docs/interchange-format.md).",
+)
+TransferFormat = fmt.Encoding
+strawberry.enum(
+    imports.ImportMode,
+    description="ALL_OR_NOTHING: any error and nothing is written. SKIP_INVALID: valid rows "
+    "are written, invalid rows are reported and skipped.",
+)
+ImportMode = imports.ImportMode
+strawberry.enum(imports.JobStatus, name="ImportJobStatus")
+ImportJobStatus = imports.JobStatus
+strawberry.enum(imports.Phase, name="ImportPhase")
+ImportPhase = imports.Phase
+strawberry.enum(rpt.Outcome, name="ImportOutcome")
+ImportOutcome = rpt.Outcome
+strawberry.enum(rpt.Severity, name="ImportProblemSeverity")
+ImportProblemSeverity = rpt.Severity
+strawberry.enum(rpt.Stage, name="ImportProblemStage")
+ImportProblemStage = rpt.Stage
+strawberry.enum(rpt.ProblemCode, name="ImportProblemCode")
+ImportProblemCode = rpt.ProblemCode
+
+# Scans share the job model (and so the ImportJobStatus enum) with imports.
+strawberry.enum(scans.Phase, name="ScanPhase", description="Where a scan is.")
+ScanPhase = scans.Phase
+strawberry.enum(scans.ScanFailure, description="Why a scan did not run to its end.")
+ScanFailure = scans.ScanFailure
+strawberry.enum(scans.Trigger, name="ScanTrigger", description="Who started a scan.")
+ScanTrigger = scans.Trigger

@@ -21,13 +21,6 @@ from graph_api.schema.common import (
 from graph_api.schema.permissions import requires
 from graph_api.schema.user_errors import UserErrors
 
-strawberry.enum(
-    Role,
-    description="What a user may do. Each role may do everything the ones before it may: "
-    "VIEWER reads; EDITOR changes tables, fields, lineage and imports; STEWARD also approves "
-    "and rejects lineage; ADMIN also manages sources' connection settings, users and keys.",
-)
-
 Errors = ValidationErrorType | NotFoundErrorType | ConflictErrorType
 
 

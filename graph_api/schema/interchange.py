@@ -18,44 +18,26 @@ from strawberry.file_uploads import Upload
 from graph_api.auth.roles import Role, forbidden
 from graph_api.context import Info
 from graph_api.errors import NotFoundError
-from graph_api.interchange import format as fmt
 from graph_api.interchange import report as rpt
 from graph_api.schema.common import (
     ConflictErrorType,
     NotFoundErrorType,
     ValidationErrorType,
 )
+from graph_api.schema.enums import (
+    ImportJobStatus,
+    ImportMode,
+    ImportOutcome,
+    ImportPhase,
+    ImportProblemCode,
+    ImportProblemSeverity,
+    ImportProblemStage,
+    TransferFormat,
+)
 from graph_api.schema.permissions import requires, while_allowed
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import imports as service
 from graph_api.services.imports.uploads import save_upload
-
-# strawberry.enum registers the GraphQL enum on the class itself, so annotations
-# below use the domain enums directly.
-strawberry.enum(
-    fmt.Encoding,
-    name="TransferFormat",
-    description="An encoding of the interchange format (docs/interchange-format.md).",
-)
-TransferFormat = fmt.Encoding
-strawberry.enum(
-    service.ImportMode,
-    description="ALL_OR_NOTHING: any error and nothing is written. SKIP_INVALID: valid rows "
-    "are written, invalid rows are reported and skipped.",
-)
-ImportMode = service.ImportMode
-strawberry.enum(service.JobStatus, name="ImportJobStatus")
-ImportJobStatus = service.JobStatus
-strawberry.enum(service.Phase, name="ImportPhase")
-ImportPhase = service.Phase
-strawberry.enum(rpt.Outcome, name="ImportOutcome")
-ImportOutcome = rpt.Outcome
-strawberry.enum(rpt.Severity, name="ImportProblemSeverity")
-ImportProblemSeverity = rpt.Severity
-strawberry.enum(rpt.Stage, name="ImportProblemStage")
-ImportProblemStage = rpt.Stage
-strawberry.enum(rpt.ProblemCode, name="ImportProblemCode")
-ImportProblemCode = rpt.ProblemCode
 
 
 def _text(value: Any) -> str | None:

@@ -259,7 +259,10 @@ async def _create(
             "declare lineage as APPROVED (declare it MANUAL or INFERRED and a steward approves it)",
         )
     changes = await info.context.lineage.create(
-        level, [e.to_draft() for e in edges], on_duplicate=on_duplicate
+        level,
+        [e.to_draft() for e in edges],
+        on_duplicate=on_duplicate,
+        actor=info.context.actor,
     )
     return _change_success(changes)
 
@@ -302,7 +305,7 @@ class LineageMutation:
             raise ValidationError(
                 "confidence cannot be null; leave it out to keep it.", field="input.confidence"
             )
-        edge = await info.context.lineage.update(str(id), changes)
+        edge = await info.context.lineage.update(str(id), changes, actor=info.context.actor)
         return LineageEdgeSuccess(edge=LineageEdgeNode.from_model(edge))
 
     @strawberry.mutation(
@@ -338,7 +341,9 @@ class LineageMutation:
     async def delete_lineage(
         self, info: Info, ids: list[strawberry.ID], cascade: bool = False
     ) -> DeleteLineageResult:
-        deleted, changes = await info.context.lineage.delete([str(i) for i in ids], cascade=cascade)
+        deleted, changes = await info.context.lineage.delete(
+            [str(i) for i in ids], cascade=cascade, actor=info.context.actor
+        )
         return DeleteLineageSuccess(
             deleted_ids=[strawberry.ID(e.id) for e in deleted],
             implied_table_edges_removed=[strawberry.ID(i) for i in changes.implied_removed],
@@ -349,7 +354,10 @@ async def _review(
     info: Info, ids: list[strawberry.ID], *, approve: bool, comment: str | None
 ) -> LineageChangeResult:
     edges, changes = await info.context.lineage.review(
-        [str(i) for i in ids], approve=approve, comment=comment
+        [str(i) for i in ids],
+        approve=approve,
+        comment=comment,
+        actor=info.context.actor,
     )
     changes.results = [service.EdgeResult(service.Outcome.UPDATED, e) for e in edges]
     return _change_success(changes)

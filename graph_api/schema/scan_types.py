@@ -10,16 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graph_api.connectors.base import NamespaceInfo
-from graph_api.schema.enums import TableKind
-from graph_api.schema.interchange import ImportJobStatus
+from graph_api.schema.enums import ImportJobStatus, ScanFailure, ScanPhase, ScanTrigger, TableKind
 from graph_api.services.scans import jobs
-
-strawberry.enum(jobs.Phase, name="ScanPhase", description="Where a scan is.")
-strawberry.enum(jobs.ScanFailure, description="Why a scan did not run to its end.")
-strawberry.enum(jobs.Trigger, name="ScanTrigger", description="Who started a scan.")
-ScanPhase = jobs.Phase
-ScanFailure = jobs.ScanFailure
-ScanTrigger = jobs.Trigger
 
 
 @strawberry.type(description="How many objects of one kind a namespace holds.")

@@ -183,11 +183,9 @@ class ScanMutation:
         "Refused, with nothing removed, when one of them is not missing.",
     )
     async def remove_missing(self, info: Info, ids: list[strawberry.ID]) -> RemoveMissingResult:
+        services = info.context.services
         removed = await remove_missing(
-            info.context.store,
-            [str(i) for i in ids],
-            actor=info.context.actor,
-            broker=info.context.broker,
+            services.store, services.catalog, [str(i) for i in ids], actor=info.context.actor
         )
         return RemoveMissingSuccess(removed_ids=[strawberry.ID(i) for i in removed])
 

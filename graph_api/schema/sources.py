@@ -394,7 +394,10 @@ class SourceQuery:
         schema_name: str | None = None,
     ) -> IntrospectedTable:
         result = await info.context.sources.introspect(
-            str(source_id), table=table_name, schema=schema_name
+            str(source_id),
+            table=table_name,
+            schema=schema_name,
+            actor=info.context.actor,
         )
         return IntrospectedTable.from_result(result)
 
@@ -414,6 +417,7 @@ class SourceMutation:
             active=input.active,
             connection=connection.settings() if connection else None,
             secrets=connection.secrets() if connection else {},
+            actor=info.context.actor,
         )
         return SourceSuccess(source=SourceNode.from_model(source))
 
@@ -431,6 +435,7 @@ class SourceMutation:
             changes=changes,
             connection=connection.settings() if connection else None,
             secrets=connection.secrets() if connection else {},
+            actor=info.context.actor,
         )
         return SourceSuccess(source=SourceNode.from_model(source))
 
@@ -439,7 +444,7 @@ class SourceMutation:
         description="Delete a source; its tables stay in the catalog as manual tables.",
     )
     async def delete_source(self, info: Info, id: strawberry.ID) -> DeleteSourceResult:
-        source, table_ids = await info.context.sources.delete(str(id))
+        source, table_ids = await info.context.sources.delete(str(id), actor=info.context.actor)
         return DeleteSourceSuccess(
             deleted_source_id=strawberry.ID(source.id),
             unbound_table_ids=[strawberry.ID(i) for i in table_ids],
@@ -451,7 +456,7 @@ class SourceMutation:
         "the source's last test, and is streamed to connectionTestResults.",
     )
     async def test_connection(self, info: Info, source_id: strawberry.ID) -> TestConnectionResult:
-        record = await info.context.sources.test_saved(str(source_id))
+        record = await info.context.sources.test_saved(str(source_id), actor=info.context.actor)
         return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
     @strawberry.mutation(
@@ -465,6 +470,7 @@ class SourceMutation:
             type=input.type,
             connection=input.connection.settings(),
             secrets=input.connection.secrets(),
+            actor=info.context.actor,
         )
         return ConnectionTestReport(result=ConnectionTestResult.from_model(record))
 
@@ -491,6 +497,7 @@ class SourceMutation:
                 fields=[f.to_draft() for f in input.fields],
             ),
             remove_missing=input.remove_missing_columns,
+            actor=info.context.actor,
         )
         return ApplyIntrospectionSuccess(
             table=TableNode.from_model(table),

@@ -112,10 +112,24 @@ def _number_fields(
     return props
 
 
+def _changed(action: str, before: Table | Field, after: Table | Field) -> ChangeDraft:
+    """The audit record of a table or field that went from `before` to `after`."""
+    if isinstance(before, Table) and isinstance(after, Table):
+        return ChangeDraft(
+            after.id, "TABLE", action, before=_table_state(before), after=_table_state(after)
+        )
+    assert isinstance(before, Field) and isinstance(after, Field)
+    return ChangeDraft(
+        after.id, "FIELD", action, before=_field_state(before), after=_field_state(after)
+    )
+
+
 class CatalogService:
-    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+    def __init__(
+        self, store: Store, *, lineage: LineageService, broker: Broker | None = None
+    ) -> None:
         self._store = store
-        self._actor = actor
+        self._lineage = lineage
         self._broker = broker
         self.tables = TableRepository(store)
         self.fields = FieldRepository(store)
@@ -128,14 +142,12 @@ class CatalogService:
             raise _not_found("table", table_id, "table.id")
         return table
 
-    async def _audit(self, tx: Tx, *changes: ChangeDraft) -> None:
-        await record_changes(
-            tx, list(changes), audit=self.audit, actor=self._actor, broker=self._broker
-        )
+    async def _audit(self, tx: Tx, actor: str, *changes: ChangeDraft) -> None:
+        await record_changes(tx, list(changes), audit=self.audit, actor=actor, broker=self._broker)
 
     # Tables
 
-    async def create_table(self, draft: TableDraft) -> tuple[Table, list[Field]]:
+    async def create_table(self, draft: TableDraft, *, actor: str) -> tuple[Table, list[Field]]:
         name = check.name(draft.name, field="table.name", what="table name")
         schema = check.optional_name(draft.schema, field="table.schema", what="schema name")
         props = {
@@ -163,6 +175,7 @@ class CatalogService:
             )
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(table.id, "TABLE", "CREATE", after=_table_state(table)),
                 *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields),
             )
@@ -170,7 +183,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def update_table(self, table_id: str, changes: dict[str, Any]) -> Table:
+    async def update_table(self, table_id: str, changes: dict[str, Any], *, actor: str) -> Table:
         props: dict[str, Any] = {}
         if "name" in changes:
             props["name"] = check.name(changes["name"], field="table.name", what="table name")
@@ -197,19 +210,14 @@ class CatalogService:
             assert table is not None  # loaded above in the same transaction
             await self._audit(
                 tx,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "UPDATE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                actor,
+                _changed("UPDATE", current, table),
             )
             return table
 
         return await self._store.transaction(work)
 
-    async def delete_table(self, table_id: str) -> DeletedTable:
+    async def delete_table(self, table_id: str, *, actor: str) -> DeletedTable:
         async def work(tx: Tx) -> DeletedTable:
             row = await self.tables.delete(tx, table_id=table_id)
             if row is None:
@@ -217,6 +225,7 @@ class CatalogService:
             table = Table.from_record(row["table"])
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(table.id, "TABLE", "DELETE", before=_table_state(table)),
                 *(
                     ChangeDraft(
@@ -230,7 +239,7 @@ class CatalogService:
 
         return await self._store.transaction(work)
 
-    async def bind_table(self, table_id: str, source_id: str) -> Table:
+    async def bind_table(self, table_id: str, source_id: str, *, actor: str) -> Table:
         async def work(tx: Tx) -> Table:
             current = await self._load_table(tx, table_id)
             table = await self.tables.bind(
@@ -240,32 +249,22 @@ class CatalogService:
                 raise _not_found("source", source_id, "table.sourceId")
             await self._audit(
                 tx,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "BIND_SOURCE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                actor,
+                _changed("BIND_SOURCE", current, table),
             )
             return table
 
         return await self._store.transaction(work)
 
-    async def unbind_table(self, table_id: str) -> Table:
+    async def unbind_table(self, table_id: str, *, actor: str) -> Table:
         async def work(tx: Tx) -> Table:
             current = await self._load_table(tx, table_id)
             table = await self.tables.unbind(tx, table_id=table_id, name=current.qualified_name)
             assert table is not None
             await self._audit(
                 tx,
-                ChangeDraft(
-                    table.id,
-                    "TABLE",
-                    "UNBIND_SOURCE",
-                    before=_table_state(current),
-                    after=_table_state(table),
-                ),
+                actor,
+                _changed("UNBIND_SOURCE", current, table),
             )
             return table
 
@@ -273,7 +272,9 @@ class CatalogService:
 
     # Fields
 
-    async def create_fields(self, table_id: str, drafts: list[FieldDraft]) -> list[Field]:
+    async def create_fields(
+        self, table_id: str, drafts: list[FieldDraft], *, actor: str
+    ) -> list[Field]:
         for index, draft in enumerate(drafts[:MAX_FIELDS_PER_CALL]):
             _field_props(draft, path=f"fields[{index}]")  # fail on bad input before any I/O
 
@@ -283,13 +284,15 @@ class CatalogService:
             props = _number_fields(drafts, taken=taken, last_ordinal=last_ordinal, path="fields")
             fields = await self.fields.create_many(tx, table_id=table_id, fields=props)
             await self._audit(
-                tx, *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields)
+                tx,
+                actor,
+                *(ChangeDraft(f.id, "FIELD", "CREATE", after=_field_state(f)) for f in fields),
             )
             return fields
 
         return await self._store.transaction(work)
 
-    async def update_field(self, field_id: str, changes: dict[str, Any]) -> Field:
+    async def update_field(self, field_id: str, changes: dict[str, Any], *, actor: str) -> Field:
         props: dict[str, Any] = {}
         if "name" in changes:
             props["name"] = check.name(changes["name"], field="field.name", what="field name")
@@ -317,19 +320,14 @@ class CatalogService:
             assert updated is not None
             await self._audit(
                 tx,
-                ChangeDraft(
-                    field_id,
-                    "FIELD",
-                    "UPDATE",
-                    before=_field_state(current),
-                    after=_field_state(updated),
-                ),
+                actor,
+                _changed("UPDATE", current, updated),
             )
             return updated
 
         return await self._store.transaction(work)
 
-    async def delete_field(self, field_id: str) -> DeletedField:
+    async def delete_field(self, field_id: str, *, actor: str) -> DeletedField:
         async def work(tx: Tx) -> DeletedField:
             row = await self.fields.delete(tx, field_id=field_id)
             if row is None:
@@ -337,11 +335,12 @@ class CatalogService:
             deleted = Field.from_record(row["field"])
             # Table edges that only existed because of this field's lineage go with it.
             implied: list[ChangeDraft] = []
-            await LineageService(self._store, actor=self._actor).refresh_implied(
-                tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+            await self._lineage.refresh_implied(
+                tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied, actor=actor
             )
             await self._audit(
                 tx,
+                actor,
                 ChangeDraft(deleted.id, "FIELD", "DELETE", before=_field_state(deleted)),
                 *_edge_deletions(row["edges"]),
                 *implied,
@@ -351,7 +350,7 @@ class CatalogService:
         return await self._store.transaction(work)
 
     async def sync_fields(
-        self, table_id: str, draft: TableDraft, *, remove_missing: bool
+        self, table_id: str, draft: TableDraft, *, remove_missing: bool, actor: str
     ) -> tuple[Table, list[Field], list[str]]:
         """Brings a table's fields in line with `draft.fields` (as a database reported them):
         types, keys, nullability and order follow the database; descriptions and tags people
@@ -373,15 +372,7 @@ class CatalogService:
                 changed = await self.tables.update(tx, table_id=table_id, props=table_props)
                 assert changed is not None
                 updated_table = changed
-                audit.append(
-                    ChangeDraft(
-                        table_id,
-                        "TABLE",
-                        "UPDATE",
-                        before=_table_state(table),
-                        after=_table_state(updated_table),
-                    )
-                )
+                audit.append(_changed("UPDATE", table, updated_table))
             new = [props for props in wanted if props["name"] not in current]
             created = (
                 await self.fields.create_many(tx, table_id=table_id, fields=new) if new else []
@@ -403,15 +394,7 @@ class CatalogService:
                     continue
                 field = await self.fields.update(tx, field_id=existing.id, props=change)
                 assert field is not None
-                audit.append(
-                    ChangeDraft(
-                        field.id,
-                        "FIELD",
-                        "UPDATE",
-                        before=_field_state(existing),
-                        after=_field_state(field),
-                    )
-                )
+                audit.append(_changed("UPDATE", existing, field))
                 kept.append(field)
             removed: list[str] = []
             if remove_missing:
@@ -424,15 +407,15 @@ class CatalogService:
                         continue
                     removed.append(name)
                     implied: list[ChangeDraft] = []
-                    await LineageService(self._store, actor=self._actor).refresh_implied(
-                        tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied
+                    await self._lineage.refresh_implied(
+                        tx, [tuple(p) for p in row["pairs"]], LineageChanges(), implied, actor=actor
                     )
                     audit.append(
                         ChangeDraft(existing.id, "FIELD", "DELETE", before=_field_state(existing))
                     )
                     audit += _edge_deletions(row["edges"])
                     audit += implied
-            await self._audit(tx, *audit)
+            await self._audit(tx, actor, *audit)
             fields = sorted(created + kept, key=lambda f: (f.ordinal_position or 0, f.name))
             return updated_table, fields, removed
 

@@ -181,8 +181,8 @@ class IdentityService:
             raise AuthenticationError(str(exc)) from None
         user = (await self._users.get_many([user_id])).get(user_id)
         if user is not None and user.signed_out_at is not None:
-            # Tokens carry whole seconds: one issued in the second of a reset stays valid.
-            if issued_at < int(user.signed_out_at.timestamp()):
+            # A token issued in the very millisecond of a sign-out is refused too.
+            if issued_at <= int(user.signed_out_at.timestamp() * 1000):
                 raise AuthenticationError(
                     "Your password was changed or your account disabled since you signed in; "
                     "sign in again."

@@ -131,20 +131,24 @@ def _logic(value: str | None, *, path: str) -> str | None:
 
 
 class LineageService:
-    def __init__(self, store: Store, *, actor: str, broker: Broker | None = None) -> None:
+    def __init__(self, store: Store, *, broker: Broker | None = None) -> None:
         self._store = store
-        self._actor = actor
         self._broker = broker
         self.repo = LineageRepository(store)
         self.audit = AuditRepository(store)
 
-    async def _audit(self, tx: Tx, changes: list[ChangeDraft]) -> None:
-        await record_changes(tx, changes, audit=self.audit, actor=self._actor, broker=self._broker)
+    async def _audit(self, tx: Tx, changes: list[ChangeDraft], *, actor: str) -> None:
+        await record_changes(tx, changes, audit=self.audit, actor=actor, broker=self._broker)
 
     # Creating
 
     async def create(
-        self, level: LineageLevel, drafts: list[EdgeDraft], *, on_duplicate: OnDuplicate
+        self,
+        level: LineageLevel,
+        drafts: list[EdgeDraft],
+        *,
+        on_duplicate: OnDuplicate,
+        actor: str,
     ) -> LineageChanges:
         if not drafts:
             raise ValidationError("Give at least one lineage edge.", field="edges")
@@ -188,11 +192,11 @@ class LineageService:
                     ),
                     "review_state": ruling.review_state.value,
                     "explicit": True,
-                    "created_by": self._actor,
+                    "created_by": actor,
                 }
             )
             # Declaring lineage APPROVED is a steward's approval (the schema checks the role).
-            props_by_index[-1].update(_review_props(ruling.reviewer, self._actor))
+            props_by_index[-1].update(_review_props(ruling.reviewer, actor))
 
         async def work(tx: Tx) -> LineageChanges:
             ids = sorted({i for d in drafts for i in (d.upstream_id, d.downstream_id)})
@@ -219,7 +223,9 @@ class LineageService:
                         }
                     )
                     continue
-                result = self._merge(level, current, draft, props, on_duplicate, index, ends)
+                result = self._merge(
+                    level, current, draft, props, on_duplicate, index, ends, actor=actor
+                )
                 if result[0] is Outcome.UPDATED:
                     to_update.append(
                         {"id": current.id, "props": result[1], "reviewed_now": result[3]}
@@ -256,16 +262,10 @@ class LineageService:
                     )
                 )
             if level is LineageLevel.FIELD:
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in created + updated
-                    ],
-                    changes,
-                    audit,
+                await self._refresh_above(
+                    tx, created + updated, changes, audit, actor=actor, ends=ends
                 )
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             order = {pair: i for i, pair in enumerate(seen)}
             changes.results.sort(
                 key=lambda r: order.get((r.edge.upstream_id, r.edge.downstream_id), 0)
@@ -304,6 +304,8 @@ class LineageService:
         on_duplicate: OnDuplicate,
         index: int,
         ends: dict[str, Endpoint],
+        *,
+        actor: str,
     ) -> tuple[Outcome, dict[str, Any], str | None, bool]:
         """What the existing edge becomes: the outcome, the properties to set, a message for
         the caller, and whether a steward's decision is being recorded now."""
@@ -351,7 +353,7 @@ class LineageService:
         update.update(
             lineage_source=ruling.provenance.value,
             review_state=ruling.review_state.value,
-            **_review_props(ruling.reviewer, self._actor),
+            **_review_props(ruling.reviewer, actor),
         )
         return Outcome.UPDATED, update, None, ruling.reviewer is rules.Reviewer.DECIDED
 
@@ -361,15 +363,36 @@ class LineageService:
         table_pairs: list[tuple[str | None, str | None]],
         changes: LineageChanges,
         audit: list[ChangeDraft],
+        *,
+        actor: str,
     ) -> None:
-        implied = await refresh_implied(tx, self.repo, table_pairs, actor=self._actor)
+        implied = await refresh_implied(tx, self.repo, table_pairs, actor=actor)
         changes.implied_created += [c.id for c in implied if c.action is ImpliedAction.CREATE]
         changes.implied_removed += [c.id for c in implied if c.action is ImpliedAction.DELETE]
         audit += implied_audit(implied)
 
+    async def _refresh_above(
+        self,
+        tx: Tx,
+        field_edges: list[LineageEdge],
+        changes: LineageChanges,
+        audit: list[ChangeDraft],
+        *,
+        actor: str,
+        ends: dict[str, Endpoint] | None = None,
+    ) -> None:
+        """Refreshes the implied table edges above these field edges (their ends' tables)."""
+        if ends is None:
+            ids = sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
+            ends = await self.repo.endpoints(tx, ids)
+        pairs = [
+            (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges
+        ]
+        await self.refresh_implied(tx, pairs, changes, audit, actor=actor)
+
     # Editing
 
-    async def update(self, edge_id: str, changes: dict[str, Any]) -> LineageEdge:
+    async def update(self, edge_id: str, changes: dict[str, Any], *, actor: str) -> LineageEdge:
         props: dict[str, Any] = {}
         substance = False
         if "confidence" in changes:
@@ -418,7 +441,7 @@ class LineageService:
                 update["lineage_source"] = ruling.provenance.value
             if ruling.review_state is not before.review_state:
                 update["review_state"] = ruling.review_state.value
-            update.update(_review_props(ruling.reviewer, self._actor))
+            update.update(_review_props(ruling.reviewer, actor))
             if not before.explicit and before.level is LineageLevel.TABLE:
                 update["explicit"] = True  # edited by a person: now declared, not implied
             [edge] = await self.repo.update(tx, [{"id": edge_id, "props": update}])
@@ -432,14 +455,8 @@ class LineageService:
                 )
             ]
             if edge.level is LineageLevel.FIELD:
-                ends = await self.repo.endpoints(tx, [edge.upstream_id, edge.downstream_id])
-                await self.refresh_implied(
-                    tx,
-                    [(ends[edge.upstream_id].table_id, ends[edge.downstream_id].table_id)],
-                    LineageChanges(),
-                    audit,
-                )
-            await self._audit(tx, audit)
+                await self._refresh_above(tx, [edge], LineageChanges(), audit, actor=actor)
+            await self._audit(tx, audit, actor=actor)
             return edge
 
         return await self._store.transaction(work)
@@ -447,7 +464,7 @@ class LineageService:
     # Reviewing
 
     async def review(
-        self, ids: list[str], *, approve: bool, comment: str | None
+        self, ids: list[str], *, approve: bool, comment: str | None, actor: str
     ) -> tuple[list[LineageEdge], LineageChanges]:
         comment = _review_comment(comment, rejecting=not approve)
         unique = list(dict.fromkeys(ids))
@@ -471,7 +488,7 @@ class LineageService:
                 unique,
                 state=state.value,
                 provenance={p.value: rules.provenance_after(p, state).value for p in LineageSource},
-                actor=self._actor,
+                actor=actor,
                 comment=comment,
             )
             missing = set(unique) - {after.id for _, after in reviewed}
@@ -495,19 +512,8 @@ class LineageService:
             ]
             field_edges = [after for _, after in reviewed if after.level is LineageLevel.FIELD]
             if field_edges:
-                ends = await self.repo.endpoints(
-                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-                )
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in field_edges
-                    ],
-                    changes,
-                    audit,
-                )
-            await self._audit(tx, audit)
+                await self._refresh_above(tx, field_edges, changes, audit, actor=actor)
+            await self._audit(tx, audit, actor=actor)
             return [after for _, after in reviewed], changes
 
         return await self._store.transaction(work)
@@ -515,7 +521,7 @@ class LineageService:
     # Deleting
 
     async def delete(
-        self, ids: list[str], *, cascade: bool
+        self, ids: list[str], *, cascade: bool, actor: str
     ) -> tuple[list[LineageEdge], LineageChanges]:
         unique = list(dict.fromkeys(ids))
         if not unique:
@@ -543,23 +549,12 @@ class LineageService:
             audit = [ChangeDraft(e.id, "LINEAGE", "DELETE", before=_edge_state(e)) for e in deleted]
             field_edges = [e for e in deleted if e.level is LineageLevel.FIELD]
             if field_edges:
-                ends = await self.repo.endpoints(
-                    tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-                )
                 deleted_ids = {e.id for e in deleted}
-                await self.refresh_implied(
-                    tx,
-                    [
-                        (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id)
-                        for e in field_edges
-                    ],
-                    changes,
-                    audit,
-                )
+                await self._refresh_above(tx, field_edges, changes, audit, actor=actor)
                 changes.implied_removed = [
                     i for i in changes.implied_removed if i not in deleted_ids
                 ]
-            await self._audit(tx, audit)
+            await self._audit(tx, audit, actor=actor)
             return deleted, changes
 
         return await self._store.transaction(work)

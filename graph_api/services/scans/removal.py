@@ -5,7 +5,6 @@ its lineage, as deleting it by hand would be."""
 from __future__ import annotations
 
 from graph_api.errors import NotFoundError, ValidationError
-from graph_api.events import Broker
 from graph_api.services.catalog import CatalogService
 from graph_api.store.client import Store
 from graph_api.store.fields import FieldRepository
@@ -15,7 +14,7 @@ MAX_REMOVALS_PER_CALL = 1000
 
 
 async def remove_missing(
-    store: Store, ids: list[str], *, actor: str, broker: Broker | None
+    store: Store, catalog: CatalogService, ids: list[str], *, actor: str
 ) -> list[str]:
     """Deletes the tables and fields `ids` names, each of which must be marked missing; the ids
     removed. Refuses the whole call (nothing removed) when one is not missing."""
@@ -41,12 +40,11 @@ async def remove_missing(
                 "(nothing was removed); delete it with deleteTable or deleteField if you mean to.",
                 field=f"ids[{index}]",
             )
-    catalog = CatalogService(store, actor=actor, broker=broker)
     removed = []
     for entity_id in wanted:
         if entity_id in tables:
-            await catalog.delete_table(entity_id)
+            await catalog.delete_table(entity_id, actor=actor)
         elif fields[entity_id].table_id not in tables:
-            await catalog.delete_field(entity_id)
+            await catalog.delete_field(entity_id, actor=actor)
         removed.append(entity_id)
     return removed

@@ -34,6 +34,8 @@ from graph_api.errors import ConflictError, ValidationError
 from graph_api.events import Broker
 from graph_api.models import Source, SourceType
 from graph_api.scan_rules import Marker, TableOutcome, missing_table_props
+from graph_api.services.catalog import CatalogService
+from graph_api.services.connections import user_error
 from graph_api.services.jobs import STALE_AFTER_SECONDS, report_progress
 from graph_api.services.scans.apply import (
     BatchWriter,
@@ -58,7 +60,7 @@ from graph_api.services.scans.jobs import (
     options_props,
 )
 from graph_api.services.scans.removal import remove_missing
-from graph_api.services.sources import SourceService, user_error
+from graph_api.services.sources import SourceService
 from graph_api.store.client import Store
 from graph_api.store.scans import ScanRepository
 
@@ -104,9 +106,17 @@ def _next_chunk(items: Iterator[TableInfo | ScanWarning], size: int) -> list[Any
 class ScanService:
     """Built once per process; who starts a scan is given per call (`actor=`)."""
 
-    def __init__(self, store: Store, *, sources: SourceService, broker: Broker | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        sources: SourceService,
+        catalog: CatalogService,
+        broker: Broker | None,
+    ) -> None:
         self._store = store
         self._sources = sources
+        self._catalog = catalog
         self._broker = broker
         self.repo = ScanRepository(store)
         self._writer = BatchWriter(store, broker=broker)
@@ -381,7 +391,7 @@ class ScanService:
         if options.remove_missing and not options.dry_run:
             gone += [t.table_id for t in report.missing if t.table_id]
             report.removed = await remove_missing(
-                self._store, gone, actor=scan_actor(job.id), broker=self._broker
+                self._store, self._catalog, gone, actor=scan_actor(job.id)
             )
 
     async def _batch(
