@@ -85,7 +85,7 @@ async def _scan(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
     report = job.report
     print(f"scan {job.id} of '{job.source_name}': {job.status.value}")
-    if report is not None:
+    if report is not None and job.status is JobStatus.SUCCEEDED:
         for heading, entries in (("added", report.added), ("changed", report.changed)):
             for t in entries:
                 print(f"  {heading:<9} {t.qualified_name}", end="")

@@ -484,7 +484,7 @@ def _chosen(source: Source, options: ScanOptions, names: list[str]) -> list[str]
         raise ScanFailed(
             ScanFailure.UNKNOWN_NAMESPACE,
             f"Source '{source.name}' has no namespace {', '.join(repr(u) for u in unknown)}."
-            f"{hint} Nothing was read or written; discoverSource lists the namespaces it has.",
+            f"{hint} discoverSource lists the namespaces it has.",
         )
     return chosen
 
