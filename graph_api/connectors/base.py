@@ -27,7 +27,7 @@ import difflib
 import fnmatch
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, TypedDict, Unpack
@@ -298,7 +298,8 @@ class TableInfo:
 @dataclass(frozen=True, kw_only=True)
 class NamespaceInfo:
     """One namespace a source holds: a PostgreSQL or Oracle schema (owner), a MySQL or MongoDB
-    database; for Elasticsearch the one namespace is the cluster (see its connector).
+    database; Elasticsearch has one, `*` (every index, alias and data stream the account may
+    see), and its scan_namespace takes any other pattern (`logs-*`) too.
     `counts` holds, for each kind this source type can hold, how many it has (zero included)."""
 
     name: str
@@ -402,11 +403,12 @@ class Connector(abc.ABC):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         """One table as the database sees it. Raises ConnectorError (TABLE_NOT_FOUND, ...)."""
 
+    @abc.abstractmethod
     def discover(self) -> list[NamespaceInfo]:
         """Every namespace the source holds, sorted by name, with counts per kind. Saves
         nothing; raises ConnectorError when the source cannot be read."""
-        raise self._cannot_scan()
 
+    @abc.abstractmethod
     def scan_namespace(
         self, namespace: str, *, table_filter: TableFilter = EVERYTHING
     ) -> Iterator[TableInfo | ScanWarning]:
@@ -414,14 +416,6 @@ class Connector(abc.ABC):
         a few bulk catalog queries (never one round trip per table); a ScanWarning for a
         table that cannot be read. Raises ConnectorError (DATABASE_NOT_FOUND, with a near
         match) for an unknown namespace, and for a failure of the source itself."""
-        raise self._cannot_scan()
-
-    def _cannot_scan(self) -> ConnectorError:
-        return self.error(
-            FailureReason.UNSUPPORTED,
-            f"Clew cannot scan {self.type.value.title()} sources yet.",
-            hint="Fetch the tables one at a time instead.",
-        )
 
     def close(self) -> None:  # noqa: B027 - optional: connectors without a pool need nothing
         """Release pooled connections. Safe to call twice."""
@@ -458,6 +452,15 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     if not matches:
         return ""
     return " Did you mean " + " or ".join(f"'{lowered[m]}'" for m in matches) + "?"
+
+
+def rows_by_table(rows: Iterable[Sequence[Any]]) -> dict[Any, list[tuple[Any, ...]]]:
+    """A bulk catalog reader's rows grouped by their first field (the table's name or id),
+    each row's other fields kept, in the order the rows came."""
+    grouped: dict[Any, list[tuple[Any, ...]]] = {}
+    for table, *rest in rows:
+        grouped.setdefault(table, []).append(tuple(rest))
+    return grouped
 
 
 def elapsed_ms(started: float) -> float:

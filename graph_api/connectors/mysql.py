@@ -46,6 +46,7 @@ from graph_api.connectors.base import (
     TestReport,
     did_you_mean,
     elapsed_ms,
+    rows_by_table,
 )
 from graph_api.connectors.mysql_catalog import (
     BATCH,
@@ -63,7 +64,6 @@ from graph_api.connectors.mysql_catalog import (
     SYSTEM_SCHEMAS,
     VIEWS_SQL,
     Found,
-    by_table,
     found_row,
     partially_granted,
     quote_ident,
@@ -321,8 +321,8 @@ class MySqlConnector(Connector):
         if not found:
             return []
         where = {"schema": found[0].schema, "tables": [f.name for f in found]}
-        columns = by_table(self._query(conn, COLUMNS_SQL, where))
-        indexes = by_table(self._query(conn, INDEXES_SQL, where))
+        columns = rows_by_table(self._query(conn, COLUMNS_SQL, where))
+        indexes = rows_by_table(self._query(conn, INDEXES_SQL, where))
         partial_grants = partially_granted(self._query(conn, PRIVILEGES_SQL, where))
         views: dict[str, str] = {}
         if any(f.kind is TableKind.VIEW for f in found):

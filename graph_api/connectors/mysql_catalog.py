@@ -164,14 +164,6 @@ def found_row(row: tuple[Any, ...]) -> Found:
     )
 
 
-def by_table(rows: list[Any]) -> dict[str, list[Any]]:
-    """Bulk-reader rows grouped by their first field, the table name, in their order."""
-    grouped: dict[str, list[Any]] = {}
-    for table, *rest in rows:
-        grouped.setdefault(str(table), []).append(tuple(rest))
-    return grouped
-
-
 def partially_granted(rows: list[Any]) -> set[str]:
     """The tables of PRIVILEGES_SQL's rows whose columns the account sees only some of."""
     if any(grant == "wider" for _table, grant in rows):

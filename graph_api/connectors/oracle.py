@@ -13,37 +13,61 @@ SQL. Oracle folds unquoted names to upper case, so a name is looked up as given 
 upper-cased; the default schema is the connecting user's. ALL_* views show only what the
 account may access, so "not found" may also mean "not granted": the hint says so.
 
-The SQL, the row mapping and the error classification are pure functions, tested without a
-server (tests/connectors/test_oracle.py).
+The catalog SQL and its row mapping are in oracle_catalog.py: a scan reads a whole owner with
+the same statements `introspect` runs for one table. They and the error classification are
+pure functions, tested without a server (tests/connectors/test_oracle.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph_api.connectors.base import (
+    EVERYTHING,
     REASON_SENTENCES,
     SETTINGS,
-    ColumnInfo,
     ConnectionConfig,
     Connector,
     ConnectorError,
     FailureReason,
     Missing,
+    NamespaceInfo,
+    ScanWarning,
     SettingsError,
+    TableFilter,
     TableInfo,
     TableRef,
     TestReport,
+    did_you_mean,
     elapsed_ms,
+    rows_by_table,
 )
 from graph_api.connectors.network import socket_reason
+from graph_api.connectors.oracle_catalog import (
+    COLUMNS_SQL,
+    DISCOVER_SQL,
+    FIND_OWNERS_SQL,
+    FIND_TABLES_SQL,
+    INDEXES_SQL,
+    LIST_TABLES_SQL,
+    MVIEW_QUERIES_SQL,
+    NEAR_OWNERS_SQL,
+    NEAR_TABLES_SQL,
+    OWNER_TABLES_SQL,
+    VIEW_TEXTS_SQL,
+    Found,
+    best_match,
+    folded,
+    found_row,
+    name_binds,
+    near_match,
+    table_info,
+)
 from graph_api.connectors.registry import register
 from graph_api.connectors.tls import client_context
 from graph_api.models import SourceType, TableKind
@@ -55,6 +79,9 @@ T = TypeVar("T")
 
 DEFAULT_PORT = 1521
 PRODUCT = "Oracle Database"
+# The most statements a scan of one schema sends (owner, tables, columns, indexes, views'
+# and materialized views' definitions).
+SCAN_STATEMENTS = 6
 # Closing sends a logoff; a connection that timed out may never answer it.
 CLOSE_TIMEOUT = 2.0
 
@@ -65,239 +92,6 @@ FROM product_component_version
 WHERE product LIKE 'Oracle%' AND ROWNUM = 1
 """
 PING_SQL = "SELECT 1 FROM dual"
-
-# A materialized view is stored as a table of the same name; ALL_MVIEWS tells them apart.
-# Nested tables, secondary (domain index) tables, IOT overflow segments and tables in the
-# recycle bin are storage details, not something a user picks.
-LIST_TABLES_SQL = """
-SELECT owner, name, kind
-FROM (
-    SELECT t.owner, t.table_name AS name,
-           CASE WHEN m.mview_name IS NULL THEN 'TABLE' ELSE 'MATERIALIZED_VIEW' END AS kind
-    FROM all_tables t
-    LEFT JOIN all_mviews m ON m.owner = t.owner AND m.mview_name = t.table_name
-    WHERE t.owner = :owner
-      AND t.nested = 'NO'
-      AND t.secondary = 'N'
-      AND t.dropped = 'NO'
-      AND (t.iot_type IS NULL OR t.iot_type = 'IOT')
-    UNION ALL
-    SELECT v.owner, v.view_name, 'VIEW'
-    FROM all_views v
-    WHERE v.owner = :owner
-)
-ORDER BY name
-FETCH FIRST :max_rows ROWS ONLY
-"""
-
-FIND_OWNERS_SQL = """
-SELECT username
-FROM all_users
-WHERE username IN (:owner, :folded_owner)
-"""
-
-FIND_TABLES_SQL = """
-SELECT o.owner, o.name, o.kind, o.num_rows, c.comments
-FROM (
-    SELECT t.owner, t.table_name AS name,
-           CASE WHEN m.mview_name IS NULL THEN 'TABLE' ELSE 'MATERIALIZED_VIEW' END AS kind,
-           t.num_rows
-    FROM all_tables t
-    LEFT JOIN all_mviews m ON m.owner = t.owner AND m.mview_name = t.table_name
-    WHERE t.owner IN (:owner, :folded_owner)
-      AND t.table_name IN (:name, :folded_name)
-      AND t.dropped = 'NO'
-    UNION ALL
-    SELECT v.owner, v.view_name, 'VIEW', NULL
-    FROM all_views v
-    WHERE v.owner IN (:owner, :folded_owner)
-      AND v.view_name IN (:name, :folded_name)
-) o
-LEFT JOIN all_tab_comments c ON c.owner = o.owner AND c.table_name = o.name
-"""
-
-# For "did you mean": what the owner has, and the same name (any case) elsewhere.
-NEAR_TABLES_SQL = """
-SELECT owner, name
-FROM (
-    SELECT owner, table_name AS name FROM all_tables
-    WHERE dropped = 'NO' AND (owner = :owner OR UPPER(table_name) = UPPER(:name))
-    UNION ALL
-    SELECT owner, view_name FROM all_views
-    WHERE owner = :owner OR UPPER(view_name) = UPPER(:name)
-)
-FETCH FIRST 5000 ROWS ONLY
-"""
-
-# The selected columns are ColumnRow's fields, in order.
-COLUMNS_SQL = """
-SELECT c.column_name,
-       c.data_type,
-       c.data_type_owner,
-       c.data_length,
-       c.char_length,
-       c.char_used,
-       c.data_precision,
-       c.data_scale,
-       c.nullable,
-       c.column_id,
-       cc.comments,
-       CASE WHEN pk.column_name IS NULL THEN 'N' ELSE 'Y' END AS primary_key
-FROM all_tab_columns c
-LEFT JOIN all_col_comments cc
-       ON cc.owner = c.owner AND cc.table_name = c.table_name
-      AND cc.column_name = c.column_name
-LEFT JOIN (
-    SELECT acc.column_name
-    FROM all_constraints ac
-    JOIN all_cons_columns acc
-      ON acc.owner = ac.owner AND acc.constraint_name = ac.constraint_name
-     AND acc.table_name = ac.table_name
-    WHERE ac.owner = :owner AND ac.table_name = :table_name AND ac.constraint_type = 'P'
-) pk ON pk.column_name = c.column_name
-WHERE c.owner = :owner AND c.table_name = :table_name
-ORDER BY c.column_id
-"""
-
-
-# One row per index column, in order. A function-based (or descending) index column is a
-# hidden SYS_NC...$ column; its expression is in ALL_IND_EXPRESSIONS.
-INDEXES_SQL = """
-SELECT i.index_name,
-       i.uniqueness,
-       i.index_type,
-       ic.column_name,
-       ic.descend,
-       e.column_expression,
-       CASE WHEN pk.constraint_name IS NULL THEN 'N' ELSE 'Y' END AS primary_key
-FROM all_indexes i
-JOIN all_ind_columns ic ON ic.index_owner = i.owner AND ic.index_name = i.index_name
-LEFT JOIN all_ind_expressions e
-       ON e.index_owner = ic.index_owner AND e.index_name = ic.index_name
-      AND e.column_position = ic.column_position
-LEFT JOIN all_constraints pk
-       ON pk.owner = i.table_owner AND pk.table_name = i.table_name
-      AND pk.index_name = i.index_name AND pk.constraint_type = 'P'
-WHERE i.table_owner = :owner AND i.table_name = :table_name
-ORDER BY i.index_name, ic.column_position
-"""
-
-
-class IndexRow(NamedTuple):
-    """One row of INDEXES_SQL."""
-
-    index_name: str
-    uniqueness: str  # 'UNIQUE' / 'NONUNIQUE'
-    index_type: str  # 'NORMAL', 'FUNCTION-BASED NORMAL', 'BITMAP', 'DOMAIN', ...
-    column_name: str
-    descend: str  # 'ASC' / 'DESC'
-    column_expression: str | None
-    primary_key: str  # 'Y' / 'N'
-
-
-def indexes_from_rows(rows: Sequence[Sequence[Any]]) -> list[str]:
-    """'PK_CUSTOMERS (ID) primary key', 'IX_EMAIL (UPPER("EMAIL")) unique', sorted by name."""
-    grouped: dict[str, list[IndexRow]] = {}
-    for row in rows:
-        index = IndexRow(*row)
-        grouped.setdefault(index.index_name, []).append(index)
-    described = []
-    for name, columns in grouped.items():
-        first = columns[0]
-        parts = []
-        for column in columns:
-            text = (column.column_expression or column.column_name).strip()
-            parts.append(f"{text} desc" if column.descend == "DESC" else text)
-        kind = first.index_type.replace("FUNCTION-BASED", "").strip().lower()
-        flags = [
-            "primary key"
-            if first.primary_key == "Y"
-            else "unique"
-            if first.uniqueness == "UNIQUE"
-            else "",
-            "" if kind == "normal" else kind,
-        ]
-        suffix = " ".join(flag for flag in flags if flag)
-        described.append(f"{name} ({', '.join(parts)})" + (f" {suffix}" if suffix else ""))
-    return sorted(described)
-
-
-class ColumnRow(NamedTuple):
-    """One row of COLUMNS_SQL: ALL_TAB_COLUMNS' own columns, then comment and key flag."""
-
-    column_name: str
-    data_type: str
-    data_type_owner: str | None
-    data_length: int
-    char_length: int | None
-    char_used: str | None  # 'B' (byte semantics), 'C' (char semantics), None (not text)
-    data_precision: int | None
-    data_scale: int | None
-    nullable: str  # 'Y' / 'N'
-    column_id: int
-    comments: str | None
-    primary_key: str  # 'Y' / 'N'
-
-
-_CHAR_TYPES = ("VARCHAR2", "CHAR", "VARCHAR")
-_NCHAR_TYPES = ("NVARCHAR2", "NCHAR")
-_BUILTIN_TYPE_OWNERS = (None, "SYS", "PUBLIC")
-
-
-def format_data_type(row: ColumnRow, *, table_owner: str | None = None) -> str:
-    """The type as Oracle's own DDL (DBMS_METADATA) writes it, e.g. VARCHAR2(100 BYTE)."""
-    data_type = row.data_type
-    if "(" in data_type:  # TIMESTAMP(6), INTERVAL DAY(2) TO SECOND(6): already complete
-        return data_type
-    if data_type == "NUMBER":
-        if row.data_precision is None:
-            return "NUMBER" if row.data_scale is None else f"NUMBER(*,{int(row.data_scale)})"
-        return f"NUMBER({int(row.data_precision)},{int(row.data_scale or 0)})"
-    if data_type == "FLOAT" and row.data_precision is not None:
-        return f"FLOAT({int(row.data_precision)})"
-    if data_type in _CHAR_TYPES:
-        semantics = "CHAR" if row.char_used == "C" else "BYTE"
-        return f"{data_type}({int(row.char_length or row.data_length)} {semantics})"
-    if data_type in _NCHAR_TYPES:
-        return f"{data_type}({int(row.char_length or row.data_length)})"
-    if data_type in ("RAW", "UROWID"):
-        return f"{data_type}({int(row.data_length)})"
-    if row.data_type_owner not in _BUILTIN_TYPE_OWNERS and row.data_type_owner != table_owner:
-        return f"{row.data_type_owner}.{data_type}"  # an object type of another schema
-    return data_type
-
-
-def column_from_row(row: Sequence[Any], *, table_owner: str | None = None) -> ColumnInfo:
-    column = ColumnRow(*row)
-    return ColumnInfo(
-        name=column.column_name,
-        data_type=format_data_type(column, table_owner=table_owner),
-        nullable=column.nullable == "Y",
-        primary_key=column.primary_key == "Y",
-        ordinal_position=int(column.column_id),
-        comment=column.comments or None,
-    )
-
-
-def folded(name: str) -> list[str]:
-    """The names Oracle may mean: as given (a quoted name), then upper-cased (unquoted)."""
-    return list(dict.fromkeys([name, name.upper()]))
-
-
-def name_binds(prefix: str, name: str) -> dict[str, str]:
-    """Bind values for `:<prefix>` and `:folded_<prefix>`."""
-    exact, *rest = folded(name)
-    return {prefix: exact, f"folded_{prefix}": rest[0] if rest else exact}
-
-
-def best_match(rows: Sequence[Sequence[Any]], *, owner: str, name: str) -> Sequence[Any] | None:
-    """The row (owner, name, ...) Oracle would resolve to: exact spelling before folded."""
-    owners, names = folded(owner), folded(name)
-    candidates = [r for r in rows if r[0] in owners and r[1] in names]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda r: (names.index(r[1]), owners.index(r[0])))
-
 
 # Error classification
 
@@ -464,15 +258,6 @@ def dsn(config: ConnectionConfig) -> str:
     return config.uri or connect_params(config).get_connect_string()
 
 
-@dataclass(frozen=True)
-class _Found:
-    owner: str
-    name: str
-    kind: TableKind
-    num_rows: int | None
-    comment: str | None
-
-
 class OracleConnector(Connector):
     type = SourceType.ORACLE
     default_port = DEFAULT_PORT
@@ -515,15 +300,72 @@ class OracleConnector(Connector):
     def introspect(self, *, table: str, schema: str | None = None) -> TableInfo:
         async def work(conn: oracledb.AsyncConnection) -> TableInfo:
             found = await self._find_table(conn, table, schema)
-            rows = await _fetch(conn, COLUMNS_SQL, owner=found.owner, table_name=found.name)
-            indexes = (
-                await _fetch(conn, INDEXES_SQL, owner=found.owner, table_name=found.name)
-                if found.kind is not TableKind.VIEW
-                else []
-            )
-            return _table_info(found, rows, indexes)
+            (info,) = await self._read_tables(conn, found.owner, [found], table_name=found.name)
+            return info
 
         return self._run(work, budget=self.config.query_timeout)
+
+    def discover(self) -> list[NamespaceInfo]:
+        async def work(conn: oracledb.AsyncConnection) -> list[NamespaceInfo]:
+            return [
+                NamespaceInfo(
+                    name=owner,
+                    counts={
+                        TableKind.TABLE: int(tables),
+                        TableKind.VIEW: int(views),
+                        TableKind.MATERIALIZED_VIEW: int(materialized),
+                    },
+                )
+                for owner, tables, views, materialized in await _fetch(conn, DISCOVER_SQL)
+            ]
+
+        return self._run(work, budget=self.config.query_timeout)
+
+    def scan_namespace(
+        self, namespace: str, *, table_filter: TableFilter = EVERYTHING
+    ) -> Iterator[TableInfo | ScanWarning]:
+        # ALL_* views show only what the account may read: nothing to warn about. One
+        # connection, six statements for the whole owner.
+        async def work(conn: oracledb.AsyncConnection) -> list[TableInfo]:
+            owner = await self._resolve_owner(conn, namespace, FailureReason.DATABASE_NOT_FOUND)
+            listed = [found_row(row) for row in await _fetch(conn, OWNER_TABLES_SQL, owner=owner)]
+            chosen = [f for f in listed if table_filter.matches(f.name, f.kind)]
+            return await self._read_tables(conn, owner, chosen, table_name=None) if chosen else []
+
+        # Each statement is bounded by the query timeout on the server (call_timeout).
+        yield from self._run(work, budget=self.config.query_timeout * SCAN_STATEMENTS)
+
+    async def _read_tables(
+        self,
+        conn: oracledb.AsyncConnection,
+        owner: str,
+        found: list[Found],
+        *,
+        table_name: str | None,
+    ) -> list[TableInfo]:
+        """The bulk readers, on one table (`table_name`) or on the whole owner (None)."""
+        binds = {"owner": owner, "table_name": table_name}
+        kinds = {f.kind for f in found}
+        columns = rows_by_table(await _fetch(conn, COLUMNS_SQL, **binds))
+        indexes = (
+            rows_by_table(await _fetch(conn, INDEXES_SQL, **binds))
+            if kinds - {TableKind.VIEW}
+            else {}
+        )
+        definitions: dict[str, str] = {}
+        if TableKind.VIEW in kinds:
+            definitions.update(await _fetch(conn, VIEW_TEXTS_SQL, **binds))
+        if TableKind.MATERIALIZED_VIEW in kinds:
+            definitions.update(await _fetch(conn, MVIEW_QUERIES_SQL, **binds))
+        return [
+            table_info(
+                f,
+                columns.get(f.name, []),
+                indexes.get(f.name, []) if f.kind is not TableKind.VIEW else [],
+                definition=definitions.get(f.name),
+            )
+            for f in found
+        ]
 
     # Connections
 
@@ -585,7 +427,12 @@ class OracleConnector(Connector):
             user = user.split("[", 1)[1].rstrip("]")
         return user.upper()
 
-    async def _resolve_owner(self, conn: oracledb.AsyncConnection, schema: str | None) -> str:
+    async def _resolve_owner(
+        self,
+        conn: oracledb.AsyncConnection,
+        schema: str | None,
+        reason: FailureReason = FailureReason.TABLE_NOT_FOUND,
+    ) -> str:
         if schema is None:
             return self._default_owner(conn)
         rows = await _fetch(conn, FIND_OWNERS_SQL, **name_binds("owner", schema))
@@ -593,9 +440,10 @@ class OracleConnector(Connector):
         for candidate in folded(schema):
             if candidate in found:
                 return candidate
+        known = [r[0] for r in await _fetch(conn, NEAR_OWNERS_SQL)]
         raise self.error(
-            FailureReason.TABLE_NOT_FOUND,
-            f"Schema '{schema}' was not found on {self._target()}.",
+            reason,
+            f"Schema '{schema}' was not found on {self._target()}." + did_you_mean(schema, known),
             hint="Check the schema (user) name: Oracle reads an unquoted name in upper "
             "case, so a schema created with a quoted mixed-case name must be given exactly.",
             missing=Missing("schema", schema),
@@ -603,7 +451,7 @@ class OracleConnector(Connector):
 
     async def _find_table(
         self, conn: oracledb.AsyncConnection, table: str, schema: str | None
-    ) -> _Found:
+    ) -> Found:
         owner = schema or self._default_owner(conn)
         rows = await _fetch(
             conn, FIND_TABLES_SQL, **name_binds("owner", owner), **name_binds("name", table)
@@ -611,14 +459,7 @@ class OracleConnector(Connector):
         best = best_match(rows, owner=owner, name=table)
         if best is None:
             raise await self._table_not_found(conn, table, owner, schema is None)
-        found_owner, name, kind, num_rows, comment = best
-        return _Found(
-            owner=found_owner,
-            name=name,
-            kind=TableKind[kind],
-            num_rows=None if num_rows is None else int(num_rows),
-            comment=comment or None,
-        )
+        return found_row(best)
 
     async def _table_not_found(
         self, conn: oracledb.AsyncConnection, table: str, owner: str, defaulted: bool
@@ -672,42 +513,6 @@ class OracleConnector(Connector):
         separator = "/" if self.config.service_name else ":"
         where = f"{self.config.host}:{self.config.port or DEFAULT_PORT}"
         return f"{where}{separator}{service}" if service else where
-
-
-def near_match(table: str, owner: str, rows: Sequence[Sequence[Any]]) -> str | None:
-    """A near match to name: OWNER.NAME in the same schema first, then in another one."""
-    here = {r[1].upper(): r[1] for r in rows if r[0] == owner}
-    if table.upper() in here:
-        return f"{owner}.{here[table.upper()]}"
-    close = difflib.get_close_matches(table.upper(), list(here), n=1, cutoff=0.75)
-    if close:
-        return f"{owner}.{here[close[0]]}"
-    elsewhere = [r for r in rows if r[0] != owner and r[1].upper() == table.upper()]
-    return f"{elsewhere[0][0]}.{elsewhere[0][1]}" if elsewhere else None
-
-
-def _table_info(
-    found: _Found, rows: Sequence[Sequence[Any]], indexes: Sequence[Sequence[Any]] = ()
-) -> TableInfo:
-    notes = []
-    if found.kind is TableKind.MATERIALIZED_VIEW:
-        notes.append("A materialized view: its rows are stored, as of its last refresh.")
-    if found.kind is not TableKind.VIEW:
-        notes.append(
-            "Row count is ALL_TABLES.NUM_ROWS from the last statistics gathering."
-            if found.num_rows is not None
-            else "No row count: statistics were never gathered for this table."
-        )
-    return TableInfo(
-        schema=found.owner,
-        name=found.name,
-        kind=found.kind,
-        comment=found.comment,
-        row_count=found.num_rows,
-        columns=[column_from_row(row, table_owner=found.owner) for row in rows],
-        indexes=indexes_from_rows(indexes),
-        notes=notes,
-    )
 
 
 async def _fetch(conn: oracledb.AsyncConnection, sql: str, **binds: Any) -> list[tuple[Any, ...]]:

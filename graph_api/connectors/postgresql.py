@@ -45,6 +45,7 @@ from graph_api.connectors.base import (
     TestReport,
     did_you_mean,
     elapsed_ms,
+    rows_by_table,
 )
 from graph_api.connectors.postgresql_catalog import (
     BATCH,
@@ -322,18 +323,19 @@ class PostgresConnector(Connector):
         if not found:
             return []
         oids = {"oids": [f.oid for f in found]}
-        columns: dict[int, list[tuple[Any, ...]]] = {f.oid: [] for f in found}
-        for oid, *column in conn.execute(COLUMNS_SQL, oids):
-            columns[oid].append(tuple(column))
-        keys: dict[int, set[str]] = {f.oid: set() for f in found}
-        for oid, name in conn.execute(PRIMARY_KEY_SQL, oids):
-            keys[oid].add(name)
-        indexes: dict[int, list[tuple[Any, ...]]] = {f.oid: [] for f in found}
-        for oid, *index in conn.execute(INDEXES_SQL, oids):
-            indexes[oid].append(tuple(index))
+        columns = rows_by_table(conn.execute(COLUMNS_SQL, oids))
+        keys = rows_by_table(conn.execute(PRIMARY_KEY_SQL, oids))
+        indexes = rows_by_table(conn.execute(INDEXES_SQL, oids))
         user = self.config.username or conn.info.user
         return [
-            table_info(f, columns[f.oid], keys[f.oid], indexes[f.oid], user=user) for f in found
+            table_info(
+                f,
+                columns.get(f.oid, []),
+                {name for (name,) in keys.get(f.oid, [])},
+                indexes.get(f.oid, []),
+                user=user,
+            )
+            for f in found
         ]
 
     def close(self) -> None:

@@ -18,9 +18,11 @@ from graph_api.connectors.base import (
     Connector,
     ConnectorError,
     FailureReason,
+    TableFilter,
+    TableInfo,
 )
 from graph_api.connectors.registry import connector_class, create_connector, registered
-from graph_api.models import SourceType
+from graph_api.models import SourceType, TableKind
 from tests.servers.nosql import ES_USERS
 from tests.servers.sql import unused_port
 
@@ -31,6 +33,7 @@ class Case:
     server: str  # the fixture of its test server
     settings: Callable[[Any], dict[str, Any]]  # connection settings from the server's info
     table: str  # a table (collection, index) the server holds
+    namespace: str  # what discover names the namespace holding it
     schema: str | None = None
 
 
@@ -40,19 +43,22 @@ CASES = [
         "postgres",
         lambda s: {"database": s.database, "username": s.user, "password": s.password},
         "customers",
+        "public",
     ),
     Case(
         SourceType.MYSQL,
         "mariadb",
         lambda s: {"database": s.database, "username": s.user, "password": s.password},
         "customers",
+        "shop",
     ),
-    Case(SourceType.MONGODB, "ferretdb", lambda s: {"database": "shop"}, "customers"),
+    Case(SourceType.MONGODB, "ferretdb", lambda s: {"database": "shop"}, "customers", "shop"),
     Case(
         SourceType.ELASTICSEARCH,
         "elasticsearch",
         lambda s: {"username": "clew_admin", "password": ES_USERS["clew_admin"][0]},
         "products",
+        "*",
     ),
 ]
 
@@ -166,6 +172,66 @@ def test_close_is_safe_twice_and_the_connector_works_after_it(
     connector.close()
 
     assert connector.introspect(table=case.table, schema=case.schema).columns
+
+
+def test_discover_names_the_namespace_holding_the_known_table_with_counts(
+    make: Callable[..., Connector], case: Case
+) -> None:
+    namespaces = make().discover()
+
+    names = [n.name for n in namespaces]
+    assert names == sorted(names) and case.namespace in names
+    held = next(n for n in namespaces if n.name == case.namespace)
+    assert held.counts and all(count >= 0 for count in held.counts.values())
+    assert sum(held.counts.values()) >= 1
+
+
+def test_a_scan_reads_the_known_table_as_introspect_does(
+    make: Callable[..., Connector], case: Case
+) -> None:
+    connector = make()
+
+    (scanned,) = connector.scan_namespace(
+        case.namespace, table_filter=TableFilter(include=(case.table,))
+    )
+
+    assert isinstance(scanned, TableInfo)
+    assert scanned == connector.introspect(table=case.table, schema=case.schema)
+
+
+def test_a_scan_of_a_namespace_that_does_not_exist_is_not_found(
+    make: Callable[..., Connector], case: Case
+) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        list(make().scan_namespace(case.namespace + "x_no_such"))
+
+    assert caught.value.reason is FailureReason.DATABASE_NOT_FOUND
+    assert caught.value.missing is not None
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "kinds", "name", "kind", "matches"),
+    [
+        ((), (), None, "Orders", TableKind.TABLE, True),  # no filter: everything
+        (("ord*",), (), None, "Orders", TableKind.TABLE, True),  # globs ignore case
+        (("ord?rs",), (), None, "ORDERS", TableKind.TABLE, True),
+        (("ord*",), (), None, "customer_orders", TableKind.TABLE, False),  # whole name
+        (("*",), ("*_tmp",), None, "orders_TMP", TableKind.TABLE, False),  # exclude wins
+        ((), (), frozenset({TableKind.VIEW}), "orders", TableKind.TABLE, False),
+        (("a*", "o*"), (), frozenset({TableKind.TABLE}), "orders", TableKind.TABLE, True),
+    ],
+)
+def test_a_table_filter_matches_globs_ignoring_case_and_kinds(
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    kinds: frozenset[TableKind] | None,
+    name: str,
+    kind: TableKind,
+    matches: bool,
+) -> None:
+    table_filter = TableFilter(include=include, exclude=exclude, kinds=kinds)
+
+    assert table_filter.matches(name, kind) is matches
 
 
 @pytest.mark.parametrize("source_type", list(SourceType), ids=lambda t: t.value)

@@ -18,11 +18,10 @@ from graph_api.connectors.base import (
     ConnectorError,
     FailureReason,
     Missing,
-    TableFilter,
-    TableInfo,
 )
 from graph_api.connectors.elasticsearch import ElasticsearchConnector
 from graph_api.models import SourceType, TableKind
+from tests.connectors.scanning import connectors, names, scan
 from tests.servers.nosql import ES_USERS, ServerInfo
 
 ADMIN, ADMIN_PASSWORD = "clew_admin", ES_USERS["clew_admin"][0]
@@ -76,32 +75,14 @@ Make = Callable[..., ElasticsearchConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[ElasticsearchConnector] = []
-
-    def build(cls: type[ElasticsearchConnector] = ElasticsearchConnector) -> ElasticsearchConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.ELASTICSEARCH,
-                host=seeded.host,
-                port=seeded.port,
-                username=ADMIN,
-                password=ADMIN_PASSWORD,
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
-
-
-def scan(connector: ElasticsearchConnector, namespace: str, **filters: Any) -> list[Any]:
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
-def names(results: list[Any]) -> list[str | None]:
-    return [r.name if isinstance(r, TableInfo) else r.table for r in results]
+    config = ConnectionConfig(
+        type=SourceType.ELASTICSEARCH,
+        host=seeded.host,
+        port=seeded.port,
+        username=ADMIN,
+        password=ADMIN_PASSWORD,
+    )
+    yield from connectors(config, ElasticsearchConnector)
 
 
 def test_discover_names_one_namespace_with_indices_aliases_and_data_streams(

@@ -20,11 +20,11 @@ from graph_api.connectors.base import (
     FailureReason,
     Missing,
     ScanWarning,
-    TableFilter,
     TableInfo,
 )
 from graph_api.connectors.mongodb import SCAN_WORKERS, MongoDBConnector
 from graph_api.models import SourceType, TableKind
+from tests.connectors.scanning import connectors, names, scan
 from tests.servers.nosql import ServerInfo
 
 DATABASES = ("scan_crm", "scan_many")
@@ -61,28 +61,10 @@ Make = Callable[..., MongoDBConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[MongoDBConnector] = []
-
-    def build(cls: type[MongoDBConnector] = MongoDBConnector) -> MongoDBConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.MONGODB, host=seeded.host, port=seeded.port, database="shop"
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
-
-
-def scan(connector: MongoDBConnector, namespace: str, **filters: Any) -> list[Any]:
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
-def names(results: list[Any]) -> list[str | None]:
-    return [r.name if isinstance(r, TableInfo) else r.table for r in results]
+    config = ConnectionConfig(
+        type=SourceType.MONGODB, host=seeded.host, port=seeded.port, database="shop"
+    )
+    yield from connectors(config, MongoDBConnector)
 
 
 def test_discover_lists_each_database_with_its_collections(make: Make) -> None:

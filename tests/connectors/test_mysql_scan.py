@@ -20,11 +20,10 @@ from graph_api.connectors.base import (
     ConnectorError,
     FailureReason,
     Missing,
-    TableFilter,
-    TableInfo,
 )
 from graph_api.connectors.mysql import MySqlConnector
 from graph_api.models import SourceType, TableKind
+from tests.connectors.scanning import connectors, names, scan, tables
 from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import TEST_USER, ServerInfo
 
@@ -143,37 +142,15 @@ Make = Callable[..., MySqlConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[MySqlConnector] = []
-
-    def build(cls: type[MySqlConnector] = MySqlConnector) -> MySqlConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.MYSQL,
-                host=seeded.host,
-                port=seeded.port,
-                database=seeded.database,
-                username=seeded.user,
-                password=seeded.password,
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
-
-
-def scan(connector: MySqlConnector, namespace: str, **filters: Any) -> list[Any]:
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
-def names(results: list[Any]) -> list[str | None]:
-    return [r.name if isinstance(r, TableInfo) else r.table for r in results]
-
-
-def tables(results: list[Any]) -> dict[str, TableInfo]:
-    return {r.name: r for r in results if isinstance(r, TableInfo)}
+    config = ConnectionConfig(
+        type=SourceType.MYSQL,
+        host=seeded.host,
+        port=seeded.port,
+        database=seeded.database,
+        username=seeded.user,
+        password=seeded.password,
+    )
+    yield from connectors(config, MySqlConnector)
 
 
 def test_discover_lists_the_databases_the_account_can_see_with_their_counts(

@@ -11,18 +11,17 @@ No Oracle server can run here, so these tests pin down what does not need one:
 - that no password survives into a message.
 
 Set CLEW_TEST_ORACLE_DSN (e.g. localhost:1521/FREEPDB1, the compose file's gvenzl/oracle-free
-service), CLEW_TEST_ORACLE_USER and CLEW_TEST_ORACLE_PASSWORD to also run the live tests.
+service), CLEW_TEST_ORACLE_USER and CLEW_TEST_ORACLE_PASSWORD to also run the live tests
+(see tests/connectors/oracle_driver.py). Scans: tests/connectors/test_oracle_scan.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import ssl
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import oracledb
 import pytest
@@ -30,146 +29,73 @@ from oracledb import errors as driver_errors
 
 from graph_api.connectors import oracle
 from graph_api.connectors.base import (
-    ConnectionConfig,
     ConnectorError,
     FailureReason,
     Missing,
     TlsConfig,
 )
 from graph_api.connectors.oracle import (
+    PING_SQL,
+    VERSION_SQL,
+    OracleConnector,
+    classify,
+    dsn,
+)
+from graph_api.connectors.oracle_catalog import (
     COLUMNS_SQL,
     FIND_OWNERS_SQL,
     FIND_TABLES_SQL,
     INDEXES_SQL,
     LIST_TABLES_SQL,
     NEAR_TABLES_SQL,
-    PING_SQL,
-    VERSION_SQL,
     ColumnRow,
-    OracleConnector,
     best_match,
-    classify,
     column_from_row,
-    dsn,
     folded,
     format_data_type,
     name_binds,
 )
 from graph_api.connectors.registry import create_connector
-from graph_api.models import SourceType, TableKind
+from graph_api.models import TableKind
+from tests.connectors.oracle_driver import (
+    CATALOG_SQL,
+    LIVE_DSN,
+    LIVE_PASSWORD,
+    LIVE_TABLE,
+    LIVE_USER,
+    SECRET,
+    FakeConnection,
+    config,
+    driver_error,
+    live,
+    live_config,
+    server_error,
+)
 from tests.servers.echo import serve_tcp
 from tests.servers.sql import silent_socket, unused_port
 
-SECRET = "T1ger-S3cret-pw"
-CATALOG_SQL = {
-    "VERSION_SQL": VERSION_SQL,
-    "PING_SQL": PING_SQL,
-    "LIST_TABLES_SQL": LIST_TABLES_SQL,
-    "FIND_OWNERS_SQL": FIND_OWNERS_SQL,
-    "FIND_TABLES_SQL": FIND_TABLES_SQL,
-    "NEAR_TABLES_SQL": NEAR_TABLES_SQL,
-    "COLUMNS_SQL": COLUMNS_SQL,
-    "INDEXES_SQL": INDEXES_SQL,
-}
-BIND = re.compile(r":([a-z_]+)")
-
-
-def config(**overrides: Any) -> ConnectionConfig:
-    settings: dict[str, Any] = {
-        "type": SourceType.ORACLE,
-        "host": "db.example.com",
-        "port": 1521,
-        "service_name": "FREEPDB1",
-        "username": "app",
-        "password": SECRET,
-        "connect_timeout": 1.0,
-    }
-    settings.update(overrides)
-    return ConnectionConfig(**settings)
-
-
-# A stand-in for oracledb.AsyncConnection
-
-
-class FakeCursor:
-    def __init__(self, conn: FakeConnection) -> None:
-        self._conn = conn
-        self._rows: list[tuple[Any, ...]] = []
-
-    def __enter__(self) -> FakeCursor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    async def execute(self, sql: str, binds: dict[str, Any]) -> None:
-        self._conn.calls.append((sql, dict(binds)))
-        answer = self._conn.answers.get(sql, [])
-        if isinstance(answer, BaseException):
-            raise answer
-        self._rows = answer
-
-    async def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-
-class FakeConnection:
-    version = "23.4.0.24.5"
-    username = "app"
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.call_timeout = 0
-        self.closed = False
-
-    def cursor(self) -> FakeCursor:
-        return FakeCursor(self)
-
-    async def close(self) -> None:
-        self.closed = True
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeConnection]:
-    conn = FakeConnection({})
-    connects: list[dict[str, Any]] = []
-
-    async def connect_async(**kwargs: Any) -> FakeConnection:
-        connects.append(kwargs)
-        return conn
-
-    monkeypatch.setattr(oracledb, "connect_async", connect_async)
-    yield conn
-    assert conn.closed, "every operation closes its connection"
-    for kwargs in connects:
-        assert kwargs["user"] == "app" and kwargs["password"] == SECRET
-    # Every statement sent is one of the module's constants, with exactly its binds.
-    for sql, binds in conn.calls:
-        assert sql in CATALOG_SQL.values()
-        assert set(BIND.findall(sql)) == set(binds), sql
-
-
-def server_error(code: int, text: str) -> oracledb.DatabaseError:
-    """An error as the thin driver raises what the server sent (ORA-NNNNN)."""
-    error = driver_errors._Error(f"ORA-{code:05d}: {text}", code=code)
-    return error.exc_type(error)
-
-
-def driver_error(number: int, cause: Exception | None = None, **args: Any) -> Exception:
-    """An error as the driver raises its own (DPY-NNNN), e.g. around a socket error."""
-    if cause is None:
-        return driver_errors._create_exception(number, **args)
-    return driver_errors._create_exception(number, cause=cause, **args)
-
-
 CUSTOMER_COLUMNS = [
-    # COLUMN_NAME, DATA_TYPE, DATA_TYPE_OWNER, DATA_LENGTH, CHAR_LENGTH, CHAR_USED,
-    # DATA_PRECISION, DATA_SCALE, NULLABLE, COLUMN_ID, COMMENTS, PRIMARY_KEY
-    ("ID", "NUMBER", None, 22, 0, None, 10, 0, "N", 1, None, "Y"),
-    ("EMAIL", "VARCHAR2", None, 320, 320, "B", None, None, "N", 2, "Login address", "N"),
-    ("CREATED_AT", "TIMESTAMP(6)", None, 11, 0, None, None, 6, "Y", 3, None, "N"),
-    ("CREDIT_LIMIT", "NUMBER", None, 22, 0, None, 12, 2, "Y", 4, None, "N"),
+    # TABLE_NAME, then ALL_TAB_COLUMNS' COLUMN_NAME, DATA_TYPE, DATA_TYPE_OWNER, DATA_LENGTH,
+    # CHAR_LENGTH, CHAR_USED, DATA_PRECISION, DATA_SCALE, NULLABLE, COLUMN_ID, then COMMENTS
+    # and PRIMARY_KEY
+    ("CUSTOMERS", "ID", "NUMBER", None, 22, 0, None, 10, 0, "N", 1, None, "Y"),
+    (
+        "CUSTOMERS",
+        "EMAIL",
+        "VARCHAR2",
+        None,
+        320,
+        320,
+        "B",
+        None,
+        None,
+        "N",
+        2,
+        "Login address",
+        "N",
+    ),
+    ("CUSTOMERS", "CREATED_AT", "TIMESTAMP(6)", None, 11, 0, None, None, 6, "Y", 3, None, "N"),
+    ("CUSTOMERS", "CREDIT_LIMIT", "NUMBER", None, 22, 0, None, 12, 2, "Y", 4, None, "N"),
 ]
 
 
@@ -228,14 +154,15 @@ def test_introspect_maps_the_catalog_rows(fake: FakeConnection) -> None:
 # key, a composite index with a descending column (Oracle makes that a function-based index
 # on a hidden SYS_NC column), a unique function-based index and a bitmap index.
 CUSTOMER_INDEXES = [
-    # INDEX_NAME, UNIQUENESS, INDEX_TYPE, COLUMN_NAME, DESCEND, COLUMN_EXPRESSION, PRIMARY_KEY
-    ("CUSTOMERS_PK", "UNIQUE", "NORMAL", "ID", "ASC", None, "Y"),
-    ("IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "CREDIT_LIMIT", "ASC", None, "N"),
-    ("IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00005$", "DESC",
+    # TABLE_NAME, INDEX_NAME, UNIQUENESS, INDEX_TYPE, COLUMN_NAME, DESCEND, COLUMN_EXPRESSION,
+    # PRIMARY_KEY
+    ("CUSTOMERS", "CUSTOMERS_PK", "UNIQUE", "NORMAL", "ID", "ASC", None, "Y"),
+    ("CUSTOMERS", "IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "CREDIT_LIMIT", "ASC", None, "N"),
+    ("CUSTOMERS", "IX_CREATED", "NONUNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00005$", "DESC",
      '"CREATED_AT"', "N"),
-    ("IX_EMAIL_UPPER", "UNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00006$", "ASC",
+    ("CUSTOMERS", "IX_EMAIL_UPPER", "UNIQUE", "FUNCTION-BASED NORMAL", "SYS_NC00006$", "ASC",
      'UPPER("EMAIL")', "N"),
-    ("IX_STATUS", "NONUNIQUE", "BITMAP", "STATUS", "ASC", None, "N"),
+    ("CUSTOMERS", "IX_STATUS", "NONUNIQUE", "BITMAP", "STATUS", "ASC", None, "N"),
 ]  # fmt: skip
 
 
@@ -616,29 +543,6 @@ def test_scrub_removes_the_password_of_a_user_password_at_connect_string() -> No
 
 
 # Live tests against a real Oracle Database
-
-
-LIVE_DSN = os.environ.get("CLEW_TEST_ORACLE_DSN")
-LIVE_USER = os.environ.get("CLEW_TEST_ORACLE_USER")
-LIVE_PASSWORD = os.environ.get("CLEW_TEST_ORACLE_PASSWORD")
-live = pytest.mark.skipif(
-    not (LIVE_DSN and LIVE_USER and LIVE_PASSWORD),
-    reason="set CLEW_TEST_ORACLE_DSN, CLEW_TEST_ORACLE_USER and CLEW_TEST_ORACLE_PASSWORD "
-    "to run against a real Oracle Database (e.g. the compose file's oracle service)",
-)
-LIVE_TABLE = "CLEW_TEST_CUSTOMERS"
-
-
-def live_config(**overrides: Any) -> ConnectionConfig:
-    settings: dict[str, Any] = {
-        "type": SourceType.ORACLE,
-        "uri": LIVE_DSN,
-        "username": LIVE_USER,
-        "password": LIVE_PASSWORD,
-        "connect_timeout": 10.0,
-    }
-    settings.update(overrides)
-    return ConnectionConfig(**settings)
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,10 @@ from graph_api.connectors.base import (
     FailureReason,
     Missing,
     ScanWarning,
-    TableFilter,
-    TableInfo,
 )
 from graph_api.connectors.postgresql import PostgresConnector
 from graph_api.models import SourceType, TableKind
+from tests.connectors.scanning import connectors, names, scan, tables
 from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import TEST_USER, ServerInfo
 
@@ -138,37 +137,15 @@ Make = Callable[..., PostgresConnector]
 
 @pytest.fixture
 def make(seeded: ServerInfo) -> Iterator[Make]:
-    made: list[PostgresConnector] = []
-
-    def build(cls: type[PostgresConnector] = PostgresConnector) -> PostgresConnector:
-        connector = cls(
-            ConnectionConfig(
-                type=SourceType.POSTGRESQL,
-                host=seeded.host,
-                port=seeded.port,
-                database=seeded.database,
-                username=seeded.user,
-                password=seeded.password,
-            )
-        )
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
-
-
-def scan(connector: PostgresConnector, namespace: str, **filters: Any) -> list[Any]:
-    return list(connector.scan_namespace(namespace, table_filter=TableFilter(**filters)))
-
-
-def names(results: list[Any]) -> list[str | None]:
-    return [r.name if isinstance(r, TableInfo) else r.table for r in results]
-
-
-def tables(results: list[Any]) -> dict[str, TableInfo]:
-    return {r.name: r for r in results if isinstance(r, TableInfo)}
+    config = ConnectionConfig(
+        type=SourceType.POSTGRESQL,
+        host=seeded.host,
+        port=seeded.port,
+        database=seeded.database,
+        username=seeded.user,
+        password=seeded.password,
+    )
+    yield from connectors(config, PostgresConnector)
 
 
 def test_discover_lists_each_schema_with_its_counts_and_comment(make: Make) -> None:

@@ -6,6 +6,7 @@
 #   Elasticsearch 8 (the integ-test distribution from Maven Central, no bundled JDK): resolved
 #     into Maven's local repository (the download cache) and unpacked into .clew/cache.
 #   The system user `clew-es`: Elasticsearch refuses to run as root.
+#   The compose-spec JSON schema (compose-go, pinned in tests/servers/compose-spec/go.mod).
 #
 # Needs: go, java 17, mvn, unzip, useradd (root for the user; skipped with a warning otherwise).
 set -euo pipefail
@@ -82,6 +83,14 @@ create_es_user() {
     log "created system user $ES_USER"
 }
 
+# The compose-spec JSON schema, from the compose-go module pinned in compose-spec/go.mod and
+# checked against its go.sum, into Go's module cache (tests/test_compose.py reads it there).
+fetch_compose_spec() {
+    need go "install Go 1.24 or newer"
+    (cd "$ROOT/tests/servers/compose-spec" && GOFLAGS="-mod=readonly" go mod download github.com/compose-spec/compose-go/v2)
+}
+
 build_ferretdb
 fetch_elasticsearch
 create_es_user
+fetch_compose_spec
