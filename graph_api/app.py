@@ -56,6 +56,8 @@ from graph_api.logs import configure_logging, request_id_var
 from graph_api.schema import schema
 from graph_api.services.identity import IdentityService
 from graph_api.services.imports import stop_running_imports
+from graph_api.services.scans.jobs import SCANS
+from graph_api.services.scans.schedules import Scheduler
 from graph_api.settings import REPO_ROOT, Settings
 from graph_api.store import bookmarks
 from graph_api.store.client import Store, create_driver
@@ -378,6 +380,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     services = Services.create(settings, store, broker=create_broker(settings.redis_url))
     broker, connectors, identity = services.broker, services.connectors, services.identity
     graphql_app = ClewGraphQL(services)
+    scheduler = Scheduler(services.schedules, poll=settings.scan_schedule_poll_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -396,20 +399,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             # Requests keep being served meanwhile: the balancer sees 503 on /readyz and
             # sends new ones elsewhere before this replica stops listening.
+            await scheduler.stop()
             await asyncio.gather(
                 asyncio.sleep(settings.shutdown_delay_seconds),
                 stop_running_imports(grace=settings.shutdown_grace_seconds),
+                SCANS.stop_all(grace=settings.shutdown_grace_seconds),
             )
 
         shutdown.drain_on_sigterm(drain)
         migrate = asyncio.create_task(_migrate_until_ready(app))
+        scheduler.start()
         try:
             yield
         finally:
             migrate.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await migrate
+            await scheduler.stop()
             await stop_running_imports()
+            await SCANS.stop_all()
             await asyncio.to_thread(connectors.close_all)
             await broker.close()
             await identity.close()

@@ -271,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", "-o", default=str(REPO_ROOT / "schema.graphql"))
     export.add_argument("--check", action="store_true", help="fail if the file is out of date")
 
-    from graph_api import interchange_cli
+    from graph_api import interchange_cli, scan_cli
 
     interchange_cli.add_parsers(commands)
+    scan_cli.add_parsers(commands)
 
     args = parser.parse_args(argv)
     if args.command == "export-schema":
@@ -287,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         return _neo4j(args, settings)
     if args.command in ("import", "export"):
         return interchange_cli.main(args, settings)
+    if args.command == "scan":
+        return scan_cli.main(args, settings)
     if args.command == "keys":
         return _keys(args, settings)
     if args.command == "user":

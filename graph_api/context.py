@@ -33,6 +33,8 @@ from graph_api.services.lineage import LineageService
 from graph_api.services.lineage_ingest import LineageIngestService
 from graph_api.services.openlineage import OpenLineageService
 from graph_api.services.origins import OriginService
+from graph_api.services.scans.scanner import ScanService
+from graph_api.services.scans.schedules import ScheduleService
 from graph_api.services.sources import SourceService
 from graph_api.services.sql_lineage import SqlLineageService
 from graph_api.settings import Settings
@@ -60,6 +62,8 @@ class Services:
     sql_lineage: SqlLineageService
     dbt: DbtService
     openlineage: OpenLineageService
+    scans: ScanService
+    schedules: ScheduleService
 
     @classmethod
     def create(cls, settings: Settings, store: Store, *, broker: Broker | None = None) -> Services:
@@ -68,6 +72,15 @@ class Services:
         connectors = ConnectorPool()
         lineage = LineageService(store, broker=broker)
         catalog = CatalogService(store, lineage=lineage, broker=broker)
+        sources = SourceService(
+            store,
+            catalog=catalog,
+            secret_box=secret_box,
+            pool=connectors,
+            broker=broker,
+            test_timeout=settings.connection_test_timeout,
+        )
+        scans = ScanService(store, sources=sources, catalog=catalog, broker=broker)
         ingest = LineageIngestService(store, broker=broker)
         return cls(
             settings=settings,
@@ -78,14 +91,9 @@ class Services:
             connectors=connectors,
             catalog=catalog,
             lineage=lineage,
-            sources=SourceService(
-                store,
-                catalog=catalog,
-                secret_box=secret_box,
-                pool=connectors,
-                broker=broker,
-                test_timeout=settings.connection_test_timeout,
-            ),
+            sources=sources,
+            scans=scans,
+            schedules=ScheduleService(store, scans=scans),
             lineage_ingest=ingest,
             origins=OriginService(store, lineage=lineage, broker=broker),
             sql_lineage=SqlLineageService(store, ingest=ingest),

@@ -14,6 +14,7 @@ import getpass
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -117,11 +118,13 @@ async def _store(settings: Settings) -> Any:
     return store
 
 
-class _Bar:
-    """A one-line progress bar on a terminal; silent otherwise."""
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent otherwise. `line` turns a job's progress
+    into how much is done (0 to 1) and what to say after the bar."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], line: Callable[[Any], tuple[float, str]]) -> None:
         self._stream = stream
+        self._line = line
         self._on = stream.isatty()
         self._last = 0.0
 
@@ -129,17 +132,12 @@ class _Bar:
         if not self._on or time.monotonic() - self._last < 0.2:
             return
         self._last = time.monotonic()
-        total = progress.rows_total
-        if total:
-            done = progress.rows_validated / max(total, 1)
-        else:
-            done = 0.0
+        done, words = self._line(progress)
         width = 30
         filled = int(done * width)
         text = (
             f"\r{progress.phase.value.lower():<10} [{'#' * filled}{'.' * (width - filled)}] "
-            f"{done:4.0%}  read {progress.rows_parsed:,}  checked {progress.rows_validated:,}"
-            f"  written {progress.rows_written:,}  "
+            f"{done:4.0%}  {words}  "
         )
         self._stream.write(text)
         self._stream.flush()
@@ -150,13 +148,22 @@ class _Bar:
             self._stream.flush()
 
 
+def _import_line(progress: Any) -> tuple[float, str]:
+    total = progress.rows_total
+    done = progress.rows_validated / max(total, 1) if total else 0.0
+    return done, (
+        f"read {progress.rows_parsed:,}  checked {progress.rows_validated:,}"
+        f"  written {progress.rows_written:,}"
+    )
+
+
 async def _import(args: argparse.Namespace, settings: Settings, path: Path) -> Any:
     from graph_api.errors import ClewError
     from graph_api.interchange.format import Encoding
     from graph_api.services.imports import ImportMode, ImportOptions, ImportService
 
     store = await _store(settings)
-    bar = _Bar(sys.stderr)
+    bar = ProgressBar(sys.stderr, _import_line)
     try:
         service = ImportService(
             store, actor=args.actor, job_retention_days=settings.import_job_retention_days

@@ -89,6 +89,29 @@ class ConnectionTestSummary:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScanSchedule:
+    """When a source is scanned by itself: a cron expression in a time zone."""
+
+    cron: str
+    time_zone: str
+    enabled: bool
+    namespaces: tuple[str, ...]
+    next_run_at: datetime | None
+
+    @classmethod
+    def from_source_row(cls, row: dict[str, Any]) -> ScanSchedule | None:
+        if not row.get("schedule_cron"):
+            return None
+        return cls(
+            cron=row["schedule_cron"],
+            time_zone=row.get("schedule_time_zone") or "UTC",
+            enabled=bool(row.get("schedule_enabled")),
+            namespaces=tuple(row.get("schedule_namespaces") or ()),
+            next_run_at=_native(row.get("schedule_next_at")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Source:
     id: str
     name: str
@@ -101,6 +124,7 @@ class Source:
     last_test: ConnectionTestSummary | None = None
     created_at: datetime
     updated_at: datetime
+    scan_schedule: ScanSchedule | None = None
 
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> Source:
@@ -129,6 +153,7 @@ class Source:
             last_test=last_test,
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
+            scan_schedule=ScanSchedule.from_source_row(row),
         )
 
 
@@ -143,6 +168,11 @@ class Table:
     source_id: str | None
     created_at: datetime
     updated_at: datetime
+    comment: str | None = None  # the database's own comment, as a scan last read it
+    definition: str | None = None  # a view's defining SQL, as the database gives it
+    # Set when a scan no longer found it in its source: since when, and which scan.
+    missing_since: datetime | None = None
+    missing_scan_id: str | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -161,6 +191,10 @@ class Table:
             source_id=None if source_key in (None, MANUAL_SOURCE_KEY) else source_key,
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
+            comment=row.get("comment"),
+            definition=row.get("definition"),
+            missing_since=_native(row.get("missing_since")),
+            missing_scan_id=row.get("missing_scan_id"),
         )
 
 
@@ -177,6 +211,9 @@ class Field:
     tags: list[str] = field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+    comment: str | None = None  # the database's own comment, as a scan last read it
+    missing_since: datetime | None = None  # set when a scan no longer found the column
+    missing_scan_id: str | None = None
 
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> Field:
@@ -192,6 +229,9 @@ class Field:
             tags=list(row.get("tags") or []),
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
+            comment=row.get("comment"),
+            missing_since=_native(row.get("missing_since")),
+            missing_scan_id=row.get("missing_scan_id"),
         )
 
 

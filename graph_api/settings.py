@@ -154,6 +154,8 @@ class Settings:
     # On SIGTERM, serve on at least this long with /readyz at 503, so that the load balancer's
     # health check takes the replica out before it stops listening.
     shutdown_delay_seconds: int = 5
+    # How often each process looks for scheduled scans that are due.
+    scan_schedule_poll_seconds: float = 15.0
     # Traces are exported over OTLP/HTTP to this endpoint; None: no tracing.
     otel_endpoint: str | None = None
     otel_service_name: str = "clew"
@@ -256,6 +258,9 @@ class Settings:
             replicas=replicas,
             shutdown_grace_seconds=_int(env, "CLEW_SHUTDOWN_GRACE_SECONDS", 30, low=0, high=3600),
             shutdown_delay_seconds=_int(env, "CLEW_SHUTDOWN_DELAY_SECONDS", 5, low=0, high=600),
+            scan_schedule_poll_seconds=float(
+                _int(env, "CLEW_SCAN_SCHEDULE_POLL_SECONDS", 15, low=1, high=3600)
+            ),
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
             or None,

@@ -37,6 +37,7 @@ ENTRY_POINTS = {
     "graph_api.interchange_http",
     "graph_api.interchange_cli",
     "graph_api.openlineage_http",
+    "graph_api.scan_cli",
 }
 # The floors, lowest first; a module may import its own floor and any floor below it. The
 # loaders batch repository reads for one request, so they sit just above the store; the
@@ -51,6 +52,7 @@ FLOORS = [
 LEAVES = [
     "graph_api.connectors",
     "graph_api.lineage_rules",
+    "graph_api.scan_rules",
     "graph_api.input_rules",
     "graph_api.auth.roles",
     "graph_api.names",

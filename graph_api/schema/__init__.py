@@ -21,6 +21,7 @@ from graph_api.schema.lineage import LineageMutation, LineageQuery
 from graph_api.schema.observability import operation_extensions
 from graph_api.schema.openlineage import OpenLineageMutation, OpenLineageQuery
 from graph_api.schema.origins import OriginMutation, OriginQuery
+from graph_api.schema.scans import ScanMutation, ScanQuery, ScanSubscription
 from graph_api.schema.sources import SourceMutation, SourceQuery, SourceSubscription
 from graph_api.schema.sql_lineage import SqlLineageMutation, SqlLineageQuery
 
@@ -29,6 +30,7 @@ Query = merge_types(
     (
         CatalogQuery,
         SourceQuery,
+        ScanQuery,
         LineageQuery,
         OriginQuery,
         SqlLineageQuery,
@@ -42,6 +44,7 @@ Mutation = merge_types(
     (
         CatalogMutation,
         SourceMutation,
+        ScanMutation,
         LineageMutation,
         OriginMutation,
         SqlLineageMutation,
@@ -52,7 +55,8 @@ Mutation = merge_types(
     ),
 )
 Subscription = merge_types(
-    "Subscription", (CatalogSubscription, SourceSubscription, ImportSubscription)
+    "Subscription",
+    (CatalogSubscription, SourceSubscription, ScanSubscription, ImportSubscription),
 )
 
 

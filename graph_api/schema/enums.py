@@ -16,6 +16,7 @@ from graph_api.connectors import base as connectors
 from graph_api.interchange import format as fmt
 from graph_api.interchange import report as rpt
 from graph_api.services import imports, lineage, lineage_views
+from graph_api.services.scans import jobs as scans
 from graph_api.sql_lineage import model as sql
 
 strawberry.enum(
@@ -103,3 +104,11 @@ strawberry.enum(rpt.Stage, name="ImportProblemStage")
 ImportProblemStage = rpt.Stage
 strawberry.enum(rpt.ProblemCode, name="ImportProblemCode")
 ImportProblemCode = rpt.ProblemCode
+
+# Scans share the job model (and so the ImportJobStatus enum) with imports.
+strawberry.enum(scans.Phase, name="ScanPhase", description="Where a scan is.")
+ScanPhase = scans.Phase
+strawberry.enum(scans.ScanFailure, description="Why a scan did not run to its end.")
+ScanFailure = scans.ScanFailure
+strawberry.enum(scans.Trigger, name="ScanTrigger", description="Who started a scan.")
+ScanTrigger = scans.Trigger

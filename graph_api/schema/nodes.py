@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -29,6 +29,9 @@ from graph_api.schema.origin_nodes import EdgeAssertionNode
 from graph_api.schema.user_errors import UserErrors
 from graph_api.store.lineage import TraversalFilter
 from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
+
+if TYPE_CHECKING:
+    from graph_api.schema.scan_types import ScanJobNode
 
 DEFAULT_NEIGHBOURS = 100
 # How a traversal's checks (store/traversal.py) read in the arguments of every field that
@@ -112,6 +115,25 @@ def lineage_field(
 MASK = "******"
 
 
+@strawberry.type(description="A source's scan schedule: a cron expression in a time zone.")
+class ScanScheduleNode:
+    cron: str = strawberry.field(description="Five fields: minute hour day month weekday.")
+    time_zone: str = strawberry.field(description="The IANA time zone the cron is read in.")
+    enabled: bool
+    namespaces: list[str] = strawberry.field(description="What it scans; empty: everything.")
+    next_run_at: datetime | None = strawberry.field(description="When it runs next (if enabled).")
+
+    @classmethod
+    def from_model(cls, schedule: models.ScanSchedule) -> ScanScheduleNode:
+        return cls(
+            cron=schedule.cron,
+            time_zone=schedule.time_zone,
+            enabled=schedule.enabled,
+            namespaces=list(schedule.namespaces),
+            next_run_at=schedule.next_run_at if schedule.enabled else None,
+        )
+
+
 @strawberry.type(description="TLS settings of a connection.")
 class TlsSettings:
     enabled: bool
@@ -189,6 +211,9 @@ class SourceNode:
     last_test: LastConnectionTest | None
     created_at: datetime
     updated_at: datetime
+    scan_schedule: ScanScheduleNode | None = strawberry.field(
+        default=None, description="When Clew scans this source by itself; null: never."
+    )
 
     @classmethod
     def from_model(cls, source: models.Source) -> SourceNode:
@@ -234,7 +259,21 @@ class SourceNode:
             else None,
             created_at=source.created_at,
             updated_at=source.updated_at,
+            scan_schedule=ScanScheduleNode.from_model(source.scan_schedule)
+            if source.scan_schedule
+            else None,
         )
+
+    @strawberry.field(
+        description="The newest scan of this source (status, when, counts, why it failed)."
+    )
+    async def last_scan(
+        self, info: Info
+    ) -> Annotated["ScanJobNode", strawberry.lazy("graph_api.schema.scan_types")] | None:  # noqa: UP037
+        from graph_api.schema.scan_types import ScanJobNode
+
+        job = (await info.context.services.scans.last_scans([str(self.id)])).get(str(self.id))
+        return ScanJobNode.from_model(job) if job else None
 
     @strawberry.field(
         description="The source's tables by qualified name (the first 1000; use "
@@ -264,6 +303,20 @@ class TableNode:
     )
     created_at: datetime
     updated_at: datetime
+    comment: str | None = strawberry.field(
+        default=None, description="The database's own comment, as the last scan read it."
+    )
+    definition: str | None = strawberry.field(
+        default=None,
+        description="A view's or materialized view's defining SQL, as the database gives it.",
+    )
+    missing_since: datetime | None = strawberry.field(
+        default=None,
+        description="When a scan of its source last found it gone; null while the source has it.",
+    )
+    missing_scan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The scan job that found it gone."
+    )
 
     @classmethod
     def from_model(cls, table: models.Table) -> TableNode:
@@ -278,7 +331,18 @@ class TableNode:
             source_id=strawberry.ID(table.source_id) if table.source_id else None,
             created_at=table.created_at,
             updated_at=table.updated_at,
+            comment=table.comment,
+            definition=table.definition,
+            missing_since=table.missing_since,
+            missing_scan_id=strawberry.ID(table.missing_scan_id) if table.missing_scan_id else None,
         )
+
+    @strawberry.field(
+        description="True when the last scan of its source no longer found it (see "
+        "missingSince); it stays until someone confirms removeMissing."
+    )
+    def missing(self) -> bool:
+        return self.missing_since is not None
 
     @strawberry.field(description="True when the table is documented by hand, with no source.")
     def is_manual(self) -> bool:
@@ -322,6 +386,16 @@ class FieldNode:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    comment: str | None = strawberry.field(
+        default=None, description="The database's own comment, as the last scan read it."
+    )
+    missing_since: datetime | None = strawberry.field(
+        default=None,
+        description="When a scan of its source last found it gone; null while the source has it.",
+    )
+    missing_scan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The scan job that found it gone."
+    )
 
     @classmethod
     def from_model(cls, f: models.Field) -> FieldNode:
@@ -337,7 +411,17 @@ class FieldNode:
             tags=f.tags,
             created_at=f.created_at,
             updated_at=f.updated_at,
+            comment=f.comment,
+            missing_since=f.missing_since,
+            missing_scan_id=strawberry.ID(f.missing_scan_id) if f.missing_scan_id else None,
         )
+
+    @strawberry.field(
+        description="True when the last scan of its source no longer found this column; it "
+        "stays until someone confirms removeMissing."
+    )
+    def missing(self) -> bool:
+        return self.missing_since is not None
 
     @strawberry.field(description="The table this field belongs to.")
     async def table(self, info: Info) -> TableNode:

@@ -44,6 +44,7 @@ from graph_api.models import (
     Table,
     qualified_name,
 )
+from graph_api.scan_rules import ColumnDiff, diff_columns
 from graph_api.secrets import SecretBox, SecretDecryptionError
 from graph_api.services.catalog import CatalogService, TableDraft
 from graph_api.services.changes import record_changes
@@ -75,12 +76,6 @@ class SecretUnavailableError(ClewError):
 
 
 @dataclass(frozen=True)
-class ColumnDiff:
-    name: str
-    changes: dict[str, tuple[Any, Any]]  # attribute -> (catalog, database)
-
-
-@dataclass(frozen=True)
 class IntrospectionResult:
     source_id: str
     info: TableInfo
@@ -88,36 +83,6 @@ class IntrospectionResult:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[ColumnDiff] = field(default_factory=list)
-
-
-def diff_columns(
-    info: TableInfo, fields: list[Field]
-) -> tuple[list[str], list[str], list[ColumnDiff]]:
-    """What differs between the database and the catalog. Where positions only follow from
-    the names (document stores sort their fields), a moved position is no change."""
-    current = {f.name: f for f in fields}
-    seen = {c.name for c in info.columns}
-    added = [c.name for c in info.columns if c.name not in current]
-    removed = [f.name for f in fields if f.name not in seen]
-    changed = []
-    for column in info.columns:
-        existing = current.get(column.name)
-        if existing is None:
-            continue
-        deltas = {}
-        for attribute, catalog, database in (
-            ("dataType", existing.data_type, column.data_type),
-            ("nullable", existing.nullable, column.nullable),
-            ("primaryKey", existing.primary_key, column.primary_key),
-            ("ordinalPosition", existing.ordinal_position, column.ordinal_position),
-        ):
-            if attribute == "ordinalPosition" and info.positions_from_names:
-                continue
-            if catalog != database:
-                deltas[attribute] = (catalog, database)
-        if deltas:
-            changed.append(ColumnDiff(column.name, deltas))
-    return added, removed, changed
 
 
 class SourceService:
@@ -285,6 +250,15 @@ class SourceService:
         return source, to_config(
             source.type, source.connection, plain, default_timeout=self._test_timeout
         )
+
+    async def connector(self, source_id: str) -> tuple[Source, ConnectionConfig, Connector]:
+        """A saved source with its live connector (for scans)."""
+        source, config = await self._load(source_id)
+        return source, config, self._pool.get(source_id, config)
+
+    async def run_connector(self, seconds: float, call: Any, /, **kwargs: Any) -> Any:
+        """Runs a connector call in a worker thread, at most `seconds`."""
+        return await self._run(seconds, call, **kwargs)
 
     async def _run(self, seconds: float, call: Any, /, **kwargs: Any) -> Any:
         # Drivers are synchronous: run them in a worker thread, never on the event loop.

@@ -28,7 +28,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.connectors.elasticsearch import ElasticsearchConnector
 from graph_api.models import SourceType, TableKind
-from graph_api.services.sources import diff_columns
+from graph_api.scan_rules import diff_columns
 from tests.connectors.test_mongodb import catalog_field
 from tests.servers.echo import Answer, serve_json
 from tests.servers.nosql import (

@@ -31,7 +31,7 @@ from graph_api.connectors.base import (
 )
 from graph_api.connectors.mongodb import MongoDBConnector
 from graph_api.models import Field, SourceType, TableKind
-from graph_api.services.sources import diff_columns
+from graph_api.scan_rules import diff_columns
 from tests.servers.nosql import (
     ServerInfo,
     silent_socket,

@@ -180,7 +180,7 @@ async def test_a_workbook_with_mistakes_gets_every_problem_at_its_row_and_column
     )
     assert text[("tables", 3)] == (
         "Row 3 of 'tables': in the column 'kind', 'VEIW' is not a valid kind; use one of TABLE, "
-        "VIEW, MATERIALIZED_VIEW, COLLECTION, INDEX, FILE, OTHER. Did you mean 'VIEW'?"
+        "VIEW, MATERIALIZED_VIEW, COLLECTION, INDEX, ALIAS, DATA_STREAM, FILE, OTHER. Did you mean 'VIEW'?"
     )
     assert "Did you mean 'description'?" in text[("tables", 1)]
     assert "Did you mean 'ORDERS'?" in text[("fields", 5)]

@@ -1,0 +1,2 @@
+MATCH (j:ScanJob {id: $id})
+RETURN j {.*} AS job

@@ -1,0 +1,117 @@
+"""Source scans in Neo4j: scan jobs (:ScanJob), the one-scan-per-source lease (:ScanLease),
+schedules (on :Source), and the reads a scan compares the database with. A scan's writes to
+the catalog go through the interchange repository's batched writes, as an import's do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from graph_api.models import Field, Table
+from graph_api.store.client import Store, Tx
+
+Row = dict[str, Any]
+
+
+class ScanRepository:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # Jobs
+
+    async def create_job(self, props: dict[str, Any]) -> Row:
+        rows = await self._store.write("scans/job_create", props=props)
+        return rows[0]["job"]
+
+    async def update_job(
+        self,
+        job_id: str,
+        props: dict[str, Any],
+        *,
+        started: bool = False,
+        finished: bool = False,
+        unless_finished: bool = False,
+        tx: Tx | None = None,
+    ) -> Row | None:
+        params: dict[str, Any] = {
+            "id": job_id,
+            "props": props,
+            "started": started,
+            "finished": finished,
+            "unless_finished": unless_finished,
+        }
+        if tx is not None:
+            rows = await tx.run("scans/job_update", **params)
+        else:
+            rows = await self._store.write("scans/job_update", **params)
+        return rows[0]["job"] if rows else None
+
+    async def get_job(self, job_id: str) -> Row | None:
+        rows = await self._store.read("scans/job_get", id=job_id)
+        return rows[0]["job"] if rows else None
+
+    async def interrupt_job(self, job_id: str, *, stale_seconds: int, failure: str) -> Row | None:
+        rows = await self._store.write(
+            "scans/job_interrupt", id=job_id, stale_seconds=stale_seconds, failure=failure
+        )
+        return rows[0]["job"] if rows else None
+
+    async def jobs_of_source(self, source_id: str, *, limit: int) -> list[Row]:
+        rows = await self._store.read("scans/jobs_of_source", source_id=source_id, limit=limit)
+        return [row["job"] for row in rows]
+
+    async def last_jobs(self, source_ids: list[str]) -> dict[str, Row]:
+        rows = await self._store.read("scans/last_jobs", source_ids=source_ids)
+        return {row["source_id"]: row["job"] for row in rows}
+
+    # The lease: one scan per source, across every Clew process
+
+    async def acquire_lease(self, source_id: str, *, holder: str, seconds: int) -> str | None:
+        """None when `holder` holds the lease now; otherwise who does."""
+        rows = await self._store.write(
+            "scans/lease_acquire", source_id=source_id, holder=holder, seconds=seconds
+        )
+        return None if rows[0]["granted"] else str(rows[0]["holder"])
+
+    async def release_lease(self, source_id: str, *, holder: str) -> None:
+        await self._store.write("scans/lease_release", source_id=source_id, holder=holder)
+
+    # Schedules
+
+    async def set_schedule(self, source_id: str, props: dict[str, Any]) -> Row | None:
+        rows = await self._store.write("scans/set_schedule", id=source_id, props=props)
+        return rows[0]["source"] if rows else None
+
+    async def due_schedules(self) -> list[Row]:
+        rows = await self._store.read("scans/due_schedules")
+        return [row["source"] for row in rows]
+
+    async def claim_schedule(self, source_id: str, *, expected: Any, next_at: datetime) -> bool:
+        """Moves the due run `expected` on to `next_at`; False when another process did."""
+        to_native = getattr(expected, "to_native", None)
+        moment = to_native() if callable(to_native) else expected
+        rows = await self._store.write(
+            "scans/claim_schedule",
+            id=source_id,
+            expected_ms=int(moment.timestamp()) * 1000 + moment.microsecond // 1000,
+            next=next_at,
+        )
+        return bool(rows)
+
+    # What a scan compares the database with
+
+    async def stored_tables(
+        self, source_id: str, names: list[str]
+    ) -> dict[str, tuple[Table, list[Field]]]:
+        rows = await self._store.read("scans/stored_tables", source_id=source_id, names=names)
+        out: dict[str, tuple[Table, list[Field]]] = {}
+        for row in rows:
+            table = Table.from_record(row["table"])
+            out[table.qualified_name] = (table, [Field.from_record(f) for f in row["fields"]])
+        return out
+
+    async def namespace_tables(self, source_id: str, schemas: list[str]) -> list[Table]:
+        rows = await self._store.read(
+            "scans/namespace_tables", source_id=source_id, schemas=schemas
+        )
+        return [Table.from_record(row["table"]) for row in rows]

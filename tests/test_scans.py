@@ -1,0 +1,347 @@
+"""Scanning a real PostgreSQL as a new user would (the issue's "Done when"): register it,
+discover it, dry-run a scan of two schemas and read the report, apply it, see the tables and
+columns with the database's types, change the database, scan again and see exactly those
+changes with the dropped column marked missing, confirm its removal, then put the source on a
+schedule and see the next scan run by itself. Plus the faults a user can meet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from graph_api.cli import main
+from graph_api.services.jobs import JobStatus
+from graph_api.services.scans.schedules import Scheduler
+from tests.conftest import GraphQLClient
+from tests.servers import fixtures as servers
+from tests.servers.fixtures import SERVERS_DIR
+from tests.servers.sql import TEST_USER, ServerInfo
+
+postgres = servers.postgres
+
+SEED = f"""
+CREATE SCHEMA svc_sales;
+CREATE TABLE svc_sales.customers (
+    id bigint PRIMARY KEY,
+    email varchar(320) NOT NULL,
+    born_on date
+);
+COMMENT ON COLUMN svc_sales.customers.email IS 'Where we write';
+CREATE TABLE svc_sales.orders (
+    id bigint PRIMARY KEY,
+    customer_id bigint NOT NULL,
+    amount numeric(12,2),
+    note text
+);
+CREATE VIEW svc_sales.big_orders AS SELECT id, customer_id FROM svc_sales.orders WHERE customer_id > 100;
+CREATE SCHEMA svc_hr;
+CREATE TABLE svc_hr.people (id integer PRIMARY KEY, name text NOT NULL);
+CREATE SCHEMA svc_other;
+CREATE TABLE svc_other.ignored (id integer);
+GRANT USAGE ON SCHEMA svc_sales, svc_hr, svc_other TO {TEST_USER};
+GRANT SELECT ON ALL TABLES IN SCHEMA svc_sales, svc_hr, svc_other TO {TEST_USER};
+"""
+DROP = "DROP SCHEMA IF EXISTS svc_sales, svc_hr, svc_other CASCADE"
+CHANGE = f"""
+CREATE TABLE svc_sales.refunds (id bigint PRIMARY KEY, order_id bigint NOT NULL);
+ALTER TABLE svc_sales.orders DROP COLUMN note;
+ALTER TABLE svc_sales.orders ALTER COLUMN amount TYPE numeric(14,4);
+GRANT SELECT ON svc_sales.refunds TO {TEST_USER};
+"""
+
+
+def _superuser(postgres: ServerInfo) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        host=str(SERVERS_DIR / "postgres" / "run"),
+        port=postgres.port,
+        user="postgres",
+        dbname=postgres.database,
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def database(postgres: ServerInfo) -> Iterator[ServerInfo]:
+    with _superuser(postgres) as admin:
+        admin.execute(DROP)
+        admin.execute(SEED)
+    yield postgres
+    with _superuser(postgres) as admin:
+        admin.execute(DROP)
+
+
+CREATE = """mutation ($input: CreateSourceInput!) { createSource(input: $input) {
+  ... on SourceSuccess { source { id } } ... on UserError { code message field } } }"""
+DISCOVER = """query ($id: ID!) { discoverSource(sourceId: $id) {
+  __typename
+  ... on DiscoverSourceSuccess { namespaces { name total counts { kind count } } }
+  ... on UserError { code message field } } }"""
+START = """mutation ($input: StartScanInput!) { startScan(input: $input) {
+  __typename
+  ... on StartScanSuccess { job { id status } } ... on UserError { code message field } } }"""
+JOB = """query ($id: ID!) { scanJob(id: $id) {
+  id status failureReason failure trigger actor
+  progress { phase namespacesTotal namespacesRead tablesRead tablesWritten }
+  report {
+    dryRun written summary unchanged batchesWritten
+    added { qualifiedName tableId columnsAdded }
+    changed { qualifiedName tableId columnsAdded columnsRemoved
+              columnsChanged { name before after } }
+    missing { qualifiedName tableId }
+    warnings { namespace table reason message }
+  } } }"""
+TABLES = """query ($id: ID!) { source(id: $id) { tables {
+  id qualifiedName kind definition missing updatedAt
+  fields { id name dataType nullable primaryKey ordinalPosition description missing missingSince missingScanId }
+} } }"""
+
+
+def source_input(db: ServerInfo, **connection: Any) -> dict[str, Any]:
+    return {
+        "name": "shop",
+        "type": "POSTGRESQL",
+        "connection": {
+            "host": db.host,
+            "port": db.port,
+            "database": db.database,
+            "username": db.user,
+            "password": db.password,
+            **connection,
+        },
+    }
+
+
+async def register(gql: GraphQLClient, db: ServerInfo) -> str:
+    data = await gql(CREATE, {"input": source_input(db)})
+    return data["createSource"]["source"]["id"]
+
+
+async def scan(gql: GraphQLClient, source_id: str, **options: Any) -> dict[str, Any]:
+    started = await gql(START, {"input": {"sourceId": source_id, **options}}, actor="ed")
+    assert started["startScan"]["__typename"] == "StartScanSuccess", started
+    job_id = started["startScan"]["job"]["id"]
+    await gql.services.scans.wait(job_id)
+    return (await gql(JOB, {"id": job_id}))["scanJob"]
+
+
+async def tables(gql: GraphQLClient, source_id: str) -> dict[str, dict[str, Any]]:
+    data = await gql(TABLES, {"id": source_id})
+    return {t["qualifiedName"]: t for t in data["source"]["tables"]}
+
+
+async def test_a_new_user_scans_postgres_and_keeps_it_in_sync(
+    gql: GraphQLClient, database: ServerInfo
+) -> None:
+    source_id = await register(gql, database)
+
+    found = await gql(DISCOVER, {"id": source_id})
+    namespaces = {n["name"]: n for n in found["discoverSource"]["namespaces"]}
+    assert {"svc_sales", "svc_hr", "svc_other"} <= set(namespaces)
+    sales = {c["kind"]: c["count"] for c in namespaces["svc_sales"]["counts"]}
+    assert sales["TABLE"] == 2 and sales["VIEW"] == 1
+
+    # A dry run of two schemas reports what would come, and writes nothing.
+    preview = await scan(gql, source_id, namespaces=["svc_sales", "svc_hr"], dryRun=True)
+    assert preview["status"] == "SUCCEEDED", preview
+    report = preview["report"]
+    assert report["dryRun"] and not report["written"]
+    assert sorted(t["qualifiedName"] for t in report["added"]) == [
+        "svc_hr.people",
+        "svc_sales.big_orders",
+        "svc_sales.customers",
+        "svc_sales.orders",
+    ]
+    assert report["summary"].startswith("Dry run: nothing was written.")
+    assert await tables(gql, source_id) == {}
+
+    # Applied: every table and column, with the database's types.
+    applied = await scan(gql, source_id, namespaces=["svc_sales", "svc_hr"])
+    assert applied["status"] == "SUCCEEDED", applied
+    assert applied["report"]["written"] and len(applied["report"]["added"]) == 4
+    assert applied["progress"]["tablesRead"] == 4
+    catalog = await tables(gql, source_id)
+    assert set(catalog) == {
+        "svc_hr.people",
+        "svc_sales.big_orders",
+        "svc_sales.customers",
+        "svc_sales.orders",
+    }
+    customers = {f["name"]: f for f in catalog["svc_sales.customers"]["fields"]}
+    assert customers["id"]["dataType"] == "bigint" and customers["id"]["primaryKey"]
+    assert customers["email"]["dataType"] == "character varying(320)"
+    assert not customers["email"]["nullable"]
+    assert customers["email"]["description"] == "Where we write"
+    orders = {f["name"]: f for f in catalog["svc_sales.orders"]["fields"]}
+    assert orders["amount"]["dataType"] == "numeric(12,2)"
+    view = catalog["svc_sales.big_orders"]
+    assert view["kind"] == "VIEW" and "customer_id > 100" in view["definition"]
+
+    # A description someone wrote survives every scan.
+    await gql(
+        """mutation ($id: ID!) { updateField(id: $id, input: {description: "Money, in euros"}) {
+          __typename } }""",
+        {"id": orders["amount"]["id"]},
+    )
+
+    # Nothing changed: the re-scan writes nothing and bumps no updatedAt.
+    before = await tables(gql, source_id)
+    again = await scan(gql, source_id, namespaces=["svc_sales", "svc_hr"])
+    assert again["status"] == "SUCCEEDED"
+    assert not again["report"]["written"] and again["report"]["batchesWritten"] == 0
+    assert len(again["report"]["unchanged"]) == 4
+    assert again["report"]["summary"].startswith("Nothing changed in the source")
+    assert await tables(gql, source_id) == before
+
+    # The database changes: a table added, a column dropped, a type altered.
+    with _superuser(database) as admin:
+        admin.execute(CHANGE)
+    rescan = await scan(gql, source_id, namespaces=["svc_sales", "svc_hr"])
+    report = rescan["report"]
+    assert [t["qualifiedName"] for t in report["added"]] == ["svc_sales.refunds"]
+    assert [t["qualifiedName"] for t in report["changed"]] == ["svc_sales.orders"]
+    change = report["changed"][0]
+    assert change["columnsRemoved"] == ["note"]
+    assert change["columnsChanged"] == [
+        {
+            "name": "amount",
+            "before": {"dataType": "numeric(12,2)"},
+            "after": {"dataType": "numeric(14,4)"},
+        }
+    ]
+    assert sorted(report["unchanged"]) == [
+        "svc_hr.people",
+        "svc_sales.big_orders",
+        "svc_sales.customers",
+    ]
+    orders = {f["name"]: f for f in (await tables(gql, source_id))["svc_sales.orders"]["fields"]}
+    assert orders["amount"]["dataType"] == "numeric(14,4)"
+    assert orders["amount"]["description"] == "Money, in euros"
+    note = orders["note"]
+    assert note["missing"] and note["missingScanId"] == rescan["id"] and note["missingSince"]
+
+    # Every change is in the history, by the scan, naming its job.
+    history = await gql(
+        "query ($id: ID!) { history(entityId: $id) { nodes { action actor comment } } }",
+        {"id": orders["amount"]["id"]},
+    )
+    newest = history["history"]["nodes"][0]
+    assert newest["actor"] == f"scan:{rescan['id']}"
+    assert rescan["id"] in newest["comment"]
+
+    # Removal only on confirmation; a column still there is refused.
+    refused = await gql(
+        """mutation ($ids: [ID!]!) { removeMissing(ids: $ids) {
+          __typename ... on UserError { code message field } } }""",
+        {"ids": [orders["amount"]["id"]]},
+    )
+    assert refused["removeMissing"]["code"] == "VALIDATION"
+    assert "not missing" in refused["removeMissing"]["message"]
+    removed = await gql(
+        """mutation ($ids: [ID!]!) { removeMissing(ids: $ids) {
+          ... on RemoveMissingSuccess { removedIds } } }""",
+        {"ids": [note["id"]]},
+    )
+    assert removed["removeMissing"]["removedIds"] == [note["id"]]
+    orders = {f["name"] for f in (await tables(gql, source_id))["svc_sales.orders"]["fields"]}
+    assert "note" not in orders
+
+    # A schedule: the source shows its next run, and the scan runs by itself.
+    scheduled = await gql(
+        """mutation ($id: ID!) { setScanSchedule(sourceId: $id, input: {
+            cron: "* * * * *", timeZone: "Europe/Berlin", namespaces: ["svc_hr"]}) {
+          ... on ScanScheduleSuccess { source { scanSchedule { cron timeZone enabled nextRunAt } } }
+          ... on UserError { code message field } } }""",
+        {"id": source_id},
+    )
+    schedule = scheduled["setScanSchedule"]["source"]["scanSchedule"]
+    assert schedule["enabled"] and schedule["nextRunAt"]
+    scheduler = Scheduler(gql.services.schedules, poll=0.5)
+    scheduler.start()
+    try:
+        last = None
+        for _ in range(160):  # the next whole minute, at most
+            await asyncio.sleep(0.5)
+            data = await gql(
+                "query ($id: ID!) { source(id: $id) { lastScan { id trigger actor status } } }",
+                {"id": source_id},
+            )
+            last = data["source"]["lastScan"]
+            if last["trigger"] == "SCHEDULE" and last["status"] == "SUCCEEDED":
+                break
+        assert last is not None and last["trigger"] == "SCHEDULE", last
+        assert last["status"] == "SUCCEEDED" and last["actor"] == "schedule"
+    finally:
+        await scheduler.stop()
+    jobs = await gql(
+        "query ($id: ID!) { scanJobs(sourceId: $id) { id trigger status } }", {"id": source_id}
+    )
+    assert jobs["scanJobs"][0]["id"] == last["id"] and len(jobs["scanJobs"]) == 5
+
+
+async def test_faults_each_get_a_plain_message(gql: GraphQLClient, database: ServerInfo) -> None:
+    source_id = await register(gql, database)
+
+    unknown = await scan(gql, source_id, namespaces=["svc_sale"])
+    assert unknown["status"] == "FAILED" and unknown["failureReason"] == "UNKNOWN_NAMESPACE"
+    assert "'svc_sale'" in unknown["failure"] and "svc_sales" in unknown["failure"]
+    assert "Nothing was written" in unknown["failure"]
+
+    nothing = await scan(gql, source_id, namespaces=["svc_sales"], include=["invoices_*"])
+    assert nothing["failureReason"] == "NOTHING_MATCHED", nothing
+    assert "invoices_*" in nothing["failure"]
+
+    # Two scans of one source at once: the second is refused, naming the first.
+    first = await gql(START, {"input": {"sourceId": source_id}}, actor="ed")
+    second = await gql(START, {"input": {"sourceId": source_id}}, actor="ana")
+    assert second["startScan"]["__typename"] == "ConflictError", second
+    assert first["startScan"]["job"]["id"] in second["startScan"]["message"]
+    assert "being scanned already" in second["startScan"]["message"]
+    finished = await gql.services.scans.wait(first["startScan"]["job"]["id"])
+    assert finished.status is JobStatus.SUCCEEDED
+
+    # The password was changed in the database.
+    with _superuser(database) as admin:
+        admin.execute(f"ALTER ROLE {TEST_USER} PASSWORD 'changed-elsewhere'")
+    try:
+        gql.connectors.close_all()  # a pooled connection would still be signed in
+        refused = await scan(gql, source_id)
+    finally:
+        with _superuser(database) as admin:
+            admin.execute(f"ALTER ROLE {TEST_USER} PASSWORD '{database.password}'")
+    assert refused["failureReason"] == "AUTHENTICATION_FAILED", refused
+    assert "updateSource" in refused["failure"]
+    assert database.password not in refused["failure"]
+
+
+async def test_unknown_source_is_not_found(gql: GraphQLClient) -> None:
+    data = await gql(START, {"input": {"sourceId": "nope"}})
+    assert data["startScan"]["__typename"] == "NotFoundError"
+    assert data["startScan"]["field"] == "input.sourceId"
+
+
+async def test_clew_scan_from_a_terminal(
+    gql: GraphQLClient,
+    database: ServerInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source_id = await register(gql, database)
+    monkeypatch.setenv("NEO4J_URI", gql.settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", gql.settings.neo4j_password or "")
+    monkeypatch.setenv("CLEW_SECRET_KEYS", ",".join(gql.settings.secret_keys))
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "svc_hr", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  added     svc_hr.people" in out
+    assert "Dry run: nothing was written." in out
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "svc_hr"]) == 0
+    assert "1 table(s) added" in capsys.readouterr().out
+    assert set(await tables(gql, source_id)) == {"svc_hr.people"}
+
+    assert await asyncio.to_thread(main, ["scan", "shop", "-n", "nowhere"]) == 1
+    assert "has no namespace 'nowhere'" in capsys.readouterr().err
