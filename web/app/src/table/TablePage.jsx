@@ -2,10 +2,11 @@ import { useEffect, useState } from "react";
 import { gql, unwrap } from "../api.js";
 import { href } from "../route.js";
 import { may, needs } from "../roles.js";
+import FetchColumns from "./FetchColumns.jsx";
 
 const TABLE = `query TablePage($id: ID!) {
   table(id: $id) {
-    id qualifiedName kind description tags isManual createdAt updatedAt
+    id name schema qualifiedName kind description tags isManual createdAt updatedAt
     source { id name type }
     fields { id name dataType nullable primaryKey ordinalPosition description tags }
   }
@@ -118,6 +119,7 @@ export default function TablePage({ id, user }) {
         </tbody>
       </table>
       {!editable && <p className="muted small">Editing fields: {needs("EDITOR")}</p>}
+      {t.source && <FetchColumns table={t} editable={editable} onApplied={load} />}
       <h2>History</h2>
       <ol className="history" aria-label="History">
         {data.history.nodes.map((c) => (
