@@ -46,13 +46,15 @@ async def test_an_editor_fetches_columns_and_sees_what_changed_before_applying(
     connection = {"host": invoices.host, "port": invoices.port, "database": invoices.database,
                   "username": invoices.user, "password": invoices.password}  # fmt: skip
     created = await gql(
-        CREATE_SOURCE, {"input": {"name": "billing", "type": "POSTGRESQL", "connection": connection}}
+        CREATE_SOURCE,
+        {"input": {"name": "billing", "type": "POSTGRESQL", "connection": connection}},
     )
     source_id = created["createSource"]["source"]["id"]
     columns = (await gql(INTROSPECT, {"s": source_id}))["introspectTable"]["columns"]
     fields = [{**c, "description": "Kept: written by a person"} for c in columns]
     saved = await gql(
-        APPLY, {"s": source_id, "input": {"name": "web_invoices", "schema": "public", "fields": fields}}
+        APPLY,
+        {"s": source_id, "input": {"name": "web_invoices", "schema": "public", "fields": fields}},
     )
     table_id = saved["createTableFromIntrospection"]["table"]["id"]
     # The database moves on: a column added, one dropped, one retyped.
@@ -103,10 +105,13 @@ async def test_a_viewer_is_told_fetching_columns_needs_an_editor(
     connection = {"host": invoices.host, "port": invoices.port, "database": invoices.database,
                   "username": invoices.user, "password": invoices.password}  # fmt: skip
     created = await gql(
-        CREATE_SOURCE, {"input": {"name": "billing", "type": "POSTGRESQL", "connection": connection}}
+        CREATE_SOURCE,
+        {"input": {"name": "billing", "type": "POSTGRESQL", "connection": connection}},
     )
     source_id = created["createSource"]["source"]["id"]
-    saved = await gql(APPLY, {"s": source_id, "input": {"name": "web_invoices", "schema": "public"}})
+    saved = await gql(
+        APPLY, {"s": source_id, "input": {"name": "web_invoices", "schema": "public"}}
+    )
     table_id = saved["createTableFromIntrospection"]["table"]["id"]
     await sign_in(page, "vera", at=f"/#/table/{table_id}")
     button = page.get_by_role("region", name="Fetch columns").get_by_role("button")

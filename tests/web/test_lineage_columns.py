@@ -72,9 +72,7 @@ async def test_a_steward_switches_to_columns_and_follows_one_columns_path(
     # The link reopens the column layer with the same path picked.
     fresh = await page.context.new_page()
     await sign_in(fresh, "stella", at=page.url)
-    await expect(field(fresh, "mart.daily_sales.revenue")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    await expect(field(fresh, "mart.daily_sales.revenue")).to_have_attribute("aria-pressed", "true")
     await fresh.close()
     # Back to tables: the fields leave the nodes.
     await page.get_by_label("Layer").select_option("table")
