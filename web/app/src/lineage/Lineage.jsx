@@ -3,6 +3,7 @@ import { Background, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, use
 import { gql } from "../api.js";
 import { href, navigate } from "../route.js";
 import EdgePanel from "./EdgePanel.jsx";
+import { exportPng } from "./exportPng.js";
 import TableNode from "./TableNode.jsx";
 import { columnPath, fieldsByTable, fromResult, labelOf, merge, toCsv, visibleEdges, withWays } from "./graphState.js";
 import { layoutAll, nodeHeight, NODE_W, placeNear } from "./layout.js";
@@ -177,6 +178,11 @@ function Explorer({ rootId, params, user }) {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
+  const canvas = useRef(null);
+  function savePng() {
+    exportPng(canvas.current, nodes, `lineage-${(graph.nodes.get(rootId)?.label ?? "graph").replace(/[^\w.-]+/g, "_")}.png`).catch((e) => setError(`The picture could not be made: ${e.message ?? e}`));
+  }
+
   const root = graph?.nodes.get(rootId);
   return (
     <section className="lineage">
@@ -215,12 +221,13 @@ function Explorer({ rootId, params, user }) {
           <button type="submit">Find</button>
         </form>
         <button type="button" onClick={exportCsv} disabled={!graph}>Export CSV</button>
+        <button type="button" onClick={savePng} disabled={!graph || !nodes.length}>Export PNG</button>
         {busy && <span className="muted" role="status">Expanding…</span>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {graph?.truncated && <p className="notice" role="status">The graph reached {MAX_NODES} tables and was cut short; expand nodes marked “more” to go further.</p>}
       <div className="lineage-body">
-        <div className="canvas" aria-label="Lineage graph">
+        <div className="canvas" aria-label="Lineage graph" ref={canvas}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
