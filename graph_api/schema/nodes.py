@@ -16,6 +16,7 @@ from graph_api import models
 from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.loaders import LineageKey
+from graph_api.schema.common import Connection, requested_page_size, to_connection
 from graph_api.schema.enums import (
     Direction,
     LineageLevel,
@@ -25,7 +26,6 @@ from graph_api.schema.enums import (
     TableKind,
     TransformationType,
 )
-from graph_api.schema.common import Connection, requested_page_size, to_connection
 from graph_api.schema.origin_nodes import EdgeAssertionNode
 from graph_api.schema.user_errors import UserErrors
 from graph_api.store.audit import AuditRepository

@@ -30,6 +30,8 @@ class GraphNode:
     parent_id: str | None
     has_more: bool
     data: dict[str, Any]
+    has_more_upstream: bool = False
+    has_more_downstream: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ def _node_data(kind: str, node: dict[str, Any], table_names: dict[str, str]) -> 
         "tableId": node["table_id"],
         "tableName": table_names.get(node["table_id"]),
         "description": node.get("description"),
+    }
+
+
+def _more_by_direction(
+    counts: dict[str, tuple[int, int]], drawn: list[LineageEdge | GraphEdge]
+) -> dict[str, tuple[bool, bool]]:
+    """Per node, whether edges upstream and downstream lead outside the picture: it has more
+    of them in the store than the picture draws."""
+    into: Counter[str] = Counter(e.downstream_id for e in drawn)
+    out_of: Counter[str] = Counter(e.upstream_id for e in drawn)
+    return {
+        node_id: (up > into[node_id], down > out_of[node_id])
+        for node_id, (up, down) in counts.items()
     }
 
 
@@ -104,6 +119,12 @@ class LineageViews:
         shown = {n["id"]: n for n in row["nodes"]}
         table_names = {i: n["qualified_name"] for i, n in shown.items() if "table_id" not in n}
         fields_inside = row["is_table"]
+        level = LineageLevel.TABLE if fields_inside else LineageLevel.FIELD
+        walked = [i for i, n in shown.items() if ("table_id" not in n) == fields_inside]
+        more = _more_by_direction(
+            await self.repo.neighbour_counts(level, sorted(walked), traversal),
+            [e for e in edges if e.level is level],
+        )
         nodes = []
         for node_id, node in shown.items():
             kind = "FIELD" if "table_id" in node else "TABLE"
@@ -128,6 +149,8 @@ class LineageViews:
                     parent_id=parent_id,
                     has_more=node_id in frontier,
                     data=_node_data(kind, node, table_names),
+                    has_more_upstream=more.get(node_id, (False, False))[0],
+                    has_more_downstream=more.get(node_id, (False, False))[1],
                 )
             )
         # Tables before their fields (ReactFlow wants parents first), then by depth and label.
