@@ -225,7 +225,7 @@ function Explorer({ rootId, params, user }) {
         {busy && <span className="muted" role="status">Expanding…</span>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {graph?.truncated && <p className="notice" role="status">The graph reached {MAX_NODES} tables and was cut short; expand nodes marked “more” to go further.</p>}
+      {graph?.truncated && <p className="notice" role="status">The graph reached {MAX_NODES} tables and was cut short; use a node’s “expand” buttons to go further.</p>}
       <div className="lineage-body">
         <div className="canvas" aria-label="Lineage graph" ref={canvas}>
           <ReactFlow

@@ -18,8 +18,8 @@ export default function TableNode({ data }) {
       </div>
       {(moreUp || moreDown) && (
         <div className="node-expand">
-          {moreUp ? <button type="button" className="nodrag" aria-label={`Expand ${label} upstream`} onClick={() => onExpand("UPSTREAM")}>◀ more</button> : <span />}
-          {moreDown && <button type="button" className="nodrag" aria-label={`Expand ${label} downstream`} onClick={() => onExpand("DOWNSTREAM")}>more ▶</button>}
+          {moreUp ? <button type="button" className="nodrag" aria-label={`Expand ${label} upstream`} onClick={() => onExpand("UPSTREAM")}><span aria-hidden="true">◀ </span>expand</button> : <span />}
+          {moreDown && <button type="button" className="nodrag" aria-label={`Expand ${label} downstream`} onClick={() => onExpand("DOWNSTREAM")}>expand<span aria-hidden="true"> ▶</span></button>}
         </div>
       )}
       {fields.length > 0 && (
