@@ -59,7 +59,9 @@ async def test_a_change_committed_as_the_subscription_starts_reaches_it(
     first = asyncio.ensure_future(anext(stream))  # type: ignore[arg-type]
     # The subscription's resolver joins the broker before it first waits; the change is
     # published the moment it has started, however soon that is.
-    while gql.broker.subscriber_count(CATALOG_TOPIC) == 0 and not first.done():
+    for _ in range(10_000):  # steps of the event loop, until the resolver has run
+        if gql.broker.subscriber_count(CATALOG_TOPIC) or first.done():
+            break
         await asyncio.sleep(0)
     made = await gql('mutation { createTable(input: {name: "soon"}) { __typename } }', actor="ed")
     assert made["createTable"]["__typename"] == "CreateTableSuccess"

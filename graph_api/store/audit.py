@@ -147,7 +147,11 @@ class AuditRepository:
             " OR ".join(_exact(i) for i in entity_ids[start : start + 500])
             for start in range(0, len(entity_ids), 500)
         ]
-        params = {"table_id": table_id, "entity_ids": entity_ids, "entity_queries": queries}
+        params: dict[str, Any] = {
+            "table_id": table_id,
+            "entity_ids": entity_ids,
+            "entity_queries": queries,
+        }
         rows = await self._store.read(
             "audit/table_history", **params, after_at=after_at, after_id=after_id, limit=first + 1
         )

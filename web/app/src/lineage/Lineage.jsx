@@ -11,6 +11,7 @@ import { edgeLabel, LEGEND, provenanceOf, toFlowEdge } from "./provenance.js";
 import { GRAPH, IMPACT } from "./queries.js";
 
 const NODE_TYPES = { table: TableNode };
+// Tables one picture loads before it is cut short (a link may ask for up to 5,000: max=).
 const MAX_NODES = 500;
 
 function readParams(params) {
@@ -24,6 +25,7 @@ function readParams(params) {
     find: params.get("find") || "",
     layer: params.get("layer") === "column" ? "column" : "table",
     column: params.get("column") || "",
+    max: Math.min(Math.max(Number(params.get("max")) || MAX_NODES, 1), 5000),
   };
 }
 
@@ -44,12 +46,13 @@ function Explorer({ rootId, params, user }) {
       dir: next.dir, depth: next.depth, rejected: next.rejected ? "1" : "", impact: next.impact,
       edge: next.edge, open: next.open.join(","), find: next.find,
       layer: next.layer === "column" ? "column" : "", column: next.column,
+      max: next.max === MAX_NODES ? "" : next.max,
     }, { replace: true });
   }, [rootId]);
 
   const columns = view.layer === "column";
   const fetchGraph = (id, direction, depth) =>
-    gql(GRAPH, { rootId: id, direction, depth, includeRejected: view.rejected, includeFields: columns, maxNodes: MAX_NODES }).then((d) => d.lineageGraph);
+    gql(GRAPH, { rootId: id, direction, depth, includeRejected: view.rejected, includeFields: columns, maxNodes: view.max }).then((d) => d.lineageGraph);
   const heightsOf = (g) => {
     if (!columns) return {};
     return Object.fromEntries([...fieldsByTable(g)].map(([id, list]) => [id, nodeHeight(list.length)]));
@@ -61,6 +64,7 @@ function Explorer({ rootId, params, user }) {
     setError(null);
     (async () => {
       let g = fromResult(await fetchGraph(rootId, view.dir, view.depth));
+      performance.mark("clew:lineage-fetched");
       let pos = layoutAll([...g.nodes.values()], visibleEdges(g, "table"), heightsOf(g));
       for (const entry of view.open) {
         const [id, way] = entry.split(":");
@@ -71,6 +75,7 @@ function Explorer({ rootId, params, user }) {
         pos = placeNear(anchor, merged.fresh, pos, heightsOf(g));
       }
       if (cancelled) return;
+      performance.mark("clew:lineage-laid-out");
       positions.current = pos;
       setGraph(g);
       setTimeout(() => fitView({ padding: 0.2 }), 0);
@@ -225,7 +230,7 @@ function Explorer({ rootId, params, user }) {
         {busy && <span className="muted" role="status">Expanding…</span>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {graph?.truncated && <p className="notice" role="status">The graph reached {MAX_NODES} tables and was cut short; use a node’s “expand” buttons to go further.</p>}
+      {graph?.truncated && <p className="notice" role="status">The graph reached {view.max} tables and was cut short; use a node’s “expand” buttons to go further.</p>}
       <div className="lineage-body">
         <div className="canvas" aria-label="Lineage graph" ref={canvas}>
           <ReactFlow
