@@ -8,7 +8,7 @@ import struct
 
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import DOCS_SCREENSHOTS, SCREENSHOTS, Catalog, shoot, sign_in
+from tests.web.conftest import DOCS_SCREENSHOTS, SCREENSHOTS, Catalog, sign_in
 
 
 async def test_a_steward_exports_the_lineage_picture_as_a_png(page: Page, catalog: Catalog) -> None:
@@ -28,4 +28,3 @@ async def test_a_steward_exports_the_lineage_picture_as_a_png(page: Page, catalo
     (SCREENSHOTS / "lineage-export.png").write_bytes(png)
     if os.environ.get("CLEW_UPDATE_SCREENSHOTS") == "1":
         shutil.copy(SCREENSHOTS / "lineage-export.png", DOCS_SCREENSHOTS / "lineage-export.png")
-    await shoot(page, "lineage-before-export")
