@@ -34,6 +34,7 @@ from graph_api.settings import REPO_ROOT
 
 CHROMIUM = os.environ.get("CLEW_TEST_CHROMIUM", "/usr/bin/chromium")
 LAYERS, WIDTH, EDGES = 9, 222, 3000
+LIMIT_S = 300.0  # a run that takes longer has failed
 CREATE = (
     "createTable(input: {name: $n%d, schema: $s}) { ... on CreateTableSuccess { table { id } } }"
 )
@@ -111,8 +112,11 @@ async def measure(base: str, root: str, runs: int) -> list[dict[str, float]]:
             await page.evaluate("() => performance.clearMarks()")
             start = await page.evaluate("() => performance.now()")
             await page.evaluate(f"() => {{ location.hash = {link.split('#')[1]!r}; }}")
-            first = await page.evaluate(FIRST)
-            settled = await page.evaluate(SETTLED, [(LAYERS * WIDTH) + 1, EDGES])
+            first = await asyncio.wait_for(page.evaluate(FIRST), LIMIT_S)
+            settled = await asyncio.wait_for(
+                page.evaluate(SETTLED, [(LAYERS * WIDTH) + 1, EDGES]), LIMIT_S
+            )
+            print(f"run {run}: settled after {settled - start:.0f} ms", flush=True)
             marks = await page.evaluate(
                 "() => Object.fromEntries(performance.getEntriesByType('mark')"
                 ".map((m) => [m.name, m.startTime]))"
@@ -135,6 +139,7 @@ async def main() -> None:
         "--neo4j-dir", type=Path, default=REPO_ROOT / ".clew" / "bench-web" / "neo4j"
     )
     parser.add_argument("--bolt", help="a Neo4j already running with --neo4j-dir's password")
+    parser.add_argument("--root", help="the root table of a graph an earlier run built there")
     parser.add_argument(
         "--neo4j-port", type=int, default=int(os.environ.get("BENCH_NEO4J_PORT", 8299))
     )
@@ -148,8 +153,11 @@ async def main() -> None:
     env = clew_env(bolt, args.neo4j_dir.parent, args.neo4j_dir)
     async with clew_server(port=args.clew_port, env=env) as server:
         headers = {"Authorization": f"Bearer {server.token}"}
-        async with httpx.AsyncClient(headers=headers, timeout=300) as client:
-            root = await build(client, server.url + "/graphql", f"w{run_id()}")
+        root = args.root
+        if root is None:
+            async with httpx.AsyncClient(headers=headers, timeout=300) as client:
+                root = await build(client, server.url + "/graphql", f"w{run_id()}")
+            print(f"built; reuse it with --root {root}", flush=True)
         results = await measure(server.url, root, args.runs)
     tables = LAYERS * WIDTH + 1
     print(f"{platform.node()}: {os.cpu_count()} cores; {tables} tables, {EDGES} edges")

@@ -13,8 +13,13 @@ export function nodeHeight(fieldCount = 0) {
   return NODE_H + (fieldCount ? fieldCount * FIELD_ROW_H + 8 : 0);
 }
 
+// Past this many nodes dagre's ranking and crossing reduction take minutes (benchmarks/
+// web_render.py: 130 s for 2,000 tables), so large pictures are laid out in columns by depth.
+const DAGRE_LIMIT = 300;
+
 // heights: node id -> height (missing: a plain table node).
 export function layoutAll(nodes, edges, heights = {}) {
+  if (nodes.length > DAGRE_LIMIT) return layoutColumns(nodes, edges, heights);
   const g = new Graph();
   g.setGraph({ rankdir: "LR", nodesep: GAP, ranksep: 110 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -53,4 +58,39 @@ export function placeNear(anchor, fresh, positions, heights = {}) {
     }
   }
   return placed;
+}
+
+// One column per distance from the root; in each column, nodes ordered by where their
+// upstream neighbours sit (one sweep, left to right), then stacked. Linear in the graph.
+export function layoutColumns(nodes, edges, heights = {}) {
+  const h = (id) => heights[id] ?? NODE_H;
+  const columns = new Map();
+  nodes.forEach((n) => {
+    if (!columns.has(n.depth)) columns.set(n.depth, []);
+    columns.get(n.depth).push(n);
+  });
+  const parents = new Map();
+  edges.forEach((e) => {
+    if (!parents.has(e.target)) parents.set(e.target, []);
+    parents.get(e.target).push(e.source);
+  });
+  const row = new Map();
+  const positions = {};
+  for (const depth of [...columns.keys()].sort((a, b) => a - b)) {
+    const column = columns.get(depth);
+    const weight = (n) => {
+      const seen = (parents.get(n.id) ?? []).filter((p) => row.has(p));
+      return seen.length ? seen.reduce((s, p) => s + row.get(p), 0) / seen.length : Infinity;
+    };
+    const keyed = column.map((n) => [weight(n), n.label, n]);
+    keyed.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    const total = keyed.reduce((sum, [, , n]) => sum + h(n.id) + GAP, -GAP);
+    let y = -total / 2;
+    keyed.forEach(([, , n], i) => {
+      row.set(n.id, i);
+      positions[n.id] = { x: depth * COL, y };
+      y += h(n.id) + GAP;
+    });
+  }
+  return positions;
 }
