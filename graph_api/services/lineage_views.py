@@ -64,19 +64,6 @@ def _node_data(kind: str, node: dict[str, Any], table_names: dict[str, str]) -> 
     }
 
 
-def _more_by_direction(
-    counts: dict[str, tuple[int, int]], drawn: list[LineageEdge | GraphEdge]
-) -> dict[str, tuple[bool, bool]]:
-    """Per node, whether edges upstream and downstream lead outside the picture: it has more
-    of them in the store than the picture draws."""
-    into: Counter[str] = Counter(e.downstream_id for e in drawn)
-    out_of: Counter[str] = Counter(e.upstream_id for e in drawn)
-    return {
-        node_id: (up > into[node_id], down > out_of[node_id])
-        for node_id, (up, down) in counts.items()
-    }
-
-
 class LineageViews:
     def __init__(self, store: Store) -> None:
         self.repo = LineageRepository(store)
@@ -119,12 +106,7 @@ class LineageViews:
         shown = {n["id"]: n for n in row["nodes"]}
         table_names = {i: n["qualified_name"] for i, n in shown.items() if "table_id" not in n}
         fields_inside = row["is_table"]
-        level = LineageLevel.TABLE if fields_inside else LineageLevel.FIELD
-        walked = [i for i, n in shown.items() if ("table_id" not in n) == fields_inside]
-        more = _more_by_direction(
-            await self.repo.neighbour_counts(level, sorted(walked), traversal),
-            [e for e in edges if e.level is level],
-        )
+        more = {m["id"]: (m["up"], m["down"]) for m in row["more"]}
         nodes = []
         for node_id, node in shown.items():
             kind = "FIELD" if "table_id" in node else "TABLE"

@@ -258,15 +258,6 @@ class LineageRepository:
         rows = await self._store.read("fields/by_tables", table_ids=[table_id])
         return [f["id"] for row in rows for f in row["fields"]]
 
-    async def neighbour_counts(
-        self, level: LineageLevel, ids: list[str], traversal: TraversalFilter
-    ) -> dict[str, tuple[int, int]]:
-        """Each node's (upstream, downstream) edge counts through edges passing the filter."""
-        rows = await self._store.read(
-            "lineage/neighbour_counts", slots={"node": level}, ids=ids, **traversal.params()
-        )
-        return {r["id"]: (r["upstream"], r["downstream"]) for r in rows}
-
     async def nodes(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         rows = await self._store.read("lineage/nodes", ids=ids)
         return {r["node"]["id"]: (r["kind"], r["node"]) for r in rows}
