@@ -17,7 +17,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,17 +76,49 @@ class Broker:
     async def close(self) -> None:
         return None
 
-    async def subscribe(self, topic: str) -> AsyncGenerator[Any, None]:
+    def subscribe(self, topic: str) -> Subscription:
+        """Joins `topic` now, before the caller's first await: an event published right
+        after this call is already queued for the subscriber."""
         queue: asyncio.Queue[Any] = asyncio.Queue(self._queue_size)
         self._subscribers[topic].add(queue)
+        return Subscription(self, topic, queue)
+
+    def _leave(self, topic: str, queue: asyncio.Queue[Any]) -> None:
+        subscribers = self._subscribers.get(topic)
+        if subscribers is None:
+            return
+        subscribers.discard(queue)
+        if not subscribers:
+            del self._subscribers[topic]
+
+
+class Subscription:
+    """One subscriber's events, as an async iterator; `aclose()` (or leaving an `async for`
+    through an exception or a cancelled task) leaves the topic."""
+
+    def __init__(self, broker: Broker, topic: str, queue: asyncio.Queue[Any]) -> None:
+        self._broker = broker
+        self._topic = topic
+        self._queue = queue
+        self._closed = False
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._closed:
+            raise StopAsyncIteration
         try:
-            while True:
-                yield await queue.get()
-        finally:
-            # Runs when the client disconnects or completes the subscription.
-            self._subscribers[topic].discard(queue)
-            if not self._subscribers[topic]:
-                del self._subscribers[topic]
+            return await self._queue.get()
+        except BaseException:
+            # Cancelled (the client went away, the subscription completed): leave the topic.
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._broker._leave(self._topic, self._queue)
 
 
 # The event types that cross replicas, by the name their JSON carries.

@@ -14,7 +14,7 @@ query ($root: ID!, $direction: Direction!, $depth: Int!, $fields: Boolean!, $max
   lineageGraph(rootId: $root, direction: $direction, depth: $depth, includeFields: $fields,
                maxNodes: $max, filter: $filter) {
     rootId truncated frontier
-    nodes { id type label depth parentId hasMore data }
+    nodes { id type label depth parentId hasMore hasMoreUpstream hasMoreDownstream data }
     edges { id source target level provenance confidence transformation implied }
   }
 }

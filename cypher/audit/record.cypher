@@ -4,6 +4,7 @@ CREATE (c:Change)
 SET c.id = randomUUID(),
     c.entity_id = change.entity_id,
     c.entity_type = change.entity_type,
+    c.table_id = change.table_id,
     c.action = change.action,
     c.actor = $actor,
     c.at = datetime(),

@@ -55,6 +55,22 @@ CALL (kept, nodes) {
             AND ($provenance IS NULL OR r.lineage_source IN $provenance) })
   RETURN collect(n.id) AS frontier
 }
+// Per node and per direction: an edge passing the filters leads to a node not kept.
+CALL (kept, nodes) {
+  UNWIND kept AS k
+  WITH k.node AS n
+  WITH n,
+       EXISTS { MATCH (n)<-[r:FLOWS_TO]-(o)
+                WHERE NOT o IN nodes AND ($include_rejected OR r.review_state <> 'REJECTED')
+                  AND r.confidence >= $min_confidence
+                  AND ($provenance IS NULL OR r.lineage_source IN $provenance) } AS up,
+       EXISTS { MATCH (n)-[r:FLOWS_TO]->(o)
+                WHERE NOT o IN nodes AND ($include_rejected OR r.review_state <> 'REJECTED')
+                  AND r.confidence >= $min_confidence
+                  AND ($provenance IS NULL OR r.lineage_source IN $provenance) } AS down
+  WHERE up OR down
+  RETURN collect({id: n.id, up: up, down: down}) AS more
+}
 CALL (nodes) {
   UNWIND nodes AS n
   MATCH (n)-[r:FLOWS_TO]->(o)
@@ -86,4 +102,4 @@ CALL (kept, ends) {
                    table_name: head([(t:Table)-[:HAS_FIELD]->(x) | t.qualified_name])}
            END) AS shown
 }
-RETURN is_table, truncated, frontier, edges + field_edges AS edges, shown AS nodes
+RETURN is_table, truncated, frontier, more, edges + field_edges AS edges, shown AS nodes

@@ -2,6 +2,7 @@
 MATCH (t:Table)
 WHERE ($source_key IS NULL OR t.source_key = $source_key)
   AND ($kind IS NULL OR t.kind = $kind)
+  AND ($schema IS NULL OR t.schema = $schema)
   AND all(tag IN $tags WHERE tag IN t.tags)
   AND ($after_name IS NULL
        OR t.qualified_name > $after_name

@@ -4,6 +4,7 @@ WITH t
 WHERE t:Table
   AND ($source_key IS NULL OR t.source_key = $source_key)
   AND ($kind IS NULL OR t.kind = $kind)
+  AND ($schema IS NULL OR t.schema = $schema)
   AND all(tag IN $tags WHERE tag IN t.tags)
   AND ($after_name IS NULL
        OR t.qualified_name > $after_name

@@ -163,6 +163,12 @@ class SearchHit:
     node: CatalogNode
 
 
+@strawberry.type(description="A schema tables are filed under.")
+class TableSchema:
+    name: str
+    table_count: int
+
+
 def _table_connection(page: models.Page[models.Table]) -> Connection[TableNode]:
     return to_connection(page, key=lambda t: (t.qualified_name, t.id), node=TableNode.from_model)
 
@@ -180,7 +186,8 @@ class CatalogQuery:
     @strawberry.field(
         extensions=[*requires(Role.VIEWER), UserErrors()],
         description="Tables ordered by qualified name, filtered, a page at a time. `text` "
-        "matches words (or word prefixes) of names and descriptions.",
+        "matches words (or word prefixes) of names and descriptions; `schema` is the exact "
+        "schema name (see `tableSchemas`).",
     )
     async def tables(
         self,
@@ -192,8 +199,15 @@ class CatalogQuery:
         kind: TableKind | None = None,
         tags: list[str] | None = None,
         text: str | None = None,
+        schema_name: Annotated[str | None, strawberry.argument(name="schema")] = None,
     ) -> Connection[TableNode]:
         settings = info.context.settings
+        if schema_name is not None and not schema_name.strip():
+            raise ValidationError(
+                "schema is empty: give a schema name (tableSchemas lists them), or leave it "
+                "out for tables in every schema.",
+                field="schema",
+            )
         size = requested_page_size(first, settings)
         if manual_only and source_id is not None:
             raise ValidationError(
@@ -214,9 +228,24 @@ class CatalogQuery:
             kind=kind,
             tags=list(tags or []),
             text=text,
+            schema=schema_name,
         )
         info.context.loaders.prime_tables(page.items)
         return _table_connection(page)
+
+    @strawberry.field(
+        extensions=[*requires(Role.VIEWER), UserErrors()],
+        description="The schemas tables are filed under, by name, with how many tables each "
+        "holds (in one source when sourceId is given); browse one with tables(schema:).",
+    )
+    async def table_schemas(
+        self, info: Info, source_id: strawberry.ID | None = None, first: int = 500
+    ) -> list[TableSchema]:
+        limit = page_size(first, default=500, maximum=5000, argument="first")
+        rows = await TableRepository(info.context.store).schemas(
+            source_key=str(source_id) if source_id is not None else None, limit=limit
+        )
+        return [TableSchema(name=name, table_count=count) for name, count in rows]
 
     @strawberry.field(
         extensions=[*requires(Role.VIEWER), UserErrors()],

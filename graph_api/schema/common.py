@@ -48,7 +48,10 @@ class UserError:
     code: ErrorCode
     message: str
     field: str | None = strawberry.field(
-        description="Path of the offending input, e.g. `input.name` or `fields[2].name`."
+        description="Path of the offending input, e.g. `input.name` or `fields[2].name`. "
+        "Selected next to `FieldSuccess { field }` (createField, updateField) the two names "
+        "clash, as GraphQL merges no fields of one name and different types: alias one, "
+        "e.g. `... on UserError { inputPath: field }`."
     )
 
 

@@ -409,10 +409,9 @@ class ImportSubscription:
 
 async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ImportJobNode, None]:
     imports = _service(info)
+    # Joined before reading the current state, so no update falls in between.
     updates = info.context.broker.subscribe(service.job_topic(job_id))
-    # Subscribe before reading the current state, so no update falls in between.
     pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
-    await asyncio.sleep(0)
     try:
         job = await imports.job(job_id)
         principal = info.context.principal

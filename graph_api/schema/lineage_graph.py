@@ -34,6 +34,14 @@ class LineageGraphNode:
     has_more: bool = strawberry.field(
         description="Its neighbours were not all loaded: expand it with another lineageGraph."
     )
+    has_more_upstream: bool = strawberry.field(
+        description="Edges into it lead to nodes this graph does not hold: expand it "
+        "UPSTREAM (false for fields shown inside their tables)."
+    )
+    has_more_downstream: bool = strawberry.field(
+        description="Edges out of it lead to nodes this graph does not hold: expand it "
+        "DOWNSTREAM (false for fields shown inside their tables)."
+    )
     data: strawberry.scalars.JSON
 
 
@@ -58,6 +66,8 @@ def _flow_node(n: lineage_views.GraphNode) -> dict[str, Any]:
         "depth": n.depth,
         "parentId": n.parent_id,
         "hasMore": n.has_more,
+        "hasMoreUpstream": n.has_more_upstream,
+        "hasMoreDownstream": n.has_more_downstream,
         "data": n.data,
     }
 
@@ -97,6 +107,8 @@ class LineageGraph:
                 depth=n.depth,
                 parent_id=strawberry.ID(n.parent_id) if n.parent_id else None,
                 has_more=n.has_more,
+                has_more_upstream=n.has_more_upstream,
+                has_more_downstream=n.has_more_downstream,
                 data=cast(JSON, n.data),
             )
             for n in self.view.nodes

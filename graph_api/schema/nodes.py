@@ -16,6 +16,7 @@ from graph_api import models
 from graph_api.auth.roles import Role
 from graph_api.context import Info
 from graph_api.loaders import LineageKey
+from graph_api.schema.common import Connection, requested_page_size, to_connection
 from graph_api.schema.enums import (
     Direction,
     LineageLevel,
@@ -27,6 +28,7 @@ from graph_api.schema.enums import (
 )
 from graph_api.schema.origin_nodes import EdgeAssertionNode
 from graph_api.schema.user_errors import UserErrors
+from graph_api.store.audit import AuditRepository
 from graph_api.store.lineage import TraversalFilter
 from graph_api.store.traversal import DEFAULT_DEPTH, Traversal, check_depth, check_max_nodes
 
@@ -360,6 +362,23 @@ class TableNode:
         fields = await info.context.loaders.fields_of_table.load(str(self.id))
         info.context.loaders.prime_fields(fields)
         return [FieldNode.from_model(f) for f in fields]
+
+    @strawberry.field(
+        extensions=[UserErrors()],
+        description="Changes to the table and to its fields (those since deleted included), "
+        "newest first; each change's entityType and entityId say which.",
+    )
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Change]:
+        fields = await info.context.loaders.fields_of_table.load(str(self.id))
+        page = await AuditRepository(info.context.store).table_history(
+            table_id=str(self.id),
+            field_ids=[f.id for f in fields],
+            first=requested_page_size(first, info.context.settings),
+            after=after,
+        )
+        return to_connection(page, key=lambda c: (c.at.isoformat(), c.id), node=Change.from_model)
 
     upstream = lineage_field(
         LineageLevel.TABLE,

@@ -30,6 +30,8 @@ class GraphNode:
     parent_id: str | None
     has_more: bool
     data: dict[str, Any]
+    has_more_upstream: bool = False
+    has_more_downstream: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class LineageViews:
         shown = {n["id"]: n for n in row["nodes"]}
         table_names = {i: n["qualified_name"] for i, n in shown.items() if "table_id" not in n}
         fields_inside = row["is_table"]
+        more = {m["id"]: (m["up"], m["down"]) for m in row["more"]}
         nodes = []
         for node_id, node in shown.items():
             kind = "FIELD" if "table_id" in node else "TABLE"
@@ -128,6 +131,8 @@ class LineageViews:
                     parent_id=parent_id,
                     has_more=node_id in frontier,
                     data=_node_data(kind, node, table_names),
+                    has_more_upstream=more.get(node_id, (False, False))[0],
+                    has_more_downstream=more.get(node_id, (False, False))[1],
                 )
             )
         # Tables before their fields (ReactFlow wants parents first), then by depth and label.

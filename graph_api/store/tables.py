@@ -52,12 +52,14 @@ class TableRepository:
         kind: TableKind | None,
         tags: list[str],
         text: str | None,
+        schema: str | None = None,
     ) -> Page[Table]:
         after_name, after_id = decode_cursor(after)
         source_key = MANUAL_SOURCE_KEY if manual_only else source_id
         filters: dict[str, Any] = {
             "source_key": source_key,
             "kind": kind.value if kind else None,
+            "schema": schema,
             "tags": tags,
         }
         suffix = ""
@@ -77,6 +79,10 @@ class TableRepository:
         return Page(
             items=tables[:first], has_next=len(tables) > first, total_count=total[0]["total"]
         )
+
+    async def schemas(self, *, source_key: str | None, limit: int) -> list[tuple[str, int]]:
+        rows = await self._store.read("tables/schemas", source_key=source_key, limit=limit)
+        return [(row["name"], row["tables"]) for row in rows]
 
     async def by_qualified_name(self, *, source_id: str, qualified_name: str) -> Table | None:
         rows = await self._store.read(

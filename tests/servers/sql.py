@@ -329,6 +329,15 @@ def _pg_start(bindir: Path, root: Path, data: Path, run: Path, port: int) -> Non
     )
 
 
+def run_as_postgres_superuser(base_dir: Path, port: int, *statements: str) -> None:
+    """Runs statements in the test database as the superuser (through the server's socket),
+    for a test that changes what the database holds, as its owner would."""
+    run = _absolute(base_dir) / "postgres" / "run"
+    with _pg_superuser(run, port, TEST_DATABASE) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
 def _pg_superuser(run: Path, port: int, dbname: str) -> psycopg.Connection:
     return psycopg.connect(
         host=str(run),

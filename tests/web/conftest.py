@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
 
 from graph_api.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_DATA_DIR, TEST_PASSWORD, GraphQLClient
@@ -42,6 +42,9 @@ DIST = REPO_ROOT / "web" / "app" / "dist"
 SCREENSHOTS = TEST_DATA_DIR / "screenshots"
 DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 SERVER_START_LIMIT_S = 60.0
+# How long an expectation waits for the page to get there: a bound, not a speed claim; the
+# default 5 s is too short on a machine whose two cores are shared by many test runs.
+expect.set_options(timeout=15_000)
 
 
 def _free_port() -> int:

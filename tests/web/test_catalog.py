@@ -58,6 +58,24 @@ async def test_browsing_the_catalog_filters_by_kind_and_tag(page: Page, catalog:
     await sign_in(page, "vera")
     tables = page.get_by_role("table", name="Tables")
     await expect(tables).to_contain_text("bi.revenue_dashboard")
-    await page.get_by_label("Tag").fill("pii")
+    await page.get_by_label("Tag", exact=True).fill("pii")
     await expect(tables.get_by_role("row")).to_have_count(2)
     await expect(tables).to_contain_text("raw.customers")
+
+
+async def test_a_steward_browses_the_catalog_by_schema(page: Page, catalog: Catalog) -> None:
+    await sign_in(page, "stella")
+    tables = page.get_by_role("table", name="Tables")
+    await expect(tables.get_by_role("row")).to_have_count(len(catalog.tables) + 1)
+    await page.get_by_label("Schema").select_option(label="raw (2 tables)")
+    await expect(tables.get_by_role("row")).to_have_count(3)
+    await expect(tables).to_contain_text("raw.orders")
+    await expect(tables).to_contain_text("raw.customers")
+    await expect(page.get_by_text("2 tables", exact=True)).to_be_visible()
+    assert "schema=raw" in page.url
+    await shoot(page, "catalog-by-schema")
+    # A schema in a row is a link to that schema's tables.
+    await page.get_by_label("Schema").select_option("")
+    await tables.get_by_role("link", name="mart", exact=True).click()
+    await expect(tables.get_by_role("row")).to_have_count(2)
+    await expect(tables).to_contain_text("mart.daily_sales")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Response, expect
 
 from graph_api.settings import REPO_ROOT
 from tests.servers.sql import ServerInfo, ServerSetupError, start_postgres, stop_postgres
@@ -82,3 +82,60 @@ async def test_an_editor_is_told_registering_sources_needs_an_admin(
     await expect(
         page.get_by_text("Registering sources: Needs the ADMIN role or higher.")
     ).to_be_visible()
+
+
+async def test_an_admin_fixes_a_sources_settings_and_password_without_ever_seeing_it(
+    page: Page, users: dict[str, str], postgres: ServerInfo
+) -> None:
+    answers: list[str] = []
+
+    async def keep(response: Response) -> None:
+        if "/graphql" in response.url and response.request.method == "POST":
+            answers.append(await response.text())
+
+    page.on("response", keep)
+    await sign_in(page, "ada", at="/#/sources")
+    form = page.get_by_role("form", name="Register a source")
+    await form.get_by_label("Name", exact=True).fill("warehouse")
+    await form.get_by_label("Port").fill(str(postgres.port))
+    await form.get_by_label("Database").fill("no_such_db")
+    await form.get_by_label("Username").fill(postgres.user)
+    await form.get_by_label("Password", exact=True).fill("Wr0ng-pw-5e1f")
+    await form.get_by_role("button", name="Save source").click()
+    detail = page.get_by_label("Source warehouse")
+    await expect(detail.get_by_test_id("live-status")).to_have_text("Live results: listening")
+
+    await detail.get_by_role("button", name="Edit settings").click()
+    edit = detail.get_by_role("form", name="Edit warehouse")
+    # What is stored comes back, except the secret: its box is empty and says one is kept.
+    await expect(edit.get_by_label("Database")).to_have_value("no_such_db")
+    await expect(edit.get_by_label("Password", exact=True)).to_have_value("")
+    await expect(edit).to_contain_text("A value is stored (never shown).")
+    await edit.get_by_label("Database").fill(postgres.database)
+    await edit.get_by_label("Description").fill("The shop's PostgreSQL")
+    await edit.get_by_label("Password", exact=True).fill(postgres.password)
+    await shoot(page, "sources-edit")
+    await edit.get_by_role("button", name="Save changes").click()
+    await expect(edit).to_have_count(0)
+    await expect(detail.get_by_test_id("connection-summary")).to_contain_text(postgres.database)
+    await expect(detail).to_contain_text("The shop's PostgreSQL")
+
+    await detail.get_by_role("button", name="Test connection").click()
+    await expect(detail.get_by_role("list", name="Live results")).to_contain_text(
+        "✓ Connected", timeout=30_000
+    )
+    # Editing again without typing a password keeps the stored one.
+    await detail.get_by_role("button", name="Edit settings").click()
+    edit = detail.get_by_role("form", name="Edit warehouse")
+    await expect(edit.get_by_label("Password", exact=True)).to_have_value("")
+    await edit.get_by_label("Description").fill("Orders and customers")
+    await edit.get_by_role("button", name="Save changes").click()
+    await expect(detail).to_contain_text("Orders and customers")
+    await detail.get_by_role("button", name="Test connection").click()
+    await expect(
+        detail.get_by_role("list", name="Live results").get_by_role("listitem")
+    ).to_have_count(2, timeout=30_000)
+    await expect(
+        detail.get_by_role("list", name="Live results").get_by_role("listitem").first
+    ).to_contain_text("✓ Connected")
+    assert answers and all(postgres.password not in a and "Wr0ng-pw-5e1f" not in a for a in answers)

@@ -13,13 +13,14 @@ const SEARCH = `query Search($q: String!) {
   }
 }`;
 
-const TABLES = `query Tables($first: Int, $after: String, $kind: TableKind, $tags: [String!], $sourceId: ID) {
-  tables(first: $first, after: $after, kind: $kind, tags: $tags, sourceId: $sourceId) {
+const TABLES = `query Tables($first: Int, $after: String, $kind: TableKind, $tags: [String!], $sourceId: ID, $schema: String) {
+  tables(first: $first, after: $after, kind: $kind, tags: $tags, sourceId: $sourceId, schema: $schema) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { id qualifiedName kind description tags source { id name } }
+    nodes { id schema qualifiedName kind description tags source { id name } }
   }
   sources(first: 100) { nodes { id name } }
+  tableSchemas(sourceId: $sourceId) { name tableCount }
 }`;
 
 const KINDS = ["TABLE", "VIEW", "COLLECTION", "INDEX", "FILE", "OTHER"];
@@ -30,6 +31,7 @@ export default function Catalog({ params }) {
   const kind = params.get("kind") || "";
   const tag = params.get("tag") || "";
   const sourceId = params.get("source") || "";
+  const schema = params.get("schema") || "";
   const [text, setText] = useState(q);
   const [hits, setHits] = useState(null);
   const [page, setPage] = useState(null);
@@ -42,12 +44,12 @@ export default function Catalog({ params }) {
       gql(SEARCH, { q }).then((d) => setHits(d.search), (e) => setError(e.message));
     } else {
       setHits(null);
-      gql(TABLES, { first: PAGE, after: cursors[cursors.length - 1], kind: kind || null, tags: tag ? [tag] : null, sourceId: sourceId || null })
+      gql(TABLES, { first: PAGE, after: cursors[cursors.length - 1], kind: kind || null, tags: tag ? [tag] : null, sourceId: sourceId || null, schema: schema || null })
         .then((d) => setPage(d), (e) => setError(e.message));
     }
-  }, [q, kind, tag, sourceId, cursors]);
+  }, [q, kind, tag, sourceId, schema, cursors]);
 
-  const set = (changes) => { setCursors([null]); navigate("catalog", null, { q, kind, tag, source: sourceId, ...changes }); };
+  const set = (changes) => { setCursors([null]); navigate("catalog", null, { q, kind, tag, source: sourceId, schema, ...changes }); };
 
   return (
     <section>
@@ -95,16 +97,24 @@ export default function Catalog({ params }) {
                 {page.sources.nodes.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
               </select>
             </label>
+            <label>Schema
+              <select value={schema} onChange={(e) => set({ schema: e.target.value })}>
+                <option value="">any</option>
+                {schema && !page.tableSchemas.some((s) => s.name === schema) && <option value={schema}>{schema} (0 tables)</option>}
+                {page.tableSchemas.map((s) => <option key={s.name} value={s.name}>{s.name} ({s.tableCount} table{s.tableCount === 1 ? "" : "s"})</option>)}
+              </select>
+            </label>
             <label>Tag
               <input value={tag} onChange={(e) => set({ tag: e.target.value })} placeholder="any" />
             </label>
           </div>
           <table className="grid" aria-label="Tables">
-            <thead><tr><th>Table</th><th>Kind</th><th>Source</th><th>Tags</th><th>Description</th></tr></thead>
+            <thead><tr><th>Table</th><th>Schema</th><th>Kind</th><th>Source</th><th>Tags</th><th>Description</th></tr></thead>
             <tbody>
               {page.tables.nodes.map((t) => (
                 <tr key={t.id}>
                   <td><a href={href("table", t.id)}>{t.qualifiedName}</a></td>
+                  <td>{t.schema ? <a href={href("catalog", null, { schema: t.schema })}>{t.schema}</a> : <span className="muted">none</span>}</td>
                   <td>{t.kind}</td>
                   <td>{t.source?.name ?? <span className="muted">manual</span>}</td>
                   <td>{t.tags.map((g) => <span key={g} className="tag">{g}</span>)}</td>

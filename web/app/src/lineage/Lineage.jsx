@@ -3,13 +3,15 @@ import { Background, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, use
 import { gql } from "../api.js";
 import { href, navigate } from "../route.js";
 import EdgePanel from "./EdgePanel.jsx";
+import { exportPng } from "./exportPng.js";
 import TableNode from "./TableNode.jsx";
-import { fromResult, merge, toCsv } from "./graphState.js";
-import { layoutAll, NODE_H, NODE_W, placeNear } from "./layout.js";
+import { columnPath, fieldsByTable, fromResult, labelOf, merge, toCsv, visibleEdges, withWays } from "./graphState.js";
+import { layoutAll, nodeHeight, NODE_W, placeNear } from "./layout.js";
 import { edgeLabel, LEGEND, provenanceOf, toFlowEdge } from "./provenance.js";
 import { GRAPH, IMPACT } from "./queries.js";
 
 const NODE_TYPES = { table: TableNode };
+// Tables one picture loads before it is cut short (a link may ask for up to 5,000: max=).
 const MAX_NODES = 500;
 
 function readParams(params) {
@@ -21,6 +23,9 @@ function readParams(params) {
     edge: params.get("edge") || "",
     open: (params.get("open") || "").split(",").filter(Boolean),
     find: params.get("find") || "",
+    layer: params.get("layer") === "column" ? "column" : "table",
+    column: params.get("column") || "",
+    max: Math.min(Math.max(Number(params.get("max")) || MAX_NODES, 1), 5000),
   };
 }
 
@@ -40,11 +45,18 @@ function Explorer({ rootId, params, user }) {
     navigate("lineage", rootId, {
       dir: next.dir, depth: next.depth, rejected: next.rejected ? "1" : "", impact: next.impact,
       edge: next.edge, open: next.open.join(","), find: next.find,
+      layer: next.layer === "column" ? "column" : "", column: next.column,
+      max: next.max === MAX_NODES ? "" : next.max,
     }, { replace: true });
   }, [rootId]);
 
+  const columns = view.layer === "column";
   const fetchGraph = (id, direction, depth) =>
-    gql(GRAPH, { rootId: id, direction, depth, includeRejected: view.rejected, maxNodes: MAX_NODES }).then((d) => d.lineageGraph);
+    gql(GRAPH, { rootId: id, direction, depth, includeRejected: view.rejected, includeFields: columns, maxNodes: view.max }).then((d) => d.lineageGraph);
+  const heightsOf = (g) => {
+    if (!columns) return {};
+    return Object.fromEntries([...fieldsByTable(g)].map(([id, list]) => [id, nodeHeight(list.length)]));
+  };
 
   // The first picture, then every expansion the link lists, in order.
   useEffect(() => {
@@ -52,22 +64,24 @@ function Explorer({ rootId, params, user }) {
     setError(null);
     (async () => {
       let g = fromResult(await fetchGraph(rootId, view.dir, view.depth));
-      let pos = layoutAll([...g.nodes.values()], [...g.edges.values()]);
+      performance.mark("clew:lineage-fetched");
+      let pos = layoutAll([...g.nodes.values()], visibleEdges(g, "table"), heightsOf(g));
       for (const entry of view.open) {
         const [id, way] = entry.split(":");
         const anchor = g.nodes.get(id);
         if (!anchor) continue;
         const merged = merge(g, anchor, way, await fetchGraph(id, way, 1));
         g = merged.graph;
-        pos = placeNear(anchor, merged.fresh, pos);
+        pos = placeNear(anchor, merged.fresh, pos, heightsOf(g));
       }
       if (cancelled) return;
+      performance.mark("clew:lineage-laid-out");
       positions.current = pos;
       setGraph(g);
       setTimeout(() => fitView({ padding: 0.2 }), 0);
     })().catch((e) => !cancelled && setError(e.message));
     return () => { cancelled = true; };
-  }, [rootId, view.dir, view.depth, view.rejected]);
+  }, [rootId, view.dir, view.depth, view.rejected, view.layer]);
 
   useEffect(() => {
     if (!view.impact) { setImpact(null); return; }
@@ -85,7 +99,7 @@ function Explorer({ rootId, params, user }) {
       const merged = merge(graph, anchor, way, await fetchGraph(nodeId, way, 1));
       // Keep where the user dragged nodes; place only the new ones.
       const current = Object.fromEntries(nodes.map((n) => [n.id, n.position]));
-      positions.current = placeNear(anchor, merged.fresh, { ...positions.current, ...current });
+      positions.current = placeNear(anchor, merged.fresh, { ...positions.current, ...current }, heightsOf(merged.graph));
       setGraph(merged.graph);
       setView({ open: [...view.open, `${nodeId}:${way}`] });
       // Bring the new neighbours into view; nothing already drawn moves.
@@ -104,30 +118,42 @@ function Explorer({ rootId, params, user }) {
   }, [impact]);
 
   const needle = find.trim().toLowerCase();
+  const byTable = useMemo(() => (graph && columns ? fieldsByTable(graph) : new Map()), [graph, columns]);
+  const path = useMemo(() => (graph && columns ? columnPath(graph, view.column) : columnPath(null, "")), [graph, columns, view.column]);
+  const pickField = (fieldId) => setView({ column: view.column === fieldId ? "" : fieldId });
   useEffect(() => {
     if (!graph) return;
     setNodes((prev) => {
       const before = new Map(prev.map((n) => [n.id, n]));
-      return [...graph.nodes.values()].map((n) => ({
-        id: n.id,
-        type: "table",
-        position: before.get(n.id)?.position ?? positions.current[n.id] ?? { x: 0, y: 0 },
-        width: NODE_W,
-        height: NODE_H,
-        ariaLabel: `Table ${n.label}`,
-        data: {
-          label: n.label, kind: n.data.kind, depth: n.depth, hasMore: n.hasMore, isRoot: n.id === rootId,
-          severity: severity.get(n.id), matched: !!needle && n.label.toLowerCase().includes(needle),
-          onExpand: (way) => expand(n.id, n.depth === 0 ? way : n.depth < 0 ? "UPSTREAM" : "DOWNSTREAM"),
-        },
-      }));
+      return [...graph.nodes.values()].map((raw) => {
+        const n = withWays(raw);
+        const fields = byTable.get(n.id) ?? [];
+        return {
+          id: n.id,
+          type: "table",
+          position: before.get(n.id)?.position ?? positions.current[n.id] ?? { x: 0, y: 0 },
+          width: NODE_W,
+          height: nodeHeight(fields.length),
+          ariaLabel: `Table ${n.label}`,
+          data: {
+            label: n.label, kind: n.data.kind, depth: n.depth, moreUp: n.moreUp, moreDown: n.moreDown, isRoot: n.id === rootId,
+            severity: severity.get(n.id), matched: !!needle && n.label.toLowerCase().includes(needle),
+            fields, onPickField: pickField, pickedPath: view.column ? path.fieldIds : null,
+            onExpand: (way) => expand(n.id, way),
+          },
+        };
+      });
     });
-  }, [graph, severity, needle]);
+  }, [graph, severity, needle, byTable, path, view.column]);
 
-  const edges = useMemo(
-    () => (graph ? [...graph.edges.values()].filter((e) => graph.nodes.has(e.source) && graph.nodes.has(e.target)).map((e) => toFlowEdge(e, view.edge)) : []),
-    [graph, view.edge],
-  );
+  const edges = useMemo(() => {
+    if (!graph) return [];
+    const parentOf = (id) => graph.fields.get(id)?.parentId;
+    return visibleEdges(graph, view.layer).map((e) => toFlowEdge(e, {
+      selectedId: view.edge, parentOf,
+      emphasis: !view.column ? undefined : path.edgeIds.has(e.id) ? "path" : "faded",
+    }));
+  }, [graph, view.edge, view.layer, view.column, path]);
 
   function reviewed(changed) {
     setGraph((g) => {
@@ -149,12 +175,17 @@ function Explorer({ rootId, params, user }) {
   }
 
   function exportCsv() {
-    const url = URL.createObjectURL(new Blob([toCsv(graph)], { type: "text/csv" }));
+    const url = URL.createObjectURL(new Blob([toCsv(graph, view.layer)], { type: "text/csv" }));
     const a = document.createElement("a");
     a.href = url;
     a.download = "lineage.csv";
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  const canvas = useRef(null);
+  function savePng() {
+    exportPng(canvas.current, nodes, `lineage-${(graph.nodes.get(rootId)?.label ?? "graph").replace(/[^\w.-]+/g, "_")}.png`).catch((e) => setError(`The picture could not be made: ${e.message ?? e}`));
   }
 
   const root = graph?.nodes.get(rootId);
@@ -175,6 +206,12 @@ function Explorer({ rootId, params, user }) {
             {[1, 2, 3, 4, 5, 6, 8, 10].map((d) => <option key={d} value={d}>{d}</option>)}
           </select>
         </label>
+        <label>Layer
+          <select value={view.layer} onChange={(e) => setView({ layer: e.target.value, column: "", open: [] })}>
+            <option value="table">tables</option>
+            <option value="column">columns</option>
+          </select>
+        </label>
         <label><input type="checkbox" checked={view.rejected} onChange={(e) => setView({ rejected: e.target.checked, open: [] })} /> Show rejected edges</label>
         <label>Impact of
           <select value={view.impact} onChange={(e) => setView({ impact: e.target.value })}>
@@ -189,12 +226,13 @@ function Explorer({ rootId, params, user }) {
           <button type="submit">Find</button>
         </form>
         <button type="button" onClick={exportCsv} disabled={!graph}>Export CSV</button>
+        <button type="button" onClick={savePng} disabled={!graph || !nodes.length}>Export PNG</button>
         {busy && <span className="muted" role="status">Expanding…</span>}
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {graph?.truncated && <p className="notice" role="status">The graph reached {MAX_NODES} tables and was cut short; expand nodes marked “more” to go further.</p>}
+      {graph?.truncated && <p className="notice" role="status">The graph reached {view.max} tables and was cut short; use a node’s “expand” buttons to go further.</p>}
       <div className="lineage-body">
-        <div className="canvas" aria-label="Lineage graph">
+        <div className="canvas" aria-label="Lineage graph" ref={canvas}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
@@ -235,9 +273,9 @@ function Explorer({ rootId, params, user }) {
             <tbody>
               {edges.map((e) => (
                 <tr key={e.id}>
-                  <td>{graph.nodes.get(e.source).label}</td><td>{graph.nodes.get(e.target).label}</td>
+                  <td>{labelOf(graph, e.data.source)}</td><td>{labelOf(graph, e.data.target)}</td>
                   <td>{edgeLabel(e.data)}</td>
-                  <td><button type="button" onClick={() => setView({ edge: e.id })} aria-label={`Open edge ${graph.nodes.get(e.source).label} to ${graph.nodes.get(e.target).label}`} data-provenance={provenanceOf(e.data)}>Details</button></td>
+                  <td><button type="button" onClick={() => setView({ edge: e.id })} aria-label={`Open edge ${labelOf(graph, e.data.source)} to ${labelOf(graph, e.data.target)}`} data-provenance={provenanceOf(e.data)}>Details</button></td>
                 </tr>
               ))}
             </tbody>

@@ -18,17 +18,24 @@ export function edgeLabel(edge) {
   return `${mark}${p} ${edge.confidence.toFixed(2)}${edge.reviewState === "PENDING" ? " · pending" : ""}`;
 }
 
-export function toFlowEdge(edge, selectedId) {
-  const style = STYLES[provenanceOf(edge)];
+// `parentOf` maps a field to its table: a field edge is drawn between the field rows (their
+// handles) inside the two tables. `emphasis`: "selected", "path" (a picked column's path),
+// "faded" (off that path) or nothing.
+export function toFlowEdge(edge, { selectedId, parentOf = () => null, emphasis } = {}) {
+  const base = STYLES[provenanceOf(edge)];
+  const selected = edge.id === selectedId || emphasis === "path";
+  const style = { ...base, ...(selected ? { strokeWidth: base.strokeWidth + 2 } : {}), ...(emphasis === "faded" ? { opacity: 0.25 } : {}) };
+  const field = edge.level === "FIELD";
   return {
     id: edge.id,
-    source: edge.source,
-    target: edge.target,
-    label: edgeLabel(edge),
-    style: edge.id === selectedId ? { ...style, strokeWidth: style.strokeWidth + 2 } : style,
-    labelStyle: { fontSize: 11, fontWeight: edge.id === selectedId ? 700 : 500 },
+    source: field ? parentOf(edge.source) : edge.source,
+    target: field ? parentOf(edge.target) : edge.target,
+    ...(field ? { sourceHandle: `out-${edge.source}`, targetHandle: `in-${edge.target}` } : {}),
+    label: field && emphasis !== "path" && edge.id !== selectedId ? undefined : edgeLabel(edge),
+    style,
+    labelStyle: { fontSize: 11, fontWeight: selected ? 700 : 500 },
     labelBgStyle: { fill: "#fff" },
-    markerEnd: { type: MarkerType.ArrowClosed, color: style.stroke },
+    markerEnd: { type: MarkerType.ArrowClosed, color: base.stroke },
     data: edge,
     ariaLabel: `Lineage edge ${edgeLabel(edge)}`,
   };

@@ -1,7 +1,7 @@
-export const GRAPH = `query LineageGraph($rootId: ID!, $direction: Direction!, $depth: Int!, $includeRejected: Boolean!, $maxNodes: Int!) {
-  lineageGraph(rootId: $rootId, direction: $direction, depth: $depth, maxNodes: $maxNodes, filter: { includeRejected: $includeRejected }) {
+export const GRAPH = `query LineageGraph($rootId: ID!, $direction: Direction!, $depth: Int!, $includeRejected: Boolean!, $includeFields: Boolean!, $maxNodes: Int!) {
+  lineageGraph(rootId: $rootId, direction: $direction, depth: $depth, maxNodes: $maxNodes, includeFields: $includeFields, filter: { includeRejected: $includeRejected }) {
     rootId truncated frontier
-    nodes { id type label depth parentId hasMore data }
+    nodes { id type label depth parentId hasMore hasMoreUpstream hasMoreDownstream data }
     edges { id source target level provenance confidence transformation reviewState implied }
   }
 }`;

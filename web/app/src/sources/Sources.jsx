@@ -1,19 +1,12 @@
 import { useEffect, useState } from "react";
 import { gql, liveRoundTrip, onSocket, subscribe, unwrap } from "../api.js";
 import { may, needs } from "../roles.js";
+import SourceForm from "./SourceForm.jsx";
 
 const SOURCES = `query Sources {
   sources(first: 100) {
     totalCount
-    nodes { id name type description active lastTest { at success message latencyMs product version } connection { host port database username passwordSet } }
-  }
-}`;
-
-const CREATE = `mutation CreateSource($input: CreateSourceInput!) {
-  createSource(input: $input) {
-    __typename
-    ... on SourceSuccess { source { id name } }
-    ... on UserError { code message field }
+    nodes { id name type description active lastTest { at success message latencyMs product version } connection { host port database serviceName username passwordSet apiKeySet } }
   }
 }`;
 
@@ -33,56 +26,6 @@ const LOG = `query Log($id: ID!) {
   connectionTests(sourceId: $id, first: 20) { nodes { id success reason message hint latencyMs product version actor at operation } }
 }`;
 
-// A form per database type: the fields each kind of database needs, with its usual port.
-const TYPES = {
-  POSTGRESQL: { port: 5432, fields: ["host", "port", "database", "username", "password"] },
-  MYSQL: { port: 3306, fields: ["host", "port", "database", "username", "password"] },
-  ORACLE: { port: 1521, fields: ["host", "port", "serviceName", "username", "password"] },
-  MONGODB: { port: 27017, fields: ["host", "port", "database", "username", "password"] },
-  ELASTICSEARCH: { port: 9200, fields: ["host", "port", "username", "password", "apiKey"] },
-};
-const LABELS = { host: "Host", port: "Port", database: "Database", serviceName: "Service name", username: "Username", password: "Password", apiKey: "API key" };
-
-function SourceForm({ onCreated }) {
-  const [type, setType] = useState("POSTGRESQL");
-  const [name, setName] = useState("");
-  const [values, setValues] = useState({ host: "127.0.0.1", port: "5432" });
-  const [error, setError] = useState(null);
-
-  async function submit(event) {
-    event.preventDefault();
-    setError(null);
-    const connection = {};
-    for (const f of TYPES[type].fields) if (values[f]) connection[f] = f === "port" ? Number(values[f]) : values[f];
-    try {
-      const { source } = unwrap((await gql(CREATE, { input: { name, type, connection } })).createSource);
-      setName("");
-      onCreated(source.id);
-    } catch (e) {
-      setError(e.message);
-    }
-  }
-
-  return (
-    <form onSubmit={submit} className="card" aria-label="Register a source">
-      <h2>Register a source</h2>
-      <label>Type
-        <select value={type} onChange={(e) => { setType(e.target.value); setValues({ ...values, port: String(TYPES[e.target.value].port) }); }}>
-          {Object.keys(TYPES).map((t) => <option key={t}>{t}</option>)}
-        </select>
-      </label>
-      <label>Name <input value={name} onChange={(e) => setName(e.target.value)} required /></label>
-      {TYPES[type].fields.map((f) => (
-        <label key={f}>{LABELS[f]}
-          <input type={f === "password" || f === "apiKey" ? "password" : f === "port" ? "number" : "text"} autoComplete="off" value={values[f] ?? ""} onChange={(e) => setValues({ ...values, [f]: e.target.value })} />
-        </label>
-      ))}
-      {error && <p className="error" role="alert">{error}</p>}
-      <button type="submit">Save source</button>
-    </form>
-  );
-}
-
 function TestResult({ r }) {
   return (
     <li className={r.success ? "ok" : "failed"}>
@@ -95,7 +38,8 @@ function TestResult({ r }) {
   );
 }
 
-function SourceDetail({ source, user, onTested }) {
+function SourceDetail({ source, user, onTested, onSaved }) {
+  const [editing, setEditing] = useState(false);
   const [live, setLive] = useState([]);
   const [log, setLog] = useState([]);
   const [status, setStatus] = useState("connecting");
@@ -133,11 +77,14 @@ function SourceDetail({ source, user, onTested }) {
   return (
     <div className="card" aria-label={`Source ${source.name}`}>
       <h2>{source.name} <span className="badge">{source.type}</span></h2>
-      <p className="muted">{source.connection.host}:{source.connection.port} {source.connection.database} {source.connection.username && `as ${source.connection.username}`} {source.connection.passwordSet && "(password stored)"}</p>
+      {source.description && <p>{source.description}</p>}
+      <p className="muted" data-testid="connection-summary">{source.connection.host}:{source.connection.port} {source.connection.database} {source.connection.username && `as ${source.connection.username}`} {source.connection.passwordSet && "(password stored)"}</p>
       <p className="row">
         <button type="button" onClick={test} disabled={!admin || testing} title={admin ? "" : needs("ADMIN")}>{testing ? "Testing…" : "Test connection"}</button>
+        <button type="button" onClick={() => setEditing(true)} disabled={!admin || editing} title={admin ? "" : needs("ADMIN")}>Edit settings</button>
         <span className="muted small" data-testid="live-status">Live results: {status}</span>
       </p>
+      {editing && <SourceForm source={source} onSaved={() => { setEditing(false); onSaved(); }} onCancel={() => setEditing(false)} />}
       {error && <p className="error" role="alert">{error}</p>}
       <h3>Live results</h3>
       <ul className="tests" aria-label="Live results">{live.map((r) => <TestResult key={r.id} r={r} />)}</ul>
@@ -174,9 +121,9 @@ export default function Sources({ user }) {
               ))}
             </tbody>
           </table>
-          {admin ? <SourceForm onCreated={(id) => { load(); setOpenId(id); }} /> : <p className="muted">Registering sources: {needs("ADMIN")}</p>}
+          {admin ? <SourceForm onSaved={(id) => { load(); setOpenId(id); }} /> : <p className="muted">Registering sources: {needs("ADMIN")}</p>}
         </div>
-        {open && <SourceDetail key={open.id} source={open} user={user} onTested={load} />}
+        {open && <SourceDetail key={open.id} source={open} user={user} onTested={load} onSaved={load} />}
       </div>
     </section>
   );

@@ -2,16 +2,17 @@ import { useEffect, useState } from "react";
 import { gql, unwrap } from "../api.js";
 import { href } from "../route.js";
 import { may, needs } from "../roles.js";
+import FetchColumns from "./FetchColumns.jsx";
 
 const TABLE = `query TablePage($id: ID!) {
   table(id: $id) {
-    id qualifiedName kind description tags isManual createdAt updatedAt
+    id name schema qualifiedName kind description tags isManual createdAt updatedAt
     source { id name type }
     fields { id name dataType nullable primaryKey ordinalPosition description tags }
-  }
-  history(entityId: $id, first: 50) {
-    totalCount
-    nodes { id action actor at comment before after }
+    history(first: 50) {
+      totalCount
+      nodes { id entityType entityId action actor at comment before after }
+    }
   }
 }`;
 
@@ -67,19 +68,14 @@ function FieldRow({ field, editable, onSaved }) {
   );
 }
 
-const CHANGE = "id entityId action actor at comment before after";
-
-// history() answers for one entity: the table's page asks for the table and each of its
-// fields in one document (aliases) and shows the changes together, newest first.
-async function loadHistory(table) {
-  const ids = [table.id, ...table.fields.map((f) => f.id)];
-  const args = ids.map((_, i) => `$e${i}: ID!`).join(", ");
-  const body = ids.map((_, i) => `h${i}: history(entityId: $e${i}, first: 50) { totalCount nodes { ${CHANGE} } }`).join("\n");
-  const data = await gql(`query History(${args}) { ${body} }`, Object.fromEntries(ids.map((v, i) => [`e${i}`, v])));
+// Table.history holds the table's changes and its fields' (deleted fields too).
+function withSubjects(table) {
   const names = Object.fromEntries(table.fields.map((f) => [f.id, f.name]));
-  const nodes = Object.values(data).flatMap((h) => h.nodes).map((c) => ({ ...c, what: names[c.entityId] ? `field ${names[c.entityId]}` : "table" }));
-  nodes.sort((a, b) => (a.at < b.at ? 1 : -1));
-  return { nodes, totalCount: Object.values(data).reduce((n, h) => n + h.totalCount, 0) };
+  const nodes = table.history.nodes.map((c) => ({
+    ...c,
+    what: c.entityType === "FIELD" ? `field ${names[c.entityId] ?? c.before?.name ?? c.after?.name ?? c.entityId}` : "table",
+  }));
+  return { nodes, totalCount: table.history.totalCount };
 }
 
 export default function TablePage({ id, user }) {
@@ -87,7 +83,7 @@ export default function TablePage({ id, user }) {
   const [error, setError] = useState(null);
   const load = () =>
     gql(TABLE, { id })
-      .then(async (d) => ({ ...d, history: d.table ? await loadHistory(d.table) : d.history }))
+      .then((d) => ({ ...d, history: d.table ? withSubjects(d.table) : null }))
       .then(setData, (e) => setError(e.message));
   useEffect(() => { load(); }, [id]);
 
@@ -118,6 +114,7 @@ export default function TablePage({ id, user }) {
         </tbody>
       </table>
       {!editable && <p className="muted small">Editing fields: {needs("EDITOR")}</p>}
+      {t.source && <FetchColumns table={t} editable={editable} onApplied={load} />}
       <h2>History</h2>
       <ol className="history" aria-label="History">
         {data.history.nodes.map((c) => (
@@ -128,7 +125,7 @@ export default function TablePage({ id, user }) {
           </li>
         ))}
       </ol>
-      {data.history.totalCount > data.history.nodes.length && <p className="muted">Showing {data.history.nodes.length} of {data.history.totalCount} changes (the newest 50 of the table and of each field).</p>}
+      {data.history.totalCount > data.history.nodes.length && <p className="muted">Showing {data.history.nodes.length} of {data.history.totalCount} changes (the newest 50).</p>}
     </section>
   );
 }
