@@ -21,9 +21,8 @@ const TABLES = `query Tables($first: Int, $after: String, $kind: TableKind, $tag
   }
   sources(first: 100) { nodes { id name } }
   tableSchemas(sourceId: $sourceId) { name tableCount }
+  kinds: __type(name: "TableKind") { enumValues { name } }
 }`;
-
-const KINDS = ["TABLE", "VIEW", "COLLECTION", "INDEX", "FILE", "OTHER"];
 const PAGE = 25;
 
 export default function Catalog({ params }) {
@@ -88,7 +87,7 @@ export default function Catalog({ params }) {
             <label>Kind
               <select value={kind} onChange={(e) => set({ kind: e.target.value })}>
                 <option value="">any</option>
-                {KINDS.map((k) => <option key={k}>{k}</option>)}
+                {(page?.kinds?.enumValues ?? []).map(({ name }) => <option key={name}>{name}</option>)}
               </select>
             </label>
             <label>Source
