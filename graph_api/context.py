@@ -80,8 +80,11 @@ class Services:
             broker=broker,
             test_timeout=settings.connection_test_timeout,
         )
-        scans = ScanService(store, sources=sources, catalog=catalog, broker=broker)
         ingest = LineageIngestService(store, broker=broker)
+        sql_lineage = SqlLineageService(store, ingest=ingest)
+        scans = ScanService(
+            store, sources=sources, catalog=catalog, broker=broker, sql_lineage=sql_lineage
+        )
         return cls(
             settings=settings,
             store=store,
@@ -96,7 +99,7 @@ class Services:
             schedules=ScheduleService(store, scans=scans),
             lineage_ingest=ingest,
             origins=OriginService(store, lineage=lineage, broker=broker),
-            sql_lineage=SqlLineageService(store, ingest=ingest),
+            sql_lineage=sql_lineage,
             dbt=DbtService(
                 store, ingest=ingest, catalog=catalog, broker=broker, parser=parse_model
             ),

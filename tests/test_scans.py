@@ -180,6 +180,28 @@ async def test_a_new_user_scans_postgres_and_keeps_it_in_sync(
     view = catalog["svc_sales.big_orders"]
     assert view["kind"] == "VIEW" and "customer_id > 100" in view["definition"]
 
+    # The view's definition is parsed with the view as origin: its column lineage waits for
+    # review (customer_id also feeds the filter, so it reaches both columns indirectly).
+    found = await gql(
+        """{ origins(kind: VIEW) { id key label } }"""
+    )
+    [origin] = [o for o in found["origins"] if o["key"] == f"{source_id}/svc_sales.big_orders"]
+    queue = await gql(
+        """query ($o: ID!) { reviewQueue(originId: $o, level: FIELD) { edges {
+          transformationType upstream { ... on Field { name table { qualifiedName } } }
+          downstream { ... on Field { name table { qualifiedName } } } } } }""",
+        {"o": origin["id"]},
+    )
+    direct = {
+        (e["upstream"]["table"]["qualifiedName"], e["upstream"]["name"], e["downstream"]["name"])
+        for e in queue["reviewQueue"]["edges"]
+        if e["transformationType"] in ("DIRECT", "COPY")
+    }
+    assert direct == {
+        ("svc_sales.orders", "id", "id"),
+        ("svc_sales.orders", "customer_id", "customer_id"),
+    }
+
     # A description someone wrote survives every scan.
     await gql(
         """mutation ($id: ID!) { updateField(id: $id, input: {description: "Money, in euros"}) {

@@ -61,12 +61,20 @@ from graph_api.services.scans.jobs import (
 )
 from graph_api.services.scans.removal import remove_missing
 from graph_api.services.sources import SourceService
+from graph_api.services.sql_lineage import SqlLineageService
+from graph_api.sql_lineage import Dialect
 from graph_api.store.client import Store
 from graph_api.store.scans import ScanRepository
 
 log = logging.getLogger(__name__)
 
 MAX_PATTERNS = 100
+# The SQL dialect a source's view definitions are written in (MongoDB views are pipelines).
+VIEW_DIALECTS = {
+    SourceType.POSTGRESQL: Dialect.POSTGRES,
+    SourceType.MYSQL: Dialect.MYSQL,
+    SourceType.ORACLE: Dialect.ORACLE,
+}
 
 
 class ScanFailed(Exception):
@@ -113,10 +121,12 @@ class ScanService:
         sources: SourceService,
         catalog: CatalogService,
         broker: Broker | None,
+        sql_lineage: SqlLineageService | None = None,
     ) -> None:
         self._store = store
         self._sources = sources
         self._catalog = catalog
+        self._sql_lineage = sql_lineage
         self._broker = broker
         self.repo = ScanRepository(store)
         self._writer = BatchWriter(store, broker=broker)
@@ -347,6 +357,7 @@ class ScanService:
         if source.type is SourceType.ELASTICSEARCH:
             schemas.add("")  # indices have no schema
         gone: list[str] = []  # ids of the fields this scan found gone
+        views: list[TableInfo] = []  # views and materialized views added or changed
         for namespace in namespaces:
             items = iter(
                 await self._sources.run_connector(
@@ -370,7 +381,9 @@ class ScanService:
                     if isinstance(w, ScanWarning)
                 ]
                 progress.tables_read += len(infos)
-                gone += await self._batch(job, source, infos, marker, comment, progress, report)
+                gone += await self._batch(
+                    job, source, infos, marker, comment, progress, report, views
+                )
                 for info in infos:
                     seen.add(_qualified(info))
                     if info.schema is None:
@@ -388,6 +401,7 @@ class ScanService:
             )
         progress.phase = Phase.MARKING_MISSING
         await self._mark_missing(job, source, schemas, seen, table_filter, marker, comment, report)
+        await self._view_lineage(job, source, views, report)
         if options.remove_missing and not options.dry_run:
             gone += [t.table_id for t in report.missing if t.table_id]
             report.removed = await remove_missing(
@@ -403,6 +417,7 @@ class ScanService:
         comment: str,
         progress: Progress,
         report: ScanReport,
+        views: list[TableInfo],
     ) -> list[str]:
         plans = await self._writer.plan(source.id, infos, marker=marker)
         writes, ids = writes_of(plans, source_id=source.id)
@@ -424,7 +439,52 @@ class ScanService:
                 report.changed.append(entry(plan, table_id))
             else:
                 report.unchanged.append(plan.qualified_name)
+        if not job.options.dry_run:
+            by_name = {_qualified(i): i for i in infos}
+            views += [
+                by_name[p.qualified_name]
+                for p in plans
+                if p.outcome is not TableOutcome.UNCHANGED
+                and p.qualified_name in by_name
+                and by_name[p.qualified_name].definition
+            ]
         return [f.id for p in plans for f, props in p.update_fields if props.get("missing_since")]
+
+    async def _view_lineage(
+        self, job: ScanJob, source: Source, views: list[TableInfo], report: ScanReport
+    ) -> None:
+        """Each view added or changed has its definition parsed, with the view as origin: its
+        lineage arrives INFERRED, pending review, and replaces what the view asserted before.
+        A definition that does not parse is a warning of the scan, never its failure."""
+        dialect = VIEW_DIALECTS.get(source.type)
+        if self._sql_lineage is None or dialect is None:
+            return
+        for info in views:
+            assert info.definition is not None
+            name = _qualified(info)
+            try:
+                applied = await self._sql_lineage.apply_view(
+                    source_id=source.id,
+                    view=name,
+                    definition=info.definition,
+                    dialect=dialect,
+                    actor=scan_actor(job.id),
+                )
+            except ValidationError as exc:
+                report.warnings.append(
+                    WarningEntry(info.schema or "", info.name, "VIEW_LINEAGE", exc.message)
+                )
+                continue
+            for unparsed in applied.proposal.unparsed:
+                report.warnings.append(
+                    WarningEntry(
+                        info.schema or "",
+                        info.name,
+                        "VIEW_LINEAGE",
+                        f"The definition of view '{name}' could not be read for lineage "
+                        f"({unparsed.reason}); its lineage was not proposed.",
+                    )
+                )
 
     async def _mark_missing(
         self,
