@@ -64,6 +64,7 @@ from graph_api.store.client import Store, create_driver
 from graph_api.store.cypher import CypherRegistry
 from graph_api.store.interchange import InterchangeRepository
 from graph_api.store.migrations import apply_migrations, pending_migrations
+from graph_api.store.scans import ScanRepository
 
 log = logging.getLogger("graph_api")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -467,7 +468,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         metrics.active_subscriptions.set(broker.total_subscribers())
         metrics.observe_pool(store.driver)
         with contextlib.suppress(ServiceUnavailable, SessionExpired, OSError, Neo4jError):
-            metrics.observe_jobs(await InterchangeRepository(store).job_counts())
+            metrics.observe_jobs(
+                await InterchangeRepository(store).job_counts(),
+                await ScanRepository(store).job_counts(),
+            )
         return Response(metrics.generate(), media_type=metrics.CONTENT_TYPE)
 
     routes: list[BaseRoute] = [

@@ -86,6 +86,12 @@ import_jobs = Gauge(
     ["state"],
     registry=REGISTRY,
 )
+scan_jobs = Gauge(
+    "clew_scan_jobs",
+    "Scan jobs recorded in the catalog, by state (read from Neo4j when scraped).",
+    ["state"],
+    registry=REGISTRY,
+)
 active_subscriptions = Gauge(
     "clew_active_subscriptions",
     "GraphQL subscriptions open on this replica.",
@@ -155,9 +161,13 @@ def observe_pool(driver: Any) -> None:
     neo4j_pool.labels("idle").set(idle)
 
 
-def observe_jobs(counts: dict[str, int]) -> None:
-    for state in ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED"):
-        import_jobs.labels(state).set(counts.get(state, 0))
+JOB_STATES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "INTERRUPTED")
+
+
+def observe_jobs(imports: dict[str, int], scans: dict[str, int]) -> None:
+    for state in JOB_STATES:
+        import_jobs.labels(state).set(imports.get(state, 0))
+        scan_jobs.labels(state).set(scans.get(state, 0))
 
 
 def generate() -> bytes:

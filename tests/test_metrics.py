@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -126,6 +127,33 @@ def test_metrics_count_operations_statements_and_connection_tests(client: TestCl
     registry = set(client.app.state.store.cypher)  # type: ignore[attr-defined]
     assert statements <= registry | {"migration"}
     assert value(after, "clew_import_jobs", state="RUNNING") == 0
+
+    # A scan of the source that refuses connections fails, and is counted as failed.
+    started = client.post(
+        "/graphql",
+        json={
+            "query": "mutation ($id: ID!) { startScan(input: {sourceId: $id}) "
+            "{ ... on StartScanSuccess { job { id } } } }",
+            "variables": {"id": source_id},
+        },
+    ).json()
+    job_id = started["data"]["startScan"]["job"]["id"]
+    for _ in range(200):
+        job = client.post(
+            "/graphql",
+            json={
+                "query": "query ($id: ID!) { scanJob(id: $id) { status } }",
+                "variables": {"id": job_id},
+            },
+        ).json()["data"]["scanJob"]
+        if job["status"] not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "FAILED"
+    _, scanned = scrape(client)
+    assert value(scanned, "clew_scan_jobs", state="FAILED") == (
+        value(after, "clew_scan_jobs", state="FAILED") + 1
+    )
     assert ("clew_active_subscriptions", ()) in after
     assert (
         value(after, "clew_neo4j_pool_connections", state="in_use")

@@ -182,9 +182,7 @@ async def test_a_new_user_scans_postgres_and_keeps_it_in_sync(
 
     # The view's definition is parsed with the view as origin: its column lineage waits for
     # review (customer_id also feeds the filter, so it reaches both columns indirectly).
-    found = await gql(
-        """{ origins(kind: VIEW) { id key label } }"""
-    )
+    found = await gql("""{ origins(kind: VIEW) { id key label } }""")
     [origin] = [o for o in found["origins"] if o["key"] == f"{source_id}/svc_sales.big_orders"]
     queue = await gql(
         """query ($o: ID!) { reviewQueue(originId: $o, level: FIELD) { edges {

@@ -60,6 +60,11 @@ class ScanRepository:
         rows = await self._store.read("scans/jobs_of_source", source_id=source_id, limit=limit)
         return [row["job"] for row in rows]
 
+    async def job_counts(self) -> dict[str, int]:
+        """How many scan jobs are in each state (for /metrics)."""
+        rows = await self._store.read("scans/job_counts")
+        return {row["status"]: row["jobs"] for row in rows}
+
     async def last_jobs(self, source_ids: list[str]) -> dict[str, Row]:
         rows = await self._store.read("scans/last_jobs", source_ids=source_ids)
         return {row["source_id"]: row["job"] for row in rows}
