@@ -8,6 +8,7 @@ from typing import Any
 
 from graph_api.models import LineageLevel
 from graph_api.store.client import Store, Tx
+from graph_api.store.jobs import JobRecords
 from graph_api.store.lineage import LineageRepository
 from graph_api.store.text_search import search_words
 
@@ -135,16 +136,10 @@ class CatalogLookups:
         return {r["table_id"]: r["last_ordinal"] or 0 for r in rows}
 
 
-class InterchangeRepository:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+class InterchangeRepository(JobRecords):
+    domain = "interchange"
 
     # Writes, one statement per batch and kind
-
-    async def job_counts(self) -> dict[str, int]:
-        """How many import jobs are in each state (for /metrics)."""
-        rows = await self._store.read("interchange/job_counts")
-        return {row["status"]: row["jobs"] for row in rows}
 
     async def create_sources(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
@@ -189,45 +184,6 @@ class InterchangeRepository:
     async def prune_jobs(self, *, older_than_days: int) -> int:
         rows = await self._store.write("interchange/job_prune", days=older_than_days)
         return int(rows[0]["pruned"])
-
-    async def create_job(self, props: dict[str, Any]) -> Row:
-        rows = await self._store.write("interchange/job_create", props=props)
-        return rows[0]["job"]
-
-    async def update_job(
-        self,
-        job_id: str,
-        props: dict[str, Any],
-        *,
-        started: bool = False,
-        finished: bool = False,
-        unless_finished: bool = False,
-        tx: Tx | None = None,
-    ) -> Row | None:
-        """With `unless_finished`, a job that has already finished is left as it is (and
-        None returned); with `tx`, the update commits or rolls back with that transaction."""
-        params: dict[str, Any] = {
-            "id": job_id,
-            "props": props,
-            "started": started,
-            "finished": finished,
-            "unless_finished": unless_finished,
-        }
-        if tx is not None:
-            rows = await tx.run("interchange/job_update", **params)
-        else:
-            rows = await self._store.write("interchange/job_update", **params)
-        return rows[0]["job"] if rows else None
-
-    async def get_job(self, job_id: str) -> Row | None:
-        rows = await self._store.read("interchange/job_get", id=job_id)
-        return rows[0]["job"] if rows else None
-
-    async def interrupt_job(self, job_id: str, *, stale_seconds: int, failure: str) -> Row | None:
-        rows = await self._store.write(
-            "interchange/job_interrupt", id=job_id, stale_seconds=stale_seconds, failure=failure
-        )
-        return rows[0]["job"] if rows else None
 
     # Export: keyset pages, so memory stays flat whatever the catalog's size
 

@@ -8,62 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from graph_api.models import Field, Table
-from graph_api.store.client import Store, Tx
+from graph_api.store.jobs import JobRecords
 
 Row = dict[str, Any]
 
 
-class ScanRepository:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+class ScanRepository(JobRecords):
+    domain = "scans"
 
     # Jobs
-
-    async def create_job(self, props: dict[str, Any]) -> Row:
-        rows = await self._store.write("scans/job_create", props=props)
-        return rows[0]["job"]
-
-    async def update_job(
-        self,
-        job_id: str,
-        props: dict[str, Any],
-        *,
-        started: bool = False,
-        finished: bool = False,
-        unless_finished: bool = False,
-        tx: Tx | None = None,
-    ) -> Row | None:
-        params: dict[str, Any] = {
-            "id": job_id,
-            "props": props,
-            "started": started,
-            "finished": finished,
-            "unless_finished": unless_finished,
-        }
-        if tx is not None:
-            rows = await tx.run("scans/job_update", **params)
-        else:
-            rows = await self._store.write("scans/job_update", **params)
-        return rows[0]["job"] if rows else None
-
-    async def get_job(self, job_id: str) -> Row | None:
-        rows = await self._store.read("scans/job_get", id=job_id)
-        return rows[0]["job"] if rows else None
-
-    async def interrupt_job(self, job_id: str, *, stale_seconds: int, failure: str) -> Row | None:
-        rows = await self._store.write(
-            "scans/job_interrupt", id=job_id, stale_seconds=stale_seconds, failure=failure
-        )
-        return rows[0]["job"] if rows else None
 
     async def jobs_of_source(self, source_id: str, *, limit: int) -> list[Row]:
         rows = await self._store.read("scans/jobs_of_source", source_id=source_id, limit=limit)
         return [row["job"] for row in rows]
-
-    async def job_counts(self) -> dict[str, int]:
-        """How many scan jobs are in each state (for /metrics)."""
-        rows = await self._store.read("scans/job_counts")
-        return {row["status"]: row["jobs"] for row in rows}
 
     async def last_jobs(self, source_ids: list[str]) -> dict[str, Row]:
         rows = await self._store.read("scans/last_jobs", source_ids=source_ids)
