@@ -1,6 +1,7 @@
 """The lineage rules, written once. Every writer of lineage asks this module what an edge
 becomes: the GraphQL API (services/lineage.py), file imports (interchange/plan/lineage.py), and the
-writers to come (source scans, SQL and dbt inference, OpenLineage events).
+machine writers, through services/lineage_ingest.py (views captured by scans, SQL, dbt
+projects, OpenLineage events).
 
 Pure: no I/O, no driver, no GraphQL. Writers translate a verdict into their own words (a
 typed user error for the API, a report problem naming a column for an import).
