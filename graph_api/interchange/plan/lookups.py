@@ -5,6 +5,11 @@ value not yet read is noted as wanted and the row is told so (`Missing`), and on
 of the batch has been tried, `fetch()` reads everything wanted in one statement per kind. A
 batch of a thousand rows thus costs a handful of statements. `peek()` reads what is there
 without asking for more (for labels in messages).
+
+Why a signal and not awaited futures: a row planner is plain code that is simply run again
+once the batch's reads are in. Awaiting futures instead would make every resolver async and
+interleave the rows of a batch, and the final round must decide rows one by one in file
+order (a row may name what an earlier row of the same file creates).
 """
 
 from __future__ import annotations
