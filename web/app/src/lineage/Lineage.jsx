@@ -6,7 +6,10 @@ import EdgePanel from "./EdgePanel.jsx";
 import { exportPng } from "./exportPng.js";
 import TableNode from "./TableNode.jsx";
 import { columnPath, fieldsByTable, fromResult, labelOf, merge, toCsv, visibleEdges, withWays } from "./graphState.js";
-import { layoutAll, nodeHeight, NODE_W, placeNear } from "./layout.js";
+import { DAGRE_LIMIT, layoutAll, nodeHeight, NODE_W, placeNear } from "./layout.js";
+
+// Past this many tables, edges are drawn without their labels (an edge's panel still says it all).
+const LABEL_LIMIT = DAGRE_LIMIT;
 import { edgeLabel, LEGEND, provenanceOf, toFlowEdge } from "./provenance.js";
 import { GRAPH, IMPACT } from "./queries.js";
 
@@ -149,8 +152,9 @@ function Explorer({ rootId, params, user }) {
   const edges = useMemo(() => {
     if (!graph) return [];
     const parentOf = (id) => graph.fields.get(id)?.parentId;
+    const labels = graph.nodes.size <= LABEL_LIMIT;
     return visibleEdges(graph, view.layer).map((e) => toFlowEdge(e, {
-      selectedId: view.edge, parentOf,
+      selectedId: view.edge, parentOf, labels,
       emphasis: !view.column ? undefined : path.edgeIds.has(e.id) ? "path" : "faded",
     }));
   }, [graph, view.edge, view.layer, view.column, path]);

@@ -15,7 +15,7 @@ export function nodeHeight(fieldCount = 0) {
 
 // Past this many nodes dagre's ranking and crossing reduction take minutes (benchmarks/
 // web_render.py: 130 s for 2,000 tables), so large pictures are laid out in columns by depth.
-const DAGRE_LIMIT = 300;
+export const DAGRE_LIMIT = 300;
 
 // heights: node id -> height (missing: a plain table node).
 export function layoutAll(nodes, edges, heights = {}) {

@@ -21,7 +21,9 @@ export function edgeLabel(edge) {
 // `parentOf` maps a field to its table: a field edge is drawn between the field rows (their
 // handles) inside the two tables. `emphasis`: "selected", "path" (a picked column's path),
 // "faded" (off that path) or nothing.
-export function toFlowEdge(edge, { selectedId, parentOf = () => null, emphasis } = {}) {
+// `labels`: false for large pictures, where drawing and measuring thousands of edge labels is
+// most of the time to first paint; the selected edge and a picked column's path keep theirs.
+export function toFlowEdge(edge, { selectedId, parentOf = () => null, emphasis, labels = true } = {}) {
   const base = STYLES[provenanceOf(edge)];
   const selected = edge.id === selectedId || emphasis === "path";
   const style = { ...base, ...(selected ? { strokeWidth: base.strokeWidth + 2 } : {}), ...(emphasis === "faded" ? { opacity: 0.25 } : {}) };
@@ -31,7 +33,7 @@ export function toFlowEdge(edge, { selectedId, parentOf = () => null, emphasis }
     source: field ? parentOf(edge.source) : edge.source,
     target: field ? parentOf(edge.target) : edge.target,
     ...(field ? { sourceHandle: `out-${edge.source}`, targetHandle: `in-${edge.target}` } : {}),
-    label: field && emphasis !== "path" && edge.id !== selectedId ? undefined : edgeLabel(edge),
+    label: (field || !labels) && emphasis !== "path" && edge.id !== selectedId ? undefined : edgeLabel(edge),
     style,
     labelStyle: { fontSize: 11, fontWeight: selected ? 700 : 500 },
     labelBgStyle: { fill: "#fff" },
