@@ -386,12 +386,7 @@ class LineageService:
         ends: dict[str, Endpoint] | None = None,
     ) -> None:
         """Refreshes the implied table edges above these field edges (their ends' tables)."""
-        if ends is None:
-            ids = sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-            ends = await self.repo.endpoints(tx, ids)
-        pairs = [
-            (ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges
-        ]
+        pairs = await self.repo.tables_of(tx, field_edges, ends)
         await self.refresh_implied(tx, pairs, changes, audit, actor=actor)
 
     # Editing

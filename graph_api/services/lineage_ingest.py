@@ -415,15 +415,8 @@ class LineageIngestService:
         field_edges = [e for e in changed if e.level is LineageLevel.FIELD]
         if not field_edges:
             return
-        ends = await self.lineage.endpoints(
-            tx, sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
-        )
-        implied = await refresh_implied(
-            tx,
-            self.lineage,
-            [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges],
-            actor=actor,
-        )
+        pairs = await self.lineage.tables_of(tx, field_edges)
+        implied = await refresh_implied(tx, self.lineage, pairs, actor=actor)
         report.implied_created = [c.id for c in implied if c.action is rules.ImpliedAction.CREATE]
         report.implied_removed = [c.id for c in implied if c.action is rules.ImpliedAction.DELETE]
         plan.audit += implied_audit(implied, by=f" ({origin.kind.value} origin '{origin.label}')")

@@ -119,6 +119,19 @@ class LineageRepository:
         )
         return {r["id"]: Endpoint(r["id"], r["kind"], r["name"], r["table_id"]) for r in rows}
 
+    async def tables_of(
+        self,
+        tx: Tx,
+        field_edges: list[LineageEdge],
+        ends: dict[str, Endpoint] | None = None,
+    ) -> list[tuple[str | None, str | None]]:
+        """The (upstream, downstream) tables of each field edge: where its implied table edge
+        runs. `ends`, when the caller has read them already."""
+        if ends is None:
+            ids = sorted({i for e in field_edges for i in (e.upstream_id, e.downstream_id)})
+            ends = await self.endpoints(tx, ids)
+        return [(ends[e.upstream_id].table_id, ends[e.downstream_id].table_id) for e in field_edges]
+
     async def lock(self, tx: Tx, level: LineageLevel, ids: list[str]) -> None:
         if ids:
             await tx.run("lineage/lock_nodes", slots={"node": level}, ids=sorted(set(ids)))
