@@ -365,3 +365,31 @@ async def test_clew_scan_from_a_terminal(
 
     assert await asyncio.to_thread(main, ["scan", "shop", "-n", "nowhere"]) == 1
     assert "has no namespace 'nowhere'" in capsys.readouterr().err
+
+
+async def test_a_scan_is_followed_live_to_its_report(
+    gql: GraphQLClient, database: ServerInfo
+) -> None:
+    from graph_api.schema import schema
+
+    source_id = await register(gql, database)
+    started = await gql(START, {"input": {"sourceId": source_id, "namespaces": ["svc_hr"]}})
+    job_id = started["startScan"]["job"]["id"]
+    stream = await schema.subscribe(
+        "subscription ($id: ID!) { scanJobProgress(id: $id) { status progress { phase "
+        "tablesRead } report { added { qualifiedName } } } }",
+        variable_values={"id": job_id},
+        context_value=gql.context(),
+    )
+    seen = []
+    async for result in stream:  # type: ignore[union-attr]
+        assert not result.errors, result.errors
+        seen.append(result.data["scanJobProgress"])
+    assert seen[-1]["status"] == "SUCCEEDED" and seen[-1]["progress"]["phase"] == "DONE"
+    assert [a["qualifiedName"] for a in seen[-1]["report"]["added"]] == ["svc_hr.people"]
+    missing = await schema.subscribe(
+        'subscription { scanJobProgress(id: "no-such-job") { status } }',
+        context_value=gql.context(),
+    )
+    [refused] = [r async for r in missing]  # type: ignore[union-attr]
+    assert refused.errors and "No scan job has the id 'no-such-job'" in refused.errors[0].message

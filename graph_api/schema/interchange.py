@@ -6,8 +6,6 @@ not a GraphQL value.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated, Any
@@ -38,6 +36,7 @@ from graph_api.schema.permissions import requires, while_allowed
 from graph_api.schema.user_errors import UserErrors
 from graph_api.services import imports as service
 from graph_api.services.imports.uploads import save_upload
+from graph_api.services.jobs import follow_job
 
 
 def _text(value: Any) -> str | None:
@@ -409,10 +408,8 @@ class ImportSubscription:
 
 async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ImportJobNode, None]:
     imports = _service(info)
-    # Joined before reading the current state, so no update falls in between.
-    updates = info.context.broker.subscribe(service.job_topic(job_id))
-    pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
-    try:
+
+    async def load() -> service.ImportJob:
         job = await imports.job(job_id)
         principal = info.context.principal
         if job is not None and principal is not None:
@@ -423,25 +420,7 @@ async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ImportJobNode,
                 f"No import job has the id '{job_id}'; check the id returned by importCatalog.",
                 field="id",
             )
+        return job
+
+    async for job in follow_job(info.context.broker, service.job_topic(job_id), load):
         yield ImportJobNode.from_model(job)
-        while not job.finished:
-            done, _ = await asyncio.wait({pending}, timeout=2.0)
-            if done:
-                job = pending.result()
-                pending = asyncio.ensure_future(updates.__anext__())
-            else:
-                # No news: the job may run in another process, or that process stopped.
-                polled = await imports.job(job_id)
-                if (
-                    polled is None
-                    or polled.progress == job.progress
-                    and (polled.status == job.status)
-                ):
-                    continue
-                job = polled
-            yield ImportJobNode.from_model(job)
-    finally:
-        pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await pending
-        await updates.aclose()

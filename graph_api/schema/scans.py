@@ -3,10 +3,8 @@ scans, put a source on a schedule, confirm the removal of what a scan found gone
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -24,7 +22,8 @@ from graph_api.schema.nodes import SourceNode
 from graph_api.schema.permissions import requires, while_allowed
 from graph_api.schema.scan_types import Namespace, ScanJobNode
 from graph_api.schema.user_errors import UserErrors
-from graph_api.services.scans.jobs import ScanOptions, job_topic
+from graph_api.services.jobs import follow_job
+from graph_api.services.scans.jobs import ScanJob, ScanOptions, job_topic
 from graph_api.services.scans.removal import remove_missing
 
 
@@ -206,30 +205,15 @@ class ScanSubscription:
 
 async def _job_updates(info: Info, job_id: str) -> AsyncGenerator[ScanJobNode, None]:
     scans = info.context.services.scans
-    updates = info.context.broker.subscribe(job_topic(job_id))
-    pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
-    await asyncio.sleep(0)
-    try:
+
+    async def load() -> ScanJob:
         job = await scans.job(job_id)
         if job is None:
             raise NotFoundError(
                 f"No scan job has the id '{job_id}'; check the id returned by startScan.",
                 field="id",
             )
+        return job
+
+    async for job in follow_job(info.context.broker, job_topic(job_id), load):
         yield ScanJobNode.from_model(job)
-        while not job.finished:
-            done, _ = await asyncio.wait({pending}, timeout=2.0)
-            if done:
-                job = pending.result()
-                pending = asyncio.ensure_future(updates.__anext__())
-            else:
-                polled = await scans.job(job_id)  # it may run in another process
-                if polled is None or (polled.progress, polled.status) == (job.progress, job.status):
-                    continue
-                job = polled
-            yield ScanJobNode.from_model(job)
-    finally:
-        pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await pending
-        await updates.aclose()

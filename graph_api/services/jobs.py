@@ -12,17 +12,19 @@ INTERRUPTED when someone asks for it). Where a kind's jobs are recorded is its o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from neo4j.exceptions import Neo4jError
 
 from graph_api import shutdown
 from graph_api.errors import RateLimitedError
+from graph_api.events import Broker
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +144,45 @@ async def report_progress(
             await write(now)
         except (Neo4jError, OSError) as exc:
             log.warning("could not record progress of %s: %s", label, exc)
+
+
+class FollowedJob(Protocol):
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def progress(self) -> Any: ...
+    @property
+    def status(self) -> Any: ...
+
+
+J = TypeVar("J", bound=FollowedJob)
+
+
+async def follow_job(
+    broker: Broker, topic: str, load: Callable[[], Awaitable[J]]
+) -> AsyncGenerator[J, None]:
+    """A job as it runs: its state now, then each update published on `topic`, until it has
+    finished. The topic is joined before the state is read, so no update falls in between;
+    with no news for 2 s the job is read again (it may run in another process, or that
+    process stopped). `load` raises when the caller may not see the job."""
+    updates = broker.subscribe(topic)
+    pending: asyncio.Future[Any] = asyncio.ensure_future(updates.__anext__())
+    try:
+        job = await load()
+        yield job
+        while not job.finished:
+            done, _ = await asyncio.wait({pending}, timeout=2.0)
+            if done:
+                job = pending.result()
+                pending = asyncio.ensure_future(updates.__anext__())
+            else:
+                polled = await load()
+                if (polled.progress, polled.status) == (job.progress, job.status):
+                    continue
+                job = polled
+            yield job
+    finally:
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await pending
+        await updates.aclose()
