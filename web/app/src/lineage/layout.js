@@ -6,7 +6,9 @@ import { Graph, layout } from "@dagrejs/dagre";
 export const NODE_W = 240;
 export const NODE_H = 68;
 export const FIELD_ROW_H = 22;
-const COL = NODE_W + 110;
+// Between columns: room for an edge's label ("INFERRED 0.60 · pending") clear of both nodes.
+const RANK_GAP = 170;
+const COL = NODE_W + RANK_GAP;
 const GAP = 24;
 
 export function nodeHeight(fieldCount = 0) {
@@ -21,7 +23,7 @@ export const DAGRE_LIMIT = 300;
 export function layoutAll(nodes, edges, heights = {}) {
   if (nodes.length > DAGRE_LIMIT) return layoutColumns(nodes, edges, heights);
   const g = new Graph();
-  g.setGraph({ rankdir: "LR", nodesep: GAP, ranksep: 110 });
+  g.setGraph({ rankdir: "LR", nodesep: GAP, ranksep: RANK_GAP });
   g.setDefaultEdgeLabel(() => ({}));
   nodes.forEach((n) => g.setNode(n.id, { width: NODE_W, height: heights[n.id] ?? NODE_H }));
   edges.forEach((e) => g.hasNode(e.source) && g.hasNode(e.target) && g.setEdge(e.source, e.target));
