@@ -11,6 +11,7 @@ MAX_DESCRIPTION = 20_000
 MAX_TAGS = 50
 MAX_TAG = 64
 MAX_DATA_TYPE = 128
+MAX_GENERATED = 4000
 MAX_SEARCH_TEXT = 1000
 
 
@@ -103,6 +104,20 @@ def data_type(value: str | None, *, field: str) -> str | None:
     if len(cleaned) > MAX_DATA_TYPE:
         raise ValidationError(
             f"The data type is longer than {MAX_DATA_TYPE} characters; shorten it.", field=field
+        )
+    return cleaned
+
+
+def generated(value: str | None, *, field: str) -> str | None:
+    """How the database fills a column ("IDENTITY ALWAYS", "STORED AS (a + b)"): free text
+    as a connector reads it, bounded like a comment."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > MAX_GENERATED:
+        raise ValidationError(
+            f"The generation expression is longer than {MAX_GENERATED} characters; shorten it.",
+            field=field,
         )
     return cleaned
 

@@ -212,6 +212,7 @@ class Field:
     created_at: datetime
     updated_at: datetime
     comment: str | None = None  # the database's own comment, as a scan last read it
+    generated: str | None = None  # how the database fills it (see ColumnInfo.generated)
     missing_since: datetime | None = None  # set when a scan no longer found the column
     missing_scan_id: str | None = None
 
@@ -230,6 +231,7 @@ class Field:
             created_at=_native(row["created_at"]),
             updated_at=_native(row["updated_at"]),
             comment=row.get("comment"),
+            generated=row.get("generated"),
             missing_since=_native(row.get("missing_since")),
             missing_scan_id=row.get("missing_scan_id"),
         )

@@ -47,6 +47,7 @@ COLUMN_ATTRIBUTES = {
     "primary_key": "primaryKey",
     "ordinal_position": "ordinalPosition",
     "comment": "comment",
+    "generated": "generated",
 }
 TABLE_ATTRIBUTES = {"kind": "kind", "comment": "comment", "definition": "definition"}
 
@@ -107,6 +108,7 @@ def _column_props(column: ColumnInfo, *, by_name: bool) -> dict[str, Any]:
         "primary_key": column.primary_key,
         "ordinal_position": column.ordinal_position,
         "comment": column.comment,
+        "generated": column.generated,
     }
     if by_name:
         props.pop("ordinal_position")

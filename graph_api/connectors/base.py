@@ -265,6 +265,9 @@ class ColumnInfo:
     ordinal_position: int
     comment: str | None = None
     is_array: bool = False
+    # How the database fills the column itself, in its words: "IDENTITY ALWAYS",
+    # "AUTO_INCREMENT", "STORED AS (price * qty)"; None for an ordinary column.
+    generated: str | None = None
     observed_types: list[ObservedType] = field(default_factory=list)
 
 

@@ -80,7 +80,9 @@ SELECT c.TABLE_NAME,
        c.IS_NULLABLE = 'YES',
        k.COLUMN_NAME IS NOT NULL,
        c.ORDINAL_POSITION,
-       c.COLUMN_COMMENT
+       c.COLUMN_COMMENT,
+       c.EXTRA,
+       c.GENERATION_EXPRESSION
 FROM information_schema.COLUMNS c
 LEFT JOIN information_schema.KEY_COLUMN_USAGE k
   ON k.TABLE_SCHEMA = c.TABLE_SCHEMA
@@ -193,6 +195,18 @@ def _indexes(rows: list[Any]) -> list[str]:
     return [describe_index(group) for group in grouped.values()]
 
 
+def _generated(extra: str | None, expression: str | None) -> str | None:
+    """COLUMNS.EXTRA's 'auto_increment', 'VIRTUAL GENERATED' or 'STORED GENERATED' (MariaDB:
+    also 'PERSISTENT GENERATED'), with GENERATION_EXPRESSION, as the column's DDL says them."""
+    words = (extra or "").upper().split()
+    if "AUTO_INCREMENT" in words:
+        return "AUTO_INCREMENT"
+    if "GENERATED" in words:
+        storage = "VIRTUAL" if "VIRTUAL" in words else "STORED"
+        return f"{storage} AS ({expression})"
+    return None
+
+
 def table_info(
     found: Found,
     columns: list[Any],
@@ -220,8 +234,11 @@ def table_info(
                 primary_key=bool(primary_key),
                 ordinal_position=int(position),
                 comment=comment or None,
+                generated=_generated(extra, expression),
             )
-            for name, column_type, nullable, primary_key, position, comment in columns
+            for name, column_type, nullable, primary_key, position, comment, extra, expression in (
+                columns
+            )
         ],
         indexes=_indexes(indexes),
         notes=notes,

@@ -145,8 +145,14 @@ SELECT c.table_name,
        c.nullable,
        c.column_id,
        cc.comments,
-       CASE WHEN pk.column_name IS NULL THEN 'N' ELSE 'Y' END AS primary_key
-FROM all_tab_columns c
+       CASE WHEN pk.column_name IS NULL THEN 'N' ELSE 'Y' END AS primary_key,
+       ic.generation_type,
+       c.virtual_column,
+       c.data_default_vc
+FROM all_tab_cols c
+LEFT JOIN all_tab_identity_cols ic
+       ON ic.owner = c.owner AND ic.table_name = c.table_name
+      AND ic.column_name = c.column_name
 LEFT JOIN all_col_comments cc
        ON cc.owner = c.owner AND cc.table_name = c.table_name
       AND cc.column_name = c.column_name
@@ -161,6 +167,7 @@ LEFT JOIN (
       AND ac.constraint_type = 'P'
 ) pk ON pk.table_name = c.table_name AND pk.column_name = c.column_name
 WHERE c.owner = :owner AND c.table_name = NVL(:table_name, c.table_name)
+  AND c.hidden_column = 'NO'
 ORDER BY c.table_name, c.column_id
 """
 
@@ -243,7 +250,9 @@ def indexes_from_rows(rows: Sequence[Sequence[Any]]) -> list[str]:
 
 
 class ColumnRow(NamedTuple):
-    """One row of COLUMNS_SQL: ALL_TAB_COLUMNS' own columns, then comment and key flag."""
+    """One row of COLUMNS_SQL: ALL_TAB_COLS' own columns, comment and key flag, then how the
+    database fills the column (ALL_TAB_IDENTITY_COLS' GENERATION_TYPE, 'ALWAYS' or 'BY
+    DEFAULT'; ALL_TAB_COLS' VIRTUAL_COLUMN and DATA_DEFAULT_VC, Oracle 12.2 and later)."""
 
     column_name: str
     data_type: str
@@ -257,6 +266,9 @@ class ColumnRow(NamedTuple):
     column_id: int
     comments: str | None
     primary_key: str  # 'Y' / 'N'
+    identity_generation: str | None = None
+    virtual_column: str = "NO"
+    data_default: str | None = None
 
 
 _CHAR_TYPES = ("VARCHAR2", "CHAR", "VARCHAR")
@@ -296,7 +308,16 @@ def column_from_row(row: Sequence[Any], *, table_owner: str | None = None) -> Co
         primary_key=column.primary_key == "Y",
         ordinal_position=int(column.column_id),
         comment=column.comments or None,
+        generated=_generated(column),
     )
+
+
+def _generated(column: ColumnRow) -> str | None:
+    if column.identity_generation:
+        return f"IDENTITY {column.identity_generation}"
+    if column.virtual_column == "YES":
+        return f"VIRTUAL AS ({(column.data_default or '').strip()})"
+    return None
 
 
 def folded(name: str) -> list[str]:

@@ -124,9 +124,14 @@ SELECT a.attrelid,
        a.attnum::int,
        pg_catalog.col_description(a.attrelid, a.attnum),
        t.typcategory = 'A',
-       pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')
+       pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT'),
+       a.attidentity,
+       a.attgenerated,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d
+       ON d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.attgenerated <> ''
 WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -200,6 +205,16 @@ def found_row(row: tuple[Any, ...]) -> Found:
     )
 
 
+def _generated(identity: str, generated: str, expression: str | None) -> str | None:
+    """pg_attribute's attidentity ('a' always, 'd' by default) and attgenerated ('s' stored,
+    'v' virtual from PostgreSQL 18), as the column's DDL says them."""
+    if identity:
+        return "IDENTITY ALWAYS" if identity == "a" else "IDENTITY BY DEFAULT"
+    if generated:
+        return f"{'STORED' if generated == 's' else 'VIRTUAL'} AS ({expression})"
+    return None
+
+
 def ident(name: str) -> str:
     """A name as it must be written in PostgreSQL SQL (quoted only when needed)."""
     if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
@@ -264,8 +279,20 @@ def table_info(
                 ordinal_position=position,
                 comment=comment,
                 is_array=bool(is_array),
+                generated=_generated(identity, generated, expression),
             )
-            for name, data_type, nullable, position, comment, is_array, _readable in columns
+            for (
+                name,
+                data_type,
+                nullable,
+                position,
+                comment,
+                is_array,
+                _readable,
+                identity,
+                generated,
+                expression,
+            ) in columns
         ],
         indexes=[describe_index(row) for row in indexes],
         notes=notes,

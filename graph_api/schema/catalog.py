@@ -45,6 +45,12 @@ class FieldInput:
     )
     description: str | None = None
     tags: list[str] = strawberry.field(default_factory=list)
+    generated: str | None = strawberry.field(
+        default=None,
+        description="How the database fills the column, as introspectTable reports it "
+        "(IDENTITY ALWAYS, AUTO_INCREMENT, STORED AS (...)); leave it out for a field you "
+        "declare by hand.",
+    )
 
     def to_draft(self) -> FieldDraft:
         return FieldDraft(
@@ -55,6 +61,7 @@ class FieldInput:
             ordinal_position=self.ordinal_position,
             description=self.description,
             tags=list(self.tags),
+            generated=self.generated,
         )
 
 

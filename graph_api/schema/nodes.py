@@ -408,6 +408,12 @@ class FieldNode:
     comment: str | None = strawberry.field(
         default=None, description="The database's own comment, as the last scan read it."
     )
+    generated: str | None = strawberry.field(
+        default=None,
+        description="How the database fills the column itself, in its own words (IDENTITY "
+        "ALWAYS, IDENTITY BY DEFAULT, AUTO_INCREMENT, STORED AS (price * qty), VIRTUAL AS "
+        "(...)), as the last scan or fetch columns read it; null for an ordinary column.",
+    )
     missing_since: datetime | None = strawberry.field(
         default=None,
         description="When a scan of its source last found it gone; null while the source has it.",
@@ -431,6 +437,7 @@ class FieldNode:
             created_at=f.created_at,
             updated_at=f.updated_at,
             comment=f.comment,
+            generated=f.generated,
             missing_since=f.missing_since,
             missing_scan_id=strawberry.ID(f.missing_scan_id) if f.missing_scan_id else None,
         )

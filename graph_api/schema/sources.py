@@ -184,6 +184,10 @@ class IntrospectedColumn:
     ordinal_position: int
     comment: str | None
     is_array: bool
+    generated: str | None = strawberry.field(
+        description="How the database fills the column itself (IDENTITY ALWAYS, "
+        "AUTO_INCREMENT, STORED AS (...)); null for an ordinary column."
+    )
     observed_types: list[ObservedType] = strawberry.field(
         description="For document stores: the types seen in the sample and how often."
     )
@@ -234,6 +238,7 @@ class IntrospectedTable:
                     ordinal_position=c.ordinal_position,
                     comment=c.comment,
                     is_array=c.is_array,
+                    generated=c.generated,
                     observed_types=[
                         ObservedType(type=o.type, count=o.count) for o in c.observed_types
                     ],

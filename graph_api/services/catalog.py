@@ -30,6 +30,7 @@ class FieldDraft:
     ordinal_position: int | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    generated: str | None = None  # as "fetch columns" read it; None for a hand-made field
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +73,7 @@ def _field_props(draft: FieldDraft, *, path: str) -> dict[str, Any]:
         "ordinal_position": check.ordinal(draft.ordinal_position, field=f"{path}.ordinalPosition"),
         "description": check.description(draft.description, field=f"{path}.description"),
         "tags": check.tags(draft.tags, field=f"{path}.tags"),
+        "generated": check.generated(draft.generated, field=f"{path}.generated"),
     }
 
 
@@ -385,7 +387,13 @@ class CatalogService:
                     continue
                 change = {
                     k: props[k]
-                    for k in ("data_type", "nullable", "primary_key", "ordinal_position")
+                    for k in (
+                        "data_type",
+                        "nullable",
+                        "primary_key",
+                        "ordinal_position",
+                        "generated",
+                    )
                 }
                 if not existing.description and props["description"]:
                     change["description"] = props["description"]
@@ -451,6 +459,7 @@ def _field_state(f: Field) -> dict[str, Any]:
         "nullable": f.nullable,
         "primary_key": f.primary_key,
         "ordinal_position": f.ordinal_position,
+        "generated": f.generated,
         "description": f.description,
         "tags": f.tags,
     }

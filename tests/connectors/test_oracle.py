@@ -75,28 +75,21 @@ from tests.servers.echo import serve_tcp
 from tests.servers.sql import silent_socket, unused_port
 
 CUSTOMER_COLUMNS = [
-    # TABLE_NAME, then ALL_TAB_COLUMNS' COLUMN_NAME, DATA_TYPE, DATA_TYPE_OWNER, DATA_LENGTH,
-    # CHAR_LENGTH, CHAR_USED, DATA_PRECISION, DATA_SCALE, NULLABLE, COLUMN_ID, then COMMENTS
-    # and PRIMARY_KEY
-    ("CUSTOMERS", "ID", "NUMBER", None, 22, 0, None, 10, 0, "N", 1, None, "Y"),
-    (
-        "CUSTOMERS",
-        "EMAIL",
-        "VARCHAR2",
-        None,
-        320,
-        320,
-        "B",
-        None,
-        None,
-        "N",
-        2,
-        "Login address",
-        "N",
-    ),
-    ("CUSTOMERS", "CREATED_AT", "TIMESTAMP(6)", None, 11, 0, None, None, 6, "Y", 3, None, "N"),
-    ("CUSTOMERS", "CREDIT_LIMIT", "NUMBER", None, 22, 0, None, 12, 2, "Y", 4, None, "N"),
-]
+    # TABLE_NAME, then ALL_TAB_COLS' COLUMN_NAME, DATA_TYPE, DATA_TYPE_OWNER, DATA_LENGTH,
+    # CHAR_LENGTH, CHAR_USED, DATA_PRECISION, DATA_SCALE, NULLABLE, COLUMN_ID, then COMMENTS,
+    # PRIMARY_KEY, ALL_TAB_IDENTITY_COLS' GENERATION_TYPE, VIRTUAL_COLUMN and DATA_DEFAULT_VC
+    # (an identity column's default is its sequence; a virtual column's, its expression)
+    ("CUSTOMERS", "ID", "NUMBER", None, 22, 0, None, 10, 0, "N", 1, None, "Y",
+     "ALWAYS", "NO", '"APP"."ISEQ$$_73201".nextval'),
+    ("CUSTOMERS", "EMAIL", "VARCHAR2", None, 320, 320, "B", None, None, "N", 2, "Login address",
+     "N", None, "NO", None),
+    ("CUSTOMERS", "CREATED_AT", "TIMESTAMP(6)", None, 11, 0, None, None, 6, "Y", 3, None, "N",
+     None, "NO", "SYSTIMESTAMP "),
+    ("CUSTOMERS", "CREDIT_LIMIT", "NUMBER", None, 22, 0, None, 12, 2, "Y", 4, None, "N",
+     None, "NO", None),
+    ("CUSTOMERS", "CREDIT_BAND", "VARCHAR2", None, 4, 4, "B", None, None, "Y", 5, None, "N",
+     None, "YES", "CASE  WHEN \"CREDIT_LIMIT\">1000 THEN 'HIGH' ELSE 'LOW' END "),
+]  # fmt: skip
 
 
 # The SQL
@@ -145,6 +138,15 @@ def test_introspect_maps_the_catalog_rows(fake: FakeConnection) -> None:
         (2, "EMAIL", "VARCHAR2(320 BYTE)", False, False, "Login address"),
         (3, "CREATED_AT", "TIMESTAMP(6)", True, False, None),
         (4, "CREDIT_LIMIT", "NUMBER(12,2)", True, False, None),
+        (5, "CREDIT_BAND", "VARCHAR2(4 BYTE)", True, False, None),
+    ]
+    # A default is not a generation: only identity and virtual columns say how they are filled.
+    assert [c.generated for c in info.columns] == [
+        "IDENTITY ALWAYS",
+        None,
+        None,
+        None,
+        """VIRTUAL AS (CASE  WHEN "CREDIT_LIMIT">1000 THEN 'HIGH' ELSE 'LOW' END)""",
     ]
     assert fake.calls[1][1] == {"owner": "APP", "table_name": "CUSTOMERS"}
     assert fake.call_timeout == 7500  # the server cancels a catalog read that runs too long
@@ -549,10 +551,11 @@ def test_scrub_removes_the_password_of_a_user_password_at_connect_string() -> No
 def live_table() -> Iterator[str]:
     ddl = [
         f"""CREATE TABLE {LIVE_TABLE} (
-            id NUMBER(10) PRIMARY KEY,
+            id NUMBER(10) GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             email VARCHAR2(320 CHAR) NOT NULL,
             created_at TIMESTAMP(6),
-            credit_limit NUMBER(12,2)
+            credit_limit NUMBER(12,2),
+            credit_band VARCHAR2(4) AS (CASE WHEN credit_limit > 1000 THEN 'HIGH' ELSE 'LOW' END)
         )""",
         f"COMMENT ON TABLE {LIVE_TABLE} IS 'People who have placed orders'",
         f"COMMENT ON COLUMN {LIVE_TABLE}.email IS 'Login address'",
@@ -604,7 +607,11 @@ def test_live_tables_are_listed_and_introspected(live_table: str) -> None:
         ("EMAIL", "VARCHAR2(320 CHAR)", False, False, "Login address"),
         ("CREATED_AT", "TIMESTAMP(6)", True, False, None),
         ("CREDIT_LIMIT", "NUMBER(12,2)", True, False, None),
+        ("CREDIT_BAND", "VARCHAR2(4 BYTE)", True, False, None),
     ]
+    generated = [c.generated for c in info.columns]
+    assert generated[:4] == ["IDENTITY ALWAYS", None, None, None]
+    assert generated[4] is not None and generated[4].startswith("VIRTUAL AS (CASE")
 
 
 @live

@@ -4,7 +4,7 @@ import { gql, unwrap } from "../api.js";
 const INTROSPECT = `query FetchColumns($sourceId: ID!, $name: String!, $schema: String) {
   introspectTable(sourceId: $sourceId, tableName: $name, schemaName: $schema) {
     name schema kind comment notes
-    columns { name dataType nullable primaryKey ordinalPosition comment }
+    columns { name dataType nullable primaryKey ordinalPosition comment generated }
     columnsAdded columnsRemoved columnsChanged { name changes }
   }
 }`;
@@ -17,7 +17,7 @@ const APPLY = `mutation ApplyColumns($sourceId: ID!, $input: IntrospectedTableIn
   }
 }`;
 
-const ATTRIBUTE = { dataType: "type", nullable: "nullable", primaryKey: "primary key", ordinalPosition: "position" };
+const ATTRIBUTE = { dataType: "type", nullable: "nullable", primaryKey: "primary key", ordinalPosition: "position", generated: "generated" };
 const shown = (v) => (v === null || v === undefined ? "—" : String(v));
 
 // "Fetch columns": read the table's definition from its source, show what differs from the
@@ -45,7 +45,7 @@ export default function FetchColumns({ table, editable, onApplied }) {
     setBusy(true); setError(null);
     const kept = Object.fromEntries(table.fields.map((f) => [f.name, f]));
     const fields = fetched.columns.map((c) => ({
-      name: c.name, dataType: c.dataType, nullable: c.nullable, primaryKey: c.primaryKey, ordinalPosition: c.ordinalPosition,
+      name: c.name, dataType: c.dataType, nullable: c.nullable, primaryKey: c.primaryKey, ordinalPosition: c.ordinalPosition, generated: c.generated,
       description: kept[c.name]?.description ?? c.comment, tags: kept[c.name]?.tags ?? [],
     }));
     try {

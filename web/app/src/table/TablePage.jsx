@@ -8,7 +8,7 @@ const TABLE = `query TablePage($id: ID!) {
   table(id: $id) {
     id name schema qualifiedName kind description tags isManual createdAt updatedAt
     source { id name type }
-    fields { id name dataType nullable primaryKey ordinalPosition description tags }
+    fields { id name dataType nullable primaryKey ordinalPosition generated description tags }
     history(first: 50) {
       totalCount
       nodes { id entityType entityId action actor at comment before after }
@@ -45,7 +45,7 @@ function FieldRow({ field, editable, onSaved }) {
   return (
     <tr>
       <td>{field.primaryKey && <span className="badge" title="Primary key">PK</span>} <strong>{field.name}</strong></td>
-      <td><code>{field.dataType ?? "—"}</code></td>
+      <td><code>{field.dataType ?? "—"}</code>{field.generated && <div className="muted small">{field.generated}</div>}</td>
       <td>{field.nullable ? "nullable" : "NOT NULL"}</td>
       <td>
         {editing ? (
