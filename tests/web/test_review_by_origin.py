@@ -119,6 +119,15 @@ async def test_a_steward_filters_by_origin_reads_the_evidence_and_approves_all_o
     left = {e["id"] for e in (await gql(QUEUE_IDS, {"origin": None}))["reviewQueue"]["edges"]}
     assert left == person_edges - sql_edges
 
+    # An origin with nothing waiting leaves the list unless asked for; the kind filters it.
+    await expect(origins.get_by_role("link", name=sql_origin.label)).to_have_count(0)
+    await page.get_by_label("Include origins with nothing waiting").check()
+    await expect(sql_row.get_by_role("cell").nth(2)).to_have_text("0")
+    await page.get_by_label("Origin kind").select_option("PERSON")
+    await expect(page).to_have_url("/#/review?kind=PERSON&every=1")
+    await expect(origins.get_by_role("row")).to_have_count(1 + 1)
+    await expect(origins).to_contain_text("tester")
+
 
 async def test_a_steward_rejects_all_from_an_origin_with_a_reason_and_trusts_another(
     page: Page, sql_origin: SqlOrigin, gql: GraphQLClient
