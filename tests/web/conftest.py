@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, Page, Playwright, async_playwright, expect
 
+from graph_api.auth.roles import Role
 from graph_api.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_DATA_DIR, TEST_PASSWORD, GraphQLClient
 
@@ -288,3 +289,38 @@ async def catalog(gql: GraphQLClient, users: dict[str, str]) -> Catalog:
         assert result["__typename"] == "LineageChangeSuccess", result
         edges[(up, down)] = result["results"][0]["edge"]["id"]
     return Catalog(ids, edges)
+
+
+APPLY_SQL = """mutation ($sql: String!) { applySqlLineage(sql: $sql, dialect: POSTGRES) {
+  __typename
+  ... on ApplySqlLineageSuccess { origin { id label pendingEdgeCount } proposal { fingerprint statements { fingerprint } } }
+  ... on UserError { message } } }"""
+
+# An ETL statement over the catalog's tables: field edges with their expressions, and the
+# columns it only joins on, all pending review under one SQL origin.
+ETL_SQL = """INSERT INTO staging.orders (order_id, amount)
+SELECT o.id, o.amount * 1.19
+FROM raw.orders o
+JOIN raw.customers c ON c.id = o.customer_id"""
+
+
+@dataclass
+class SqlOrigin:
+    id: str
+    label: str
+    pending: int
+    statement_fingerprint: str
+
+
+@pytest.fixture
+async def sql_origin(gql: GraphQLClient, catalog: Catalog) -> SqlOrigin:
+    """ETL_SQL applied through applySqlLineage, as an editor would paste it."""
+    result = (await gql(APPLY_SQL, {"sql": ETL_SQL}, actor="ed", role=Role.EDITOR))[
+        "applySqlLineage"
+    ]
+    assert result["__typename"] == "ApplySqlLineageSuccess", result
+    origin = result["origin"]
+    [statement] = result["proposal"]["statements"]
+    return SqlOrigin(
+        origin["id"], origin["label"], origin["pendingEdgeCount"], statement["fingerprint"]
+    )

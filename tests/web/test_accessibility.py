@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from graph_api.settings import REPO_ROOT
-from tests.web.conftest import Catalog, shoot, sign_in
+from tests.web.conftest import Catalog, SqlOrigin, shoot, sign_in
 
 AXE = REPO_ROOT / "web" / "app" / "node_modules" / "axe-core" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -39,6 +39,10 @@ SCREENS = {
         "stella", "/#/lineage/{raw.orders}?dir=DOWNSTREAM&depth=3&impact=DROP", "Expand staging.orders upstream",
     ),
     "review": ("stella", "/#/review", "Pending lineage"),
+    "lineage-edge-origins": (
+        "vera", "/#/lineage/{staging.orders}?dir=UPSTREAM&depth=1&edge={raw.customers>staging.orders}",
+        "Origins and evidence",
+    ),
     "sources": ("ada", "/#/sources", "Sources"),
     "import": ("ada", "/#/import", "Import"),
 }  # fmt: skip
@@ -51,12 +55,30 @@ async def test_every_screen_passes_an_accessibility_audit(
     user, at, landmark = SCREENS[screen]
     for name, table_id in catalog.tables.items():
         at = at.replace("{" + name + "}", table_id)
+    for (up, down), edge_id in catalog.edges.items():
+        at = at.replace("{" + f"{up}>{down}" + "}", edge_id)
     await sign_in(page, user, at=at)
     await expect(page.get_by_label(landmark).first).to_be_visible()
     await page.wait_for_load_state("networkidle")
     violations = await audit(page)
     if screen == "lineage-columns":
         await shoot(page, "accessibility-audit")
+    assert violations == [], "\n".join(violations)
+
+
+async def test_review_by_origin_and_its_confirmation_pass_an_accessibility_audit(
+    page: Page, sql_origin: SqlOrigin
+) -> None:
+    await sign_in(page, "stella", at=f"/#/review?origin={sql_origin.id}")
+    await expect(page.get_by_label("Origins and evidence").first).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+    violations = await audit(page)
+    assert violations == [], "\n".join(violations)
+    await page.get_by_role(
+        "button", name=f"Reject all {sql_origin.pending} from this origin"
+    ).click()
+    await expect(page.get_by_role("dialog")).to_be_visible()
+    violations = await audit(page)
     assert violations == [], "\n".join(violations)
 
 

@@ -58,7 +58,7 @@ export default function App() {
       <main>
         {screen === "table" && route.id ? <TablePage key={route.id} id={route.id} user={user} />
           : screen === "lineage" && route.id ? <Lineage key={route.id} rootId={route.id} params={route.params} user={user} />
-          : screen === "review" ? <Review user={user} />
+          : screen === "review" ? <Review user={user} params={route.params} />
           : screen === "sources" ? <Sources user={user} />
           : screen === "import" ? <Import user={user} />
           : <Catalog params={route.params} />}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { gql, unwrap } from "../api.js";
 import { may, needs } from "../roles.js";
+import Assertions from "../origins/Assertions.jsx";
 import { APPROVE, EDGE, REJECT } from "./queries.js";
 
 function endName(end) {
@@ -8,7 +9,7 @@ function endName(end) {
   return end.__typename === "Table" ? end.qualifiedName : `${end.table.qualifiedName}.${end.name}`;
 }
 
-// An edge's transformation, logic, evidence and history; approve or reject for stewards.
+// An edge's transformation, logic, the origins that assert it with their evidence, and history; approve or reject for stewards.
 export default function EdgePanel({ edgeId, user, onClose, onReviewed }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
@@ -54,7 +55,7 @@ export default function EdgePanel({ edgeId, user, onClose, onReviewed }) {
             <dt>Level</dt><dd>{e.level}{e.implied && " (implied by field lineage)"}</dd>
             <dt>Transformation</dt><dd>{e.transformationType ?? "—"}</dd>
             <dt>Logic</dt><dd>{e.transformationLogic ? <pre>{e.transformationLogic}</pre> : "—"}</dd>
-            <dt>Evidence</dt><dd>{e.description ?? "—"}</dd>
+            <dt>Description</dt><dd>{e.description ?? "—"}</dd>
             <dt>Created</dt><dd>by {e.createdBy}, {new Date(e.createdAt).toLocaleString()}</dd>
           </dl>
           {e.reviewState === "PENDING" && (
@@ -69,6 +70,8 @@ export default function EdgePanel({ edgeId, user, onClose, onReviewed }) {
               <p className="muted">Approving or rejecting: {needs("STEWARD")}</p>
             )
           )}
+          <h3>Origins</h3>
+          <Assertions assertions={e.assertions} linkToReview />
           <h3>History</h3>
           <ol className="history">
             {data.history.nodes.map((c) => (

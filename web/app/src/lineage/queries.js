@@ -1,3 +1,5 @@
+import { ASSERTION_FIELDS } from "../origins/queries.js";
+
 export const GRAPH = `query LineageGraph($rootId: ID!, $direction: Direction!, $depth: Int!, $includeRejected: Boolean!, $includeFields: Boolean!, $maxNodes: Int!) {
   lineageGraph(rootId: $rootId, direction: $direction, depth: $depth, maxNodes: $maxNodes, includeFields: $includeFields, filter: { includeRejected: $includeRejected }) {
     rootId truncated frontier
@@ -20,6 +22,7 @@ export const EDGE = `query Edge($id: ID!) {
     reviewState reviewedBy reviewedAt reviewComment implied createdBy createdAt
     upstream { __typename ... on Table { id qualifiedName } ... on Field { id name table { qualifiedName } } }
     downstream { __typename ... on Table { id qualifiedName } ... on Field { id name table { qualifiedName } } }
+    ${ASSERTION_FIELDS}
   }
   history(entityId: $id, first: 20) { nodes { id action actor at comment } }
 }`;
