@@ -4,7 +4,12 @@ columns in the catalog's order for an INSERT, the query's own output names for C
 
 MERGE and UPDATE ... FROM have no query of their own: each becomes a SELECT of the values it
 assigns, from the tables it reads (MERGE's USING source joined to the target on its ON
-condition, UPDATE's target with its FROM and WHERE), so one lineage path serves them all."""
+condition, UPDATE's target with its FROM and WHERE), so one lineage path serves them all.
+
+The query is then written in the terms sqlglot's lineage() traces: a WITH put before the
+INSERT (PostgreSQL's `WITH x AS (...) INSERT ... SELECT ... FROM x`) moves onto the query, and
+a LATERAL subquery becomes a plain derived table (lineage() would take every column inside
+it for each of its outputs; its reference to the outer row stays in its WHERE, a filter)."""
 
 from __future__ import annotations
 
@@ -42,11 +47,23 @@ def _from(statement: exp.Expr) -> exp.From | None:
 
 
 def shape(statement: exp.Expr) -> Shape:
+    found = _shape(statement)
+    for lateral in list(found.query.find_all(exp.Lateral)):
+        if isinstance(lateral.this, exp.Subquery):
+            lateral.replace(exp.Subquery(this=lateral.this.this, alias=lateral.args.get("alias")))
+    return found
+
+
+def _shape(statement: exp.Expr) -> Shape:
     if isinstance(statement, exp.Insert):
         target, columns = _target(statement.this)
         query = statement.expression
         if not isinstance(query, exp.Query):
             raise NoLineage("INSERT ... VALUES copies no column from another table")
+        with_ = statement.args.get("with_")
+        if isinstance(with_, exp.With) and isinstance(query, exp.Select | exp.SetOperation):
+            if query.args.get("with_") is None:
+                query.set("with_", with_)
         return Shape("INSERT", target, query, columns)
     if isinstance(statement, exp.Create):
         query = statement.expression
@@ -59,6 +76,11 @@ def shape(statement: exp.Expr) -> Shape:
         return _merge(statement)
     if isinstance(statement, exp.Update):
         return _update(statement)
+    if isinstance(statement, exp.Select) and isinstance(statement.args.get("into"), exp.Into):
+        # SELECT ... INTO new_table (PostgreSQL): a CREATE TABLE AS; lineage() reads past
+        # the INTO, and the target stays in the statement so that it is resolved with it.
+        target, columns = _target(statement.args["into"].this)
+        return Shape("CREATE_TABLE_AS", target, statement, columns)
     if isinstance(statement, exp.Query):
         raise NoLineage("a query on its own writes nothing")
     raise NoLineage(f"{statement.key.upper()} statements carry no lineage")
