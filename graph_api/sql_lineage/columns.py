@@ -184,6 +184,17 @@ def _base(node: Node) -> BaseColumn | None:
     return BaseColumn(source.db.lower(), source.name.lower(), column.lower())
 
 
+def _shown(top: exp.Expr) -> exp.Expr:
+    """An output's expression without the position name given to it (a scalar subquery
+    holds its alias itself)."""
+    if isinstance(top, exp.Alias):
+        return top.this
+    if top.args.get("alias") is not None:
+        top = top.copy()
+        top.set("alias", None)
+    return top
+
+
 def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> QueryLineage:
     """`dialect` writes the expressions back as the SQL had them."""
     prepared, names = prepare(query, schema)
@@ -197,7 +208,7 @@ def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> Que
         expression = ""
         if root is not None:
             top = root.expression
-            expression = (top.this if isinstance(top, exp.Alias) else top).sql(dialect=dialect)
+            expression = _shown(top).sql(dialect=dialect)
             for leaf, role in _paths(root, T.DIRECT, removed):
                 base = _base(leaf)
                 if base is None:

@@ -86,10 +86,28 @@ def _shape(statement: exp.Expr) -> Shape:
     raise NoLineage(f"{statement.key.upper()} statements carry no lineage")
 
 
-def _assignment(eq: exp.Expr) -> tuple[str, exp.Expr] | None:
-    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-        return eq.this.name, eq.expression
-    return None
+def _assignments(eq: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """`SET a = x`, and `SET (a, b) = (SELECT x, y ...)` (Oracle) as a = (SELECT x ...),
+    b = (SELECT y ...), or `SET (a, b) = (x, y)`."""
+    if not isinstance(eq, exp.EQ):
+        return []
+    if isinstance(eq.this, exp.Column):
+        return [(eq.this.name, eq.expression)]
+    if not isinstance(eq.this, exp.Tuple):
+        return []
+    columns = [c.name for c in eq.this.expressions if isinstance(c, exp.Column)]
+    value = eq.expression
+    if isinstance(value, exp.Tuple):
+        return list(zip(columns, value.expressions, strict=False))
+    query = value.this if isinstance(value, exp.Subquery) else None
+    if not isinstance(query, exp.Select):
+        return []
+    pairs: list[tuple[str, exp.Expr]] = []
+    for name, select in zip(columns, query.selects, strict=False):
+        one = query.copy()
+        one.set("expressions", [select.copy()])
+        pairs.append((name, exp.Subquery(this=one)))
+    return pairs
 
 
 def _merge(statement: exp.Merge) -> Shape:
@@ -104,7 +122,7 @@ def _merge(statement: exp.Merge) -> Shape:
     for when in whens.expressions if isinstance(whens, exp.Whens) else []:
         then = when.args.get("then")
         if isinstance(then, exp.Update):
-            pairs += [p for e in then.expressions if (p := _assignment(e))]
+            pairs += [p for e in then.expressions for p in _assignments(e)]
         elif isinstance(then, exp.Insert):
             columns = then.this.expressions if isinstance(then.this, exp.Tuple) else []
             values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
@@ -123,7 +141,7 @@ def _update(statement: exp.Update) -> Shape:
     target = statement.this
     if not isinstance(target, exp.Table):
         raise NoLineage("UPDATE of something that is not a table")
-    pairs = [p for e in statement.expressions if (p := _assignment(e))]
+    pairs = [p for e in statement.expressions for p in _assignments(e)]
     if not pairs:
         raise NoLineage("UPDATE assigns no column")
     select = exp.select(*[exp.alias_(value.copy(), f"c{i}") for i, (_, value) in enumerate(pairs)])

@@ -199,3 +199,19 @@ def test_merge_and_update_with_bare_table_names_resolve_through_the_default_sche
         assert [(e.upstream_id, e.downstream_id) for e in found.field_edges] == [
             ("sales.orders.amount", "mart.totals.total")
         ]
+
+
+def test_a_tuple_assignment_from_a_subquery_traces_each_column() -> None:
+    found = propose(
+        "UPDATE mart.totals t SET (total, n) = (SELECT SUM(o.amount), COUNT(o.id) "
+        "FROM sales.orders o WHERE o.customer_id = t.customer_id)",
+        dialect=Dialect.ORACLE,
+        catalog=CATALOG,
+        include_indirect=False,
+    )
+    assert {(e.upstream_id, e.downstream_id, e.transformation) for e in found.field_edges} == {
+        ("sales.orders.amount", "mart.totals.total", T.AGGREGATION),
+        ("sales.orders.id", "mart.totals.n", T.AGGREGATION),
+    }
+    # The evidence is the subquery as written, without the name Clew gives each output.
+    assert all("__clew" not in e.expression for e in found.field_edges)
