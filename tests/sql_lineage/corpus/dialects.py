@@ -52,6 +52,14 @@ COMMON = [
         {"total": q(TO, "o_totalprice"), "c_custkey": set()},
         indirect=q(TO, "o_custkey"),
     ),
+    Case(
+        "UPDATE ... SET to a correlated scalar subquery",
+        """UPDATE res.customer_value
+        SET total = (SELECT SUM(o.o_totalprice) FROM tpch.orders o
+                     WHERE o.o_custkey = customer_value.c_custkey)""",
+        "res.customer_value",
+        {"total": q(TO, "o_totalprice"), "c_custkey": set()},
+    ),
 ]
 
 ORACLE = [
@@ -210,6 +218,16 @@ ORACLE = [
         dialects=(Dialect.ORACLE,),
     ),
     Case(
+        "oracle UPDATE SET (a, b) = (correlated subquery)",
+        """UPDATE hr.dept_summary ds
+        SET (total_salary, max_salary) = (SELECT SUM(e.salary), MAX(e.salary)
+                                          FROM hr.employees e
+                                          WHERE e.department_id = ds.department_id)""",
+        "hr.dept_summary",
+        {"department_id": set(), "total_salary": q(E, "salary"), "max_salary": q(E, "salary")},
+        dialects=(Dialect.ORACLE,),
+    ),
+    Case(
         "oracle PIVOT",
         """CREATE TABLE hr.dept_job_counts AS
         SELECT * FROM (SELECT department_id, job_id FROM hr.employees)
@@ -356,6 +374,17 @@ POSTGRES = [
 ]
 
 POSTGRES += [
+    Case(
+        "postgres UPDATE ... FROM ... RETURNING",
+        """UPDATE mart.customer_stats s SET last_order_at = o.created_at
+        FROM shop.orders o
+        WHERE o.customer_id = s.customer_id AND o.status = 'paid'
+        RETURNING s.customer_id, s.last_order_at""",
+        "mart.customer_stats",
+        {"customer_id": set(), "last_order_at": q(SO, "created_at")},
+        indirect=q(SO, "customer_id", "status"),
+        dialects=(Dialect.POSTGRES,),
+    ),
     Case(
         "postgres SELECT ... INTO a new table",
         """SELECT C.ID, LOWER(C.Email) AS email INTO MART.German_Customers

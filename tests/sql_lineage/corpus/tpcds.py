@@ -443,6 +443,263 @@ CASES = [
         | q(CS, "cs_bill_customer_sk")
         | q(D, "d_month_seq"),
     ),
+    *[
+        Case(
+            f"tpc-ds {number} (revenue ratio over {sales})",
+            f"""INSERT INTO res.ds{number[1:]} (i_item_id, i_item_desc, i_category, i_class,
+                                    i_current_price, itemrevenue, revenueratio)
+            SELECT i_item_id, i_item_desc, i_category, i_class, i_current_price,
+                   SUM({p}_ext_sales_price) AS itemrevenue,
+                   SUM({p}_ext_sales_price) * 100 / SUM(SUM({p}_ext_sales_price))
+                     OVER (PARTITION BY i_class) AS revenueratio
+            FROM tpcds.{sales}, tpcds.item, tpcds.date_dim
+            WHERE {p}_item_sk = i_item_sk AND i_category IN ('Sports', 'Books', 'Home')
+              AND {p}_sold_date_sk = d_date_sk
+              AND d_date BETWEEN CAST('1999-02-22' AS DATE)
+                             AND (CAST('1999-02-22' AS DATE) + INTERVAL '30' DAY)
+            GROUP BY i_item_id, i_item_desc, i_category, i_class, i_current_price
+            ORDER BY i_category, i_class, i_item_id, i_item_desc, revenueratio""",
+            f"res.ds{number[1:]}",
+            {
+                **{
+                    c: q(IT, c)
+                    for c in (
+                        "i_item_id",
+                        "i_item_desc",
+                        "i_category",
+                        "i_class",
+                        "i_current_price",
+                    )
+                },  # fmt: skip
+                "itemrevenue": q(f"tpcds.{sales}", f"{p}_ext_sales_price"),
+                "revenueratio": q(f"tpcds.{sales}", f"{p}_ext_sales_price"),
+            },
+            indirect=q(D, "d_date") | q(IT, "i_item_sk"),
+        )
+        for number, sales, p in (("q20", "catalog_sales", "cs"), ("q98", "store_sales", "ss"))
+    ],
+    Case(
+        "tpc-ds q26 (catalog averages over demographics and promotions)",
+        """CREATE TABLE res.ds26 AS
+        SELECT i_item_id, AVG(cs_quantity) AS agg1, AVG(cs_list_price) AS agg2,
+               AVG(cs_coupon_amt) AS agg3, AVG(cs_sales_price) AS agg4
+        FROM tpcds.catalog_sales, tpcds.customer_demographics, tpcds.date_dim, tpcds.item,
+             tpcds.promotion
+        WHERE cs_sold_date_sk = d_date_sk AND cs_item_sk = i_item_sk
+          AND cs_bill_cdemo_sk = cd_demo_sk AND cs_promo_sk = p_promo_sk AND cd_gender = 'M'
+          AND cd_marital_status = 'S' AND cd_education_status = 'College'
+          AND (p_channel_email = 'N' OR p_channel_event = 'N') AND d_year = 2000
+        GROUP BY i_item_id
+        ORDER BY i_item_id""",
+        "res.ds26",
+        {
+            "i_item_id": q(IT, "i_item_id"),
+            "agg1": q(CS, "cs_quantity"),
+            "agg2": q(CS, "cs_list_price"),
+            "agg3": q(CS, "cs_coupon_amt"),
+            "agg4": q(CS, "cs_sales_price"),
+        },
+        indirect=q(CD, "cd_gender", "cd_education_status") | q(PR, "p_channel_event"),
+    ),
+    Case(
+        "tpc-ds q46 (customer_address twice: bought city and current city)",
+        """INSERT INTO res.ds46 (c_last_name, c_first_name, ca_city, bought_city,
+                                 ss_ticket_number, amt, profit)
+        SELECT c_last_name, c_first_name, ca_city, bought_city, ss_ticket_number, amt, profit
+        FROM (
+          SELECT ss_ticket_number, ss_customer_sk, ca_city AS bought_city,
+                 SUM(ss_coupon_amt) AS amt, SUM(ss_net_profit) AS profit
+          FROM tpcds.store_sales, tpcds.date_dim, tpcds.store, tpcds.household_demographics,
+               tpcds.customer_address
+          WHERE store_sales.ss_sold_date_sk = date_dim.d_date_sk
+            AND store_sales.ss_store_sk = store.s_store_sk
+            AND store_sales.ss_hdemo_sk = household_demographics.hd_demo_sk
+            AND store_sales.ss_addr_sk = customer_address.ca_address_sk
+            AND (household_demographics.hd_dep_count = 4
+                 OR household_demographics.hd_vehicle_count = 3)
+            AND date_dim.d_dow IN (6, 0) AND date_dim.d_year IN (1999, 1999 + 1, 1999 + 2)
+            AND store.s_city IN ('Fairview', 'Midway')
+          GROUP BY ss_ticket_number, ss_customer_sk, ss_addr_sk, ca_city
+        ) dn, tpcds.customer, tpcds.customer_address current_addr
+        WHERE ss_customer_sk = c_customer_sk
+          AND customer.c_current_addr_sk = current_addr.ca_address_sk
+          AND current_addr.ca_city <> bought_city
+        ORDER BY c_last_name, c_first_name, ca_city, bought_city, ss_ticket_number""",
+        "res.ds46",
+        {
+            "c_last_name": q(CU, "c_last_name"),
+            "c_first_name": q(CU, "c_first_name"),
+            "ca_city": q(CA, "ca_city"),
+            "bought_city": q(CA, "ca_city"),
+            "ss_ticket_number": q(SS, "ss_ticket_number"),
+            "amt": q(SS, "ss_coupon_amt"),
+            "profit": q(SS, "ss_net_profit"),
+        },
+        indirect=q(ST, "s_city") | q(CU, "c_current_addr_sk") | q(HD, "hd_vehicle_count"),
+    ),
+    Case(
+        "tpc-ds q52 (brand revenue, ORDER BY an alias)",
+        """INSERT INTO res.ds52 (d_year, brand_id, brand, ext_price)
+        SELECT dt.d_year, item.i_brand_id AS brand_id, item.i_brand AS brand,
+               SUM(ss_ext_sales_price) AS ext_price
+        FROM tpcds.date_dim dt, tpcds.store_sales, tpcds.item
+        WHERE dt.d_date_sk = store_sales.ss_sold_date_sk
+          AND store_sales.ss_item_sk = item.i_item_sk AND item.i_manager_id = 1
+          AND dt.d_moy = 11 AND dt.d_year = 2000
+        GROUP BY dt.d_year, item.i_brand, item.i_brand_id
+        ORDER BY dt.d_year, ext_price DESC, brand_id""",
+        "res.ds52",
+        {
+            "d_year": q(D, "d_year"),
+            "brand_id": q(IT, "i_brand_id"),
+            "brand": q(IT, "i_brand"),
+            "ext_price": q(SS, "ss_ext_sales_price"),
+        },
+        indirect=q(IT, "i_manager_id") | q(D, "d_moy"),
+    ),
+    Case(
+        "tpc-ds q65 (two derived tables, one nested)",
+        """INSERT INTO res.ds65 (s_store_name, i_item_desc, revenue, i_current_price,
+                                 i_wholesale_cost, i_brand)
+        SELECT s_store_name, i_item_desc, sc.revenue, i_current_price, i_wholesale_cost, i_brand
+        FROM tpcds.store, tpcds.item,
+             (SELECT ss_store_sk, AVG(revenue) AS ave
+              FROM (SELECT ss_store_sk, ss_item_sk, SUM(ss_sales_price) AS revenue
+                    FROM tpcds.store_sales, tpcds.date_dim
+                    WHERE ss_sold_date_sk = d_date_sk AND d_month_seq BETWEEN 1176 AND 1176 + 11
+                    GROUP BY ss_store_sk, ss_item_sk) sa
+              GROUP BY ss_store_sk) sb,
+             (SELECT ss_store_sk, ss_item_sk, SUM(ss_sales_price) AS revenue
+              FROM tpcds.store_sales, tpcds.date_dim
+              WHERE ss_sold_date_sk = d_date_sk AND d_month_seq BETWEEN 1176 AND 1176 + 11
+              GROUP BY ss_store_sk, ss_item_sk) sc
+        WHERE sb.ss_store_sk = sc.ss_store_sk AND sc.revenue <= 0.1 * sb.ave
+          AND s_store_sk = sc.ss_store_sk AND i_item_sk = sc.ss_item_sk
+        ORDER BY s_store_name, i_item_desc""",
+        "res.ds65",
+        {
+            "s_store_name": q(ST, "s_store_name"),
+            "i_item_desc": q(IT, "i_item_desc"),
+            "revenue": q(SS, "ss_sales_price"),
+            "i_current_price": q(IT, "i_current_price"),
+            "i_wholesale_cost": q(IT, "i_wholesale_cost"),
+            "i_brand": q(IT, "i_brand"),
+        },
+        indirect=q(D, "d_month_seq") | q(ST, "s_store_sk") | q(IT, "i_item_sk"),
+    ),
+    Case(
+        "tpc-ds q68 (three sums in a derived table, two address aliases)",
+        """CREATE TABLE res.ds68 AS
+        SELECT c_last_name, c_first_name, ca_city, bought_city, ss_ticket_number,
+               extended_price, extended_tax, list_price
+        FROM (
+          SELECT ss_ticket_number, ss_customer_sk, ca_city AS bought_city,
+                 SUM(ss_ext_sales_price) AS extended_price,
+                 SUM(ss_ext_list_price) AS list_price, SUM(ss_ext_tax) AS extended_tax
+          FROM tpcds.store_sales, tpcds.date_dim, tpcds.store, tpcds.household_demographics,
+               tpcds.customer_address
+          WHERE store_sales.ss_sold_date_sk = date_dim.d_date_sk
+            AND store_sales.ss_store_sk = store.s_store_sk
+            AND store_sales.ss_hdemo_sk = household_demographics.hd_demo_sk
+            AND store_sales.ss_addr_sk = customer_address.ca_address_sk
+            AND date_dim.d_dom BETWEEN 1 AND 2
+            AND (household_demographics.hd_dep_count = 4
+                 OR household_demographics.hd_vehicle_count = 3)
+            AND date_dim.d_year IN (1999, 1999 + 1, 1999 + 2)
+            AND store.s_city IN ('Midway', 'Fairview')
+          GROUP BY ss_ticket_number, ss_customer_sk, ss_addr_sk, ca_city
+        ) dn, tpcds.customer, tpcds.customer_address current_addr
+        WHERE ss_customer_sk = c_customer_sk
+          AND customer.c_current_addr_sk = current_addr.ca_address_sk
+          AND current_addr.ca_city <> bought_city
+        ORDER BY c_last_name, ss_ticket_number""",
+        "res.ds68",
+        {
+            "c_last_name": q(CU, "c_last_name"),
+            "c_first_name": q(CU, "c_first_name"),
+            "ca_city": q(CA, "ca_city"),
+            "bought_city": q(CA, "ca_city"),
+            "ss_ticket_number": q(SS, "ss_ticket_number"),
+            "extended_price": q(SS, "ss_ext_sales_price"),
+            "extended_tax": q(SS, "ss_ext_tax"),
+            "list_price": q(SS, "ss_ext_list_price"),
+        },
+        indirect=q(D, "d_dom") | q(ST, "s_city"),
+    ),
+    Case(
+        "tpc-ds q73 (COUNT(*) in a derived table, CASE in WHERE)",
+        """INSERT INTO res.ds73 (c_last_name, c_first_name, c_salutation, c_preferred_cust_flag,
+                                 ss_ticket_number, cnt)
+        SELECT c_last_name, c_first_name, c_salutation, c_preferred_cust_flag,
+               ss_ticket_number, cnt
+        FROM (
+          SELECT ss_ticket_number, ss_customer_sk, COUNT(*) AS cnt
+          FROM tpcds.store_sales, tpcds.date_dim, tpcds.store, tpcds.household_demographics
+          WHERE store_sales.ss_sold_date_sk = date_dim.d_date_sk
+            AND store_sales.ss_store_sk = store.s_store_sk
+            AND store_sales.ss_hdemo_sk = household_demographics.hd_demo_sk
+            AND date_dim.d_dom BETWEEN 1 AND 2
+            AND (household_demographics.hd_buy_potential = '>10000'
+                 OR household_demographics.hd_buy_potential = 'Unknown')
+            AND household_demographics.hd_vehicle_count > 0
+            AND CASE WHEN household_demographics.hd_vehicle_count > 0
+                     THEN household_demographics.hd_dep_count
+                          / household_demographics.hd_vehicle_count
+                     ELSE NULL END > 1
+            AND date_dim.d_year IN (1999, 1999 + 1, 1999 + 2)
+            AND store.s_county IN ('Williamson County', 'Franklin Parish', 'Bronx County',
+                                   'Orange County')
+          GROUP BY ss_ticket_number, ss_customer_sk
+        ) dj, tpcds.customer
+        WHERE ss_customer_sk = c_customer_sk AND cnt BETWEEN 1 AND 5
+        ORDER BY cnt DESC, c_last_name ASC""",
+        "res.ds73",
+        {
+            "c_last_name": q(CU, "c_last_name"),
+            "c_first_name": q(CU, "c_first_name"),
+            "c_salutation": q(CU, "c_salutation"),
+            "c_preferred_cust_flag": q(CU, "c_preferred_cust_flag"),
+            "ss_ticket_number": q(SS, "ss_ticket_number"),
+            "cnt": set(),
+        },
+        indirect=q(HD, "hd_buy_potential", "hd_dep_count") | q(ST, "s_county"),
+    ),
+    Case(
+        "tpc-ds q89 (monthly sales against a windowed average)",
+        """INSERT INTO res.ds89 (i_category, i_class, i_brand, s_store_name, s_company_name,
+                                 d_moy, sum_sales, avg_monthly_sales)
+        SELECT * FROM (
+          SELECT i_category, i_class, i_brand, s_store_name, s_company_name, d_moy,
+                 SUM(ss_sales_price) AS sum_sales,
+                 AVG(SUM(ss_sales_price)) OVER (PARTITION BY i_category, i_brand, s_store_name,
+                                                             s_company_name)
+                   AS avg_monthly_sales
+          FROM tpcds.item, tpcds.store_sales, tpcds.date_dim, tpcds.store
+          WHERE ss_item_sk = i_item_sk AND ss_sold_date_sk = d_date_sk
+            AND ss_store_sk = s_store_sk AND d_year IN (1999)
+            AND ((i_category IN ('Books', 'Electronics', 'Sports')
+                  AND i_class IN ('computers', 'stereo', 'football'))
+              OR (i_category IN ('Men', 'Jewelry', 'Women')
+                  AND i_class IN ('shirts', 'birdal', 'dresses')))
+          GROUP BY i_category, i_class, i_brand, s_store_name, s_company_name, d_moy
+        ) tmp1
+        WHERE CASE WHEN (avg_monthly_sales <> 0)
+                   THEN (ABS(sum_sales - avg_monthly_sales) / avg_monthly_sales)
+                   ELSE NULL END > 0.1
+        ORDER BY sum_sales - avg_monthly_sales, s_store_name""",
+        "res.ds89",
+        {
+            "i_category": q(IT, "i_category"),
+            "i_class": q(IT, "i_class"),
+            "i_brand": q(IT, "i_brand"),
+            "s_store_name": q(ST, "s_store_name"),
+            "s_company_name": q(ST, "s_company_name"),
+            "d_moy": q(D, "d_moy"),
+            "sum_sales": q(SS, "ss_sales_price"),
+            "avg_monthly_sales": q(SS, "ss_sales_price"),
+        },
+        indirect=q(D, "d_year"),
+    ),
     Case(
         "tpc-ds channels (UNION ALL of three sales tables)",
         """INSERT INTO res.channel_sales (channel, item_sk, sales, profit)
