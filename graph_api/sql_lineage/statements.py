@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 
 @dataclass
@@ -28,6 +29,11 @@ class Shape:
 
 class NoLineage(Exception):
     """The statement writes no data from other tables (a SELECT, DDL without AS, DELETE)."""
+
+
+class Unsupported(SqlglotError):
+    """The statement writes data in a way not analysed yet: reported as not analysed (an
+    SqlglotError, as propose() reports those), never as carrying no lineage."""
 
 
 def _target(this: exp.Expr | None) -> tuple[exp.Table, list[str] | None]:
@@ -72,6 +78,11 @@ def _shape(statement: exp.Expr) -> Shape:
             raise NoLineage(f"CREATE {kind} without AS SELECT copies no data")
         target, columns = _target(statement.this)
         return Shape("CREATE_VIEW" if "VIEW" in kind else "CREATE_TABLE_AS", target, query, columns)
+    if isinstance(statement, exp.MultitableInserts):
+        raise Unsupported(
+            "INSERT ALL / INSERT FIRST writes several tables, which Clew does not analyse yet; "
+            "submit one INSERT ... SELECT per target table"
+        )
     if isinstance(statement, exp.Merge):
         return _merge(statement)
     if isinstance(statement, exp.Update):

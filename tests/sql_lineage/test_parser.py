@@ -215,3 +215,18 @@ def test_a_tuple_assignment_from_a_subquery_traces_each_column() -> None:
     }
     # The evidence is the subquery as written, without the name Clew gives each output.
     assert all("__clew" not in e.expression for e in found.field_edges)
+
+
+def test_insert_all_is_reported_as_not_analysed_never_as_carrying_no_lineage() -> None:
+    found = propose(
+        "INSERT ALL INTO mart.totals (customer_id, total) VALUES (customer_id, amount)\n"
+        "  INTO mart.v_orders (id, amount) VALUES (id, amount)\n"
+        "SELECT id, customer_id, amount FROM sales.orders",
+        dialect=Dialect.ORACLE,
+        catalog=CATALOG,
+    )
+    [unparsed] = found.unparsed
+    assert unparsed.position.line == 1 and "one INSERT ... SELECT per target table" in (
+        unparsed.reason
+    )
+    assert found.field_edges == []
