@@ -10,7 +10,7 @@ import pytest
 
 from graph_api.models import TransformationType as T
 from graph_api.sql_lineage import Catalog, CatalogField, CatalogTable, Dialect, propose
-from tests.sql_lineage.corpus import CASES, SOURCES, Case, result_tables
+from tests.sql_lineage.corpus import CASES, SOURCES, Case, result_tables, written
 
 VALUE_KINDS = {T.DIRECT, T.COPY, T.ETL, T.AGGREGATION}
 
@@ -30,7 +30,7 @@ def catalog() -> Catalog:
 
 
 def expected_edges(case: Case) -> set[tuple[str, str]]:
-    return {(up, f"{case.target}.{down}") for down, ups in case.expected.items() for up in ups}
+    return {(up, written(case, down)) for down, ups in case.expected.items() for up in ups}
 
 
 @dataclass

@@ -16,7 +16,7 @@ columns in `indirect`, checked apart). A case the parser is known to get wrong s
 from __future__ import annotations
 
 from tests.sql_lineage.corpus import dbt, dialects, tpcds, tpch
-from tests.sql_lineage.corpus.base import Case, q
+from tests.sql_lineage.corpus.base import Case, q, written
 from tests.sql_lineage.corpus.schemas import SOURCES
 
 CASES: list[Case] = tpch.CASES + tpcds.CASES + dbt.CASES + dialects.CASES
@@ -27,12 +27,14 @@ def result_tables() -> dict[str, list[str]]:
     expected ones, in the order of the first case that writes them)."""
     tables: dict[str, list[str]] = {}
     for case in CASES:
-        schema, name = case.target.split(".")
-        if name in SOURCES.get(schema, {}):
-            continue
-        columns = tables.setdefault(case.target, [])
-        columns += [c for c in case.expected if c not in columns]
+        for key in case.expected:
+            schema, name, column = written(case, key).split(".")
+            if name in SOURCES.get(schema, {}):
+                continue
+            columns = tables.setdefault(f"{schema}.{name}", [])
+            if column not in columns:
+                columns.append(column)
     return tables
 
 
-__all__ = ["CASES", "SOURCES", "Case", "q", "result_tables"]
+__all__ = ["CASES", "SOURCES", "Case", "q", "result_tables", "written"]
