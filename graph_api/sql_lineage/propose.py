@@ -208,6 +208,17 @@ class _Statement:
             else:
                 self.found.add(key)
             targets.append(field)
+        for name in parts.elsewhere:
+            self.proposal.unresolved.append(
+                Unresolved(
+                    kind=NameKind.COLUMN,
+                    name=name,
+                    statement=self.index,
+                    message=f"'{name}' is a column of another table than "
+                    f"'{target.qualified_name}', which this UPDATE is read as writing; submit "
+                    "an UPDATE of that table on its own to trace it.",
+                )
+            )
         if len(traced.outputs) != len(columns):
             self.proposal.unresolved.append(
                 Unresolved(

@@ -13,7 +13,7 @@ it for each of its outputs; its reference to the outer row stays in its WHERE, a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -25,6 +25,9 @@ class Shape:
     target: exp.Table
     query: exp.Expr
     columns: list[str] | None
+    # Assignments to another table than the target (MySQL's UPDATE a JOIN b SET b.x = ...),
+    # as written: not analysed, and said so.
+    elsewhere: list[str] = field(default_factory=list)
 
 
 class NoLineage(Exception):
@@ -152,7 +155,16 @@ def _update(statement: exp.Update) -> Shape:
     target = statement.this
     if not isinstance(target, exp.Table):
         raise NoLineage("UPDATE of something that is not a table")
-    pairs = [p for e in statement.expressions for p in _assignments(e)]
+    own = {target.name.lower(), target.alias_or_name.lower()}
+    elsewhere = [
+        e.this.sql()
+        for e in statement.expressions
+        if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
+        and e.this.table and e.this.table.lower() not in own
+    ]  # fmt: skip
+    pairs = [
+        p for e in statement.expressions if e.this.sql() not in elsewhere for p in _assignments(e)
+    ]
     if not pairs:
         raise NoLineage("UPDATE assigns no column")
     select = exp.select(*[exp.alias_(value.copy(), f"c{i}") for i, (_, value) in enumerate(pairs)])
@@ -167,4 +179,4 @@ def _update(statement: exp.Update) -> Shape:
     where = statement.args.get("where")
     if isinstance(where, exp.Where):
         select = select.where(where.this.copy())
-    return Shape("UPDATE", target, select, [name for name, _ in pairs])
+    return Shape("UPDATE", target, select, [name for name, _ in pairs], elsewhere)

@@ -230,3 +230,19 @@ def test_insert_all_is_reported_as_not_analysed_never_as_carrying_no_lineage() -
         unparsed.reason
     )
     assert found.field_edges == []
+
+
+def test_an_update_setting_a_joined_tables_column_says_it_is_not_traced() -> None:
+    found = propose(
+        "UPDATE mart.totals t JOIN mart.v_orders v ON v.id = t.customer_id "
+        "JOIN sales.orders o ON o.customer_id = t.customer_id "
+        "SET t.total = o.amount, v.amount = o.amount",
+        dialect=Dialect.MYSQL,
+        catalog=CATALOG,
+        include_indirect=False,
+    )
+    assert [(e.upstream_id, e.downstream_id) for e in found.field_edges] == [
+        ("sales.orders.amount", "mart.totals.total")
+    ]
+    [elsewhere] = found.unresolved
+    assert elsewhere.name == "v.amount" and "another table than 'mart.totals'" in elsewhere.message

@@ -483,8 +483,8 @@ MYSQL = [
             "report.customer_contact.email": q(KC, "email"),
         },
         dialects=(Dialect.MYSQL,),
-        gap="an UPDATE writes its first table only: the SET of the second table's column is "
-        "looked for in the first and reported unresolved (report.customer_spend.email)",
+        gap="an UPDATE is read as writing its first table only: the SET of the second "
+        "table's column (cc.email) is reported as not traced, with the way round",
     ),
     Case(
         "mysql INSERT ... ON DUPLICATE KEY UPDATE (VALUES())",
