@@ -167,7 +167,7 @@ def _paths(node: Node, role: T, removed: set[exp.Expr], seen: int = 0) -> Iterat
         yield node, role
         return
     for child in node.downstream:
-        if child.source in removed:
+        if removed and child.source in removed:
             continue
         step = _role(node.expression, child.name) or T.ETL
         weaker = step if _RANK[step] > _RANK[role] else role
@@ -241,7 +241,7 @@ def _indirect(query: exp.Expr) -> list[tuple[BaseColumn, T]]:
         clauses: list[tuple[exp.Expr, T]] = [
             (select.args[key], kind) for key, kind in _CLAUSES if select.args.get(key)
         ]
-        if select in removed:
+        if removed and select in removed:
             clauses += [(e, T.FILTER) for e in select.selects]
         clauses += [
             (j.args["on"], T.JOIN) for j in select.args.get("joins") or [] if j.args.get("on")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from tests.sql_lineage.corpus import dbt, dialects, tpcds, tpch
 from tests.sql_lineage.corpus.base import Case, q, written
-from tests.sql_lineage.corpus.schemas import SOURCES
+from tests.sql_lineage.corpus.schemas import RAW, SOURCES, TPCDS, TPCH
 
 CASES: list[Case] = tpch.CASES + tpcds.CASES + dbt.CASES + dialects.CASES
 
@@ -37,4 +37,4 @@ def result_tables() -> dict[str, list[str]]:
     return tables
 
 
-__all__ = ["CASES", "SOURCES", "Case", "q", "result_tables", "written"]
+__all__ = ["CASES", "RAW", "SOURCES", "TPCDS", "TPCH", "Case", "q", "result_tables", "written"]
