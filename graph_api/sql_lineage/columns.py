@@ -3,8 +3,11 @@
 sqlglot's `lineage()` (always with the schema) traces each output column through CTEs,
 subqueries and UNION branches to the base tables' columns; this module decides what each
 path means: a bare column carried through every step is DIRECT, an aggregate on the way is
-AGGREGATION, any other expression ETL; a column that only decides a CASE branch is
-CONDITIONAL, one only in a window's PARTITION BY or ORDER BY is WINDOW. Columns used in the
+AGGREGATION, any other expression ETL; a column that only decides a CASE branch (or the
+branch of DECODE, NVL2, IF) is CONDITIONAL, one only in a window's PARTITION BY or ORDER BY is
+WINDOW, one only in an aggregate's FILTER (WHERE ...) is FILTER, one only in GROUPING() is
+GROUP_BY, one only ordering an aggregate's input (LISTAGG ... WITHIN GROUP) is SORT. The
+right side of an EXCEPT only removes rows: its columns are FILTER. Columns used in the
 query's joins, filters, grouping and ordering are collected apart (JOIN, FILTER, GROUP_BY,
 SORT): they shape every output row, so they are never mixed in with the direct inputs."""
 
@@ -24,7 +27,16 @@ from graph_api.models import TransformationType as T
 OUTPUT = "__clew_{}"
 # The weaker role wins along a path: a column that only decides a CASE branch, anywhere on
 # the way, does not carry its value to the output.
-_RANK = {T.DIRECT: 0, T.ETL: 1, T.AGGREGATION: 2, T.WINDOW: 3, T.CONDITIONAL: 4}
+_RANK = {
+    T.DIRECT: 0,
+    T.ETL: 1,
+    T.AGGREGATION: 2,
+    T.WINDOW: 3,
+    T.GROUP_BY: 3,
+    T.SORT: 3,
+    T.FILTER: 4,
+    T.CONDITIONAL: 4,
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,20 @@ def _occurrence(column: exp.Column, top: exp.Expr) -> T:
             return T.CONDITIONAL
         if isinstance(parent, exp.Case) and key == "this" and parent.args.get("ifs"):
             return T.CONDITIONAL  # CASE x WHEN ...: x picks the branch
+        if isinstance(parent, exp.Nvl2) and key == "this":
+            return T.CONDITIONAL  # NVL2(x, a, b): x only picks a or b
+        if isinstance(parent, exp.DecodeCase) and _decides(node, parent):
+            return T.CONDITIONAL
+        if isinstance(parent, exp.Filter) and key == "expression":
+            return T.FILTER  # COUNT(*) FILTER (WHERE x ...): x picks the rows
+        if isinstance(parent, exp.Grouping):
+            return T.GROUP_BY  # GROUPING(x) says whether x is rolled up, not its value
+        if (
+            isinstance(parent, exp.Order)
+            and key == "expressions"
+            and not isinstance(parent.parent, exp.Window)
+        ):
+            return T.SORT  # LISTAGG(x) WITHIN GROUP (ORDER BY y), string_agg(x ORDER BY y)
         if isinstance(parent, exp.AggFunc):
             role = T.AGGREGATION
         elif role is T.DIRECT and not isinstance(parent, exp.Alias | exp.Paren | exp.Ordered):
@@ -110,16 +136,42 @@ def _occurrence(column: exp.Column, top: exp.Expr) -> T:
     return role
 
 
-def _paths(node: Node, role: T, seen: int = 0) -> Iterator[tuple[Node, T]]:
+def _decides(node: exp.Expr, decode: exp.DecodeCase) -> bool:
+    """DECODE(x, search1, result1, ..., default): x and each search only pick the result."""
+    index = next(i for i, e in enumerate(decode.expressions) if e is node)
+    return index == 0 or (index % 2 == 1 and index + 1 < len(decode.expressions))
+
+
+def _leaf_selects(query: exp.Expr) -> Iterator[exp.Expr]:
+    while isinstance(query, exp.Subquery | exp.Paren):
+        query = query.this
+    if isinstance(query, exp.SetOperation):
+        yield from _leaf_selects(query.left)
+        yield from _leaf_selects(query.right)
+    else:
+        yield query
+
+
+def _removed_only(query: exp.Expr) -> set[exp.Expr]:
+    """The SELECTs on the right of an EXCEPT: they remove rows, give no values (compared by
+    value, as lineage() works on a copy)."""
+    return {
+        select for except_ in query.find_all(exp.Except) for select in _leaf_selects(except_.right)
+    }
+
+
+def _paths(node: Node, role: T, removed: set[exp.Expr], seen: int = 0) -> Iterator[tuple[Node, T]]:
     if seen > 200:  # a deeply recursive definition: stop rather than loop
         return
     if not node.downstream:
         yield node, role
         return
     for child in node.downstream:
+        if removed and child.source in removed:
+            continue
         step = _role(node.expression, child.name) or T.ETL
         weaker = step if _RANK[step] > _RANK[role] else role
-        yield from _paths(child, weaker, seen + 1)
+        yield from _paths(child, weaker, removed, seen + 1)
 
 
 def _base(node: Node) -> BaseColumn | None:
@@ -132,20 +184,32 @@ def _base(node: Node) -> BaseColumn | None:
     return BaseColumn(source.db.lower(), source.name.lower(), column.lower())
 
 
+def _shown(top: exp.Expr) -> exp.Expr:
+    """An output's expression without the position name given to it (a scalar subquery
+    holds its alias itself)."""
+    if isinstance(top, exp.Alias):
+        return top.this
+    if top.args.get("alias") is not None:
+        top = top.copy()
+        top.set("alias", None)
+    return top
+
+
 def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> QueryLineage:
     """`dialect` writes the expressions back as the SQL had them."""
     prepared, names = prepare(query, schema)
     result = QueryLineage(output_names=names)
     nodes = lineage(None, prepared, schema, trim_selects=False)
     assert isinstance(nodes, dict)
+    removed = _removed_only(prepared)
     for index in range(len(names)):
         inputs: dict[BaseColumn, tuple[T, str]] = {}
         root = nodes.get(OUTPUT.format(index))
         expression = ""
         if root is not None:
             top = root.expression
-            expression = (top.this if isinstance(top, exp.Alias) else top).sql(dialect=dialect)
-            for leaf, role in _paths(root, T.DIRECT):
+            expression = _shown(top).sql(dialect=dialect)
+            for leaf, role in _paths(root, T.DIRECT, removed):
                 base = _base(leaf)
                 if base is None:
                     if leaf.name.rsplit(".", 1)[-1] == "*" or isinstance(
@@ -169,6 +233,7 @@ def _indirect(query: exp.Expr) -> list[tuple[BaseColumn, T]]:
     found: dict[tuple[BaseColumn, T], None] = {}
     if root is None:
         return []
+    removed = _removed_only(query)
     for scope in root.traverse():
         select = scope.expression
         if not isinstance(select, exp.Select):
@@ -176,6 +241,8 @@ def _indirect(query: exp.Expr) -> list[tuple[BaseColumn, T]]:
         clauses: list[tuple[exp.Expr, T]] = [
             (select.args[key], kind) for key, kind in _CLAUSES if select.args.get(key)
         ]
+        if removed and select in removed:
+            clauses += [(e, T.FILTER) for e in select.selects]
         clauses += [
             (j.args["on"], T.JOIN) for j in select.args.get("joins") or [] if j.args.get("on")
         ]

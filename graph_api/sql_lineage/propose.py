@@ -40,6 +40,7 @@ from graph_api.sql_lineage.statements import NoLineage, shape
 
 TIME_LIMIT_SECONDS = 10.0
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$#]*")
+_REPLACE_INTO = re.compile(r"REPLACE(?=\s+INTO\b)", re.IGNORECASE)
 PSEUDO_TABLES = {"dual"}
 BLOCK_REASON = (
     "A procedural block (PL/SQL, a stored routine or a DO block): Clew analyses SQL statements "
@@ -62,6 +63,20 @@ def _absolute(piece: Piece, line: int, column: int) -> Position:
         column = piece.position.column + column - 1
     offset = piece.position.offset  # the statement's start: close enough to find it
     return Position(line=piece.position.line + line - 1, column=column, offset=offset)
+
+
+def _parse(text: str, dialect: Dialect) -> exp.Expr:
+    """One statement; MySQL's REPLACE INTO read as the INSERT INTO it writes like (sqlglot
+    has no parse for it; the same length, so positions in errors stay true)."""
+    if _REPLACE_INTO.match(text):
+        text = _REPLACE_INTO.sub("INSERT ", text, count=1)
+    return sqlglot.parse_one(text, read=dialect.value or None)
+
+
+def _within(node: exp.Expr | None, root: exp.Expr) -> bool:
+    while node is not None and node is not root:
+        node = node.parent
+    return node is root
 
 
 def _lower(statement: exp.Expr) -> None:
@@ -145,7 +160,7 @@ class _Statement:
 
     def run(self) -> StatementReport:
         piece = self.piece
-        statement = sqlglot.parse_one(piece.text, read=self.proposal.dialect.value or None)
+        statement = _parse(piece.text, self.proposal.dialect)
         if isinstance(statement, exp.Command):
             raise ParseError(
                 f"'{statement.name}' is a command the parser does not understand as SQL"
@@ -154,8 +169,10 @@ class _Statement:
             parts = shape(statement)
         except NoLineage as why:
             return self.report(statement.key.upper(), None, None, note=f"No lineage: {why}.")
-        _lower(statement)
-        self.resolve_tables(statement)
+        # MERGE's and UPDATE's query is built apart from the statement: resolved on its own.
+        for part in (statement,) if _within(parts.query, statement) else (statement, parts.query):
+            _lower(part)
+            self.resolve_tables(part)
         target_name = parts.target.sql()
         target = self.resolved.get((parts.target.db, parts.target.name))
         schema = MappingSchema(sqlglot_schema(self.resolved.values()), normalize=False)
@@ -191,6 +208,17 @@ class _Statement:
             else:
                 self.found.add(key)
             targets.append(field)
+        for name in parts.elsewhere:
+            self.proposal.unresolved.append(
+                Unresolved(
+                    kind=NameKind.COLUMN,
+                    name=name,
+                    statement=self.index,
+                    message=f"'{name}' is a column of another table than "
+                    f"'{target.qualified_name}', which this UPDATE is read as writing; submit "
+                    "an UPDATE of that table on its own to trace it.",
+                )
+            )
         if len(traced.outputs) != len(columns):
             self.proposal.unresolved.append(
                 Unresolved(
@@ -377,7 +405,7 @@ def referenced_tables(sql: str, dialect: Dialect) -> set[str]:
     for piece in pieces:
         try:
             with time_limit(TIME_LIMIT_SECONDS):
-                statement = sqlglot.parse_one(piece.text, read=dialect.value or None)
+                statement = _parse(piece.text, dialect)
         except (SqlglotError, TimeLimitExceeded):
             continue  # propose() reports it
         names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}

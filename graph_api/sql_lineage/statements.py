@@ -4,13 +4,19 @@ columns in the catalog's order for an INSERT, the query's own output names for C
 
 MERGE and UPDATE ... FROM have no query of their own: each becomes a SELECT of the values it
 assigns, from the tables it reads (MERGE's USING source joined to the target on its ON
-condition, UPDATE's target with its FROM and WHERE), so one lineage path serves them all."""
+condition, UPDATE's target with its FROM and WHERE), so one lineage path serves them all.
+
+The query is then written in the terms sqlglot's lineage() traces: a WITH put before the
+INSERT (PostgreSQL's `WITH x AS (...) INSERT ... SELECT ... FROM x`) moves onto the query, and
+a LATERAL subquery becomes a plain derived table (lineage() would take every column inside
+it for each of its outputs; its reference to the outer row stays in its WHERE, a filter)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 
 @dataclass
@@ -19,10 +25,18 @@ class Shape:
     target: exp.Table
     query: exp.Expr
     columns: list[str] | None
+    # Assignments to another table than the target (MySQL's UPDATE a JOIN b SET b.x = ...),
+    # as written: not analysed, and said so.
+    elsewhere: list[str] = field(default_factory=list)
 
 
 class NoLineage(Exception):
     """The statement writes no data from other tables (a SELECT, DDL without AS, DELETE)."""
+
+
+class Unsupported(SqlglotError):
+    """The statement writes data in a way not analysed yet: reported as not analysed (an
+    SqlglotError, as propose() reports those), never as carrying no lineage."""
 
 
 def _target(this: exp.Expr | None) -> tuple[exp.Table, list[str] | None]:
@@ -42,11 +56,23 @@ def _from(statement: exp.Expr) -> exp.From | None:
 
 
 def shape(statement: exp.Expr) -> Shape:
+    found = _shape(statement)
+    for lateral in list(found.query.find_all(exp.Lateral)):
+        if isinstance(lateral.this, exp.Subquery):
+            lateral.replace(exp.Subquery(this=lateral.this.this, alias=lateral.args.get("alias")))
+    return found
+
+
+def _shape(statement: exp.Expr) -> Shape:
     if isinstance(statement, exp.Insert):
         target, columns = _target(statement.this)
         query = statement.expression
         if not isinstance(query, exp.Query):
             raise NoLineage("INSERT ... VALUES copies no column from another table")
+        with_ = statement.args.get("with_")
+        if isinstance(with_, exp.With) and isinstance(query, exp.Select | exp.SetOperation):
+            if query.args.get("with_") is None:
+                query.set("with_", with_)
         return Shape("INSERT", target, query, columns)
     if isinstance(statement, exp.Create):
         query = statement.expression
@@ -55,19 +81,47 @@ def shape(statement: exp.Expr) -> Shape:
             raise NoLineage(f"CREATE {kind} without AS SELECT copies no data")
         target, columns = _target(statement.this)
         return Shape("CREATE_VIEW" if "VIEW" in kind else "CREATE_TABLE_AS", target, query, columns)
+    if isinstance(statement, exp.MultitableInserts):
+        raise Unsupported(
+            "INSERT ALL / INSERT FIRST writes several tables, which Clew does not analyse yet; "
+            "submit one INSERT ... SELECT per target table"
+        )
     if isinstance(statement, exp.Merge):
         return _merge(statement)
     if isinstance(statement, exp.Update):
         return _update(statement)
+    if isinstance(statement, exp.Select) and isinstance(statement.args.get("into"), exp.Into):
+        # SELECT ... INTO new_table (PostgreSQL): a CREATE TABLE AS; lineage() reads past
+        # the INTO, and the target stays in the statement so that it is resolved with it.
+        target, columns = _target(statement.args["into"].this)
+        return Shape("CREATE_TABLE_AS", target, statement, columns)
     if isinstance(statement, exp.Query):
         raise NoLineage("a query on its own writes nothing")
     raise NoLineage(f"{statement.key.upper()} statements carry no lineage")
 
 
-def _assignment(eq: exp.Expr) -> tuple[str, exp.Expr] | None:
-    if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
-        return eq.this.name, eq.expression
-    return None
+def _assignments(eq: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """`SET a = x`, and `SET (a, b) = (SELECT x, y ...)` (Oracle) as a = (SELECT x ...),
+    b = (SELECT y ...), or `SET (a, b) = (x, y)`."""
+    if not isinstance(eq, exp.EQ):
+        return []
+    if isinstance(eq.this, exp.Column):
+        return [(eq.this.name, eq.expression)]
+    if not isinstance(eq.this, exp.Tuple):
+        return []
+    columns = [c.name for c in eq.this.expressions if isinstance(c, exp.Column)]
+    value = eq.expression
+    if isinstance(value, exp.Tuple):
+        return list(zip(columns, value.expressions, strict=False))
+    query = value.this if isinstance(value, exp.Subquery) else None
+    if not isinstance(query, exp.Select):
+        return []
+    pairs: list[tuple[str, exp.Expr]] = []
+    for name, select in zip(columns, query.selects, strict=False):
+        one = query.copy()
+        one.set("expressions", [select.copy()])
+        pairs.append((name, exp.Subquery(this=one)))
+    return pairs
 
 
 def _merge(statement: exp.Merge) -> Shape:
@@ -82,7 +136,7 @@ def _merge(statement: exp.Merge) -> Shape:
     for when in whens.expressions if isinstance(whens, exp.Whens) else []:
         then = when.args.get("then")
         if isinstance(then, exp.Update):
-            pairs += [p for e in then.expressions if (p := _assignment(e))]
+            pairs += [p for e in then.expressions for p in _assignments(e)]
         elif isinstance(then, exp.Insert):
             columns = then.this.expressions if isinstance(then.this, exp.Tuple) else []
             values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
@@ -101,7 +155,16 @@ def _update(statement: exp.Update) -> Shape:
     target = statement.this
     if not isinstance(target, exp.Table):
         raise NoLineage("UPDATE of something that is not a table")
-    pairs = [p for e in statement.expressions if (p := _assignment(e))]
+    own = {target.name.lower(), target.alias_or_name.lower()}
+    elsewhere = [
+        e.this.sql()
+        for e in statement.expressions
+        if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
+        and e.this.table and e.this.table.lower() not in own
+    ]  # fmt: skip
+    pairs = [
+        p for e in statement.expressions if e.this.sql() not in elsewhere for p in _assignments(e)
+    ]
     if not pairs:
         raise NoLineage("UPDATE assigns no column")
     select = exp.select(*[exp.alias_(value.copy(), f"c{i}") for i, (_, value) in enumerate(pairs)])
@@ -116,4 +179,4 @@ def _update(statement: exp.Update) -> Shape:
     where = statement.args.get("where")
     if isinstance(where, exp.Where):
         select = select.where(where.this.copy())
-    return Shape("UPDATE", target, select, [name for name, _ in pairs])
+    return Shape("UPDATE", target, select, [name for name, _ in pairs], elsewhere)
