@@ -89,6 +89,12 @@ def change(conn: psycopg.Connection[Any], count: int) -> None:
             conn.execute(f"ALTER TABLE {SCHEMA}.t{i:05d} ALTER COLUMN c01 TYPE varchar(200)")
 
 
+async def wipe(store: Store) -> None:
+    async with store.driver.session() as session:
+        for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
+            await (await session.run(statement)).consume()
+
+
 async def poll_transaction_memory(store: Store, peak: list[int]) -> None:
     while True:
         async with store.driver.session(database="system") as session:
@@ -149,8 +155,7 @@ async def main() -> None:
     registry = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=None, cypher=registry)
     await apply_migrations(store)
-    async with store.driver.session() as session:
-        await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
+    await wipe(store)
     services = Services.create(settings, store)
     source = await services.sources.create(
         name="bench-pg",
@@ -172,8 +177,7 @@ async def main() -> None:
     change(pg, args.changed)
     rows.append(await timed_scan(services, source.id, f"re-scan after {args.changed} changed"))
     services.connectors.close_all()
-    async with store.driver.session() as session:
-        await (await session.run(WIPE)).consume()  # leave the test database as it was
+    await wipe(store)  # leave the test database as it was
     await store.close()
     drop(pg, args.tables)
     keys = list(rows[0])
