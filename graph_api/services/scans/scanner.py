@@ -432,6 +432,8 @@ class ScanService:
             progress.tables_written = done
             report.written = True
             report.batches_written += 1
+        elif not job.options.dry_run:
+            await self._writer.remember(writes)
         for plan, table_id in zip(plans, ids, strict=True):
             if plan.outcome is TableOutcome.ADDED:
                 report.added.append(entry(plan, None if job.options.dry_run else table_id))
@@ -497,7 +499,7 @@ class ScanService:
         comment: str,
         report: ScanReport,
     ) -> None:
-        stored = await self.repo.namespace_tables(source.id, sorted(schemas))
+        stored = await self.repo.namespace_tables(source.id, sorted(schemas), seen=sorted(seen))
         namespaces = [s.lower() for s in schemas if s]
         gone = [
             (t, props)
