@@ -243,10 +243,6 @@ class ScanService:
             ScanJob.from_record(r) for r in await self.repo.jobs_of_source(source_id, limit=limit)
         ]
 
-    async def last_scans(self, source_ids: list[str]) -> dict[str, ScanJob]:
-        rows = await self.repo.last_jobs(source_ids)
-        return {k: ScanJob.from_record(v) for k, v in rows.items()}
-
     # Running one
 
     async def _run(
