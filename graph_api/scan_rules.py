@@ -80,6 +80,7 @@ class TablePlan:
     name: str
     outcome: TableOutcome
     table: Table | None  # the catalog's table as read back; None for a new or unread one
+    fields: list[Field] = field(default_factory=list)  # its fields as read back
     table_id: str | None = None  # the catalog's table's id; None for a new one
     # The fingerprint to leave on the table once written; None where the one there holds.
     fingerprint: str | None = None
@@ -212,6 +213,7 @@ def plan_table(
         name=info.name,
         outcome=TableOutcome.UNCHANGED,
         table=table,
+        fields=fields,
         table_id=table.id,
     )
     wanted = _table_props(info)

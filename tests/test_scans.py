@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ import psycopg
 import pytest
 
 from graph_api.cli import main
+from graph_api.scan_rules import Marker
 from graph_api.services.imports import ImportOptions, ImportService
 from graph_api.services.jobs import JobStatus
+from graph_api.services.scans.apply import BatchWriter, writes_of
 from graph_api.services.scans.schedules import Scheduler
 from tests.conftest import GraphQLClient
 from tests.servers import fixtures as servers
@@ -487,3 +490,36 @@ async def test_a_scan_sees_what_people_changed_of_what_the_source_owns(
     people = {f["name"]: f for f in (await tables(gql, source_id))["svc_hr.people"]["fields"]}
     assert people["name"]["dataType"] == "text"
     assert people["name"]["description"] == "Who works here"
+
+
+async def test_an_edit_committed_while_a_batch_is_written_is_not_taken_as_seen(
+    gql: GraphQLClient, database: ServerInfo
+) -> None:
+    """A person changes a column between the batch's read and its write: the scan's write does
+    not cover that change, so the fingerprint it leaves must not vouch for it."""
+    source_id = await register(gql, database)
+    assert (await scan(gql, source_id, namespaces=["svc_hr"]))["status"] == "SUCCEEDED"
+    people = {f["name"]: f for f in (await tables(gql, source_id))["svc_hr.people"]["fields"]}
+    with _superuser(database) as admin:
+        admin.execute("ALTER TABLE svc_hr.people ADD COLUMN team text")
+    _, _, connector = await gql.services.sources.connector(source_id)
+    info = await asyncio.to_thread(connector.introspect, table="people", schema="svc_hr")
+
+    writer = BatchWriter(gql.store, broker=None)
+    marker = Marker(at=datetime.now(UTC), scan_id="by-hand")
+    plans = await writer.plan(source_id, [info], marker=marker)
+    assert [p.columns_added for p in plans] == [["team"]]
+    edited = await gql(
+        """mutation ($id: ID!) { updateField(id: $id, input: {dataType: "varchar(5)"}) {
+          __typename } }""",
+        {"id": people["name"]["id"]},
+    )
+    assert edited["updateField"]["__typename"] == "FieldSuccess"
+    writes, _ = writes_of(plans, source_id=source_id)
+    await writer.write(writes, job_id="by-hand", comment="by hand", progress=dict)
+
+    rescan = await scan(gql, source_id, namespaces=["svc_hr"])
+    [change] = rescan["report"]["changed"]
+    assert change["columnsChanged"] == [
+        {"name": "name", "before": {"dataType": "varchar(5)"}, "after": {"dataType": "text"}}
+    ]

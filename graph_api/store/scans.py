@@ -92,7 +92,8 @@ class ScanRepository(JobRecords):
         }
 
     async def set_fingerprints(self, tx: Tx, rows: list[Row]) -> None:
-        """Rows of table `id` and `fingerprint`, in the transaction that wrote those tables."""
+        """Rows of table `id`, `fingerprint` and what the batch read of it (services/scans/
+        apply._stamp), in the transaction that wrote those tables."""
         if rows:
             await tx.run("scans/set_fingerprints", rows=rows)
 

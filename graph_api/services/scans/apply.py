@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph_api.connectors.base import TableInfo
@@ -65,6 +66,33 @@ def _before(entity: Table | Field, props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _millis(moment: datetime) -> int:
+    """As Neo4j's `epochMillis`, exactly (no float)."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _stamp(plan: TablePlan, table_id: str, fingerprint: str) -> dict[str, Any]:
+    """A set_fingerprints row: the fingerprint, and what this batch read of the table and does
+    not write itself, so that a change another writer commits meanwhile is not taken as seen."""
+    written = {f.id for f, _ in plan.update_fields}
+    kept = [f for f in plan.fields if f.id not in written]
+    table_written = plan.table is None or bool(plan.table_props)
+    millis = sum(_millis(f.updated_at) for f in kept)
+    if plan.table is not None and not table_written:
+        millis += _millis(plan.table.updated_at)
+    return {
+        "id": table_id,
+        "fingerprint": fingerprint,
+        "fields": len(plan.fields) + len(plan.create_fields),
+        "kept": [f.id for f in kept],
+        "kept_millis": millis,
+        "table_written": table_written,
+    }
+
+
 def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, list[str | None]]:
     """The rows that carry out `plans`, and each plan's table id (a new one for a new table)."""
     out = BatchWrites()
@@ -94,7 +122,7 @@ def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, l
                 )
         ids.append(table_id)
         if plan.fingerprint is not None:
-            out.fingerprints.append({"id": table_id, "fingerprint": plan.fingerprint})
+            out.fingerprints.append(_stamp(plan, table_id, plan.fingerprint))
         for props in plan.create_fields:
             field_id = str(uuid.uuid4())
             out.new_fields.append({"id": field_id, "table_id": table_id, "props": props})
