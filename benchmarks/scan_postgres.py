@@ -1,8 +1,9 @@
 """`python -m benchmarks.scan_postgres`: a real PostgreSQL with N tables of 40 columns scanned
 into an empty catalog, re-scanned unchanged, and re-scanned after 50 tables changed.
 
-Reports each scan's time, what it wrote (batches, tables), the Clew process's peak memory and
-the largest Neo4j transaction memory seen while it ran (SHOW TRANSACTIONS, polled). Needs a
+Reports each scan's time, what it wrote (batches, tables, how many tables and fields got a
+new updatedAt), the Clew process's peak memory and the largest Neo4j transaction memory seen
+while it ran (SHOW TRANSACTIONS, polled). Needs a
 PostgreSQL whose superuser is reachable over its socket (the test servers': `make test` starts
 them; see tests/servers) and a Neo4j it may wipe (by default the test Neo4j). Not a test: the
 targets are printed next to the figures.
@@ -89,6 +90,12 @@ def change(conn: psycopg.Connection[Any], count: int) -> None:
             conn.execute(f"ALTER TABLE {SCHEMA}.t{i:05d} ALTER COLUMN c01 TYPE varchar(200)")
 
 
+async def wipe(store: Store) -> None:
+    async with store.driver.session() as session:
+        for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
+            await (await session.run(statement)).consume()
+
+
 async def poll_transaction_memory(store: Store, peak: list[int]) -> None:
     while True:
         async with store.driver.session(database="system") as session:
@@ -104,6 +111,8 @@ async def poll_transaction_memory(store: Store, peak: list[int]) -> None:
 
 
 async def timed_scan(services: Services, source_id: str, label: str) -> dict[str, Any]:
+    async with services.store.driver.session() as session:
+        since = (await (await session.run("RETURN datetime() AS now")).single())["now"]
     peak = [0]
     poller = asyncio.create_task(poll_transaction_memory(services.store, peak))
     before = services.store.statements_sent
@@ -113,6 +122,13 @@ async def timed_scan(services: Services, source_id: str, label: str) -> dict[str
     poller.cancel()
     report = job.report
     assert report is not None, job.failure
+    async with services.store.driver.session() as session:
+        result = await session.run(
+            "MATCH (n) WHERE (n:Table OR n:Field) AND n.updated_at >= $since "
+            "RETURN count(n) AS bumped",
+            since=since,
+        )
+        bumped = (await result.single())["bumped"]
     row = {
         "scan": label,
         "status": job.status.value,
@@ -121,6 +137,7 @@ async def timed_scan(services: Services, source_id: str, label: str) -> dict[str
         "changed": len(report.changed),
         "unchanged": len(report.unchanged),
         "batches written": report.batches_written,
+        "updatedAt bumped": bumped,
         "statements": services.store.statements_sent - before,
         "neo4j tx peak MiB": round(peak[0] / 2**20, 1),
         "clew peak RSS MiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -149,8 +166,7 @@ async def main() -> None:
     registry = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=None, cypher=registry)
     await apply_migrations(store)
-    async with store.driver.session() as session:
-        await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
+    await wipe(store)
     services = Services.create(settings, store)
     source = await services.sources.create(
         name="bench-pg",
@@ -172,8 +188,7 @@ async def main() -> None:
     change(pg, args.changed)
     rows.append(await timed_scan(services, source.id, f"re-scan after {args.changed} changed"))
     services.connectors.close_all()
-    async with store.driver.session() as session:
-        await (await session.run(WIPE)).consume()  # leave the test database as it was
+    await wipe(store)  # leave the test database as it was
     await store.close()
     drop(pg, args.tables)
     keys = list(rows[0])

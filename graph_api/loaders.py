@@ -27,6 +27,7 @@ from graph_api.store.client import Store
 from graph_api.store.fields import FieldRepository
 from graph_api.store.lineage import LineageRepository, TraversalFilter
 from graph_api.store.origins import OriginRepository
+from graph_api.store.scans import ScanRepository
 from graph_api.store.sources import SourceRepository
 from graph_api.store.tables import TableRepository
 from graph_api.store.traversal import Traversal, traverse
@@ -98,6 +99,7 @@ class Loaders:
     origin: DataLoader  # id -> OriginRecord | None
     origin_counts: DataLoader  # origin id -> (edges asserted, of them pending)
     assertions_of_edge: DataLoader  # edge id -> list[(AssertionRecord, OriginRecord)]
+    last_scan: DataLoader  # source id -> the record of its newest scan job | None
 
     @classmethod
     def create(cls, store: Store) -> Loaders:
@@ -106,6 +108,7 @@ class Loaders:
         fields = FieldRepository(store)
         lineage = LineageRepository(store)
         origins = OriginRepository(store)
+        scans = ScanRepository(store)
 
         async def tables_of(ids: list[str]) -> dict[str, list[Table]]:
             return await tables.by_sources(ids, limit=SOURCE_TABLES_LIMIT)
@@ -123,6 +126,7 @@ class Loaders:
             assertions_of_edge=_loader(
                 origins.by_edges, missing=list[tuple[AssertionRecord, OriginRecord]]()
             ),
+            last_scan=_loader(scans.last_jobs),
         )
 
     def prime_tables(self, tables: list[Table]) -> None:

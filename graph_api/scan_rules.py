@@ -20,10 +20,15 @@ The rules, as the README's "Scanning sources" section states them:
   loses its mark.
 - Nothing differs, nothing is written: an unchanged table yields a plan with no writes, so a
   re-scan bumps no `updated_at`.
+- What the scan owns of a table (the attributes above, as it writes them; never descriptions
+  or tags) has a `fingerprint`: a scan compares it with the one it left on the table, and
+  reads the table back to compare attribute by attribute only when they differ.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -75,7 +80,11 @@ class TablePlan:
     schema: str | None
     name: str
     outcome: TableOutcome
-    table: Table | None  # the catalog's table, None for a new one
+    table: Table | None  # the catalog's table as read back; None for a new or unread one
+    fields: list[Field] = field(default_factory=list)  # its fields as read back
+    table_id: str | None = None  # the catalog's table's id; None for a new one
+    # The fingerprint to leave on the table once written; None where the one there holds.
+    fingerprint: str | None = None
     # A new table's properties, or only what changes on an existing one.
     table_props: dict[str, Any] = field(default_factory=dict)
     create_fields: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +122,37 @@ def _column_props(column: ColumnInfo, *, by_name: bool) -> dict[str, Any]:
     if by_name:
         props.pop("ordinal_position")
     return props
+
+
+# Part of every fingerprint: raise it when what a scan writes changes, so that every table is
+# compared attribute by attribute once more.
+FINGERPRINT_VERSION = 1
+
+
+def fingerprint(info: TableInfo) -> str:
+    """What a scan owns of `info`'s table, as it writes it, in 64 hex digits: kind, comment,
+    definition and per column (by name) type, nullability, key, position (where positions
+    are the source's own) and comment."""
+    by_name = info.positions_from_names
+    columns = sorted(
+        ([c.name, *_column_props(c, by_name=by_name).values()] for c in info.columns),
+        key=lambda c: str(c[0]),
+    )
+    payload = [FINGERPRINT_VERSION, list(_table_props(info).values()), columns]
+    text = json.dumps(payload, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unchanged_plan(info: TableInfo, table_id: str) -> TablePlan:
+    """The plan of a table whose catalog state still matches what the scan wrote for a
+    `fingerprint` equal to `info`'s: nothing to write, nothing to read back."""
+    return TablePlan(
+        schema=info.schema,
+        name=info.name,
+        outcome=TableOutcome.UNCHANGED,
+        table=None,
+        table_id=table_id,
+    )
 
 
 def _stored(entity: Table | Field, attribute: str) -> Any:
@@ -171,7 +211,12 @@ def plan_table(
             columns_added=[c.name for c in info.columns],
         )
     plan = TablePlan(
-        schema=info.schema, name=info.name, outcome=TableOutcome.UNCHANGED, table=table
+        schema=info.schema,
+        name=info.name,
+        outcome=TableOutcome.UNCHANGED,
+        table=table,
+        fields=fields,
+        table_id=table.id,
     )
     wanted = _table_props(info)
     plan.table_props = {k: v for k, v in wanted.items() if _stored(table, k) != v}

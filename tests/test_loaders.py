@@ -62,3 +62,43 @@ async def test_nested_query_sends_a_constant_number_of_statements(
     sent = await _statements_for(gql, store, n)
     # tables page + count, then one batch each: sources, source tables, fields.
     assert sent == 5, f"{sent} statements for {n} tables"
+
+
+async def test_each_sources_last_scan_costs_one_statement_in_all(
+    gql: GraphQLClient, store: Store
+) -> None:
+    from graph_api.services.scans.jobs import JobStatus, Progress, ScanOptions, options_props
+
+    for i in range(30):
+        data = await gql(
+            "mutation ($n: String!) { createSource(input: {name: $n, type: ORACLE}) "
+            "{ ... on SourceSuccess { source { id } } } }",
+            {"n": f"scanned{i:02d}"},
+        )
+        if i % 2 == 0:  # every other source has been scanned
+            await gql.services.scans.repo.create_job(
+                {
+                    "id": f"job-{i}",
+                    "source_id": data["createSource"]["source"]["id"],
+                    "source_name": f"scanned{i:02d}",
+                    "status": JobStatus.SUCCEEDED.value,
+                    "actor": "ed",
+                    **options_props(ScanOptions()),
+                    **Progress().as_props(),
+                }
+            )
+    sent = {}
+    for n in (3, 30):
+        before = store.statements_sent
+        data = await gql(
+            "query ($n: Int!) { sources(first: $n) { nodes { name lastScan { id status } } } }",
+            {"n": n},
+        )
+        sent[n] = store.statements_sent - before
+        nodes = data["sources"]["nodes"]
+        assert len(nodes) == n
+        for node in nodes:
+            i = int(node["name"].removeprefix("scanned"))
+            scanned = {"id": f"job-{i}", "status": "SUCCEEDED"}
+            assert node["lastScan"] == (scanned if i % 2 == 0 else None), node
+    assert sent[3] == sent[30], sent

@@ -11,7 +11,14 @@ import pytest
 
 from graph_api.connectors.base import ColumnInfo, TableInfo
 from graph_api.models import Field, Table, TableKind
-from graph_api.scan_rules import Marker, TableOutcome, diff_columns, missing_table_props, plan_table
+from graph_api.scan_rules import (
+    Marker,
+    TableOutcome,
+    diff_columns,
+    fingerprint,
+    missing_table_props,
+    plan_table,
+)
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 MARK = Marker(at=NOW, scan_id="scan-1")
@@ -228,3 +235,71 @@ def test_fetch_columns_shows_the_same_differences() -> None:
     added, removed, changed = diff_columns(reported, [FA, stored_field("b", 2)])
     assert (added, removed) == (["c"], ["b"])
     assert [(d.name, d.changes) for d in changed] == [("a", {"dataType": ("integer", "bigint")})]
+
+
+BASE = info(column("id", 1, primary_key=True, nullable=False), column("name", 2, data_type="text"))
+
+
+@pytest.mark.parametrize(
+    ("reported", "same"),
+    [
+        pytest.param(BASE, True, id="the same table"),
+        pytest.param(
+            info(
+                column("name", 2, data_type="text"),
+                column("id", 1, primary_key=True, nullable=False),
+            ),
+            True,
+            id="columns listed in another order",
+        ),
+        pytest.param(
+            info(
+                column("id", 1, primary_key=True, nullable=False),
+                column("name", 2, data_type="varchar"),
+            ),
+            False,
+            id="a type",
+        ),
+        pytest.param(
+            info(column("id", 1, primary_key=True), column("name", 2, data_type="text")),
+            False,
+            id="nullability",
+        ),
+        pytest.param(
+            info(column("id", 1, nullable=False), column("name", 2, data_type="text")),
+            False,
+            id="a key",
+        ),
+        pytest.param(
+            info(
+                column("id", 2, primary_key=True, nullable=False),
+                column("name", 1, data_type="text"),
+            ),
+            False,
+            id="positions",
+        ),
+        pytest.param(replace(BASE, comment="Customers"), False, id="the table's comment"),
+        pytest.param(replace(BASE, kind=TableKind.VIEW), False, id="the kind"),
+        pytest.param(replace(BASE, definition="SELECT 1"), False, id="a definition"),
+        pytest.param(
+            info(
+                column("id", 1, primary_key=True, nullable=False),
+                column("name", 2, data_type="text", comment="Full name"),
+            ),
+            False,
+            id="a column's comment",
+        ),
+        pytest.param(replace(BASE, columns=BASE.columns[:1]), False, id="a column fewer"),
+        pytest.param(replace(BASE, row_count=12, notes=["sampled"]), True, id="row count, notes"),
+    ],
+)
+def test_the_fingerprint_covers_what_a_scan_writes(reported: TableInfo, same: bool) -> None:
+    assert (fingerprint(reported) == fingerprint(BASE)) is same
+
+
+def test_where_positions_follow_names_a_moved_position_keeps_the_fingerprint() -> None:
+    docs = replace(BASE, positions_from_names=True)
+    moved = replace(
+        docs, columns=[replace(c, ordinal_position=c.ordinal_position + 1) for c in docs.columns]
+    )
+    assert fingerprint(moved) == fingerprint(docs) != fingerprint(BASE)

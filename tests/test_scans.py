@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from graph_api.cli import main
+from graph_api.scan_rules import Marker
+from graph_api.services.imports import ImportOptions, ImportService
 from graph_api.services.jobs import JobStatus
+from graph_api.services.scans.apply import BatchWriter, writes_of
 from graph_api.services.scans.schedules import Scheduler
 from tests.conftest import GraphQLClient
 from tests.servers import fixtures as servers
@@ -393,3 +398,128 @@ async def test_a_scan_is_followed_live_to_its_report(
     )
     [refused] = [r async for r in missing]  # type: ignore[union-attr]
     assert refused.errors and "No scan job has the id 'no-such-job'" in refused.errors[0].message
+
+
+async def test_a_scan_sees_what_people_changed_of_what_the_source_owns(
+    gql: GraphQLClient, database: ServerInfo, tmp_path: Path
+) -> None:
+    """An unchanged table is not read back (its fingerprint holds), yet a hand edit of a type,
+    a kind, a deleted or an added field, through the API or an import, is seen by the next
+    scan, which puts the source's view back and reports it; descriptions stay as people wrote
+    them."""
+    source_id = await register(gql, database)
+    namespaces = ["svc_sales", "svc_hr"]
+    assert (await scan(gql, source_id, namespaces=namespaces))["status"] == "SUCCEEDED"
+    catalog = await tables(gql, source_id)
+    orders = {f["name"]: f for f in catalog["svc_sales.orders"]["fields"]}
+    people = {f["name"]: f for f in catalog["svc_hr.people"]["fields"]}
+    customers_id = catalog["svc_sales.customers"]["id"]
+
+    edits = [
+        (
+            """mutation ($id: ID!) { updateField(id: $id, input: {dataType: "money",
+              description: "What was paid"}) { __typename } }""",
+            {"id": orders["amount"]["id"]},
+        ),
+        (
+            "mutation ($id: ID!) { deleteField(id: $id) { __typename } }",
+            {"id": orders["note"]["id"]},
+        ),
+        (
+            """mutation ($id: ID!) { createField(tableId: $id, input: {name: "by_hand",
+              dataType: "text"}) { __typename } }""",
+            {"id": customers_id},
+        ),
+        (
+            """mutation ($id: ID!) { updateTable(id: $id, input: {kind: TABLE}) { __typename } }""",
+            {"id": catalog["svc_sales.big_orders"]["id"]},
+        ),
+        (
+            """mutation ($id: ID!) { updateField(id: $id, input: {description: "Who works here"})
+              { __typename } }""",
+            {"id": people["name"]["id"]},
+        ),
+    ]
+    for mutation, variables in edits:
+        done = await gql(mutation, variables)
+        assert all(v["__typename"].endswith("Success") for v in done.values()), done
+
+    rescan = await scan(gql, source_id, namespaces=namespaces)
+    report = rescan["report"]
+    changed = {t["qualifiedName"]: t for t in report["changed"]}
+    assert set(changed) == {"svc_sales.orders", "svc_sales.customers", "svc_sales.big_orders"}
+    assert changed["svc_sales.orders"]["columnsAdded"] == ["note"]
+    assert changed["svc_sales.orders"]["columnsChanged"] == [
+        {"name": "amount", "before": {"dataType": "money"}, "after": {"dataType": "numeric(12,2)"}}
+    ]
+    assert changed["svc_sales.customers"]["columnsRemoved"] == ["by_hand"]
+    # A description is people's: editing one is no difference from the source.
+    assert report["unchanged"] == ["svc_hr.people"]
+    catalog = await tables(gql, source_id)
+    orders = {f["name"]: f for f in catalog["svc_sales.orders"]["fields"]}
+    assert orders["amount"]["dataType"] == "numeric(12,2)"
+    assert orders["amount"]["description"] == "What was paid"
+    assert "note" in orders and not orders["note"]["missing"]
+    assert catalog["svc_sales.big_orders"]["kind"] == "VIEW"
+    by_hand = {f["name"]: f for f in catalog["svc_sales.customers"]["fields"]}["by_hand"]
+    assert by_hand["missing"] and by_hand["missingScanId"] == rescan["id"]
+
+    # Back in step: the next scan writes nothing.
+    again = await scan(gql, source_id, namespaces=namespaces)
+    assert again["report"]["batchesWritten"] == 0 and len(again["report"]["unchanged"]) == 4
+    assert await tables(gql, source_id) == catalog
+
+    # An import is a writer like any other.
+    upload = tmp_path / "types.yaml"
+    upload.write_text(
+        "format: clew-interchange\nversion: 1\nfields:\n"
+        "  - {source: shop, schema: svc_hr, table: people, name: name, data_type: varchar(5)}\n"
+    )
+    imported = await ImportService(gql.store, actor="importer").run(
+        path=upload, file_name=upload.name, options=ImportOptions()
+    )
+    assert imported.failure is None, imported.failure
+    people = {f["name"]: f for f in (await tables(gql, source_id))["svc_hr.people"]["fields"]}
+    assert people["name"]["dataType"] == "varchar(5)"
+    restored = await scan(gql, source_id, namespaces=namespaces)
+    [change] = restored["report"]["changed"]
+    assert change["qualifiedName"] == "svc_hr.people"
+    assert change["columnsChanged"] == [
+        {"name": "name", "before": {"dataType": "varchar(5)"}, "after": {"dataType": "text"}}
+    ]
+    people = {f["name"]: f for f in (await tables(gql, source_id))["svc_hr.people"]["fields"]}
+    assert people["name"]["dataType"] == "text"
+    assert people["name"]["description"] == "Who works here"
+
+
+async def test_an_edit_committed_while_a_batch_is_written_is_not_taken_as_seen(
+    gql: GraphQLClient, database: ServerInfo
+) -> None:
+    """A person changes a column between the batch's read and its write: the scan's write does
+    not cover that change, so the fingerprint it leaves must not vouch for it."""
+    source_id = await register(gql, database)
+    assert (await scan(gql, source_id, namespaces=["svc_hr"]))["status"] == "SUCCEEDED"
+    people = {f["name"]: f for f in (await tables(gql, source_id))["svc_hr.people"]["fields"]}
+    with _superuser(database) as admin:
+        admin.execute("ALTER TABLE svc_hr.people ADD COLUMN team text")
+    _, _, connector = await gql.services.sources.connector(source_id)
+    info = await asyncio.to_thread(connector.introspect, table="people", schema="svc_hr")
+
+    writer = BatchWriter(gql.store, broker=None)
+    marker = Marker(at=datetime.now(UTC), scan_id="by-hand")
+    plans = await writer.plan(source_id, [info], marker=marker)
+    assert [p.columns_added for p in plans] == [["team"]]
+    edited = await gql(
+        """mutation ($id: ID!) { updateField(id: $id, input: {dataType: "varchar(5)"}) {
+          __typename } }""",
+        {"id": people["name"]["id"]},
+    )
+    assert edited["updateField"]["__typename"] == "FieldSuccess"
+    writes, _ = writes_of(plans, source_id=source_id)
+    await writer.write(writes, job_id="by-hand", comment="by hand", progress=dict)
+
+    rescan = await scan(gql, source_id, namespaces=["svc_hr"])
+    [change] = rescan["report"]["changed"]
+    assert change["columnsChanged"] == [
+        {"name": "name", "before": {"dataType": "varchar(5)"}, "after": {"dataType": "text"}}
+    ]

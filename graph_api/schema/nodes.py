@@ -273,9 +273,10 @@ class SourceNode:
         self, info: Info
     ) -> Annotated["ScanJobNode", strawberry.lazy("graph_api.schema.scan_types")] | None:  # noqa: UP037
         from graph_api.schema.scan_types import ScanJobNode
+        from graph_api.services.scans.jobs import ScanJob
 
-        job = (await info.context.services.scans.last_scans([str(self.id)])).get(str(self.id))
-        return ScanJobNode.from_model(job) if job else None
+        row = await info.context.loaders.last_scan.load(str(self.id))
+        return ScanJobNode.from_model(ScanJob.from_record(row)) if row else None
 
     @strawberry.field(
         description="The source's tables by qualified name (the first 1000; use "

@@ -158,8 +158,16 @@ class InterchangeRepository(JobRecords):
             await _write(tx, "interchange/update_tables", _searchable(rows, "qualified_name"))
 
     async def create_fields(self, tx: Tx, rows: list[Row]) -> None:
-        if rows:
-            await _write(tx, "interchange/create_fields", _searchable(rows, "name"))
+        """Rows of `id`, `table_id` and `props`; sent grouped by table, nulls left out (a
+        property set to null is no property): fewer lookups, and less for the driver to pack."""
+        if not rows:
+            return
+        by_table: dict[str, list[Row]] = {}
+        for row in _searchable(rows, "name"):
+            props = {k: v for k, v in row["props"].items() if v is not None}
+            by_table.setdefault(row["table_id"], []).append({"id": row["id"], "props": props})
+        grouped = [{"table_id": t, "fields": fields} for t, fields in by_table.items()]
+        await _write(tx, "interchange/create_fields", grouped)
 
     async def update_fields(self, tx: Tx, rows: list[Row]) -> None:
         if rows:

@@ -5,12 +5,22 @@ the catalog go through the interchange repository's batched writes, as an import
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph_api.models import Field, Table
+from graph_api.store.client import Tx
 from graph_api.store.jobs import JobRecords
 
 Row = dict[str, Any]
+
+
+class StoredTable(NamedTuple):
+    """A table as a scan finds it: its id, and the table with its fields when it has to be
+    compared (None and no fields when it is as the scan left it)."""
+
+    id: str
+    table: Table | None
+    fields: list[Field]
 
 
 class ScanRepository(JobRecords):
@@ -63,17 +73,35 @@ class ScanRepository(JobRecords):
     # What a scan compares the database with
 
     async def stored_tables(
-        self, source_id: str, names: list[str]
-    ) -> dict[str, tuple[Table, list[Field]]]:
-        rows = await self._store.read("scans/stored_tables", source_id=source_id, names=names)
-        out: dict[str, tuple[Table, list[Field]]] = {}
-        for row in rows:
-            table = Table.from_record(row["table"])
-            out[table.qualified_name] = (table, [Field.from_record(f) for f in row["fields"]])
-        return out
-
-    async def namespace_tables(self, source_id: str, schemas: list[str]) -> list[Table]:
+        self, source_id: str, fingerprints: dict[str, str]
+    ) -> dict[str, StoredTable]:
+        """By qualified name, the tables of `source_id` the catalog has; read back whole only
+        where the scan's fingerprint (given by name) or the table's version no longer holds."""
         rows = await self._store.read(
-            "scans/namespace_tables", source_id=source_id, schemas=schemas
+            "scans/stored_tables",
+            source_id=source_id,
+            tables=[{"name": n, "fingerprint": f} for n, f in fingerprints.items()],
+        )
+        return {
+            row["name"]: StoredTable(
+                row["id"],
+                None if row["table"] is None else Table.from_record(row["table"]),
+                [Field.from_record(f) for f in row["fields"]],
+            )
+            for row in rows
+        }
+
+    async def set_fingerprints(self, tx: Tx, rows: list[Row]) -> None:
+        """Rows of table `id`, `fingerprint` and what the batch read of it (services/scans/
+        apply._stamp), in the transaction that wrote those tables."""
+        if rows:
+            await tx.run("scans/set_fingerprints", rows=rows)
+
+    async def namespace_tables(
+        self, source_id: str, schemas: list[str], *, seen: list[str]
+    ) -> list[Table]:
+        """The tables of `schemas` but those named in `seen` (qualified names)."""
+        rows = await self._store.read(
+            "scans/namespace_tables", source_id=source_id, schemas=schemas, seen=seen
         )
         return [Table.from_record(row["table"]) for row in rows]

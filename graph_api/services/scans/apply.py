@@ -6,12 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph_api.connectors.base import TableInfo
 from graph_api.events import CATALOG_TOPIC, Broker, CatalogEvent
 from graph_api.models import Field, Table
-from graph_api.scan_rules import Marker, TableOutcome, TablePlan, plan_table
+from graph_api.scan_rules import (
+    Marker,
+    TableOutcome,
+    TablePlan,
+    fingerprint,
+    plan_table,
+    unchanged_plan,
+)
 from graph_api.services.scans.jobs import ColumnChangeEntry, TableEntry
 from graph_api.store.audit import AuditRepository, ChangeDraft
 from graph_api.store.client import Store, Tx
@@ -33,6 +41,8 @@ class BatchWrites:
     new_fields: list[dict[str, Any]] = field(default_factory=list)
     field_updates: list[dict[str, Any]] = field(default_factory=list)
     audit: list[ChangeDraft] = field(default_factory=list)
+    # Bookkeeping written with the rows, never a change of its own (see scans/stored_tables).
+    fingerprints: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.audit)
@@ -56,20 +66,48 @@ def _before(entity: Table | Field, props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _millis(moment: datetime) -> int:
+    """As Neo4j's `epochMillis`, exactly (no float)."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _stamp(plan: TablePlan, table_id: str, fingerprint: str) -> dict[str, Any]:
+    """A set_fingerprints row: the fingerprint, and what this batch read of the table and does
+    not write itself, so that a change another writer commits meanwhile is not taken as seen."""
+    written = {f.id for f, _ in plan.update_fields}
+    kept = [f for f in plan.fields if f.id not in written]
+    table_written = plan.table is None or bool(plan.table_props)
+    millis = sum(_millis(f.updated_at) for f in kept)
+    if plan.table is not None and not table_written:
+        millis += _millis(plan.table.updated_at)
+    return {
+        "id": table_id,
+        "fingerprint": fingerprint,
+        "fields": len(plan.fields) + len(plan.create_fields),
+        "kept": [f.id for f in kept],
+        "kept_millis": millis,
+        "table_written": table_written,
+    }
+
+
 def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, list[str | None]]:
     """The rows that carry out `plans`, and each plan's table id (a new one for a new table)."""
     out = BatchWrites()
     ids: list[str | None] = []
     for plan in plans:
-        if plan.table is None:
+        if plan.table_id is None:
             table_id = str(uuid.uuid4())
             out.new_tables.append(
                 {"id": table_id, "source_id": source_id, "props": plan.table_props}
             )
             out.audit.append(ChangeDraft(table_id, "TABLE", "CREATE", after=plan.table_props))
         else:
-            table_id = plan.table.id
+            table_id = plan.table_id
             if plan.table_props:
+                assert plan.table is not None  # a table with writes was read back
                 out.table_updates.append(
                     {"id": table_id, "props": plan.table_props, "rebind": False, "source_id": None}
                 )
@@ -83,6 +121,8 @@ def writes_of(plans: list[TablePlan], *, source_id: str) -> tuple[BatchWrites, l
                     )
                 )
         ids.append(table_id)
+        if plan.fingerprint is not None:
+            out.fingerprints.append(_stamp(plan, table_id, plan.fingerprint))
         for props in plan.create_fields:
             field_id = str(uuid.uuid4())
             out.new_fields.append({"id": field_id, "table_id": table_id, "props": props})
@@ -134,13 +174,35 @@ class BatchWriter:
     async def plan(
         self, source_id: str, infos: list[TableInfo], *, marker: Marker
     ) -> list[TablePlan]:
-        names = [_name(info) for info in infos]
-        stored = await self._scans.stored_tables(source_id, names)
+        """One read: tables still as this scan's rules left them are not read back."""
+        prints = {_name(info): fingerprint(info) for info in infos}
+        stored = await self._scans.stored_tables(source_id, prints)
         plans = []
-        for info, name in zip(infos, names, strict=True):
-            table, fields = stored.get(name, (None, []))
-            plans.append(plan_table(info, table, fields, marker=marker))
+        for info in infos:
+            name = _name(info)
+            found = stored.get(name)
+            if found is not None and found.table is None:
+                plans.append(unchanged_plan(info, found.id))
+                continue
+            plan = (
+                plan_table(info, None, [], marker=marker)
+                if found is None
+                else plan_table(info, found.table, found.fields, marker=marker)
+            )
+            plan.fingerprint = prints[name]
+            plans.append(plan)
         return plans
+
+    async def remember(self, writes: BatchWrites) -> None:
+        """Leaves the fingerprints of a batch that changed nothing on its tables: written
+        alone, no updated_at, no audit entry (a table compared again, found unchanged)."""
+        if not writes.fingerprints:
+            return
+
+        async def work(tx: Tx) -> None:
+            await self._scans.set_fingerprints(tx, writes.fingerprints)
+
+        await self._store.transaction(work)
 
     async def write(
         self,
@@ -160,6 +222,7 @@ class BatchWriter:
             await self._interchange.update_tables(tx, list(writes.table_updates))
             await self._interchange.create_fields(tx, list(writes.new_fields))
             await self._interchange.update_fields(tx, list(writes.field_updates))
+            await self._scans.set_fingerprints(tx, writes.fingerprints)
             await self._audit.record_set(
                 tx, actor=actor, comment=comment, job_id=job_id, changes=writes.audit
             )

@@ -243,10 +243,6 @@ class ScanService:
             ScanJob.from_record(r) for r in await self.repo.jobs_of_source(source_id, limit=limit)
         ]
 
-    async def last_scans(self, source_ids: list[str]) -> dict[str, ScanJob]:
-        rows = await self.repo.last_jobs(source_ids)
-        return {k: ScanJob.from_record(v) for k, v in rows.items()}
-
     # Running one
 
     async def _run(
@@ -432,6 +428,8 @@ class ScanService:
             progress.tables_written = done
             report.written = True
             report.batches_written += 1
+        elif not job.options.dry_run:
+            await self._writer.remember(writes)
         for plan, table_id in zip(plans, ids, strict=True):
             if plan.outcome is TableOutcome.ADDED:
                 report.added.append(entry(plan, None if job.options.dry_run else table_id))
@@ -497,7 +495,7 @@ class ScanService:
         comment: str,
         report: ScanReport,
     ) -> None:
-        stored = await self.repo.namespace_tables(source.id, sorted(schemas))
+        stored = await self.repo.namespace_tables(source.id, sorted(schemas), seen=sorted(seen))
         namespaces = [s.lower() for s in schemas if s]
         gone = [
             (t, props)
