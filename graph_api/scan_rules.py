@@ -132,7 +132,7 @@ FINGERPRINT_VERSION = 1
 def fingerprint(info: TableInfo) -> str:
     """What a scan owns of `info`'s table, as it writes it, in 64 hex digits: kind, comment,
     definition and per column (by name) type, nullability, key, position (where positions
-    are the source's own) and comment."""
+    are the source's own), comment and how the database fills it (`generated`)."""
     by_name = info.positions_from_names
     columns = sorted(
         ([c.name, *_column_props(c, by_name=by_name).values()] for c in info.columns),
