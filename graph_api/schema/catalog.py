@@ -19,6 +19,7 @@ from graph_api.schema.common import (
     given_fields,
     page_size,
     requested_page_size,
+    selects,
     to_connection,
 )
 from graph_api.schema.enums import TableKind
@@ -180,7 +181,12 @@ class CatalogQuery:
         description="A table by id; null when there is none.",
     )
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
-        table = await info.context.loaders.table.load(str(id))
+        loaders = info.context.loaders
+        table = await (
+            loaders.table_and_fields(str(id))
+            if selects(info, "fields")
+            else loaders.table.load(str(id))
+        )
         return TableNode.from_model(table) if table else None
 
     @strawberry.field(
