@@ -91,6 +91,7 @@ def _lineage_loader(repo: LineageRepository) -> DataLoader:
 class Loaders:
     source: DataLoader  # id -> Source | None
     table: DataLoader  # id -> Table | None
+    table_with_fields: DataLoader  # id -> (Table, list[Field]) | None
     field: DataLoader  # id -> Field | None
     fields_of_table: DataLoader  # table id -> list[Field]
     tables_of_source: DataLoader  # source id -> list[Table]
@@ -116,6 +117,7 @@ class Loaders:
         return cls(
             source=_loader(sources.get_many),
             table=_loader(tables.get_many),
+            table_with_fields=_loader(tables.get_many_with_fields),
             field=_loader(fields.get_many),
             fields_of_table=_loader(fields.by_tables, missing=list[Field]()),
             tables_of_source=_loader(tables_of, missing=list[Table]()),
@@ -132,6 +134,17 @@ class Loaders:
     def prime_tables(self, tables: list[Table]) -> None:
         for table in tables:
             self.table.prime(table.id, table)
+
+    async def table_and_fields(self, table_id: str) -> Table | None:
+        """The table, its fields loaded in the same statement and primed for `fields`."""
+        found = await self.table_with_fields.load(table_id)
+        if found is None:
+            return None
+        table, fields = found
+        self.table.prime(table.id, table)
+        self.fields_of_table.prime(table.id, fields)
+        self.prime_fields(fields)
+        return table
 
     def prime_fields(self, fields: list[Field]) -> None:
         for f in fields:

@@ -246,8 +246,7 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, kw_only=True)
 class SearchHit:
-    kind: str  # "TABLE" or "FIELD"
-    id: str
+    item: Table | Field
     score: float
 
 

@@ -313,6 +313,26 @@ async def test_search_finds_words_inside_identifiers(gql: GraphQLClient) -> None
     assert await found("sku") == {"sku"}
 
 
+async def test_a_page_of_search_results_is_one_statement(gql: GraphQLClient) -> None:
+    for i in range(12):
+        await create_table(gql, name=f"ledger_{i:02d}", fields=[{"name": f"ledger_entry_{i}"}])
+    store = gql.store
+    before = store.statements_sent
+    data = await gql(
+        """{ search(query: "ledger", limit: 20) {
+             score node { ... on Table { name fields { name } } ... on Field { name } } } }"""
+    )
+    # The page itself, then one batch for the tables' fields.
+    assert store.statements_sent - before == 2
+    hits = data["search"]
+    assert len(hits) == 20
+    tables = [h["node"] for h in hits if "fields" in h["node"]]
+    assert tables and all(len(t["fields"]) == 1 for t in tables)
+    assert {h["node"]["name"] for h in hits} <= {f"ledger_{i:02d}" for i in range(12)} | {
+        f"ledger_entry_{i}" for i in range(12)
+    }
+
+
 async def test_history_records_who_changed_what(gql: GraphQLClient) -> None:
     table = (await create_table(gql, name="ledger"))["table"]
     await gql(

@@ -102,3 +102,46 @@ async def test_each_sources_last_scan_costs_one_statement_in_all(
             scanned = {"id": f"job-{i}", "status": "SUCCEEDED"}
             assert node["lastScan"] == (scanned if i % 2 == 0 else None), node
     assert sent[3] == sent[30], sent
+
+
+ONE_TABLE = """
+query ($id: ID!) {
+  table(id: $id) { name ...Columns }
+}
+fragment Columns on Table { fields { name dataType table { name } } }
+"""
+
+
+async def test_one_table_with_its_fields_is_one_statement(gql: GraphQLClient, store: Store) -> None:
+    created = await gql(
+        """mutation ($input: CreateTableInput!) {
+          createTable(input: $input) { ... on CreateTableSuccess { table { id } } } }""",
+        {
+            "input": {
+                "name": "orders",
+                "fields": [
+                    {"name": "id", "dataType": "bigint"},
+                    {"name": "total", "dataType": "numeric"},
+                    {"name": "placed_at", "dataType": "timestamp"},
+                ],
+            }
+        },
+    )
+    table_id = created["createTable"]["table"]["id"]
+    before = store.statements_sent
+    data = await gql(ONE_TABLE, {"id": table_id})
+    assert store.statements_sent - before == 1
+    table = data["table"]
+    assert [(f["name"], f["dataType"]) for f in table["fields"]] == [
+        ("id", "bigint"),
+        ("total", "numeric"),
+        ("placed_at", "timestamp"),
+    ]
+    assert {f["table"]["name"] for f in table["fields"]} == {"orders"}
+
+    before = store.statements_sent
+    data = await gql("query ($id: ID!) { table(id: $id) { name } }", {"id": table_id})
+    assert data["table"] == {"name": "orders"}
+    assert store.statements_sent - before == 1
+    missing = await gql(ONE_TABLE, {"id": "no-such-table"})
+    assert missing["table"] is None

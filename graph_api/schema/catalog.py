@@ -19,6 +19,7 @@ from graph_api.schema.common import (
     given_fields,
     page_size,
     requested_page_size,
+    selects,
     to_connection,
 )
 from graph_api.schema.enums import TableKind
@@ -187,7 +188,12 @@ class CatalogQuery:
         description="A table by id; null when there is none.",
     )
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
-        table = await info.context.loaders.table.load(str(id))
+        loaders = info.context.loaders
+        table = await (
+            loaders.table_and_fields(str(id))
+            if selects(info, "fields")
+            else loaders.table.load(str(id))
+        )
         return TableNode.from_model(table) if table else None
 
     @strawberry.field(
@@ -272,15 +278,19 @@ class CatalogQuery:
         check.search_text(query, field="query")
         hits = await SearchRepository(info.context.store).search(query, limit=size)
         loaders = info.context.loaders
-        results: list[SearchHit] = []
-        tables = await loaders.table.load_many([h.id for h in hits if h.kind == "TABLE"])
-        fields = await loaders.field.load_many([h.id for h in hits if h.kind == "FIELD"])
-        by_id: dict[str, Any] = {t.id: TableNode.from_model(t) for t in tables if t}
-        by_id.update({f.id: FieldNode.from_model(f) for f in fields if f})
-        for hit in hits:
-            if hit.id in by_id:
-                results.append(SearchHit(score=hit.score, node=by_id[hit.id]))
-        return results
+        loaders.prime_tables([h.item for h in hits if isinstance(h.item, models.Table)])
+        loaders.prime_fields([h.item for h in hits if isinstance(h.item, models.Field)])
+        return [
+            SearchHit(
+                score=hit.score,
+                node=(
+                    TableNode.from_model(hit.item)
+                    if isinstance(hit.item, models.Table)
+                    else FieldNode.from_model(hit.item)
+                ),
+            )
+            for hit in hits
+        ]
 
     @strawberry.field(
         extensions=[*requires(Role.VIEWER), UserErrors()],

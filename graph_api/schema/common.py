@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from graph_api import errors
 from graph_api.models import Page
@@ -121,3 +122,17 @@ def given_fields(obj: Any, renames: dict[str, str] | None = None) -> dict[str, A
         for name, value in vars(obj).items()
         if value is not strawberry.UNSET
     }
+
+
+def selects(info: Any, name: str) -> bool:
+    """Whether the query asks for `name` directly beneath the field being resolved (through
+    fragments too): a resolver that will be asked for it can load it in the same statement."""
+    pending: list[Any] = [s for f in info.selected_fields for s in f.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        else:  # a fragment spread or an inline fragment
+            pending.extend(selection.selections)
+    return False

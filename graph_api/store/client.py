@@ -1,9 +1,10 @@
 """The one place that sends Cypher to Neo4j.
 
 Every statement is named (see ``cypher.py``) and every value travels as a parameter.
-Reads and single-statement writes go through ``driver.execute_query``; multi-statement
-units of work go through a managed write transaction (``Store.transaction``), which the
-driver may retry, so the work passed to it must be safe to run twice.
+Reads run as one auto-commit statement (``Store._read_once``), single-statement writes go
+through ``driver.execute_query``; multi-statement units of work go through a managed write
+transaction (``Store.transaction``), which the driver may retry, so the work passed to it
+must be safe to run twice.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from neo4j import (
+    READ_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
     AsyncTransaction,
     Bookmarks,
+    Record,
     RoutingControl,
     TrustCustomCAs,
 )
-from neo4j.exceptions import ClientError, TransientError
+from neo4j.exceptions import ClientError, DriverError, Neo4jError, TransientError
 
 from graph_api import metrics, tracing
 from graph_api.errors import RateLimitedError, ValidationError
@@ -165,13 +168,42 @@ class Store:
         wait_for = _scope(routing)
         with _observed(statement):
             if not wait_for:
-                records, _, _ = await self.driver.execute_query(
-                    query, params, database_=self.database, routing_=routing
+                records = (
+                    await self._read_once(query, params)
+                    if routing is RoutingControl.READ
+                    else (
+                        await self.driver.execute_query(
+                            query, params, database_=self.database, routing_=routing
+                        )
+                    ).records
                 )
                 if plain:
                     return [dict(record) for record in records]
                 return [record.data() for record in records]
             return await self._execute_after(query, params, routing, wait_for)
+
+    async def _read_once(self, query: str, params: dict[str, Any]) -> list[Record]:
+        """A read as one auto-commit statement: one round trip to Neo4j, where a managed
+        transaction (what execute_query runs) takes two, the second for its COMMIT; that is
+        half the driver work of a small request. A failure the driver would retry (a replica
+        gone, a leader switch) is retried the driver's way, through execute_query: a read is
+        safe to run twice. Bookmarks are shared with execute_query's, so a read still sees
+        this process's writes."""
+        try:
+            async with self.driver.session(
+                database=self.database,
+                default_access_mode=READ_ACCESS,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session:
+                result = await session.run(query, params)
+                return (await result.to_eager_result()).records
+        except (Neo4jError, DriverError) as exc:
+            if not exc.is_retryable():
+                raise
+        records, _, _ = await self.driver.execute_query(
+            query, params, database_=self.database, routing_=RoutingControl.READ
+        )
+        return records
 
     async def _execute_after(
         self, query: str, params: dict[str, Any], routing: RoutingControl, wait_for: tuple[str, ...]

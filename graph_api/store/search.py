@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph_api.models import SearchHit
+from graph_api.models import Field, SearchHit, Table
 from graph_api.store.client import Store
 from graph_api.store.text_search import lucene_query
 
@@ -16,4 +16,10 @@ class SearchRepository:
         if query is None:
             return []
         rows = await self._store.read("search/catalog", query=query, limit=limit)
-        return [SearchHit(kind=r["kind"], id=r["id"], score=r["score"]) for r in rows]
+        return [
+            SearchHit(
+                item=(Table if r["kind"] == "TABLE" else Field).from_record(r["item"]),
+                score=r["score"],
+            )
+            for r in rows
+        ]

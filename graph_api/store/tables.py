@@ -7,7 +7,7 @@ from typing import Any
 from neo4j.exceptions import ConstraintError
 
 from graph_api.errors import ConflictError
-from graph_api.models import MANUAL_SOURCE_KEY, Page, Table, TableKind
+from graph_api.models import MANUAL_SOURCE_KEY, Field, Page, Table, TableKind
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor
 from graph_api.store.text_search import lucene_query, search_words
@@ -41,6 +41,17 @@ class TableRepository:
             else await self._store.read("tables/get_by_ids", ids=ids)
         )
         return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
+
+    async def get_many_with_fields(self, ids: list[str]) -> dict[str, tuple[Table, list[Field]]]:
+        """Tables by id with their fields in field order, in one statement."""
+        rows = await self._store.read("tables/get_with_fields", ids=ids)
+        return {
+            row["table"]["id"]: (
+                Table.from_record(row["table"]),
+                [Field.from_record(f) for f in row["fields"]],
+            )
+            for row in rows
+        }
 
     async def page(
         self,
