@@ -39,7 +39,8 @@ async def run(args: argparse.Namespace) -> int:
     )
     try:
         async with store.driver.session(database=store.database) as session:
-            await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
+            for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
+                await (await session.run(statement)).consume()
         await apply_migrations(store)
         services = Services.create(settings, store)
         manifest, catalog = generate(args.models)

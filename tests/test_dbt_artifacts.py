@@ -162,3 +162,29 @@ def test_sql_reading_a_relation_dbt_does_not_know_is_reported(
     _, _, problems = column_flows(project, {}, parse_model)
     assert [p.code for p in problems] == [code]
     assert named in problems[0].message
+
+
+def test_join_and_group_columns_are_marked_and_confidence_is_the_sql_proposals() -> None:
+    project = read_project(_load("manifest.json"), _load("catalog.json"))
+    known = {u: [c.name for c in n.columns] for u, n in project.nodes.items() if not n.ephemeral}
+    flows, _, _ = column_flows(project, known, parse_model)
+    kinds = {
+        (f.source_uid.rsplit(".", 1)[1], f.source_column, f.target_column): f.transformation.value
+        for f in flows
+        if f.target_uid == "model.jaffle.customers"
+    }
+    # customers joins stg_orders on customer_id and carries no value of stg_orders.order_id.
+    assert kinds[("stg_customers", "customer_id", "first_name")] == "JOIN"
+    assert kinds[("stg_orders", "customer_id", "first_name")] == "GROUP_BY"
+    # A column that carries the value stays a value edge, never also a JOIN edge.
+    assert kinds[("stg_customers", "customer_id", "customer_id")] == "DIRECT"
+    assert {f.confidence for f in flows} == {0.9}  # everything resolved
+
+    # A column its relation does not have lowers the model's confidence, as in a SQL proposal.
+    manifest = _load("manifest.json")
+    node = manifest["nodes"]["model.jaffle.stg_orders"]
+    node["compiled_code"] = node["compiled_code"].replace("status", "statuz", 1)
+    project = read_project(manifest, _load("catalog.json"))
+    flows, _, _ = column_flows(project, known, parse_model)
+    scores = {f.confidence for f in flows if f.target_uid == "model.jaffle.stg_orders"}
+    assert len(scores) == 1 and scores.pop() < 0.9

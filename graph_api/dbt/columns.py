@@ -7,6 +7,11 @@ inlining it, the ephemeral model's own lineage (worked out earlier, being upstre
 for it. A column edge is kept only when its upstream relation is one the model depends on
 (`depends_on`, through ephemeral models): the SQL may name tables dbt does not know about, and
 those are reported, not guessed.
+
+As for a SQL proposal (`graph_api/sql_lineage`), the columns a model only joins, filters,
+groups or sorts on become JOIN, FILTER, GROUP_BY or SORT edges to every column it writes, and
+each model's edges carry its statement's confidence, `0.2 + 0.7 x resolved / referenced` over
+the relations and columns it reads and writes (0.9 when everything resolved).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from graph_api.dbt.artifacts import EPHEMERAL_PREFIX, DbtNode, DbtProject, Problem
 from graph_api.dbt.lineage import relation_parents
 from graph_api.models import TransformationType
+from graph_api.sql_lineage import confidence
 
 # Carrying a value unchanged, in the order a chain's weakest link decides.
 _STRENGTH = [
@@ -60,6 +66,8 @@ class Parsed:
     problem: str | None = None
     # Columns the parser could place in no relation (or a `*` over columns it does not know).
     unplaced: tuple[str, ...] = ()
+    # Columns that only join, filter, group or sort (transformation JOIN, FILTER, ...).
+    indirect: tuple[Upstream, ...] = ()
 
 
 # (sql, dialect, {database: {schema: {table: {column: type}}}}) -> the output columns' sources.
@@ -74,6 +82,7 @@ class ColumnFlow:
     target_column: str
     transformation: TransformationType
     expression: str | None
+    confidence: float
 
 
 def _weakest(a: TransformationType, b: TransformationType) -> TransformationType:
@@ -117,28 +126,23 @@ def column_flows(
                 Problem(code="SQL_NOT_PARSED", message=parsed.problem, unique_id=node.unique_id)
             )
             continue
-        allowed = set(parents)
+        have = {
+            uid: {
+                c.lower() for c in columns.get(uid) or [c.name for c in project.nodes[uid].columns]
+            }
+            for uid in parents
+        }
+        reading = _Reading(have, by_relation, by_cte, lineage)
         own: dict[str, list[tuple[str, str, TransformationType, str | None]]] = {}
-        unknown: set[str] = set()
         for output, sources in parsed.outputs.items():
+            reading.referenced.add(("OUTPUT", output.lower()))
+            reading.resolved.add(("OUTPUT", output.lower()))
             found = own.setdefault(output, [])
             for up in sources:
-                cte = (
-                    by_cte.get(up.table.lower())
-                    if up.table.lower().startswith(EPHEMERAL_PREFIX)
-                    else None
-                )
-                if cte is not None:
-                    for uid, column, kind, expr in lineage.get(cte, {}).get(up.column.lower(), []):
-                        found.append((uid, column, _weakest(kind, up.transformation), expr))
-                    continue
-                relation = by_relation.get(
-                    _key(up.database, up.schema, up.table)
-                ) or by_relation.get(_key(None, up.schema, up.table))
-                if relation is None or relation not in allowed:
-                    unknown.add(".".join(p for p in (up.database, up.schema, up.table) if p))
-                    continue
-                found.append((relation, up.column, up.transformation, up.expression))
+                found += reading.place(up)
+        indirect = [p for up in parsed.indirect for p in reading.place(up)]
+        reading.referenced |= {("COLUMN", name) for name in parsed.unplaced}
+        unknown = reading.unknown
         if unknown:
             problems.append(
                 Problem(
@@ -164,10 +168,67 @@ def column_flows(
         outputs[node.unique_id] = list(own)
         if node.ephemeral:
             continue
+        score = confidence(len(reading.resolved), len(reading.referenced))
         for output, found_for in own.items():
+            seen: set[tuple[str, str]] = set()
             for uid, column, kind, expr in dict.fromkeys(found_for):
-                flows.append(ColumnFlow(uid, column, node.unique_id, output, kind, expr))
+                seen.add((uid, column.lower()))
+                flows.append(ColumnFlow(uid, column, node.unique_id, output, kind, expr, score))
+            # Each column that shapes the rows, once, unless it also carries a value here.
+            for uid, column, kind, expr in indirect:
+                if (uid, column.lower()) not in seen:
+                    seen.add((uid, column.lower()))
+                    flows.append(ColumnFlow(uid, column, node.unique_id, output, kind, expr, score))
     return flows, outputs, problems
+
+
+Source = tuple[str, str, TransformationType, str | None]
+
+
+class _Reading:
+    """What one model's SQL reads, placed in the relations it depends on (`allowed`: each
+    with its known columns); with the names it reads and writes and those found (for its
+    confidence) and the relations it should not read."""
+
+    def __init__(
+        self,
+        allowed: Mapping[str, set[str]],
+        by_relation: Mapping[tuple[str, ...], str],
+        by_cte: Mapping[str, str],
+        lineage: Mapping[str, Mapping[str, list[Source]]],
+    ) -> None:
+        self.allowed = allowed
+        self.by_relation = by_relation
+        self.by_cte = by_cte
+        self.lineage = lineage
+        self.referenced: set[tuple[str, ...]] = set()
+        self.resolved: set[tuple[str, ...]] = set()
+        self.unknown: set[str] = set()
+
+    def place(self, up: Upstream) -> list[Source]:
+        """The relation columns an upstream column stands for (through an ephemeral model's
+        lineage); none when it is in a relation the model does not depend on."""
+        table = up.table.lower()
+        cte = self.by_cte.get(table) if table.startswith(EPHEMERAL_PREFIX) else None
+        if cte is not None:
+            return [
+                (uid, column, _weakest(kind, up.transformation), expr)
+                for uid, column, kind, expr in self.lineage.get(cte, {}).get(up.column.lower(), [])
+            ]
+        relation = self.by_relation.get(
+            _key(up.database, up.schema, up.table)
+        ) or self.by_relation.get(_key(None, up.schema, up.table))
+        if relation is None or relation not in self.allowed:
+            name = ".".join(p for p in (up.database, up.schema, up.table) if p)
+            self.unknown.add(name)
+            self.referenced.add(("TABLE", name))
+            return []
+        column = ("COLUMN", relation, up.column.lower())
+        self.referenced |= {("TABLE", relation), column}
+        self.resolved.add(("TABLE", relation))
+        if up.column.lower() in self.allowed[relation]:
+            self.resolved.add(column)
+        return [(relation, up.column, up.transformation, up.expression)]
 
 
 def _schema(

@@ -5,7 +5,8 @@
   relations it depends on (transitively) instead. A view's edges are VIEW, the rest ETL.
   Confidence 0.9: dbt resolved these `ref()`s and `source()`s itself.
 - Field edges from `graph_api/dbt/columns.py` (the compiled SQL, parsed in dependency order),
-  confidence 0.8, the expression as logic and evidence.
+  with the confidence a SQL proposal gives the same statement (`sql_lineage.confidence`), the
+  expression as logic and evidence.
 """
 
 from __future__ import annotations
@@ -72,9 +73,6 @@ def table_assertions(project: DbtProject, table_ids: Mapping[str, str]) -> list[
     return assertions
 
 
-FIELD_CONFIDENCE = 0.8
-
-
 def field_assertions(
     project: DbtProject,
     flows: list[ColumnFlow],
@@ -101,7 +99,7 @@ def field_assertions(
                 source_id=source,
                 target_id=target,
                 transformation=flow.transformation,
-                confidence=FIELD_CONFIDENCE,
+                confidence=flow.confidence,
                 logic=flow.expression
                 if flow.transformation is not TransformationType.COPY
                 else None,

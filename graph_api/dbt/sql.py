@@ -11,8 +11,9 @@ from sqlglot.errors import SqlglotError
 from sqlglot.schema import MappingSchema
 
 from graph_api.dbt.columns import Parsed, Upstream
+from graph_api.models import TransformationType
 from graph_api.sql_lineage.catalog import NO_SCHEMA
-from graph_api.sql_lineage.columns import trace
+from graph_api.sql_lineage.columns import BaseColumn, trace
 from graph_api.sql_lineage.deadline import TimeLimitExceeded, time_limit
 from graph_api.sql_lineage.model import Dialect
 
@@ -45,14 +46,20 @@ def parse_model(
     outputs: dict[str, list[Upstream]] = {}
     for name, inputs in zip(found.output_names, found.outputs, strict=False):
         outputs[name] = [
-            Upstream(
-                database=None,
-                schema=None if base.schema == NO_SCHEMA else base.schema,
-                table=base.table,
-                column=base.column,
-                transformation=transformation,
-                expression=expression,
-            )
+            _upstream(base, transformation, expression)
             for base, transformation, expression in inputs
         ]
-    return Parsed(outputs, unplaced=tuple(found.unplaced))
+    # As a SQL proposal shows them: the column's own name as the expression.
+    indirect = tuple(_upstream(base, kind, base.column) for base, kind in found.indirect)
+    return Parsed(outputs, unplaced=tuple(found.unplaced), indirect=indirect)
+
+
+def _upstream(base: BaseColumn, transformation: TransformationType, expression: str) -> Upstream:
+    return Upstream(
+        database=None,
+        schema=None if base.schema == NO_SCHEMA else base.schema,
+        table=base.table,
+        column=base.column,
+        transformation=transformation,
+        expression=expression,
+    )

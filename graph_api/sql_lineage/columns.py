@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
@@ -196,12 +197,21 @@ def _shown(top: exp.Expr) -> exp.Expr:
 
 
 def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> QueryLineage:
-    """`dialect` writes the expressions back as the SQL had them."""
+    """`dialect` writes the expressions back as the SQL had them.
+
+    The query is qualified once and its scopes built once: the joins and filters are read
+    from those scopes, then `lineage()` walks every output column from the same root (it
+    would otherwise qualify and scope a copy of its own). The joins and filters come first:
+    `lineage()` fills in the table of a column it can place in a scope's only source."""
     prepared, names = prepare(query, schema)
     result = QueryLineage(output_names=names)
-    nodes = lineage(None, prepared, schema, trim_selects=False)
-    assert isinstance(nodes, dict)
     removed = _removed_only(prepared)
+    root_scope = build_scope(prepared)
+    result.indirect = _indirect(root_scope, removed)
+    if root_scope is None:
+        raise SqlglotError("Cannot build lineage, sql must be SELECT")
+    nodes = lineage(None, prepared, schema, scope=root_scope, trim_selects=False, copy=False)
+    assert isinstance(nodes, dict)
     for index in range(len(names)):
         inputs: dict[BaseColumn, tuple[T, str]] = {}
         root = nodes.get(OUTPUT.format(index))
@@ -221,19 +231,16 @@ def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> Que
                 if known is None or _RANK[role] < _RANK[known[0]]:
                     inputs[base] = (role, expression)
         result.outputs.append([(b, r, e) for b, (r, e) in inputs.items()])
-    result.indirect = _indirect(prepared)
     return result
 
 
 _CLAUSES = (("where", T.FILTER), ("having", T.FILTER), ("group", T.GROUP_BY))
 
 
-def _indirect(query: exp.Expr) -> list[tuple[BaseColumn, T]]:
-    root = build_scope(query)
+def _indirect(root: Scope | None, removed: set[exp.Expr]) -> list[tuple[BaseColumn, T]]:
     found: dict[tuple[BaseColumn, T], None] = {}
     if root is None:
         return []
-    removed = _removed_only(query)
     for scope in root.traverse():
         select = scope.expression
         if not isinstance(select, exp.Select):

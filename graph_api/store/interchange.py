@@ -10,20 +10,26 @@ from graph_api.models import LineageLevel
 from graph_api.store.client import Store, Tx
 from graph_api.store.jobs import JobRecords
 from graph_api.store.lineage import LineageRepository
+from graph_api.store.tables import with_name_keys
 from graph_api.store.text_search import search_words
 
 Row = dict[str, Any]
 
 
 def _searchable(rows: list[Row], source: str) -> list[Row]:
-    """Keep `search_text` (the words inside names, for full-text search) in step, as the table
-    and field repositories do on every create and rename."""
+    """Keep a field's `search_text` (the words inside its name, for full-text search) in step,
+    as the field repository does on every create and rename."""
     return [
         {**row, "props": {**row["props"], "search_text": search_words(row["props"][source])}}
         if source in row["props"]
         else row
         for row in rows
     ]
+
+
+def _table_keys(rows: list[Row]) -> list[Row]:
+    """A table's search words and lower-case name, as the table repository keeps them."""
+    return [{**row, "props": with_name_keys(row["props"])} for row in rows]
 
 
 def _forget(params: dict[str, Any]) -> None:
@@ -151,11 +157,11 @@ class InterchangeRepository(JobRecords):
 
     async def create_tables(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await _write(tx, "interchange/create_tables", _searchable(rows, "qualified_name"))
+            await _write(tx, "interchange/create_tables", _table_keys(rows))
 
     async def update_tables(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await _write(tx, "interchange/update_tables", _searchable(rows, "qualified_name"))
+            await _write(tx, "interchange/update_tables", _table_keys(rows))
 
     async def create_fields(self, tx: Tx, rows: list[Row]) -> None:
         """Rows of `id`, `table_id` and `props`; sent grouped by table, nulls left out (a

@@ -24,10 +24,16 @@ def _duplicate(
     )
 
 
-def _with_search_text(props: dict[str, Any]) -> dict[str, Any]:
-    if "qualified_name" not in props:
-        return props
-    return {**props, "search_text": search_words(props["qualified_name"])}
+def with_name_keys(props: dict[str, Any]) -> dict[str, Any]:
+    """What the store keeps beside a table's names on every create and rename: the words
+    inside them (`search_text`, for full-text search) and the name in lower case
+    (`name_lower`, indexed: SQL lineage finds tables by name without regard to case)."""
+    keys: dict[str, Any] = {}
+    if "qualified_name" in props:
+        keys["search_text"] = search_words(props["qualified_name"])
+    if props.get("name") is not None:
+        keys["name_lower"] = str(props["name"]).lower()
+    return {**props, **keys} if keys else props
 
 
 class TableRepository:
@@ -107,7 +113,7 @@ class TableRepository:
 
     async def create(self, tx: Tx, *, props: dict[str, Any], source_id: str | None) -> Table | None:
         """None when source_id names no source."""
-        props = _with_search_text(props)
+        props = with_name_keys(props)
         try:
             rows = await tx.run("tables/create", props=props, source_id=source_id)
         except ConstraintError:
@@ -115,7 +121,7 @@ class TableRepository:
         return Table.from_record(rows[0]["table"]) if rows else None
 
     async def update(self, tx: Tx, *, table_id: str, props: dict[str, Any]) -> Table | None:
-        props = _with_search_text(props)
+        props = with_name_keys(props)
         try:
             rows = await tx.run("tables/update", id=table_id, props=props)
         except ConstraintError:

@@ -1,0 +1,40 @@
+"""The per-statement time limit (graph_api/sql_lineage/deadline.py): it stops a statement that
+runs too long, and a statement that finished in time leaves nothing behind for the code after."""
+
+from __future__ import annotations
+
+import time
+
+from graph_api.sql_lineage import Dialect, propose
+from tests.sql_lineage.test_parser import CATALOG
+
+
+def test_a_statement_done_in_time_leaves_no_limit_behind() -> None:
+    found = propose(
+        "INSERT INTO mart.v_orders SELECT id, amount FROM sales.orders",
+        dialect=Dialect.GENERIC,
+        catalog=CATALOG,
+        time_limit_seconds=0.5,
+    )
+    assert found.unparsed == [] and [s.kind for s in found.statements] == ["INSERT"]
+    # Python work past the limit: a limit still armed would stop it here.
+    until, spins = time.monotonic() + 1.0, 0
+    while time.monotonic() < until:
+        spins += sum(range(100))
+    assert spins > 0
+
+
+def test_each_statement_of_a_script_gets_its_own_limit() -> None:
+    union = " UNION ALL ".join(
+        f"SELECT id, amount FROM sales.orders WHERE id = {i}" for i in range(1000)
+    )
+    quick = "INSERT INTO mart.v_orders SELECT id, amount FROM sales.orders"
+    found = propose(
+        f"{quick};\nINSERT INTO mart.v_orders {union};\n{quick}",
+        dialect=Dialect.GENERIC,
+        catalog=CATALOG,
+        time_limit_seconds=0.3,
+    )
+    assert [s.kind for s in found.statements] == ["INSERT", "UNPARSED", "INSERT"]
+    [unparsed] = found.unparsed
+    assert unparsed.statement == 1 and "took longer than 0.3 s" in unparsed.reason
