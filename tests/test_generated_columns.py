@@ -4,20 +4,16 @@ field as `generated`, and reported as a change when the database alters one."""
 
 from __future__ import annotations
 
-import os
-import pwd
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
-import pymysql
 import pytest
 
 from tests.conftest import GraphQLClient
 from tests.servers import fixtures as servers
-from tests.servers.fixtures import SERVERS_DIR
 from tests.servers.sql import TEST_USER, ServerInfo
-from tests.test_scans import register, scan
+from tests.test_scans import _superuser, register, scan
+from tests.test_scans_servers import _root
 
 postgres = servers.postgres
 mariadb = servers.mariadb
@@ -41,23 +37,13 @@ FIELDS = """query ($id: ID!) { source(id: $id) { tables {
   qualifiedName fields { name generated } } } }"""
 
 
-def _pg_admin(db: ServerInfo) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host=str(SERVERS_DIR / "postgres" / "run"),
-        port=db.port,
-        user="postgres",
-        dbname=db.database,
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def pg_gen(postgres: ServerInfo) -> Iterator[ServerInfo]:
-    with _pg_admin(postgres) as admin:
+    with _superuser(postgres) as admin:
         admin.execute(PG_DROP)
         admin.execute(PG_SEED)
     yield postgres
-    with _pg_admin(postgres) as admin:
+    with _superuser(postgres) as admin:
         admin.execute(PG_DROP)
 
 
@@ -84,7 +70,7 @@ async def test_a_scan_keeps_how_postgres_fills_each_column(
         "note": None,
     }
 
-    with _pg_admin(pg_gen) as admin:
+    with _superuser(pg_gen) as admin:
         admin.execute("ALTER TABLE svc_gen.line_items ALTER COLUMN legacy_no DROP IDENTITY")
     again = await scan(gql, source_id, namespaces=["svc_gen"])
 
@@ -99,23 +85,9 @@ async def test_a_scan_keeps_how_postgres_fills_each_column(
     assert (await generated_of(gql, source_id))["svc_gen.line_items"]["legacy_no"] is None
 
 
-def _maria_root(statements: list[str]) -> None:
-    conn = pymysql.connect(
-        unix_socket=str(SERVERS_DIR / "mariadb" / "mariadb.sock"),
-        user=pwd.getpwuid(os.geteuid()).pw_name,
-        autocommit=True,
-    )
-    try:
-        with conn.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def maria_gen(mariadb: ServerInfo) -> Iterator[ServerInfo]:
-    _maria_root(
+    _root(
         [
             "DROP DATABASE IF EXISTS svc_gen",
             "CREATE DATABASE svc_gen",
@@ -127,9 +99,7 @@ def maria_gen(mariadb: ServerInfo) -> Iterator[ServerInfo]:
         ]
     )
     yield mariadb
-    _maria_root(
-        [f"REVOKE ALL PRIVILEGES ON svc_gen.* FROM '{TEST_USER}'@'%'", "DROP DATABASE svc_gen"]
-    )
+    _root([f"REVOKE ALL PRIVILEGES ON svc_gen.* FROM '{TEST_USER}'@'%'", "DROP DATABASE svc_gen"])
 
 
 INTROSPECT = """query ($s: ID!) { introspectTable(sourceId: $s, tableName: "line_items",
