@@ -16,6 +16,7 @@ from graph_api.sql_lineage.catalog import NO_SCHEMA
 from graph_api.sql_lineage.columns import BaseColumn, trace
 from graph_api.sql_lineage.deadline import TimeLimitExceeded, time_limit
 from graph_api.sql_lineage.model import Dialect
+from graph_api.sql_lineage.propose import DEEP_REASON
 
 TIME_LIMIT_SECONDS = 10.0
 
@@ -40,6 +41,8 @@ def parse_model(
             found = trace(query, MappingSchema(names, dialect=read or None), dialect=read or None)
     except TimeLimitExceeded as exc:
         return Parsed({}, problem=f"The compiled SQL could not be analysed: it {exc}.")
+    except RecursionError:
+        return Parsed({}, problem=f"The compiled SQL could not be analysed. {DEEP_REASON}")
     except SqlglotError as exc:
         first = str(exc).splitlines()[0][:300]
         return Parsed({}, problem=f"The compiled SQL did not parse: {first}")

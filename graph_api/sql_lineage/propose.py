@@ -46,6 +46,12 @@ BLOCK_REASON = (
     "A procedural block (PL/SQL, a stored routine or a DO block): Clew analyses SQL statements "
     "one at a time; submit the INSERT, MERGE or UPDATE statements inside it on their own."
 )
+# sqlglot walks a statement recursively: a UNION of thousands of branches, or expressions
+# nested thousands deep, runs out of Python's stack.
+DEEP_REASON = (
+    "It is nested too deeply to analyse (a very long UNION chain or deeply nested "
+    "expressions); split it into smaller statements."
+)
 
 
 def fingerprint(text: str) -> str:
@@ -366,6 +372,8 @@ def propose(
             _unparsed(proposal, index, piece, f"The parser stopped: {reason}.", where)
         except TimeLimitExceeded as error:
             _unparsed(proposal, index, piece, f"Analysing it {error}; split it up.", piece.position)
+        except RecursionError:
+            _unparsed(proposal, index, piece, DEEP_REASON, piece.position)
         except SqlglotError as error:
             reason = str(error).split("\n")[0]
             _unparsed(
@@ -406,7 +414,7 @@ def referenced_tables(sql: str, dialect: Dialect) -> set[str]:
         try:
             with time_limit(TIME_LIMIT_SECONDS):
                 statement = _parse(piece.text, dialect)
-        except (SqlglotError, TimeLimitExceeded):
+        except (SqlglotError, TimeLimitExceeded, RecursionError):
             continue  # propose() reports it
         names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
     return names

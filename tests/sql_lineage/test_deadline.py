@@ -40,3 +40,18 @@ def test_each_statement_of_a_script_gets_its_own_limit() -> None:
     assert [s.kind for s in found.statements] == ["INSERT", "UNPARSED", "INSERT"]
     [unparsed] = found.unparsed
     assert unparsed.statement == 1 and "took longer than 2 s" in unparsed.reason
+
+
+def test_a_statement_too_deep_to_analyse_is_reported_and_the_rest_still_traced() -> None:
+    # Nesting past Python's stack, whatever the machine's speed.
+    deep = "SELECT " + "(" * 5000 + "id" + ")" * 5000 + " AS id FROM sales.orders"
+    quick = "INSERT INTO mart.v_orders SELECT id, amount FROM sales.orders"
+    found = propose(
+        f"INSERT INTO mart.v_orders (id) {deep};\n{quick}",
+        dialect=Dialect.GENERIC,
+        catalog=CATALOG,
+        time_limit_seconds=30.0,
+    )
+    assert [s.kind for s in found.statements] == ["UNPARSED", "INSERT"]
+    [unparsed] = found.unparsed
+    assert unparsed.statement == 0 and "split it into smaller statements" in unparsed.reason
