@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { gql, unwrap } from "../api.js";
 import { href, navigate } from "../route.js";
 import { may, needs } from "../roles.js";
@@ -38,12 +38,22 @@ export default function Review({ user, params }) {
   const setView = (changes) => navigate("review", null, toParams({ ...view, ...changes }), { replace: true });
   const link = (id) => href("review", null, toParams({ ...view, origin: id }));
 
-  const loadQueue = () => gql(QUEUE, { level: view.level || null, min: 0, max: Number(view.max) || 0, originId: view.origin || null })
-    .then((d) => setQueue(d.reviewQueue), (e) => setError(e.message));
-  const loadOrigins = () => Promise.all([
-    gql(ORIGINS, { kind: view.kind || null }).then((d) => setOrigins(d.origins), (e) => setError(e.message)),
-    view.origin ? gql(ORIGIN, { id: view.origin }).then((d) => setOrigin(d.origin ?? false), (e) => setError(e.message)) : setOrigin(null),
-  ]);
+  // Only the newest answer of each kind is shown: an answer to a view the user has already
+  // left (a slow one, overtaken by the next) is dropped.
+  const asked = useRef({ queue: 0, origins: 0 });
+  const latest = (kind) => { const n = ++asked.current[kind]; return (set) => (d) => { if (n === asked.current[kind]) set(d); }; };
+  const loadQueue = () => {
+    const show = latest("queue");
+    return gql(QUEUE, { level: view.level || null, min: 0, max: Number(view.max) || 0, originId: view.origin || null })
+      .then(show((d) => setQueue(d.reviewQueue)), (e) => setError(e.message));
+  };
+  const loadOrigins = () => {
+    const show = latest("origins");
+    return Promise.all([
+      gql(ORIGINS, { kind: view.kind || null }).then(show((d) => setOrigins(d.origins)), (e) => setError(e.message)),
+      view.origin ? gql(ORIGIN, { id: view.origin }).then(show((d) => setOrigin(d.origin ?? false)), (e) => setError(e.message)) : setOrigin(null),
+    ]);
+  };
   const reload = () => Promise.all([loadQueue(), loadOrigins()]);
   useEffect(() => { loadQueue(); }, [view.level, view.max, view.origin]);
   useEffect(() => { loadOrigins(); }, [view.kind, view.origin]);
