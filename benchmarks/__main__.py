@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cases
-from benchmarks.catalog import WIPE, Sizes, build
+from benchmarks.catalog import Sizes, build, wipe
 from benchmarks.report import table, write
 from benchmarks.servers import clew_env, clew_server, start_neo4j, stop_neo4j
 from graph_api.settings import REPO_ROOT, Settings
@@ -128,9 +128,7 @@ async def run(args: argparse.Namespace) -> int:
             print("reusing the catalog generated before (same sizes)", flush=True)
         else:
             started = time.perf_counter()
-            async with driver.session() as session:
-                for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
-                    await (await session.run(statement)).consume()
+            await wipe(driver, store.database)
             catalog = build(sizes)
             await catalog.write(driver, store.database)
             print(

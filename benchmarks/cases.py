@@ -447,7 +447,8 @@ async def small_query(
 RAW_IMPORT = {
     "tables": """
 UNWIND $rows AS row
-CREATE (:Table {id: row.schema + '.' + row.name, name: row.name, schema: row.schema,
+CREATE (:Table {id: row.schema + '.' + row.name, name: row.name, name_lower: toLower(row.name),
+                schema: row.schema,
                 qualified_name: row.schema + '.' + row.name, kind: row.kind,
                 description: row.description, tags: [row.tags], source_key: 'manual',
                 search_text: row.name, created_at: datetime(), updated_at: datetime()})

@@ -35,9 +35,20 @@ WIPE = (
     "MATCH (n) WHERE NOT n:ClewMigration AND NOT n:User AND NOT n:ApiToken "
     "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
 )
+
+
+async def wipe(driver: AsyncDriver, database: str | None = None) -> None:
+    """Empties the database but for migrations and users: one statement at a time, each in
+    auto-commit (IN TRANSACTIONS cannot run inside a transaction)."""
+    async with driver.session(database=database) as session:
+        for statement in WIPE:
+            await (await session.run(statement)).consume()
+
+
 TABLES = """
 UNWIND $rows AS row
-CREATE (:Table {id: row.id, name: row.name, schema: row.schema, qualified_name: row.qualified,
+CREATE (:Table {id: row.id, name: row.name, name_lower: toLower(row.name), schema: row.schema,
+                qualified_name: row.qualified,
                 kind: 'TABLE', source_key: 'manual', tags: row.tags, description: row.description,
                 search_text: row.search, created_at: datetime(), updated_at: datetime()})
 """

@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.catalog import WIPE
+from benchmarks.catalog import wipe
 from benchmarks.dbt_project import generate
 from benchmarks.servers import clew_env, start_neo4j, stop_neo4j
 from graph_api.context import Services
@@ -38,9 +38,7 @@ async def run(args: argparse.Namespace) -> int:
         cypher=CypherRegistry.load(settings.cypher_dir),
     )
     try:
-        async with store.driver.session(database=store.database) as session:
-            for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
-                await (await session.run(statement)).consume()
+        await wipe(store.driver, store.database)
         await apply_migrations(store)
         services = Services.create(settings, store)
         manifest, catalog = generate(args.models)

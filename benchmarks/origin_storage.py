@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.catalog import WIPE
+from benchmarks.catalog import wipe
 from graph_api import neo4j_local
 from graph_api.settings import Settings
 from graph_api.store.client import Store, create_driver
@@ -42,11 +42,6 @@ def _hits(plan: dict[str, Any]) -> int:
     return int(plan.get("dbHits", 0)) + sum(_hits(c) for c in plan.get("children", []))
 
 
-async def wipe(store: Store) -> None:
-    async with store.driver.session() as session:
-        await (await session.run(WIPE)).consume()  # IN TRANSACTIONS needs auto-commit
-
-
 async def main(uri: str, data_dir: Path) -> None:
     user, password = neo4j_local.auth(data_dir=data_dir)
     settings = replace(Settings.from_env(), neo4j_uri=uri, neo4j_user=user, neo4j_password=password)
@@ -54,7 +49,7 @@ async def main(uri: str, data_dir: Path) -> None:
         create_driver(settings), database=None, cypher=CypherRegistry.load(settings.cypher_dir)
     )
     try:
-        await wipe(store)
+        await wipe(store.driver, store.database)
         await apply_migrations(store)
         for start in range(0, EDGES, 10_000):
             await store.driver.execute_query(
@@ -75,7 +70,7 @@ async def main(uri: str, data_dir: Path) -> None:
                 f"server median {statistics.median(times)} ms"
             )
     finally:
-        await wipe(store)
+        await wipe(store.driver, store.database)
         await store.close()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.catalog import WIPE
+from benchmarks.catalog import wipe
 from graph_api.context import Services
 from graph_api.models import SourceType
 from graph_api.neo4j_local import USER, password
@@ -88,12 +88,6 @@ def change(conn: psycopg.Connection[Any], count: int) -> None:
         for i in range(count):
             conn.execute(f"ALTER TABLE {SCHEMA}.t{i:05d} ADD COLUMN added_{i} text")
             conn.execute(f"ALTER TABLE {SCHEMA}.t{i:05d} ALTER COLUMN c01 TYPE varchar(200)")
-
-
-async def wipe(store: Store) -> None:
-    async with store.driver.session() as session:
-        for statement in WIPE:  # IN TRANSACTIONS needs auto-commit
-            await (await session.run(statement)).consume()
 
 
 async def poll_transaction_memory(store: Store, peak: list[int]) -> None:
@@ -166,7 +160,7 @@ async def main() -> None:
     registry = CypherRegistry.load(settings.cypher_dir)
     store = Store(create_driver(settings), database=None, cypher=registry)
     await apply_migrations(store)
-    await wipe(store)
+    await wipe(store.driver, store.database)
     services = Services.create(settings, store)
     source = await services.sources.create(
         name="bench-pg",
@@ -188,7 +182,7 @@ async def main() -> None:
     change(pg, args.changed)
     rows.append(await timed_scan(services, source.id, f"re-scan after {args.changed} changed"))
     services.connectors.close_all()
-    await wipe(store)  # leave the test database as it was
+    await wipe(store.driver, store.database)  # leave the test database as it was
     await store.close()
     drop(pg, args.tables)
     keys = list(rows[0])

@@ -28,7 +28,7 @@ from graph_api.models import TransformationType as T
 OUTPUT = "__clew_{}"
 # The weaker role wins along a path: a column that only decides a CASE branch, anywhere on
 # the way, does not carry its value to the output.
-_RANK = {
+RANK = {
     T.DIRECT: 0,
     T.ETL: 1,
     T.AGGREGATION: 2,
@@ -94,7 +94,7 @@ def _role(expression: exp.Expr, reference: str) -> T | None:
         return None
     values = [r for r in roles if r in (T.DIRECT, T.ETL, T.AGGREGATION)]
     pool = values or roles
-    return max(pool, key=_RANK.__getitem__) if not values else _value(values)
+    return max(pool, key=RANK.__getitem__) if not values else _value(values)
 
 
 def _value(roles: Sequence[T]) -> T:
@@ -170,8 +170,13 @@ def _paths(node: Node, role: T, removed: set[exp.Expr], seen: int = 0) -> Iterat
     for child in node.downstream:
         if removed and child.source in removed:
             continue
-        step = _role(node.expression, child.name) or T.ETL
-        weaker = step if _RANK[step] > _RANK[role] else role
+        if isinstance(node.source, exp.SetOperation):
+            # A UNION's branches pass their columns on by position: each branch's own
+            # expression decides, one step further down.
+            step = T.DIRECT
+        else:
+            step = _role(node.expression, child.name) or T.ETL
+        weaker = step if RANK[step] > RANK[role] else role
         yield from _paths(child, weaker, removed, seen + 1)
 
 
@@ -228,7 +233,7 @@ def trace(query: exp.Expr, schema: MappingSchema, *, dialect: str | None) -> Que
                         result.unplaced.append(leaf.name)
                     continue
                 known = inputs.get(base)
-                if known is None or _RANK[role] < _RANK[known[0]]:
+                if known is None or RANK[role] < RANK[known[0]]:
                     inputs[base] = (role, expression)
         result.outputs.append([(b, r, e) for b, (r, e) in inputs.items()])
     return result

@@ -20,7 +20,7 @@ from sqlglot.schema import MappingSchema
 from graph_api.models import TransformationType as T
 from graph_api.names import close_names
 from graph_api.sql_lineage.catalog import Catalog, schema_key, sqlglot_schema
-from graph_api.sql_lineage.columns import BaseColumn, QueryLineage, trace
+from graph_api.sql_lineage.columns import RANK, BaseColumn, QueryLineage, trace
 from graph_api.sql_lineage.deadline import TimeLimitExceeded, time_limit
 from graph_api.sql_lineage.model import (
     CatalogField,
@@ -258,6 +258,10 @@ class _Statement:
             and len({(b.schema, b.table) for o in traced.outputs for b, _, _ in o}) == 1
             and all(role is T.DIRECT for o in traced.outputs for _, role, _ in o)
         )
+        # One edge per pair of columns: a MERGE that sets a column in both WHEN clauses
+        # writes it twice, and the stronger role of the two is the edge's.
+        chosen: dict[tuple[str, str], tuple[CatalogTable, CatalogField, CatalogField, T, str]]
+        chosen = {}
         for position, inputs in enumerate(traced.outputs):
             down = targets[position] if position < len(targets) else None
             for base, role, expression in inputs:
@@ -267,10 +271,14 @@ class _Statement:
                 table, up = found
                 if up.id == down.id:
                     continue
-                kind = T.COPY if role is T.DIRECT and copy else role
-                direct.setdefault(down.id, set()).add(up.id)
-                sources_used.add(table.id)
-                self.field_edge(table, up, target, down, kind, score, expression)
+                known = chosen.get((up.id, down.id))
+                if known is None or RANK[role] < RANK[known[3]]:
+                    chosen[(up.id, down.id)] = (table, up, down, role, expression)
+        for table, up, down, role, expression in chosen.values():
+            kind = T.COPY if role is T.DIRECT and copy else role
+            direct.setdefault(down.id, set()).add(up.id)
+            sources_used.add(table.id)
+            self.field_edge(table, up, target, down, kind, score, expression)
         if self.indirect:
             for base, kind in traced.indirect:
                 found = self.field_of(base)

@@ -463,7 +463,8 @@ def test_a_table_the_account_may_not_read_is_permission_denied(
 # Connection reuse
 
 
-def _terminate_backends_of(user: str, port: int) -> int:
+def _clew_backends(user: str, port: int, terminate: frozenset[int] = frozenset()) -> set[int]:
+    """The server's 'clew' connections of `user`, after terminating those in `terminate`."""
     # The superuser gets in over the server's private socket (trust), as in the seeding.
     with psycopg.connect(
         host=str(SERVERS_DIR / "postgres" / "run"),
@@ -472,20 +473,26 @@ def _terminate_backends_of(user: str, port: int) -> int:
         dbname="postgres",
         autocommit=True,
     ) as admin:
+        for pid in terminate:
+            # With a timeout it waits until the backend has gone (PostgreSQL 14+).
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
         rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE usename = %s AND application_name = 'clew'",
+            "SELECT pid FROM pg_stat_activity WHERE usename = %s AND application_name = 'clew'",
             (user,),
         ).fetchall()
-    return len(rows)
+    return {pid for (pid,) in rows}
 
 
 def test_a_connection_the_server_dropped_is_replaced_without_an_error(
     make: Make, postgres: ServerInfo
 ) -> None:
+    # Other tests' services may hold connections of the same user: only this connector's go.
+    before = _clew_backends(postgres.user, postgres.port)
     connector = make()
     assert connector.list_tables(schema="sales")
-    assert _terminate_backends_of(postgres.user, postgres.port) == 1
+    own = _clew_backends(postgres.user, postgres.port) - before
+    assert len(own) == 1
+    assert not own & _clew_backends(postgres.user, postgres.port, terminate=frozenset(own))
 
     assert [t.name for t in connector.list_tables(schema="sales")] == ["MixedCase", "regions"]
 

@@ -201,6 +201,40 @@ def test_merge_and_update_with_bare_table_names_resolve_through_the_default_sche
         ]
 
 
+def test_a_merge_that_sets_a_column_in_both_branches_gives_one_edge_with_the_stronger_role() -> (
+    None
+):
+    found = propose(
+        "MERGE INTO mart.totals t USING sales.orders o ON t.customer_id = o.customer_id "
+        "WHEN MATCHED THEN UPDATE SET total = t.total + o.amount "
+        "WHEN NOT MATCHED THEN INSERT (customer_id, total) VALUES (o.customer_id, o.amount)",
+        dialect=Dialect.ORACLE,
+        catalog=CATALOG,
+        include_indirect=False,
+    )
+    assert sorted(
+        (e.upstream_id, e.downstream_id, e.transformation) for e in found.field_edges
+    ) == [
+        ("sales.orders.amount", "mart.totals.total", T.DIRECT),
+        ("sales.orders.customer_id", "mart.totals.customer_id", T.DIRECT),
+    ]
+
+
+def test_a_bare_column_in_every_union_branch_is_carried_as_it_is() -> None:
+    def kinds(sql: str) -> list[T]:
+        found = propose(sql, dialect=Dialect.POSTGRES, catalog=CATALOG, include_indirect=False)
+        return [e.transformation for e in found.field_edges]
+
+    bare = "INSERT INTO mart.totals (total) SELECT amount FROM sales.orders"
+    assert kinds(bare) == [T.COPY]
+    assert kinds(f"{bare} UNION SELECT amount FROM sales.orders") == [T.COPY]
+    assert kinds(f"{bare} UNION ALL SELECT amount * 2 FROM sales.orders") == [T.COPY]
+    assert kinds(
+        "INSERT INTO mart.totals (total) SELECT amount * 2 FROM sales.orders "
+        "UNION SELECT amount + 1 FROM sales.orders"
+    ) == [T.ETL]
+
+
 def test_a_tuple_assignment_from_a_subquery_traces_each_column() -> None:
     found = propose(
         "UPDATE mart.totals t SET (total, n) = (SELECT SUM(o.amount), COUNT(o.id) "
