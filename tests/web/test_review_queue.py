@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import Catalog, shoot, sign_in
+from tests.web.conftest import Catalog, SqlOrigin, shoot, sign_in
 
 
 async def test_a_steward_batch_approves_and_rejects_from_the_review_queue(
@@ -41,3 +41,22 @@ async def test_an_editor_sees_the_queue_but_is_told_deciding_needs_a_steward(
         page.get_by_text("Approving or rejecting: Needs the STEWARD role or higher.")
     ).to_be_visible()
     await expect(page.get_by_label("Select all")).to_be_disabled()
+
+
+async def test_a_steward_opens_a_pending_field_edge_from_the_queue_and_approves_it_there(
+    page: Page, sql_origin: SqlOrigin
+) -> None:
+    await sign_in(page, "stella", at="/#/review?level=FIELD")
+    row = (
+        page.get_by_role("table", name="Pending lineage")
+        .get_by_role("row")
+        .filter(has_text="raw.orders.amount")
+    )
+    await row.get_by_role("link", name="staging.orders.amount").click()
+
+    panel = page.get_by_role("complementary", name="Edge details")
+    await expect(panel).to_contain_text("raw.orders.amount → staging.orders.amount")
+    await expect(panel).to_contain_text("FIELD")
+    assert "layer=column" in page.url
+    await panel.get_by_role("button", name="Approve").click()
+    await expect(panel.get_by_test_id("edge-review")).to_contain_text("APPROVED by stella")

@@ -122,7 +122,7 @@ export default function Review({ user, params }) {
                   <td><input type="checkbox" disabled={!steward} aria-label={`Select ${name(e.upstream)} to ${name(e.downstream)}`} checked={selected.has(e.id)} onChange={() => toggle(e.id)} /></td>
                   <td>{e.confidence.toFixed(2)}</td>
                   <td>{name(e.upstream)}</td>
-                  <td><a href={href("lineage", tableOf(e.downstream), { dir: "BOTH", depth: 1, edge: e.level === "TABLE" ? e.id : "" })}>{name(e.downstream)}</a></td>
+                  <td><a href={href("lineage", tableOf(e.downstream), { dir: "BOTH", depth: 1, edge: e.id, layer: e.level === "FIELD" ? "column" : "" })}>{name(e.downstream)}</a></td>
                   <td>{e.lineageSource}</td><td>{e.transformationType ?? "—"}</td><td>{e.createdBy}</td>
                   <td><Assertions assertions={e.assertions} /></td>
                 </tr>
