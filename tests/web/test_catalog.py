@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+import asyncio
+
+from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import Catalog, shoot, sign_in
 
@@ -79,3 +81,31 @@ async def test_a_steward_browses_the_catalog_by_schema(page: Page, catalog: Cata
     await tables.get_by_role("link", name="mart", exact=True).click()
     await expect(tables.get_by_role("row")).to_have_count(2)
     await expect(tables).to_contain_text("mart.daily_sales")
+
+
+async def test_a_slow_answer_to_an_earlier_search_never_replaces_the_newer_results(
+    page: Page, catalog: Catalog
+) -> None:
+    held = asyncio.Event()
+
+    async def delay_the_first_search(route: Route) -> None:
+        body = route.request.post_data_json or {}
+        if (body.get("variables") or {}).get("q") == "orders" and not held.is_set():
+            held.set()
+            await asyncio.sleep(2)
+        await route.continue_()
+
+    await sign_in(page, "stella")
+    await page.route("**/graphql", delay_the_first_search)
+    search = page.get_by_label("Search tables and fields")
+    await search.fill("orders")
+    await page.get_by_role("button", name="Search").click()
+    await asyncio.wait_for(held.wait(), 10)
+    # The steward searches again before the first answer arrives.
+    await search.fill("email")
+    await page.get_by_role("button", name="Search").click()
+    results = page.get_by_role("list", name="Search results")
+    await expect(results).to_contain_text("raw.customers")
+    await page.wait_for_timeout(2500)  # past the held answer's arrival
+    await expect(results).to_contain_text("raw.customers")
+    await expect(results).not_to_contain_text("raw.orders")

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { gql } from "../api.js";
+import { useLatest } from "../latest.js";
 import { href, navigate } from "../route.js";
 
 const SEARCH = `query Search($q: String!) {
@@ -37,14 +38,17 @@ export default function Catalog({ params }) {
   const [cursors, setCursors] = useState([null]);
   const [error, setError] = useState(null);
 
+  const latest = useLatest();
+
   useEffect(() => {
     setError(null);
+    const show = latest();
     if (q) {
-      gql(SEARCH, { q }).then((d) => setHits(d.search), (e) => setError(e.message));
+      gql(SEARCH, { q }).then(show((d) => setHits(d.search)), show((e) => setError(e.message)));
     } else {
       setHits(null);
       gql(TABLES, { first: PAGE, after: cursors[cursors.length - 1], kind: kind || null, tags: tag ? [tag] : null, sourceId: sourceId || null, schema: schema || null })
-        .then((d) => setPage(d), (e) => setError(e.message));
+        .then(show(setPage), show((e) => setError(e.message)));
     }
   }, [q, kind, tag, sourceId, schema, cursors]);
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { gql, unwrap } from "../api.js";
+import { useLatest } from "../latest.js";
 import { may, needs } from "../roles.js";
 import Assertions from "../origins/Assertions.jsx";
 import { APPROVE, EDGE, REJECT } from "./queries.js";
@@ -17,7 +18,8 @@ export default function EdgePanel({ edgeId, user, onClose, onReviewed }) {
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
 
-  const load = () => gql(EDGE, { id: edgeId }).then(setData, (e) => setError(e.message));
+  const latest = useLatest();
+  const load = () => { const show = latest(); return gql(EDGE, { id: edgeId }).then(show(setData), show((e) => setError(e.message))); };
   useEffect(() => { setData(null); setError(null); load(); }, [edgeId]);
 
   async function review(kind) {

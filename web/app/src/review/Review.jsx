@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { gql, unwrap } from "../api.js";
+import { useLatest } from "../latest.js";
 import { href, navigate } from "../route.js";
 import { may, needs } from "../roles.js";
 import { APPROVE, REJECT } from "../lineage/queries.js";
@@ -38,10 +39,7 @@ export default function Review({ user, params }) {
   const setView = (changes) => navigate("review", null, toParams({ ...view, ...changes }), { replace: true });
   const link = (id) => href("review", null, toParams({ ...view, origin: id }));
 
-  // Only the newest answer of each kind is shown: an answer to a view the user has already
-  // left (a slow one, overtaken by the next) is dropped.
-  const asked = useRef({ queue: 0, origins: 0 });
-  const latest = (kind) => { const n = ++asked.current[kind]; return (set) => (d) => { if (n === asked.current[kind]) set(d); }; };
+  const latest = useLatest();
   const loadQueue = () => {
     const show = latest("queue");
     return gql(QUEUE, { level: view.level || null, min: 0, max: Number(view.max) || 0, originId: view.origin || null })
