@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph_api.store.client import Store
 from tests.conftest import GraphQLClient
 
 INSERT = """
@@ -125,6 +126,21 @@ async def test_unknown_names_come_back_with_suggestions_and_blocks_with_their_po
     reasons = [(u["position"]["line"], u["reason"]) for u in data["unparsed"]]
     assert reasons[0][0] == 2 and "procedural block" in reasons[0][1]
     assert reasons[1][0] == 5 and reasons[1][1].startswith("The parser stopped")
+
+
+async def test_the_catalog_wide_name_list_is_read_only_when_a_name_is_unknown(
+    gql: GraphQLClient, store: Store
+) -> None:
+    await shop(gql)
+    before = store.statements_sent
+    known = (await gql(PROPOSE, {"sql": INSERT, "indirect": False}))["proposeSqlLineage"]
+    assert known["unresolved"] == [] and store.statements_sent - before == 1
+
+    before = store.statements_sent
+    typo = INSERT.replace("sales.orders", "sales.ordrs")
+    unknown = (await gql(PROPOSE, {"sql": typo, "indirect": False}))["proposeSqlLineage"]
+    assert [u["suggestions"] for u in unknown["unresolved"]] == [["sales.orders"]]
+    assert store.statements_sent - before == 2
 
 
 async def test_an_empty_text_is_a_typed_error(gql: GraphQLClient) -> None:

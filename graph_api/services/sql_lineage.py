@@ -106,11 +106,15 @@ class SqlLineageService:
     ) -> SqlProposal:
         _check(sql)
         # sqlglot is pure Python: off the event loop, each statement under its time limit.
-        names = await asyncio.to_thread(parser.referenced_tables, sql, dialect)
+        names, ctes = await asyncio.to_thread(parser.referenced_tables, sql, dialect)
         tables = await self.catalog.tables_named(sorted(names), source_key=source_id)
-        have = {t.id for t in tables}
-        others = [t for t in await self.catalog.names(source_key=source_id) if t.id not in have]
-        catalog = Catalog([*tables, *others], default_schema=default_schema)
+        catalog = Catalog(tables, default_schema=default_schema)
+        if names - ctes - {t.name.lower() for t in tables}:
+            # A name no table has: the rest of the catalog's names, for "Did you mean ...?"
+            # (read only then: it is the one read that grows with the catalog).
+            have = {t.id for t in tables}
+            others = [t for t in await self.catalog.names(source_key=source_id) if t.id not in have]
+            catalog = Catalog([*tables, *others], default_schema=default_schema)
         return await asyncio.to_thread(
             parser.propose,
             sql,

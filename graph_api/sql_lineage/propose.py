@@ -410,14 +410,25 @@ def _unparsed(
     )
 
 
-def referenced_tables(sql: str, dialect: Dialect) -> set[str]:
+def referenced_tables(sql: str, dialect: Dialect) -> tuple[set[str], set[str]]:
     """The table names (lower case, without schema) the script mentions, to fetch from the
-    catalog before `propose`; statements that do not parse contribute what the tokenizer saw."""
+    catalog before `propose`, and the names its CTEs define (a mention of one is no table to
+    look for); statements that do not parse contribute nothing (propose() reports them)."""
     names: set[str] = set()
+    ctes: set[str] = set()
     try:
         pieces = split(sql, dialect)
     except TokenError:
-        return names
+        return names, ctes
+    for piece in pieces:
+        try:
+            with time_limit(TIME_LIMIT_SECONDS):
+                statement = _parse(piece.text, dialect)
+        except (SqlglotError, TimeLimitExceeded, RecursionError):
+            continue  # propose() reports it
+        names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
+        ctes |= {c.alias_or_name.lower() for c in statement.find_all(exp.CTE)}
+    return names, ctes
     for piece in pieces:
         try:
             with time_limit(TIME_LIMIT_SECONDS):
