@@ -7,6 +7,7 @@ for one request only: a new set is made for every request.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -87,57 +88,94 @@ def _lineage_loader(repo: LineageRepository) -> DataLoader:
     return DataLoader(batch, max_batch_size=5000)
 
 
-@dataclass(frozen=True)
 class Loaders:
-    source: DataLoader  # id -> Source | None
-    table: DataLoader  # id -> Table | None
-    table_with_fields: DataLoader  # id -> (Table, list[Field]) | None
-    field: DataLoader  # id -> Field | None
-    fields_of_table: DataLoader  # table id -> list[Field]
-    tables_of_source: DataLoader  # source id -> list[Table]
-    lineage_edge: DataLoader  # id -> LineageEdge | None
-    lineage: DataLoader  # LineageKey -> Traversal
-    origin: DataLoader  # id -> OriginRecord | None
-    origin_counts: DataLoader  # origin id -> (edges asserted, of them pending)
-    assertions_of_edge: DataLoader  # edge id -> list[(AssertionRecord, OriginRecord)]
-    last_scan: DataLoader  # source id -> the record of its newest scan job | None
+    """One operation's loaders, each made on first use: an operation uses two or three of
+    them, and making all twelve took a good part of a small request's CPU."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     @classmethod
     def create(cls, store: Store) -> Loaders:
-        sources = SourceRepository(store)
-        tables = TableRepository(store)
-        fields = FieldRepository(store)
-        lineage = LineageRepository(store)
-        origins = OriginRepository(store)
-        scans = ScanRepository(store)
+        return cls(store)
+
+    @functools.cached_property
+    def source(self) -> DataLoader:  # id -> Source | None
+        return _loader(SourceRepository(self._store).get_many)
+
+    @functools.cached_property
+    def table(self) -> DataLoader:  # id -> Table | None
+        return _loader(TableRepository(self._store).get_many)
+
+    @functools.cached_property
+    def table_with_fields(self) -> DataLoader:  # (id, with timestamps) -> (Table, [Field]) | None
+        tables = TableRepository(self._store)
+
+        async def with_fields(
+            keys: list[tuple[str, bool]],
+        ) -> dict[tuple[str, bool], tuple[Table, list[Field]]]:
+            found: dict[tuple[str, bool], tuple[Table, list[Field]]] = {}
+            for timestamps in {t for _, t in keys}:  # one operation asks one way
+                ids = [i for i, t in keys if t is timestamps]
+                rows = await tables.get_many_with_fields(ids, timestamps=timestamps)
+                found.update({(i, timestamps): row for i, row in rows.items()})
+            return found
+
+        return _loader(with_fields)
+
+    @functools.cached_property
+    def field(self) -> DataLoader:  # id -> Field | None
+        return _loader(FieldRepository(self._store).get_many)
+
+    @functools.cached_property
+    def fields_of_table(self) -> DataLoader:  # table id -> list[Field]
+        return _loader(FieldRepository(self._store).by_tables, missing=list[Field]())
+
+    @functools.cached_property
+    def tables_of_source(self) -> DataLoader:  # source id -> list[Table]
+        tables = TableRepository(self._store)
 
         async def tables_of(ids: list[str]) -> dict[str, list[Table]]:
             return await tables.by_sources(ids, limit=SOURCE_TABLES_LIMIT)
 
-        return cls(
-            source=_loader(sources.get_many),
-            table=_loader(tables.get_many),
-            table_with_fields=_loader(tables.get_many_with_fields),
-            field=_loader(fields.get_many),
-            fields_of_table=_loader(fields.by_tables, missing=list[Field]()),
-            tables_of_source=_loader(tables_of, missing=list[Table]()),
-            lineage_edge=_loader(lineage.get_many),
-            lineage=_lineage_loader(lineage),
-            origin=_loader(origins.get_many),
-            origin_counts=_loader(origins.counts, missing=(0, 0)),
-            assertions_of_edge=_loader(
-                origins.by_edges, missing=list[tuple[AssertionRecord, OriginRecord]]()
-            ),
-            last_scan=_loader(scans.last_jobs),
+        return _loader(tables_of, missing=list[Table]())
+
+    @functools.cached_property
+    def lineage_edge(self) -> DataLoader:  # id -> LineageEdge | None
+        return _loader(LineageRepository(self._store).get_many)
+
+    @functools.cached_property
+    def lineage(self) -> DataLoader:  # LineageKey -> Traversal
+        return _lineage_loader(LineageRepository(self._store))
+
+    @functools.cached_property
+    def origin(self) -> DataLoader:  # id -> OriginRecord | None
+        return _loader(OriginRepository(self._store).get_many)
+
+    @functools.cached_property
+    def origin_counts(self) -> DataLoader:  # origin id -> (edges asserted, of them pending)
+        return _loader(OriginRepository(self._store).counts, missing=(0, 0))
+
+    @functools.cached_property
+    def assertions_of_edge(self) -> DataLoader:  # edge id -> [(AssertionRecord, OriginRecord)]
+        return _loader(
+            OriginRepository(self._store).by_edges,
+            missing=list[tuple[AssertionRecord, OriginRecord]](),
         )
+
+    @functools.cached_property
+    def last_scan(self) -> DataLoader:  # source id -> the record of its newest scan job | None
+        return _loader(ScanRepository(self._store).last_jobs)
 
     def prime_tables(self, tables: list[Table]) -> None:
         for table in tables:
             self.table.prime(table.id, table)
 
-    async def table_and_fields(self, table_id: str) -> Table | None:
-        """The table, its fields loaded in the same statement and primed for `fields`."""
-        found = await self.table_with_fields.load(table_id)
+    async def table_and_fields(self, table_id: str, *, timestamps: bool = True) -> Table | None:
+        """The table, its fields loaded in the same statement and primed for `fields`.
+        Without `timestamps` (an operation that asks for none), they are primed without:
+        these loaders live as long as the operation, which never reads them."""
+        found = await self.table_with_fields.load((table_id, timestamps))
         if found is None:
             return None
         table, fields = found

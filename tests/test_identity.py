@@ -283,6 +283,23 @@ def test_bad_and_expired_tokens_say_what_to_do(client: TestClient, settings: Set
     assert "Bearer" in wrong_scheme["errors"][0]["message"]
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its signature is checked once and remembered; its expiry is checked on every request.
+    sign_in(client, "short-lived", Role.VIEWER)
+    user = client.portal.call(client.app.state.identity.users_by_username, "short-lived")  # type: ignore[attr-defined]
+    key = tokens.derive_signing_key(settings.secret_keys[0])
+    issued = tokens.issue_sign_in_token(key=key, user_id=user.id, ttl=timedelta(minutes=5))
+    header = {"Authorization": f"Bearer {issued.token}"}
+    assert call(client, "{ me { username } }", header)["data"]["me"] == {"username": "short-lived"}
+    later = issued.expires_at.timestamp() + 1
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    body = call(client, "{ me { username } }", header)
+    assert codes(body) == ["UNAUTHENTICATED"]
+    assert "expired" in body["errors"][0]["message"]
+
+
 def test_role_changes_and_disabling_apply_to_the_very_next_request(client: TestClient) -> None:
     admin = sign_in(client, "boss")
     worker = sign_in(client, "wendy", Role.VIEWER)

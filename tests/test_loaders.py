@@ -145,3 +145,31 @@ async def test_one_table_with_its_fields_is_one_statement(gql: GraphQLClient, st
     assert store.statements_sent - before == 1
     missing = await gql(ONE_TABLE, {"id": "no-such-table"})
     assert missing["table"] is None
+
+
+async def test_timestamps_asked_for_anywhere_in_the_document_come_back(
+    gql: GraphQLClient, store: Store
+) -> None:
+    # A document that asks for no createdAt or updatedAt reads the table without them; one
+    # that asks anywhere (another alias, a fragment) gets them for every read of the table.
+    created = await gql(
+        """mutation { createTable(input: {name: "stamped", fields: [{name: "id"}]}) {
+          ... on CreateTableSuccess { table { id createdAt fields { updatedAt } } } } }"""
+    )
+    table = created["createTable"]["table"]
+    data = await gql(
+        """query ($id: ID!) {
+          plain: table(id: $id) { name fields { name } }
+          dated: table(id: $id) { createdAt fields { ...Stamp } }
+        }
+        fragment Stamp on Field { name updatedAt }""",
+        {"id": table["id"]},
+    )
+    assert data["plain"] == {"name": "stamped", "fields": [{"name": "id"}]}
+    assert data["dated"]["createdAt"] == table["createdAt"]
+    assert data["dated"]["fields"] == [{"name": "id", **table["fields"][0]}]
+    nested = await gql(
+        """query ($id: ID!) { table(id: $id) { fields { name table { updatedAt } } } }""",
+        {"id": table["id"]},
+    )
+    assert nested["table"]["fields"][0]["table"]["updatedAt"] is not None

@@ -6,8 +6,10 @@ entropy, so a fast hash is enough, unlike passwords). The prefix tells the two k
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -56,6 +58,17 @@ def issue_sign_in_token(*, key: bytes, user_id: str, ttl: timedelta) -> IssuedTo
 def read_sign_in_token(token: str, *, key: bytes) -> tuple[str, int]:
     """The user id a valid sign-in token names, and when it was issued (Unix milliseconds;
     a token from before `iat_ms` existed counts as issued at the start of its second)."""
+    user_id, issued_ms, expires = _verified(token, key)
+    if expires <= time.time():
+        raise InvalidTokenError("Your sign-in has expired; sign in again.")
+    return user_id, issued_ms
+
+
+# A client sends the same token with every request: its signature is checked once (a third
+# of a millisecond), its expiry every time. Only valid tokens are kept (an exception is not
+# cached), so forged ones cannot crowd them out.
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, key: bytes) -> tuple[str, int, float]:
     try:
         claims = jwt.decode(
             token,
@@ -73,7 +86,7 @@ def read_sign_in_token(token: str, *, key: bytes) -> tuple[str, int]:
     issued_ms = claims.get("iat_ms")
     if not isinstance(issued_ms, int):
         issued_ms = int(claims["iat"]) * 1000
-    return str(claims["sub"]), issued_ms
+    return str(claims["sub"]), issued_ms, float(claims["exp"])
 
 
 def new_api_token() -> str:

@@ -16,6 +16,7 @@ from graph_api.schema.common import (
     Connection,
     NotFoundErrorType,
     ValidationErrorType,
+    asks_for,
     given_fields,
     page_size,
     requested_page_size,
@@ -190,7 +191,7 @@ class CatalogQuery:
     async def table(self, info: Info, id: strawberry.ID) -> TableNode | None:
         loaders = info.context.loaders
         table = await (
-            loaders.table_and_fields(str(id))
+            loaders.table_and_fields(str(id), timestamps=asks_for(info, "createdAt", "updatedAt"))
             if selects(info, "fields")
             else loaders.table.load(str(id))
         )

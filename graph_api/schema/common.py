@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode
 from strawberry.types.nodes import SelectedField
 
 from graph_api import errors
 from graph_api.models import Page
 from graph_api.schema.enums import ErrorCode
+from graph_api.schema.limits import parse_document
 from graph_api.settings import Settings
 from graph_api.store.pagination import check_page_size, encode_cursor
 
@@ -122,6 +125,32 @@ def given_fields(obj: Any, renames: dict[str, str] | None = None) -> dict[str, A
         for name, value in vars(obj).items()
         if value is not strawberry.UNSET
     }
+
+
+def asks_for(info: Any, *names: str) -> bool:
+    """Whether the operation's document asks anywhere (on any type, in any fragment) for a
+    field of one of these names. When it never does, what its resolvers load for it may leave
+    those out: nothing in the operation can read them, and its loaders end with it."""
+    query = info.query
+    return query is None or not field_names(query).isdisjoint(names)
+
+
+@functools.lru_cache(maxsize=256)
+def field_names(query: str) -> frozenset[str]:
+    """The names of every field the document selects (cached, like its parse, by its text)."""
+    found: set[str] = set()
+    pending = [
+        d.selection_set for d in parse_document(query).definitions if hasattr(d, "selection_set")
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                found.add(selection.name.value)
+            # Fragment spreads have none: their fragments are definitions, walked too.
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                pending.append(inner)
+    return frozenset(found)
 
 
 def selects(info: Any, name: str) -> bool:

@@ -184,7 +184,7 @@ class IdentityService:
             user_id, issued_at = tokens.read_sign_in_token(token, key=self._signing_key)
         except tokens.InvalidTokenError as exc:
             raise AuthenticationError(str(exc)) from None
-        user = (await self._users.get_many([user_id])).get(user_id)
+        user = (await self._users.get_many([user_id], timestamps=False)).get(user_id)
         if user is not None and user.signed_out_at is not None:
             # A token issued in the very millisecond of a sign-out is refused too.
             if issued_at <= int(user.signed_out_at.timestamp() * 1000):

@@ -48,9 +48,13 @@ class TableRepository:
         )
         return {row["table"]["id"]: Table.from_record(row["table"]) for row in rows}
 
-    async def get_many_with_fields(self, ids: list[str]) -> dict[str, tuple[Table, list[Field]]]:
-        """Tables by id with their fields in field order, in one statement."""
-        rows = await self._store.read("tables/get_with_fields", ids=ids)
+    async def get_many_with_fields(
+        self, ids: list[str], *, timestamps: bool = True
+    ) -> dict[str, tuple[Table, list[Field]]]:
+        """Tables by id with their fields in field order, in one statement. Without
+        `timestamps` their `created_at` and `updated_at` are None: only for an operation
+        that asks for neither anywhere (see `schema.common.asks_for`)."""
+        rows = await self._store.read("tables/get_with_fields", ids=ids, timestamps=timestamps)
         return {
             row["table"]["id"]: (
                 Table.from_record(row["table"]),
