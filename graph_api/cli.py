@@ -70,6 +70,16 @@ async def _migrate(settings: Settings) -> list[str]:
         await store.close()
 
 
+async def _recount_review(settings: Settings) -> int:
+    from graph_api.store.review_counts import recount
+
+    store = _store(settings)
+    try:
+        return await recount(store)
+    finally:
+        await store.close()
+
+
 def _keys(args: argparse.Namespace, settings: Settings) -> int:
     from graph_api.secrets import SecretBox, SecretKeyError, generate_key
     from graph_api.services.secret_rotation import rotate_secrets
@@ -243,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     neo4j.add_argument("action", choices=["start", "stop", "status"])
 
     commands.add_parser("migrate", help="apply pending schema migrations to Neo4j")
+    commands.add_parser(
+        "recount-review",
+        help="rebuild the review queue's counters from the lineage edges (should they drift)",
+    )
 
     keys = commands.add_parser("keys", help="manage the keys that encrypt stored credentials")
     keys.add_argument("action", choices=["generate", "rotate"])
@@ -297,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+        return 0
+    if args.command == "recount-review":
+        pending = asyncio.run(_recount_review(settings))
+        print(f"recounted the review queue: {pending} pending edge(s)")
         return 0
     return _serve(args, settings)
 

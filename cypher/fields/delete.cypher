@@ -1,8 +1,11 @@
-// Deletes a field and its lineage; returns the field and edges as they were, and the
+// Deletes a field and its lineage; returns the field and edges as they were (each edge read
+// under its lock, for the audit trail and the review queue's counters), and the
 // (upstream, downstream) table pairs those edges ran between, so implied table edges can be
 // brought up to date.
 MATCH (f:Field {id: $id})
 OPTIONAL MATCH (f)-[r:FLOWS_TO]-(other:Field)
+SET r._lock = true
+REMOVE r._lock
 WITH f, f {.*} AS field,
      collect(DISTINCT r {.*, upstream_id: startNode(r).id, downstream_id: endNode(r).id}) AS edges,
      collect(DISTINCT CASE WHEN startNode(r) = f THEN [f.table_id, other.table_id]

@@ -1,6 +1,6 @@
 // Deletes a table, its fields, every lineage edge touching either and the assertions of those
-// edges; returns what went, as it
-// was, for the result and the audit trail.
+// edges; returns what went, as it was (each edge read under its lock), for the result, the
+// audit trail and the review queue's counters.
 MATCH (t:Table {id: $id})
 OPTIONAL MATCH (t)-[:HAS_FIELD]->(f:Field)
 WITH t, collect(f) AS fields
@@ -8,6 +8,8 @@ CALL (t, fields) {
   UNWIND [t] + fields AS n
   OPTIONAL MATCH (n)-[r:FLOWS_TO]-()
   WITH DISTINCT r WHERE r IS NOT NULL
+  SET r._lock = true
+  REMOVE r._lock
   RETURN collect(r {.*, upstream_id: startNode(r).id, downstream_id: endNode(r).id}) AS edges
 }
 WITH t, fields, edges, t {.*} AS table, [f IN fields | f {.*}] AS field_rows

@@ -19,6 +19,7 @@ from graph_api.schema.common import (
     PageInfo,
     ValidationErrorType,
     requested_page_size,
+    selects,
 )
 from graph_api.schema.enums import (
     ChangeType,
@@ -246,19 +247,39 @@ class LineageQuery:
         _check_confidence(min_confidence, "minConfidence")
         _check_confidence(max_confidence, "maxConfidence")
         repo = LineageRepository(info.context.store)
-        page = await repo.review_page(
-            level=level,
-            source_id=str(source_id) if source_id else None,
-            table_id=str(table_id) if table_id else None,
-            min_confidence=min_confidence,
-            max_confidence=max_confidence,
-            after=after,
-            first=size,
-            origin_id=str(origin_id) if origin_id else None,
-        )
+        counted: asyncio.Task[ReviewCounts] | None = None
+        if (
+            source_id is None
+            and table_id is None
+            and origin_id is None
+            and any(
+                selects(info, name) for name in ("totalCount", "tableEdgeCount", "fieldEdgeCount")
+            )
+        ):
+            # The whole queue's counts come from their own statement: sent beside the page's,
+            # so the answer waits for the slower of the two, not for both in turn.
+            counted = asyncio.ensure_future(
+                repo.review_counts(
+                    level=level, min_confidence=min_confidence, max_confidence=max_confidence
+                )
+            )
+        try:
+            page = await repo.review_page(
+                level=level,
+                source_id=str(source_id) if source_id else None,
+                table_id=str(table_id) if table_id else None,
+                min_confidence=min_confidence,
+                max_confidence=max_confidence,
+                after=after,
+                first=size,
+                origin_id=str(origin_id) if origin_id else None,
+            )
+        except BaseException:
+            if counted is not None:
+                counted.cancel()
+            raise
         info.context.loaders.prime_edges(page.edges)
         known = page.counts
-        counted: asyncio.Task[ReviewCounts] | None = None
 
         def counts() -> Awaitable[ReviewCounts]:
             nonlocal counted

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from neo4j import (
     READ_ACCESS,
@@ -36,6 +36,17 @@ from graph_api.store.cypher import CypherRegistry
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+
+class BeforeCommit(Protocol):
+    """Work a transaction gathers as it runs and sends once, as its last statement."""
+
+    def __init__(self) -> None: ...
+
+    async def flush(self, tx: Tx) -> None: ...
+
+
+B = TypeVar("B", bound=BeforeCommit)
 log = logging.getLogger(__name__)
 
 
@@ -115,6 +126,20 @@ class Tx:
         # Run once the transaction has committed (e.g. publishing change events), never
         # for an attempt that the driver rolled back and retried.
         self.after_commit: list[Callable[[], None]] = []
+        self._before_commit: dict[type[BeforeCommit], BeforeCommit] = {}
+
+    def before_commit(self, kind: type[B]) -> B:
+        """This transaction's one `kind` of work to send last, just before it commits (made on
+        first use); a retried attempt starts with none."""
+        if kind not in self._before_commit:
+            self._before_commit[kind] = kind()
+        work = self._before_commit[kind]
+        assert isinstance(work, kind)
+        return work
+
+    async def finish(self) -> None:
+        for work in self._before_commit.values():
+            await work.flush(self)
 
     async def run(
         self, statement: str, /, *, slots: Mapping[str, Enum | int] | None = None, **params: Any
@@ -238,7 +263,9 @@ class Store:
 
         async def unit(tx: AsyncManagedTransaction | AsyncTransaction) -> T:
             attempts.append(Tx(self, tx))
-            return await work(attempts[-1])
+            result = await work(attempts[-1])
+            await attempts[-1].finish()
+            return result
 
         wait_for = _scope(RoutingControl.WRITE)
         # Share the bookmark manager of execute_query so reads see this transaction's writes.

@@ -8,6 +8,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph_api.errors import ConflictError
 from graph_api.models import Field
+from graph_api.store import review_counts
 from graph_api.store.client import Store, Tx
 from graph_api.store.text_search import search_words
 
@@ -66,4 +67,6 @@ class FieldRepository:
 
     async def delete(self, tx: Tx, *, field_id: str) -> dict[str, Any] | None:
         rows = await tx.run("fields/delete", id=field_id)
+        if rows:
+            review_counts.note(tx, before=rows[0]["edges"])
         return rows[0] if rows else None

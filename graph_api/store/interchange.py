@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from graph_api.models import LineageLevel
+from graph_api.store import review_counts
 from graph_api.store.client import Store, Tx
 from graph_api.store.jobs import JobRecords
 from graph_api.store.lineage import LineageRepository
@@ -187,11 +188,13 @@ class InterchangeRepository(JobRecords):
             tx, level, [i for row in rows for i in (row["upstream_id"], row["downstream_id"])]
         )
         result = await _write(tx, "interchange/create_edges", rows, slots={"node": level})
+        review_counts.note(tx, after=result[0]["edges"])
         return int(result[0]["created"])
 
     async def update_edges(self, tx: Tx, rows: list[Row]) -> None:
         if rows:
-            await _write(tx, "interchange/update_edges", rows)
+            [result] = await _write(tx, "interchange/update_edges", rows)
+            review_counts.note(tx, before=result["before"], after=result["after"])
 
     # Jobs
 

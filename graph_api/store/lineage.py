@@ -15,6 +15,7 @@ from graph_api.models import (
     ReviewState,
     TransformationType,
 )
+from graph_api.store import review_counts
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor, encode_cursor
 
@@ -147,10 +148,12 @@ class LineageRepository:
         self, tx: Tx, level: LineageLevel, edges: list[dict[str, Any]]
     ) -> list[LineageEdge]:
         rows = await tx.run("lineage/create", slots={"node": level}, edges=edges)
+        review_counts.note(tx, after=[r["edge"] for r in rows])
         return [LineageEdge.from_record(r["edge"]) for r in rows]
 
     async def update(self, tx: Tx, edges: list[dict[str, Any]]) -> list[LineageEdge]:
         rows = await tx.run("lineage/update", edges=edges)
+        review_counts.note(tx, before=[r["before"] for r in rows], after=[r["edge"] for r in rows])
         return [LineageEdge.from_record(r["edge"]) for r in rows]
 
     async def get_many(self, ids: list[str], tx: Tx | None = None) -> dict[str, LineageEdge]:
@@ -163,6 +166,7 @@ class LineageRepository:
 
     async def delete(self, tx: Tx, ids: list[str]) -> list[LineageEdge]:
         rows = await tx.run("lineage/delete", ids=ids)
+        review_counts.note(tx, before=[r["edge"] for r in rows])
         return [LineageEdge.from_record(r["edge"]) for r in rows]
 
     async def field_edges_under(self, tx: Tx, table_edge_ids: list[str]) -> dict[str, list[str]]:
@@ -179,7 +183,10 @@ class LineageRepository:
     async def write_implied(self, tx: Tx, rows: list[dict[str, Any]], *, actor: str) -> None:
         """Apply CREATE, UPDATE and DELETE decisions to implied table edges."""
         if rows:
-            await tx.run("lineage/write_implied", rows=rows, actor=actor)
+            written = await tx.run("lineage/write_implied", rows=rows, actor=actor)
+            review_counts.note(
+                tx, before=[r["before"] for r in written], after=[r["after"] for r in written]
+            )
 
     async def review(
         self,
@@ -200,6 +207,7 @@ class LineageRepository:
             actor=actor,
             comment=comment,
         )
+        review_counts.note(tx, before=[r["before"] for r in rows], after=[r["edge"] for r in rows])
         return [
             (LineageEdge.from_record(r["before"]), LineageEdge.from_record(r["edge"])) for r in rows
         ]
@@ -350,8 +358,9 @@ class LineageRepository:
     async def review_counts(
         self, *, level: LineageLevel | None, min_confidence: float, max_confidence: float
     ) -> ReviewCounts:
-        """The whole queue's counts: a count of lineage_review_queue index entries (no edge
-        is read), so it grows with the queue; resolvers run it only when counts are asked."""
+        """The whole queue's counts: a sum over the counters of the confidences in range
+        (graph_api/store/review_counts.py), so it grows with the distinct confidences, not
+        with the queue."""
         rows = await self._store.read(
             "lineage/review_counts",
             level=level.name if level else None,

@@ -8,6 +8,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph_api.errors import ConflictError
 from graph_api.models import MANUAL_SOURCE_KEY, Field, Page, Table, TableKind
+from graph_api.store import review_counts
 from graph_api.store.client import Store, Tx
 from graph_api.store.pagination import decode_cursor
 from graph_api.store.text_search import lucene_query, search_words
@@ -138,6 +139,8 @@ class TableRepository:
 
     async def delete(self, tx: Tx, *, table_id: str) -> dict[str, Any] | None:
         rows = await tx.run("tables/delete", id=table_id)
+        if rows:
+            review_counts.note(tx, before=rows[0]["edges"])
         return rows[0] if rows else None
 
     async def bind(self, tx: Tx, *, table_id: str, source_id: str, name: str) -> Table | None:
