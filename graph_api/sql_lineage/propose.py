@@ -429,11 +429,3 @@ def referenced_tables(sql: str, dialect: Dialect) -> tuple[set[str], set[str]]:
         names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
         ctes |= {c.alias_or_name.lower() for c in statement.find_all(exp.CTE)}
     return names, ctes
-    for piece in pieces:
-        try:
-            with time_limit(TIME_LIMIT_SECONDS):
-                statement = _parse(piece.text, dialect)
-        except (SqlglotError, TimeLimitExceeded, RecursionError):
-            continue  # propose() reports it
-        names |= {t.name.lower() for t in statement.find_all(exp.Table) if t.name}
-    return names

@@ -19,6 +19,7 @@ from graph_api.store.client import Store
 from graph_api.store.migrations import apply_migrations
 from tests.conftest import GraphQLClient
 from tests.interchange.conftest import run_import, workbook
+from tests.interchange.test_import import LINEAGE
 from tests.test_lineage import edge, lineage, make_table
 from tests.test_sql_lineage_api import APPLY, INSERT, shop
 
@@ -84,17 +85,6 @@ DELETE_TABLE = """mutation ($id: ID!) { deleteTable(id: $id) {
   __typename ... on UserError { code message } } }"""
 DELETE_FIELD = """mutation ($id: ID!) { deleteField(id: $id) {
   __typename ... on UserError { code message } } }"""
-LINEAGE = [
-    "upstream_schema",
-    "upstream_table",
-    "upstream_field",
-    "downstream_schema",
-    "downstream_table",
-    "downstream_field",
-    "lineage_source",
-    "confidence",
-    "transformation_type",
-]
 
 
 def ids(result: dict[str, Any]) -> list[str]:
